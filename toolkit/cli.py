@@ -1,0 +1,222 @@
+"""The ``qda`` command: each command parses options and calls one library function.
+
+Errors a user can act on (:class:`toolkit.errors.ToolkitError`) print one line to stderr and exit 2;
+the store is left as it was, because every library call writes in one transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from toolkit.errors import ToolkitError
+from toolkit.store import Store, default_db_url, open_store
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help="survivor-qda: offline qualitative analysis.")
+codebook_app = typer.Typer(no_args_is_help=True, help="Load and list codebooks.")
+codings_app = typer.Typer(no_args_is_help=True, help="Import and export codings.")
+attributes_app = typer.Typer(no_args_is_help=True, help="Case attributes (one row per document).")
+app.add_typer(codebook_app, name="codebook")
+app.add_typer(codings_app, name="codings")
+app.add_typer(attributes_app, name="attributes")
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class _State:
+    db_url: str = ""
+
+
+STATE = _State()
+
+
+def _store() -> Store:
+    return open_store(STATE.db_url or default_db_url())
+
+
+def _user_errors(func: F) -> F:
+    """Turn a ToolkitError into one clear line on stderr and exit code 2."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except ToolkitError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(code=2) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+@app.callback()
+def _global(
+    db: Annotated[str | None, typer.Option("--db", help="SQLAlchemy URL of the store (default: $QDA_DB).")] = None,
+) -> None:
+    """Options for every command."""
+    STATE.db_url = db or default_db_url()
+
+
+@app.command()
+@_user_errors
+def init(name: Annotated[str, typer.Option(help="Name of the study.")] = "study") -> None:
+    """Create a new store (SQLite file or an empty database)."""
+    from toolkit.store import create_store
+
+    store = create_store(STATE.db_url, project_name=name)
+    typer.echo(f"store ready: {store.url}")
+
+
+@app.command("import")
+@_user_errors
+def import_cmd(
+    files: Annotated[list[Path], typer.Argument(help="Transcripts: .txt, .md or .docx.")],
+    attributes: Annotated[Path | None, typer.Option(help="CSV of case attributes, one row per document.")] = None,
+    replace: Annotated[bool, typer.Option(help="Update changed documents, keeping unchanged codings.")] = False,
+    interviewer_label: Annotated[list[str] | None, typer.Option(help="Label of the interviewer.")] = None,
+    respondent_label: Annotated[list[str] | None, typer.Option(help="Label of the respondent.")] = None,
+    label_regex: Annotated[str | None, typer.Option(help="Turn regex with a named group 'label'.")] = None,
+    encoding: Annotated[str | None, typer.Option(help="Force a text encoding, e.g. cp1251.")] = None,
+) -> None:
+    """Import transcripts: segment them into turns and sentences, all in one transaction."""
+    from toolkit.importer import import_files
+    from toolkit.io.transcripts import RoleOverrides
+
+    overrides = RoleOverrides(tuple(interviewer_label or ()), tuple(respondent_label or ()), label_regex)
+    report = import_files(
+        _store(), files, replace=replace, overrides=overrides, encoding=encoding, attributes=attributes
+    )
+    for warning in report.warnings:
+        typer.echo(f"warning: {warning}", err=True)
+    typer.echo(
+        f"imported {len(report.imported)} document(s), {report.segments} segments; "
+        f"unchanged {len(report.unchanged)}; replaced {len(report.replaced)}"
+    )
+    for name in report.unchanged:
+        typer.echo(f"  {name}: already imported, identical (nothing to do)")
+    if report.replaced:
+        typer.echo(f"  codings kept {report.codings_kept}, dropped {report.codings_dropped} (their text changed)")
+
+
+@attributes_app.command("import")
+@_user_errors
+def attributes_import(file: Path) -> None:
+    """Merge case attributes from a CSV with a 'document' or 'id' column."""
+    from toolkit.attributes import import_attributes
+
+    count = import_attributes(_store(), file)
+    typer.echo(f"attributes set for {count} document(s)")
+
+
+@codebook_app.command("load")
+@_user_errors
+def codebook_load(file: Path) -> None:
+    """Validate a YAML codebook and load (or update) its codes."""
+    from toolkit.codebook import load_codebook
+
+    spec = load_codebook(_store(), file)
+    for warning in spec.warnings:
+        typer.echo(f"warning: {warning}", err=True)
+    typer.echo(f"codebook {spec.id} v{spec.version}: {len(spec.codes)} codes")
+
+
+@codebook_app.command("list")
+@_user_errors
+def codebook_list() -> None:
+    """List the codes in the store."""
+    from toolkit.codebook import list_codes
+
+    for code in list_codes(_store()):
+        typer.echo(f"{code.id:32} {code.colour}  {code.name}")
+
+
+@codings_app.command("import")
+@_user_errors
+def codings_import(
+    file: Path, coder: Annotated[str, typer.Option(help="Name of the coder whose work this is.")]
+) -> None:
+    """Import codings from JSONL or CSV rows {document, quote | segment, codes}."""
+    from toolkit.codings import import_codings
+
+    report = import_codings(_store(), file, coder)
+    typer.echo(f"{report.rows} rows: {report.added} codings added, {report.already_present} already present")
+
+
+@codings_app.command("export")
+@_user_errors
+def codings_export(
+    fmt: Annotated[str, typer.Option("--format", help="csv or jsonl")] = "csv",
+    coder: Annotated[list[str] | None, typer.Option(help="Only these coders.")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write (default: stdout).")] = None,
+) -> None:
+    """Export codings with document, segment, offsets, quote, code, coder and origin."""
+    from toolkit.codings import export_codings
+
+    text = export_codings(_store(), fmt, coder)
+    if output:
+        output.write_text(text, encoding="utf-8")
+        typer.echo(f"wrote {output}")
+    else:
+        sys.stdout.write(text)
+
+
+@app.command()
+@_user_errors
+def show(
+    document: str, as_json: Annotated[bool, typer.Option("--json", help="One JSON object per segment.")] = False
+) -> None:
+    """Print a document's segments: position, role, speaker, timestamp, offsets, text."""
+    from toolkit.status import document_segments
+
+    for seg in document_segments(_store(), document):
+        if as_json:
+            typer.echo(json.dumps(seg, ensure_ascii=False))
+        else:
+            head = f"[{seg['position']:>3}] {seg['role']:<11} {seg['speaker_label'] or '-':<12}"
+            stamp = f" {seg['timestamp']}" if seg["timestamp"] else ""
+            typer.echo(f"{head}{stamp} {seg['start']}-{seg['end']}: {seg['text']}")
+
+
+@app.command()
+@_user_errors
+def status(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """Summarise the store: documents, segments, codes, codings per code and coder."""
+    from toolkit.status import project_status
+
+    info = project_status(_store())
+    if as_json:
+        typer.echo(json.dumps(info, indent=2, ensure_ascii=False))
+        return
+    typer.echo(format_status(info))
+
+
+def format_status(info: dict[str, Any]) -> str:
+    """The human-readable status table."""
+    lines = [
+        f"store      {info['store']}",
+        f"documents  {info['documents']} ({info['documents_with_attributes']} with attributes)",
+        f"segments   {info['segments']} " + " ".join(f"{k}={v}" for k, v in info["segments_by_role"].items()),
+        f"codes      {info['codes']} in " + ", ".join(f"{b['id']} v{b['version']}" for b in info["codebooks"]),
+        f"coders     {', '.join(info['coders']) or '-'}",
+        f"codings    {info['codings']}",
+    ]
+    for code, per_coder in info["codings_per_code"].items():
+        counts = ", ".join(f"{coder} {n}" for coder, n in per_coder.items()) or "0"
+        lines.append(f"  {code:32} {counts}")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

