@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import wraps
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -38,8 +39,14 @@ class _State:
 STATE = _State()
 
 
-def _store() -> Store:
-    return open_store(STATE.db_url or default_db_url())
+@contextmanager
+def _store() -> Iterator[Store]:
+    """The store named by --db or QDA_DB, closed (WAL folded in) when the command ends."""
+    store = open_store(STATE.db_url or default_db_url())
+    try:
+        yield store
+    finally:
+        store.close()
 
 
 def _user_errors(func: F) -> F:
@@ -90,9 +97,10 @@ def import_cmd(
     from toolkit.io.transcripts import RoleOverrides
 
     overrides = RoleOverrides(tuple(interviewer_label or ()), tuple(respondent_label or ()), label_regex)
-    report = import_files(
-        _store(), files, replace=replace, overrides=overrides, encoding=encoding, attributes=attributes
-    )
+    with _store() as store:
+        report = import_files(
+            store, files, replace=replace, overrides=overrides, encoding=encoding, attributes=attributes
+        )
     for warning in report.warnings:
         typer.echo(f"warning: {warning}", err=True)
     typer.echo(
@@ -111,7 +119,8 @@ def attributes_import(file: Path) -> None:
     """Merge case attributes from a CSV with a 'document' or 'id' column."""
     from toolkit.attributes import import_attributes
 
-    count = import_attributes(_store(), file)
+    with _store() as store:
+        count = import_attributes(store, file)
     typer.echo(f"attributes set for {count} document(s)")
 
 
@@ -121,7 +130,8 @@ def codebook_load(file: Path) -> None:
     """Validate a YAML codebook and load (or update) its codes."""
     from toolkit.codebook import load_codebook
 
-    spec = load_codebook(_store(), file)
+    with _store() as store:
+        spec = load_codebook(store, file)
     for warning in spec.warnings:
         typer.echo(f"warning: {warning}", err=True)
     typer.echo(f"codebook {spec.id} v{spec.version}: {len(spec.codes)} codes")
@@ -133,7 +143,9 @@ def codebook_list() -> None:
     """List the codes in the store."""
     from toolkit.codebook import list_codes
 
-    for code in list_codes(_store()):
+    with _store() as store:
+        codes = list_codes(store)
+    for code in codes:
         typer.echo(f"{code.id:32} {code.colour}  {code.name}")
 
 
@@ -145,7 +157,8 @@ def codings_import(
     """Import codings from JSONL or CSV rows {document, quote | segment, codes}."""
     from toolkit.codings import import_codings
 
-    report = import_codings(_store(), file, coder)
+    with _store() as store:
+        report = import_codings(store, file, coder)
     typer.echo(f"{report.rows} rows: {report.added} codings added, {report.already_present} already present")
 
 
@@ -159,7 +172,8 @@ def codings_export(
     """Export codings with document, segment, offsets, quote, code, coder and origin."""
     from toolkit.codings import export_codings
 
-    text = export_codings(_store(), fmt, coder)
+    with _store() as store:
+        text = export_codings(store, fmt, coder)
     if output:
         output.write_text(text, encoding="utf-8")
         typer.echo(f"wrote {output}")
@@ -175,7 +189,9 @@ def show(
     """Print a document's segments: position, role, speaker, timestamp, offsets, text."""
     from toolkit.status import document_segments
 
-    for seg in document_segments(_store(), document):
+    with _store() as store:
+        segments = document_segments(store, document)
+    for seg in segments:
         if as_json:
             typer.echo(json.dumps(seg, ensure_ascii=False))
         else:
@@ -190,7 +206,8 @@ def status(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] 
     """Summarise the store: documents, segments, codes, codings per code and coder."""
     from toolkit.status import project_status
 
-    info = project_status(_store())
+    with _store() as store:
+        info = project_status(store)
     if as_json:
         typer.echo(json.dumps(info, indent=2, ensure_ascii=False))
         return

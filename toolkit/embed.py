@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from itertools import pairwise
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -50,7 +51,7 @@ class SentenceTransformerEmbedder:
         except Exception:  # a bare directory has no distribution metadata
             return hashlib.sha256(str(self._path).encode()).hexdigest()[:12]
 
-    def _load(self):  # noqa: ANN202 - the sentence-transformers type is imported lazily
+    def _load(self):
         if self._st is None:
             force_offline()
             from sentence_transformers import SentenceTransformer
@@ -86,7 +87,7 @@ class HashingEmbedder:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         for row, text in enumerate(texts):
             tokens = re.findall(r"\w+", text.lower())
-            for token in [*tokens, *(f"{a}_{b}" for a, b in zip(tokens, tokens[1:], strict=False))]:
+            for token in [*tokens, *(f"{a}_{b}" for a, b in pairwise(tokens))]:
                 digest = hashlib.blake2b(token.encode(), digest_size=8).digest()
                 out[row, int.from_bytes(digest[:4], "little") % self.dim] += 1.0 if digest[4] & 1 else -1.0
             norm = np.linalg.norm(out[row])

@@ -46,7 +46,7 @@ RESPONDENT_LABELS = frozenset(
 )
 
 # Characters that Windows-1251 text about people plausibly contains beyond ASCII.
-_CP1251_PLAUSIBLE = set("«»–—“”‘’„…№•\u00a0°±§©®ЁЂЃЉЊЌЋЏђѓљњќћџЎўЈҐґЄєЇїІіё")
+_CP1251_PLAUSIBLE = set("«»–—“”‘’„…№•\u00a0°±§©®ЁёЎўІіЇїЄєҐґ")
 
 
 @dataclass(frozen=True)
@@ -103,7 +103,11 @@ def _check_lines(text: str, name: str) -> None:
 
 
 def _plausible_cp1251(text: str) -> int | None:
-    """Return the index of the first implausible character of a cp1251 decoding, or None if plausible."""
+    """Return the index of the first implausible character of a cp1251 decoding, or None if plausible.
+
+    Plausible means: only ASCII, Russian/Belarusian/Ukrainian letters and common typographic marks, and no
+    word mixing Latin and Cyrillic letters (a Latin-1 "café" read as cp1251 would give "cafй").
+    """
     for index, char in enumerate(text):
         if ord(char) < 128:
             if char in "\t\n\r" or char.isprintable():
@@ -112,6 +116,11 @@ def _plausible_cp1251(text: str) -> int | None:
         if "\u0410" <= char <= "\u044f" or char in _CP1251_PLAUSIBLE:
             continue
         return index
+    for match in re.finditer(r"[^\W\d_]+", text):
+        word = match.group()
+        has_cyrillic = any("\u0400" <= c <= "\u04ff" for c in word)
+        if has_cyrillic and any(c.isascii() for c in word):
+            return match.start()
     return None
 
 
@@ -356,12 +365,14 @@ def parse_turns(text: str, overrides: RoleOverrides | None = None) -> tuple[list
     counts = Counter(_normalise_label(c.label) for c in candidates)
     forced = {_normalise_label(x) for x in (*overrides.interviewer_labels, *overrides.respondent_labels)}
 
+    known_present = {k for k in counts if k in INTERVIEWER_LABELS or k in RESPONDENT_LABELS}
+
     def is_speaker(label: str) -> bool:
+        # a one-letter label ("A:") alone once could be prose; with a second known label it is a transcript
         key = _normalise_label(label)
-        if overrides.label_regex or key in forced:
+        if overrides.label_regex or key in forced or counts[key] >= 2:
             return True
-        known = key in INTERVIEWER_LABELS or key in RESPONDENT_LABELS
-        return (known and counts[key] >= 1 and (len(key) > 1 or counts[key] >= 2)) or counts[key] >= 2
+        return key in known_present and (len(key) > 1 or len(known_present) >= 2)
 
     speakers = [c for c in candidates if is_speaker(c.label)]
     warnings: list[str] = []

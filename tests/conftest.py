@@ -1,0 +1,82 @@
+"""Shared fixtures: a fast sentence splitter, fresh stores, and the sample corpus built once per session."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import pytest
+import spacy
+
+from toolkit.store import Store, create_store
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "sample_data"
+CODEBOOK = ROOT / "codebook" / "tip_root_causes.yaml"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+@pytest.fixture(scope="session")
+def blank_nlp() -> spacy.language.Language:
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    return nlp
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'study.sqlite'}"
+
+
+@pytest.fixture
+def store(db_url: str) -> Store:
+    created = create_store(db_url)
+    yield created
+    created.close()
+
+
+def file_digest(path: Path) -> str:
+    """sha256 of a store file, after its WAL has been folded in, for byte-for-byte comparisons."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="session")
+def sample_store(tmp_path_factory: pytest.TempPathFactory) -> Store:
+    """The demo project built from sample_data/ with the real installed spaCy pipeline (once per session)."""
+    from toolkit.demo import build_demo
+
+    path = tmp_path_factory.mktemp("sample") / "demo.sqlite"
+    build_demo(f"sqlite:///{path}")
+    from toolkit.store import open_store
+
+    opened = open_store(f"sqlite:///{path}")
+    yield opened
+    opened.close()
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() == "true"
+
+
+# The fixed code ids of shared/codebook-spec.md (evaluation data, exports and tests refer to them).
+FIXED_CODE_IDS = frozenset(
+    {
+        "root_cause.education",
+        "root_cause.family",
+        "root_cause.disability",
+        "root_cause.childhood_trauma",
+        "root_cause.awareness",
+        "root_cause.economic",
+        "recruitment.in_person",
+        "recruitment.online",
+        "recruitment.advertisement",
+        "recruitment.agency",
+        "contract.none",
+        "contract.promised",
+        "contract.not_received",
+        "contract.substituted",
+        "contract.received",
+        "contract.vetted",
+    }
+)

@@ -1,0 +1,105 @@
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+from sqlalchemy import select
+
+from toolkit.codebook import load_codebook
+from toolkit.codings import export_codings, find_quote, import_codings
+from toolkit.errors import CodingsError
+from toolkit.importer import import_files
+from toolkit.model import Coding
+
+from .conftest import CODEBOOK
+
+TEXT = "Q: Why did you go?\nA: We signed the contracts.\n\nThey wouldn't give them to us.\nQ: And?\nA: Nothing."
+
+
+@pytest.fixture
+def coded_store(store, blank_nlp, tmp_path):
+    path = tmp_path / "S01.txt"
+    path.write_text(TEXT)
+    import_files(store, [path], nlp=blank_nlp)
+    load_codebook(store, CODEBOOK)
+    return store
+
+
+def test_codings_find_quote_exact_then_whitespace_insensitive():
+    assert find_quote(TEXT, "We signed the contracts.") == (22, 46)
+    start, end = find_quote(TEXT, "contracts. They wouldn't")
+    assert TEXT[start:end] == "contracts.\n\nThey wouldn't"
+    assert find_quote(TEXT, "not in there") is None
+
+
+def test_codings_import_jsonl_quote_and_segment_position(coded_store, tmp_path):
+    gold = tmp_path / "gold.jsonl"
+    rows = [
+        {
+            "document": "S01",
+            "quote": "We signed the contracts. They wouldn't give them to us.",
+            "codes": ["contract.not_received"],
+        },
+        {"document": "S01", "segment": 3, "codes": "root_cause.awareness"},
+        {"document": "S01", "quote": "Nothing.", "codes": []},
+    ]
+    gold.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    report = import_codings(coded_store, gold, coder="alice")
+    assert (report.rows, report.added) == (3, 2)
+    again = import_codings(coded_store, gold, coder="alice")
+    assert (again.added, again.already_present) == (0, 2)
+    with coded_store.read() as session:
+        codings = list(session.scalars(select(Coding).order_by(Coding.start)))
+        assert [c.code_id for c in codings] == ["contract.not_received", "root_cause.awareness"]
+        assert all(c.segment_id is not None for c in codings)
+
+
+def test_codings_import_csv(coded_store, tmp_path):
+    gold = tmp_path / "gold.csv"
+    gold.write_text(
+        'document,quote,codes\nS01,"We signed the contracts.","contract.not_received;contract.substituted"\n'
+    )
+    assert import_codings(coded_store, gold, coder="bob").added == 2
+
+
+@pytest.mark.parametrize(
+    ("row", "needle"),
+    [
+        ({"document": "S01", "quote": "never said", "codes": ["contract.none"]}, "quote not found"),
+        ({"document": "S77", "quote": "Nothing.", "codes": ["contract.none"]}, "unknown document"),
+        ({"document": "S01", "quote": "Nothing.", "codes": ["contract.maybe"]}, "unknown code"),
+        ({"document": "S01", "codes": ["contract.none"]}, "needs a 'quote' or a 'segment'"),
+    ],
+)
+def test_codings_bad_row_names_line_and_stores_nothing(coded_store, tmp_path, row, needle):
+    gold = tmp_path / "gold.jsonl"
+    good = {"document": "S01", "quote": "Nothing.", "codes": ["contract.none"]}
+    gold.write_text(json.dumps(good) + "\n" + json.dumps(row) + "\n")
+    with pytest.raises(CodingsError) as info:
+        import_codings(coded_store, gold, coder="alice")
+    assert needle in str(info.value) and info.value.line == 2 and "gold.jsonl" in str(info.value)
+    with coded_store.read() as session:
+        assert session.scalar(select(Coding)) is None
+
+
+def test_codings_export_csv_and_jsonl(coded_store, tmp_path):
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text(json.dumps({"document": "S01", "quote": "Nothing.", "codes": ["contract.none"]}) + "\n")
+    import_codings(coded_store, gold, coder="alice")
+    rows = list(csv.DictReader(io.StringIO(export_codings(coded_store, "csv"))))
+    assert rows == [
+        {
+            "document": "S01",
+            "segment": "3",
+            "start": str(TEXT.index("Nothing.")),
+            "end": str(len(TEXT)),
+            "quote": "Nothing.",
+            "code": "contract.none",
+            "coder": "alice",
+            "origin": "imported",
+        }
+    ]
+    (line,) = export_codings(coded_store, "jsonl").splitlines()
+    assert json.loads(line)["quote"] == "Nothing."

@@ -1,0 +1,63 @@
+"""The same store on PostgreSQL, for teams: a throwaway database on the local server."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from toolkit.codebook import load_codebook
+from toolkit.codings import export_codings, import_codings
+from toolkit.errors import CodingsError
+from toolkit.importer import import_files
+from toolkit.status import project_status
+from toolkit.store import create_store, open_store
+
+from .conftest import CODEBOOK, FIXTURES, in_ci
+
+pytestmark = pytest.mark.postgres
+SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+
+@pytest.fixture
+def pg_url():
+    try:
+        admin = create_engine(SERVER, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text("select 1"))
+    except Exception as exc:  # no server here
+        if in_ci():
+            raise
+        pytest.skip(f"PostgreSQL not reachable: {exc}")
+    name = f"qda_test_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'create database "{name}"'))
+    yield f"postgresql://postgres@127.0.0.1:5432/{name}"
+    with admin.connect() as conn:
+        conn.execute(text(f'drop database "{name}" with (force)'))
+    admin.dispose()
+
+
+def test_postgres_full_flow_and_rollback(pg_url, blank_nlp, tmp_path):
+    store = create_store(pg_url)
+    import_files(store, [FIXTURES / "interview_basic.txt"], nlp=blank_nlp)
+    load_codebook(store, CODEBOOK)
+    gold = tmp_path / "gold.jsonl"
+    row = {"document": "interview_basic", "quote": "A neighbour told me about it.", "codes": ["recruitment.in_person"]}
+    gold.write_text(json.dumps(row) + "\n")
+    assert import_codings(store, gold, coder="alice").added == 1
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(
+        '{"document": "interview_basic", "quote": "I trained as a teacher.", "codes": ["root_cause.education"]}\n'
+        '{"document": "interview_basic", "quote": "never said", "codes": ["root_cause.family"]}\n'
+    )
+    with pytest.raises(CodingsError):
+        import_codings(store, bad, coder="bob")
+    store.close()
+    reopened = open_store(pg_url)
+    info = project_status(reopened)
+    assert info["documents"] == 1 and info["codings"] == 1 and info["coders"] == ["alice"]
+    assert "A neighbour told me about it." in export_codings(reopened, "csv")
+    reopened.close()
