@@ -214,6 +214,71 @@ def status(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] 
     typer.echo(format_status(info))
 
 
+def _split(values: list[str] | None) -> list[str] | None:
+    """Accept both repeated options and comma-separated lists."""
+    if not values:
+        return None
+    return [v.strip() for value in values for v in value.split(",") if v.strip()]
+
+
+@app.command("suggest")
+@_user_errors
+def suggest_cmd(
+    documents: Annotated[list[str] | None, typer.Option(help="Only these documents (names, comma-separated).")] = None,
+    codebook: Annotated[str | None, typer.Option(help="Only codes of this codebook id.")] = None,
+    coder: Annotated[list[str] | None, typer.Option(help="Learn only from these coders (default: all people).")] = None,
+    threshold: Annotated[float, typer.Option(help="Suggest codes at or above this probability.")] = 0.5,
+    as_json: Annotated[bool, typer.Option("--json", help="Also print the stored suggestions as JSON lines.")] = False,
+) -> None:
+    """Suggest codes for every respondent turn, learning from the codings and reviews so far."""
+    from toolkit.suggest import SuggestConfig
+    from toolkit.suggestions import suggest, suggestion_rows
+
+    names = _split(documents)
+    with _store() as store:
+        report = suggest(
+            store, names, codebook, _split(coder), config=SuggestConfig(threshold=threshold), progress=not as_json
+        )
+        rows = suggestion_rows(store, names) if as_json else []
+    summary = (
+        f"{report.suggestions} suggestions for {report.segments_scored} respondent turns; "
+        f"few-shot codes {len(report.few_shot_codes)}, zero-shot codes {len(report.zero_shot_codes)} "
+        f"(learned from {report.labelled_segments} labelled turns; {report.newly_embedded} texts embedded)"
+    )
+    typer.echo(summary, err=as_json)
+    keys = ("document", "position", "start", "end", "quote", "code", "probability")
+    for row in rows:
+        typer.echo(json.dumps({k: row[k] for k in keys}, ensure_ascii=False))
+
+
+@app.command("evaluate")
+@_user_errors
+def evaluate_cmd(
+    gold_coder: Annotated[str, typer.Option(help="The coder whose codings are the reference.")],
+    mode: Annotated[str, typer.Option(help="cross-validated, zero-shot or stored.")] = "cross-validated",
+    codebook: Annotated[str | None, typer.Option(help="Only codes of this codebook id.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Compare suggestions with a coder's codings: per-code precision, recall, F1, support, kappa."""
+    from toolkit.evaluate import evaluate
+
+    with _store() as store:
+        report = evaluate(store, gold_coder, mode, codebook)
+    if as_json:
+        typer.echo(json.dumps(report, indent=2))
+        return
+    typer.echo(f"mode {report['mode']}, gold coder {report['gold_coder']}: {report['n_segments']} respondent turns")
+    typer.echo(f"{'code':30} {'prec':>6} {'rec':>6} {'F1':>6} {'kappa':>6} {'support':>8}")
+    for code, m in report["per_code"].items():
+        typer.echo(
+            f"{code:30} {m['precision']:6.3f} {m['recall']:6.3f} {m['f1']:6.3f} {m['kappa']:6.3f} {m['support']:8d}"
+        )
+    typer.echo(
+        f"micro P {report['micro_precision']:.3f} R {report['micro_recall']:.3f} F1 {report['micro_f1']:.3f}; "
+        f"macro P {report['macro_precision']:.3f} R {report['macro_recall']:.3f} F1 {report['macro_f1']:.3f}"
+    )
+
+
 def format_status(info: dict[str, Any]) -> str:
     """The human-readable status table."""
     lines = [

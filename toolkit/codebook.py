@@ -74,6 +74,7 @@ def load_codebook(
             book = Codebook(id=spec.id, name=spec.name, version=spec.version)
             tx.session.add(book)
         book.name, book.version, book.source_path, book.sha256 = spec.name, spec.version, spec.source, spec.sha256
+        book.groups = spec.groups
         tx.session.flush()
         changed = _upsert_codes(tx, spec.id, spec.codes, spec.source)
         tx.audit(

@@ -37,6 +37,7 @@ __all__ = [
     "Coding",
     "Document",
     "EmbeddingCache",
+    "LemmaCache",
     "Memo",
     "Project",
     "Review",
@@ -151,6 +152,7 @@ class Codebook(Base):
     source_path: Mapped[str] = mapped_column(String(1000), default="")
     sha256: Mapped[str] = mapped_column(String(64), default="")
     loaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    groups: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 
 class Code(Base):
@@ -261,6 +263,15 @@ class AuditEvent(Base):
     entity_id: Mapped[str] = mapped_column(String(200), default="")
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+
+
+class LemmaCache(Base):
+    """Lemmatised text keyed by pipeline and text hash; spaCy runs once per distinct text."""
+
+    __tablename__ = "lemma_cache"
+    pipeline: Mapped[str] = mapped_column(String(200), primary_key=True)
+    text_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    lemmas: Mapped[str] = mapped_column(Text)
 
 
 class EmbeddingCache(Base):

@@ -62,6 +62,7 @@ class CodebookSpec:
     name: str
     version: str
     codes: tuple[CodeSpec, ...]
+    groups: dict[str, dict[str, int]] = field(default_factory=dict)
     source: str = ""
     sha256: str = ""
     warnings: tuple[str, ...] = field(default_factory=tuple)
@@ -96,6 +97,25 @@ def _text_list(value: Any, where: str, file: str, line: int) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str | int | float) for v in value):
         raise CodebookError(f"[{where}] must be a list of texts", file=file, line=line)
     return tuple(str(v).strip() for v in value if str(v).strip())
+
+
+def _parse_groups(node: Any, file: str, line: int) -> dict[str, dict[str, int]]:
+    """Optional ``groups: {recruitment: {max_per_segment: 1}}``: how many codes of a group one turn carries."""
+    if node is None:
+        return {}
+    if not isinstance(node, dict):
+        raise CodebookError("[groups] must be a mapping of group -> settings", file=file, line=line)
+    out: dict[str, dict[str, int]] = {}
+    for group, settings in node.items():
+        if group.startswith("__"):
+            continue
+        where = node["__lines__"].get(group, line)
+        if not isinstance(settings, dict) or not isinstance(settings.get("max_per_segment"), int):
+            raise CodebookError(f"[groups -> {group}] needs an integer max_per_segment", file=file, line=where)
+        if settings["max_per_segment"] < 1:
+            raise CodebookError(f"[groups -> {group} -> max_per_segment] must be at least 1", file=file, line=where)
+        out[str(group)] = {"max_per_segment": settings["max_per_segment"]}
+    return out
 
 
 def parse_codebook(
@@ -202,6 +222,7 @@ def parse_codebook(
                 **lists,
             )
         )
+    groups = _parse_groups(doc.get("groups"), file, doc["__lines__"].get("groups", 1))
     ids = {c.id for c in codes}
     for index, code in enumerate(codes):
         if code.parent and code.parent not in ids and code.parent not in known_ids:
@@ -215,6 +236,7 @@ def parse_codebook(
         name=str(header["name"]).strip(),
         version=str(header.get("version") or "1").strip(),
         codes=tuple(codes),
+        groups=groups,
         source=file,
         sha256=hashlib.sha256(data).hexdigest(),
         warnings=tuple(warnings),
