@@ -122,17 +122,19 @@ def test_suggest_rejections_are_negatives_and_refit_touches_one_code():
     labels = labels_for(TURNS, protos.code_ids)
     model = CodeSuggester(protos).fit(batch, labels)
     j = protos.code_ids.index("root_cause.family")
-    before = [clf for clf in model.classifiers_]
-    model.refit_codes([(6, j, 0), (0, j, 1)])
-    assert model.classifiers_[j] is not before[j]
-    assert all(model.classifiers_[k] is before[k] for k in range(3) if k != j)
+    before = model.coef_.copy()
+    model.refit_codes([(6, j, 1), (0, j, 0)])
+    assert model.labels_[6, j] == 1 and model.labels_[0, j] == 0
+    assert not np.allclose(model.coef_[:, j], before[:, j])
+    others = [k for k in range(3) if k != j]
+    np.testing.assert_array_equal(model.coef_[:, others], before[:, others])
 
 
 def test_suggest_group_limit_keeps_the_strongest():
     protos = make_prototypes()
     protos.max_per_group = {"root_cause": 1}
     model = CodeSuggester(protos)
-    model.classifiers_ = [object()] * 3
+    model.trained_ = np.ones(3, dtype=bool)
     probs = np.array([[0.9, 0.8, 0.7]])
     chosen = model.decide(probs)
     assert chosen.tolist() == [[True, False, True]]
@@ -141,3 +143,24 @@ def test_suggest_group_limit_keeps_the_strongest():
 def test_suggest_config_validates():
     with pytest.raises(ValueError):
         SuggestConfig(threshold=1.5)
+
+
+def test_suggest_linear_parts_match_scikit_learn():
+    import scipy.sparse as sp
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    from toolkit.linear import BalancedLogisticRegression, TfidfFeaturizer
+
+    texts = ["i do not NOT_check the firm", "i check the firm", "the firm be good good", "alone"] * 3
+    ours = TfidfFeaturizer().fit(texts).transform(texts).toarray()
+    theirs = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True, token_pattern=r"\S+")
+    np.testing.assert_allclose(ours, theirs.fit(texts).transform(texts).toarray(), atol=1e-12)
+
+    rng = np.random.default_rng(0)
+    X = sp.csr_matrix(np.hstack([rng.normal(size=(120, 20)), (rng.random((120, 50)) < 0.1) * 1.0]))
+    Y = (X[:, :3].toarray() + rng.normal(scale=0.5, size=(120, 3)) > 0.8).astype(int)
+    mine = BalancedLogisticRegression(C=5.0, tol=1e-7).fit(X, Y).predict_proba(X)
+    for j in range(3):
+        reference = LogisticRegression(C=5.0, class_weight="balanced", max_iter=5000, tol=1e-8).fit(X, Y[:, j])
+        np.testing.assert_allclose(mine[:, j], reference.predict_proba(X)[:, 1], atol=2e-3)

@@ -28,10 +28,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
 
 from toolkit.lemmas import keyword_hits
+from toolkit.linear import BalancedLogisticRegression, TfidfFeaturizer
 
 __all__ = [
     "UNLABELLED",
@@ -57,7 +56,7 @@ class SuggestConfig:
     zero_shot_z: float = 2.0
     zero_shot_slope: float = 2.0
     zero_shot_max_codes: int = 1
-    max_iter: int = 3000
+    max_iter: int = 500
     neighbours: int = 2
     seed: int = 0
 
@@ -124,18 +123,31 @@ def _max_sentence_vectors(batch: SegmentBatch) -> np.ndarray:
 
 
 def _sentence_max_similarity(batch: SegmentBatch, targets: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """Per turn and code: best similarity of any sentence to any target vector, and which sentence."""
+    """Per turn and code: best similarity of any sentence to any target vector, and which sentence.
+
+    Vectorised: one matrix product of all sentences against all targets, then maxima per code and turn.
+    """
     n, k = len(batch), len(targets)
+    groups = [vecs if len(vecs) else batch.turn_vecs[i : i + 1] for i, vecs in enumerate(batch.sentence_vecs)]
+    counts = np.array([len(g) for g in groups])
+    sentences = np.vstack(groups) if n else np.zeros((0, batch.turn_vecs.shape[1]), dtype=np.float32)
+    sizes = np.array([len(t) for t in targets])
     best = np.full((n, k), -1.0, dtype=np.float32)
     which = np.zeros((n, k), dtype=np.int32)
-    for i in range(n):
-        vecs = batch.sentence_vecs[i] if len(batch.sentence_vecs[i]) else batch.turn_vecs[i : i + 1]
-        for j, target in enumerate(targets):
-            if not len(target):
-                continue
-            sims = (vecs @ target.T).max(axis=1)
-            which[i, j] = int(np.argmax(sims))
-            best[i, j] = float(sims[which[i, j]])
+    if not n or not sizes.sum():
+        return best, which
+    sims = sentences @ np.vstack([t for t in targets if len(t)]).T
+    per_code = np.full((len(sentences), k), -1.0, dtype=np.float32)
+    column = 0
+    for j, size in enumerate(sizes):
+        if size:
+            per_code[:, j] = sims[:, column : column + size].max(axis=1)
+            column += size
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    best = np.maximum.reduceat(per_code, starts, axis=0)
+    for i, (start, count) in enumerate(zip(starts, counts, strict=True)):
+        which[i] = np.argmax(per_code[start : start + count], axis=0)
+    best[:, sizes == 0] = -1.0
     return best, which
 
 
@@ -236,6 +248,7 @@ class CodeSuggester:
         if labels.shape != (len(batch), n_codes):
             raise ValueError(f"labels must have shape {(len(batch), n_codes)}, got {labels.shape}")
         evidence = _evidence(batch, self.prototypes)
+        self.evidence_ = evidence
         raw = evidence.zero_shot_raw()
         self.zs_mean_ = raw.mean(axis=1, keepdims=True)
         self.zs_std_ = raw.std(axis=1, keepdims=True) + 1e-6
@@ -248,26 +261,35 @@ class CodeSuggester:
         self.X_ = self._features(batch, evidence)
         self.labels_ = labels.copy()
         self.batch_ = batch
-        self.classifiers_: list[LogisticRegression | None] = [None] * n_codes
-        for j in range(n_codes):
-            self._fit_code(j)
+        n_features = self.X_.shape[1]
+        self.coef_ = np.zeros((n_features, n_codes))
+        self.intercept_ = np.zeros(n_codes)
+        self.trained_ = np.zeros(n_codes, dtype=bool)
+        self._fit_codes(list(range(n_codes)))
         return self
 
     @staticmethod
-    def _vectorizer() -> TfidfVectorizer:
-        return TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True, token_pattern=r"\S+")
+    def _vectorizer() -> TfidfFeaturizer:
+        return TfidfFeaturizer(min_df=2, ngram_max=2)
 
-    def _fit_code(self, j: int) -> None:
-        column = self.labels_[:, j]
-        rows = np.where(column != UNLABELLED)[0]
-        y = column[rows]
-        if (y == 1).sum() < self.config.min_positives or (y == 0).sum() < 1:
-            self.classifiers_[j] = None
+    def _fit_codes(self, columns: list[int]) -> None:
+        """Fit the listed codes together; codes with too few positives (or no negatives) stay zero-shot."""
+        trainable = []
+        for j in columns:
+            column = self.labels_[:, j]
+            known = column != UNLABELLED
+            enough = (column[known] == 1).sum() >= self.config.min_positives and (column[known] == 0).sum() >= 1
+            self.trained_[j] = bool(enough)
+            if enough:
+                trainable.append(j)
+        if not trainable:
             return
-        clf = LogisticRegression(
-            C=self.config.C, class_weight="balanced", max_iter=self.config.max_iter, random_state=self.config.seed
+        labels = self.labels_[:, trainable]
+        model = BalancedLogisticRegression(C=self.config.C, max_iter=self.config.max_iter).fit(
+            self.X_, labels == 1, mask=labels != UNLABELLED
         )
-        self.classifiers_[j] = clf.fit(self.X_[rows], y)
+        self.coef_[:, trainable] = model.coef_
+        self.intercept_[trainable] = model.intercept_
 
     def refit_codes(self, updates: Sequence[tuple[int, int, int]]) -> CodeSuggester:
         """Apply (row, code index, label) updates from review decisions and refit only those codes.
@@ -278,14 +300,13 @@ class CodeSuggester:
         for row, j, label in updates:
             self.labels_[row, j] = label
             touched.add(j)
-        for j in sorted(touched):
-            self._fit_code(j)
+        self._fit_codes(sorted(touched))
         return self
 
     @property
     def few_shot_codes_(self) -> list[str]:
         """Codes scored by a trained classifier (the others are zero-shot)."""
-        return [c for c, clf in zip(self.prototypes.code_ids, self.classifiers_, strict=True) if clf is not None]
+        return [c for c, trained in zip(self.prototypes.code_ids, self.trained_, strict=True) if trained]
 
     # ------------------------------------------------------------------ scoring
     def _zero_shot(self, evidence: _CodeEvidence) -> np.ndarray:
@@ -299,16 +320,19 @@ class CodeSuggester:
         return probs
 
     def _score(self, batch: SegmentBatch) -> tuple[np.ndarray, _CodeEvidence]:
-        evidence = _evidence(batch, self.prototypes)
+        same = batch is getattr(self, "batch_", None)  # scoring the batch we learned from: reuse its features
+        evidence = self.evidence_ if same else _evidence(batch, self.prototypes)
         probs = self._zero_shot(evidence)
-        if any(clf is not None for clf in self.classifiers_):
-            X = self._features(batch, evidence)
-            for j, clf in enumerate(self.classifiers_):
-                if clf is not None:
-                    probs[:, j] = clf.predict_proba(X)[:, 1]
+        if self.trained_.any():
+            X = self.X_ if same else self._features(batch, evidence)
+            logits = np.asarray(X @ self.coef_[:, self.trained_]) + self.intercept_[self.trained_]
+            probs[:, self.trained_] = 1.0 / (1.0 + np.exp(-np.clip(logits, -50, 50)))
         short = np.array([len(t.split()) < _MIN_WORDS for t in batch.texts])
         probs[short] = np.minimum(probs[short], _SHORT_CAP)
         return np.clip(probs, 0.0, 1.0), evidence
+
+    def _evidence_for(self, batch: SegmentBatch) -> _CodeEvidence:
+        return self.evidence_ if batch is getattr(self, "batch_", None) else _evidence(batch, self.prototypes)
 
     def decide(self, probs: np.ndarray) -> np.ndarray:
         """Boolean matrix of suggested codes: threshold, then the per-group and per-turn limits."""
@@ -330,7 +354,7 @@ class CodeSuggester:
 
     def _limit_zero_shot(self, chosen: np.ndarray, probs: np.ndarray) -> np.ndarray:
         """Zero-shot scores are rough: keep only the strongest ``zero_shot_max_codes`` of them per turn."""
-        zero_shot = np.array([clf is None for clf in getattr(self, "classifiers_", [])], dtype=bool)
+        zero_shot = ~getattr(self, "trained_", np.ones(chosen.shape[1], dtype=bool))
         if not zero_shot.any():
             return chosen
         for i in range(len(chosen)):
@@ -350,8 +374,8 @@ class CodeSuggester:
         The nearest already-coded turns with their codes, the codebook example closest to the turn's best
         sentence, the keywords found, and whether the score is few-shot (calibrated) or zero-shot.
         """
-        scored, evidence = self._score(batch)
-        probs = scored if probs is None else probs
+        scored, evidence = self._score(batch) if probs is None else (probs, self._evidence_for(batch))
+        probs = scored
         chosen = self.decide(probs)
         labels = getattr(self, "labels_", None)
         train_vecs = self.batch_.turn_vecs if hasattr(self, "batch_") else None
@@ -368,8 +392,8 @@ class CodeSuggester:
                     vec = batch.sentence_vecs[i][sentence_index] if len(batch.sentence_vecs[i]) else batch.turn_vecs[i]
                     example = examples[int(np.argmax(self.prototypes.example_vecs[j] @ vec))]
                 reason: dict[str, object] = {
-                    "method": "few-shot" if self.classifiers_[j] is not None else "zero-shot",
-                    "calibrated": self.classifiers_[j] is not None,
+                    "method": "few-shot" if self.trained_[j] else "zero-shot",
+                    "calibrated": bool(self.trained_[j]),
                     "sentence": sentences[min(sentence_index, len(sentences) - 1)],
                     "example": example,
                     "example_similarity": round(float(evidence.proto_sent[i, j]), 3),

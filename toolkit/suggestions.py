@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 from sqlalchemy import delete, select
+from sqlalchemy.orm import selectinload
 
 from toolkit import __version__
 from toolkit.caches import cached_embeddings, cached_lemmas, embedder_key
@@ -91,7 +92,11 @@ def load_corpus(
 ) -> Corpus:
     """Respondent turns with the question before each, their sentences, embeddings and lemmas."""
     with store.read() as session:
-        query = select(Document).order_by(Document.name)
+        query = (
+            select(Document)
+            .order_by(Document.name)
+            .options(selectinload(Document.segments).selectinload(Segment.sentences))
+        )
         if documents:
             query = query.where(Document.name.in_(list(documents)))
         docs = list(session.scalars(query))
@@ -275,7 +280,7 @@ def suggest(
     labels = label_matrix(store, corpus, prototypes.code_ids, coders)
     model = CodeSuggester(prototypes, config).fit(corpus.batch, labels)
     target = corpus.rows_of(documents) if documents else np.arange(len(corpus.segment_ids))
-    sub = corpus.batch.subset(target)
+    sub = corpus.batch.subset(target) if documents else corpus.batch
     probs = model.predict_proba(sub)
     chosen = model.decide(probs)
     reasons = model.explain(sub, probs)
