@@ -279,6 +279,290 @@ def evaluate_cmd(
     )
 
 
+coders_app = typer.Typer(no_args_is_help=True, help="Named coders (people; the model is 'model').")
+memo_app = typer.Typer(no_args_is_help=True, help="Memos on codes, documents and codings.")
+consensus_app = typer.Typer(no_args_is_help=True, help="Record what a consensus meeting agreed.")
+app.add_typer(coders_app, name="coders")
+app.add_typer(memo_app, name="memo")
+app.add_typer(consensus_app, name="consensus")
+
+
+@coders_app.command("add")
+@_user_errors
+def coders_add(name: str) -> None:
+    """Register a coder."""
+    from toolkit.review import add_coder
+
+    with _store() as store:
+        add_coder(store, name)
+    typer.echo(f"coder {name} added")
+
+
+@coders_app.command("list")
+@_user_errors
+def coders_list() -> None:
+    """List coders."""
+    with _store() as store:
+        from toolkit.status import project_status
+
+        names = project_status(store)["coders"]
+    typer.echo("\n".join(names) or "no coders yet")
+
+
+@app.command("code")
+@_user_errors
+def code_cmd(
+    document: str,
+    start: int,
+    end: int,
+    code: str,
+    coder: Annotated[str, typer.Option(help="Who is coding.")],
+) -> None:
+    """Code any character span [START, END) of a document (overlaps allowed)."""
+    from toolkit.review import add_coding
+
+    with _store() as store:
+        coding_id = add_coding(store, coder, document, start, end, code)
+    typer.echo(f"coding {coding_id}: {code} on {document} {start}-{end}")
+
+
+@app.command("uncode")
+@_user_errors
+def uncode_cmd(coding_id: int, coder: Annotated[str, typer.Option(help="Owner of the coding.")]) -> None:
+    """Remove one of your codings."""
+    from toolkit.review import remove_coding
+
+    with _store() as store:
+        remove_coding(store, coder, coding_id)
+    typer.echo(f"coding {coding_id} removed")
+
+
+@app.command("recode")
+@_user_errors
+def recode_cmd(coding_id: int, code: str, coder: Annotated[str, typer.Option(help="Owner of the coding.")]) -> None:
+    """Change the code of one of your codings."""
+    from toolkit.review import recode
+
+    with _store() as store:
+        recode(store, coder, coding_id, code)
+    typer.echo(f"coding {coding_id} is now {code}")
+
+
+@memo_app.command("add")
+@_user_errors
+def memo_add(
+    text: str,
+    coder: Annotated[str, typer.Option(help="Author.")],
+    code: Annotated[str | None, typer.Option(help="A code id.")] = None,
+    document: Annotated[str | None, typer.Option(help="A document name.")] = None,
+    coding: Annotated[int | None, typer.Option(help="A coding id.")] = None,
+) -> None:
+    """Write a memo on exactly one of --code, --document, --coding."""
+    from toolkit.review import add_memo
+
+    targets = [(k, v) for k, v in (("code", code), ("document", document), ("coding", coding)) if v is not None]
+    if len(targets) != 1:
+        raise ToolkitError("name exactly one of --code, --document, --coding")
+    with _store() as store:
+        memo_id = add_memo(store, coder, targets[0][0], targets[0][1], text)
+    typer.echo(f"memo {memo_id} saved")
+
+
+@memo_app.command("list")
+@_user_errors
+def memo_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """List memos."""
+    from toolkit.review import list_memos
+
+    with _store() as store:
+        memos = list_memos(store)
+    for memo in memos:
+        typer.echo(
+            json.dumps(memo) if as_json else f"[{memo['target_type']} {memo['target']}] {memo['coder']}: {memo['text']}"
+        )
+
+
+@app.command("blind")
+@_user_errors
+def blind_cmd(state: Annotated[str, typer.Argument(help="on or off")]) -> None:
+    """Blind coding: coders see only their own codings until agreement is computed."""
+    from toolkit.review import set_blind
+
+    if state not in ("on", "off"):
+        raise ToolkitError("say `qda blind on` or `qda blind off`")
+    with _store() as store:
+        set_blind(store, state == "on")
+    typer.echo(f"blind mode {state}")
+
+
+def _show_suggestion(context: dict[str, Any]) -> None:
+    typer.echo("-" * 72)
+    typer.echo(f"suggestion {context['id']}: {context['code']} ({context['code_name']}) p={context['probability']:.2f}")
+    typer.echo(f"{context['document']} turn {context['segment']['position']}")
+    for turn in context["before"]:
+        typer.echo(f"    {turn['speaker'] or turn['role']}: {turn['text'][:300]}")
+    typer.echo(f">>> {context['segment']['speaker'] or 'R'}: {context['segment']['text']}")
+    for turn in context["after"]:
+        typer.echo(f"    {turn['speaker'] or turn['role']}: {turn['text'][:300]}")
+    why = context["explanation"] or {}
+    typer.echo(f'why ({why.get("method", "?")}): sentence "{why.get("sentence", "")[:160]}"')
+    if why.get("example"):
+        typer.echo(f'    like the codebook example "{why["example"]}" (similarity {why.get("example_similarity")})')
+    if why.get("keywords"):
+        typer.echo(f"    keywords: {', '.join(why['keywords'])}")
+    for n in why.get("neighbours", []):
+        typer.echo(f"    similar coded turn {n['document']}#{n['position']} {n['codes']}: {n['quote'][:100]}")
+
+
+@app.command("review")
+@_user_errors
+def review_cmd(
+    coder: Annotated[str, typer.Option(help="The reviewer.")],
+    order: Annotated[str, typer.Option(help="uncertainty (teaches the model most) or document.")] = "uncertainty",
+    documents: Annotated[list[str] | None, typer.Option(help="Only these documents.")] = None,
+) -> None:
+    """Review suggestions one at a time: a accept, r reject, c change code, s adjust span, u undo, q quit."""
+    from toolkit.review import AlreadyDecidedError, decide, suggestion_context, undo_last
+    from toolkit.suggestions import review_queue
+
+    decided = 0
+    with _store() as store:
+        skipped: set[int] = set()
+        while True:
+            queue = [r for r in review_queue(store, order, _split(documents)) if r["id"] not in skipped]
+            if not queue:
+                typer.echo("no open suggestions left")
+                break
+            context = suggestion_context(store, queue[0]["id"])
+            _show_suggestion(context)
+            key = typer.prompt("[a]ccept [r]eject [c]hange [s]pan [u]ndo [n]ext [q]uit", default="q").strip().lower()
+            try:
+                if key == "q":
+                    break
+                if key == "n":
+                    skipped.add(context["id"])
+                elif key == "a":
+                    decide(store, coder, context["id"], "accept")
+                elif key == "r":
+                    decide(store, coder, context["id"], "reject")
+                elif key == "c":
+                    new_code = typer.prompt("new code id").strip()
+                    decide(store, coder, context["id"], "change", new_code=new_code)
+                elif key == "s":
+                    start = int(typer.prompt("start", default=str(context["start"])))
+                    end = int(typer.prompt("end", default=str(context["end"])))
+                    decide(store, coder, context["id"], "adjust", start=start, end=end)
+                elif key == "u":
+                    undone = undo_last(store, coder)
+                    typer.echo("undone" if undone else "nothing to undo")
+                    continue
+                else:
+                    typer.echo(f"unknown key {key!r}")
+                    continue
+            except AlreadyDecidedError as exc:
+                typer.echo(str(exc))
+                skipped.add(context["id"])
+                continue
+            except ToolkitError as exc:
+                typer.echo(f"error: {exc}")
+                continue
+            if key != "n":
+                decided += 1
+    typer.echo(f"{decided} decision(s) recorded")
+
+
+@app.command("audit")
+@_user_errors
+def audit_cmd(
+    document: Annotated[str | None, typer.Option(help="Only events about this document.")] = None,
+    coder: Annotated[str | None, typer.Option(help="Only events by this person.")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """List the audit trail: who did what, when, before and after."""
+    from toolkit.review import audit_trail
+
+    with _store() as store:
+        events = audit_trail(store, document, coder)
+    for event in events:
+        if as_json:
+            typer.echo(json.dumps(event, ensure_ascii=False))
+        else:
+            typer.echo(
+                f"{event['at'][:19]} {event['actor']:<10} {event['action']:<20} {event['entity']} {event['entity_id']}"
+                f" before={json.dumps(event['before'], ensure_ascii=False)[:80]}"
+                f" after={json.dumps(event['after'], ensure_ascii=False)[:80]}"
+            )
+
+
+@app.command("agreement")
+@_user_errors
+def agreement_cmd(
+    coders: Annotated[list[str] | None, typer.Option(help="Coders to compare (comma-separated); 'model' too.")] = None,
+    codes: Annotated[list[str] | None, typer.Option(help="Only these codes.")] = None,
+    unit: Annotated[str, typer.Option(help="respondent (default) or all segments.")] = "respondent",
+    threshold: Annotated[float, typer.Option(help="The model's suggestions count at or above this.")] = 0.5,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Inter-coder agreement per code and overall: percent agreement, Cohen's kappa, Krippendorff's alpha."""
+    from toolkit.agreement_store import compute_agreement
+
+    with _store() as store:
+        table = compute_agreement(store, _split(coders), _split(codes), unit, threshold)
+    if as_json:
+        typer.echo(json.dumps(table, indent=2))
+        return
+
+    def fmt(value: float | None) -> str:
+        return "   -  " if value is None else f"{value:6.3f}"
+
+    typer.echo(f"unit: {table['unit']}; coders: {', '.join(table['coders'])}")
+    typer.echo(f"{'code':30} {'agree%':>7} {'kappa':>6} {'alpha':>6} {'prev':>6} {'units':>6}")
+    for code, m in [*table["per_code"].items(), ("overall", table["overall"])]:
+        agree = m["percent_agreement"]
+        typer.echo(
+            f"{code:30} {'' if agree is None else f'{agree * 100:6.1f}%':>7} {fmt(m['cohen_kappa'])} "
+            f"{fmt(m['krippendorff_alpha'])} {fmt(m['prevalence'])} {m['n_units']:6d}"
+        )
+
+
+@app.command("disagreements")
+@_user_errors
+def disagreements_cmd(
+    coders: Annotated[list[str] | None, typer.Option(help="Coders to compare.")] = None,
+    codes: Annotated[list[str] | None, typer.Option(help="Only these codes.")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write CSV here.")] = None,
+) -> None:
+    """The segments coders disagree on, with each coder's codes: the agenda of a consensus meeting."""
+    from toolkit.agreement_store import disagreement_rows, disagreements_csv
+
+    with _store() as store:
+        rows = disagreement_rows(store, _split(coders), _split(codes))
+    text = disagreements_csv(rows)
+    if output:
+        output.write_text(text, encoding="utf-8")
+        typer.echo(f"{len(rows)} disagreements written to {output}; fill in the consensus column")
+    else:
+        sys.stdout.write(text)
+
+
+@consensus_app.command("import")
+@_user_errors
+def consensus_import(
+    file: Path,
+    agreed_from: Annotated[
+        list[str] | None, typer.Option(help="Also copy what these coders all agreed on elsewhere.")
+    ] = None,
+) -> None:
+    """Record the 'consensus' column of a filled-in disagreements CSV as coder 'consensus'."""
+    from toolkit.agreement_store import record_consensus
+    from toolkit.io.tables import read_rows
+
+    display, rows = read_rows(file, kind="csv")
+    with _store() as store:
+        added = record_consensus(store, [row for _, row in rows], source=display, agreed_from=_split(agreed_from))
+    typer.echo(f"consensus: {added} codings recorded")
+
+
 def format_status(info: dict[str, Any]) -> str:
     """The human-readable status table."""
     lines = [
