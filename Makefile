@@ -6,6 +6,7 @@ STAMP := $(VENV)/.installed
 DEMO_DB := demo/demo.sqlite
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
+export STREAMLIT_BROWSER_GATHER_USAGE_STATS := false
 
 .PHONY: install demo demo-build test lint bench clean
 
@@ -26,7 +27,10 @@ demo-build: $(STAMP)
 	mkdir -p demo
 	$(BIN)/python -m toolkit.demo --db sqlite:///$(DEMO_DB)
 
+# The main job: the dashboard on the demo project, on this machine only (http://127.0.0.1:8501).
 demo: demo-build
+	QDA_DB=sqlite:///$(DEMO_DB) $(BIN)/streamlit run app.py --server.address 127.0.0.1 --server.port 8501 \
+		--server.headless true --browser.gatherUsageStats false
 
 test: $(STAMP)
 	$(BIN)/ruff check .

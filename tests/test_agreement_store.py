@@ -71,7 +71,7 @@ def test_agreement_store_disagreements_and_consensus(two_coders):
 def test_agreement_store_errors(two_coders):
     with pytest.raises(NotFoundError, match="zed"):
         compute_agreement(two_coders, ["alice", "zed"])
-    with pytest.raises(NotFoundError, match="root_cause.luck"):
+    with pytest.raises(NotFoundError, match=r"root_cause\.luck"):
         compute_agreement(two_coders, ["alice", "bob"], codes=["root_cause.luck"])
     with pytest.raises(ToolkitError, match="unit"):
         compute_agreement(two_coders, ["alice", "bob"], unit="sentences")
@@ -83,9 +83,16 @@ def test_agreement_store_cli_json_and_unit_all(two_coders, db_url, tmp_path):
     result = runner.invoke(app, ["--db", db_url, "agreement", "--coders", "alice,bob", "--json"])
     assert result.exit_code == 0, result.output
     table = json.loads(result.stdout)
-    assert set(table["per_code"]["root_cause.family"]) >= {"percent_agreement", "cohen_kappa", "krippendorff_alpha", "n_units"}
+    assert set(table["per_code"]["root_cause.family"]) >= {
+        "percent_agreement",
+        "cohen_kappa",
+        "krippendorff_alpha",
+        "n_units",
+    }
     assert "overall" in table
-    wide = json.loads(runner.invoke(app, ["--db", db_url, "agreement", "--coders", "alice,bob", "--unit", "all", "--json"]).stdout)
+    wide = json.loads(
+        runner.invoke(app, ["--db", db_url, "agreement", "--coders", "alice,bob", "--unit", "all", "--json"]).stdout
+    )
     assert wide["overall"]["n_units"] > table["overall"]["n_units"]
     text = runner.invoke(app, ["--db", db_url, "agreement", "--coders", "alice,bob"]).stdout
     assert "unit: respondent segments" in text and "overall" in text

@@ -46,7 +46,9 @@ def study(store, blank_nlp, tmp_path):
     import_files(store, [SAMPLE / "transcripts" / f"{d}.txt" for d in DOCS], nlp=blank_nlp)
     load_codebook(store, CODEBOOK)
     gold = tmp_path / "gold.jsonl"
-    rows = [r for r in (SAMPLE / "gold_codings.jsonl").read_text().splitlines() if json.loads(r)["document"] in DOCS[:3]]
+    rows = [
+        r for r in (SAMPLE / "gold_codings.jsonl").read_text().splitlines() if json.loads(r)["document"] in DOCS[:3]
+    ]
     gold.write_text("\n".join(rows) + "\n")
     import_codings(store, gold, coder="alice")
     for name in ("bob", "carol"):
@@ -77,7 +79,7 @@ def test_review_span_codings_overlap_and_belong_to_their_coder(study):
 def test_review_unknown_coder_or_code_is_clear(study):
     with pytest.raises(NotFoundError, match="unknown coder 'zed'"):
         add_coding(study, "zed", "S04", 0, 10, "root_cause.family")
-    with pytest.raises(NotFoundError, match="unknown code 'root_cause.luck'"):
+    with pytest.raises(NotFoundError, match=r"unknown code 'root_cause\.luck'"):
         add_coding(study, "bob", "S04", 0, 10, "root_cause.luck")
     with pytest.raises(NotFoundError):
         decide(study, "zed", first_open(study), "accept")

@@ -563,6 +563,36 @@ def consensus_import(
     typer.echo(f"consensus: {added} codings recorded")
 
 
+@app.command("report")
+@_user_errors
+def report_cmd(
+    coder: Annotated[
+        str | None, typer.Option(help="Whose codings count: a coder name, 'all', or 'accepted' (suggestions).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """The headline findings computed from codings and case attributes (shares are fractions)."""
+    from toolkit.analysis import report
+    from toolkit.frames import DEFAULT_CODER, coder_label, load_frames, resolve_coder
+
+    with _store() as store:
+        if coder == "accepted":
+            codings, cases = load_frames(store, None, origins=["accepted-suggestion", "corrected-suggestion"])
+            label = "accepted suggestions (any reviewer)"
+        else:
+            chosen = None if coder == "all" else resolve_coder(store, coder or DEFAULT_CODER)
+            codings, cases = load_frames(store, chosen)
+            label = coder_label(chosen)
+    result = report(codings, cases, label)
+    if as_json:
+        typer.echo(json.dumps(result, indent=2, ensure_ascii=False))
+        return
+    typer.echo(f"{result['n_interviews']} interviews; counting {label}")
+    for key in ("heard_of_tip_share", "signed_documents", "received_share_of_signed", "checked_employer_share"):
+        typer.echo(f"  {key}: {result.get(key)}")
+    typer.echo(f"  recruitment: {result.get('recruitment_counts')}")
+
+
 def format_status(info: dict[str, Any]) -> str:
     """The human-readable status table."""
     lines = [

@@ -1,0 +1,43 @@
+"""survivor-qda dashboard: `streamlit run app.py` opens the store named by QDA_DB (default: the demo project).
+
+Everything shown is computed by the toolkit; this file only wires the pages together.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import streamlit as st
+
+from toolkit.ui import pages
+
+DEMO_DB = f"sqlite:///{Path(__file__).resolve().parent / 'demo' / 'demo.sqlite'}"
+
+st.set_page_config(page_title="survivor-qda", page_icon=":material/forum:", layout="wide")
+st.session_state.setdefault("db_url", os.environ.get("QDA_DB") or DEMO_DB)
+
+PAGES = {
+    "overview": st.Page(pages.overview_page, title="Overview", url_path="overview", default=True),
+    "root_causes": st.Page(pages.root_causes_page, title="Root causes", url_path="root-causes"),
+    "recruitment": st.Page(pages.recruitment_page, title="Recruitment", url_path="recruitment"),
+    "contracts": st.Page(pages.contracts_page, title="Contracts and vetting", url_path="contracts"),
+    "awareness": st.Page(pages.awareness_page, title="Awareness", url_path="awareness"),
+    "quotes": st.Page(pages.quotes_page, title="Quotes", url_path="quotes"),
+    "transcript": st.Page(pages.transcript_page, title="Transcript", url_path="transcript"),
+    "review": st.Page(pages.review_page, title="Review queue", url_path="review"),
+    "agreement": st.Page(pages.agreement_page, title="Agreement", url_path="agreement"),
+    "codebook": st.Page(pages.codebook_page, title="Codebook", url_path="codebook"),
+    "export": st.Page(pages.export_page, title="Export", url_path="export"),
+}
+st.session_state["pages"] = PAGES
+
+navigation = st.navigation(
+    {
+        "Findings": [PAGES[k] for k in ("overview", "root_causes", "recruitment", "contracts", "awareness")],
+        "Evidence": [PAGES[k] for k in ("quotes", "transcript")],
+        "Coding": [PAGES[k] for k in ("review", "agreement", "codebook", "export")],
+    }
+)
+st.sidebar.caption(f"Store: {st.session_state['db_url'].split('///')[-1]}")
+navigation.run()

@@ -1,0 +1,347 @@
+"""The dashboard's pages. Each reads its widgets, calls toolkit functions and renders what they return."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import streamlit as st
+
+from toolkit import analysis, plots
+from toolkit.codebook import list_codes
+from toolkit.codings import export_codings
+from toolkit.review import AlreadyDecidedError, decide, suggestion_context, undo_last
+from toolkit.status import document_segments, project_status
+from toolkit.suggestions import MODEL_CODER, review_queue, suggestion_rows
+from toolkit.ui.components import caption, chart_with_drill, show_quotes
+from toolkit.ui.highlight import Span, highlight_html, safe_text
+from toolkit.ui.state import context
+
+__all__ = [
+    "agreement_page",
+    "awareness_page",
+    "codebook_page",
+    "contracts_page",
+    "export_page",
+    "overview_page",
+    "quotes_page",
+    "recruitment_page",
+    "review_page",
+    "root_causes_page",
+    "transcript_page",
+]
+
+ROOT_CAUSES = "root_cause."
+EDUCATION = "root_cause.education"
+
+
+def _share(value: float | None) -> str | None:
+    return None if value is None else f"{value:.1%}"
+
+
+def _metric(column, label: str, value: str, share: float | None = None) -> None:
+    """A count with its share shown beside it, neutral (a share is not a change)."""
+    column.metric(label, value, _share(share), delta_color="off", delta_arrow="off")
+
+
+def _prefixed(frame: pd.DataFrame, prefix: str) -> pd.DataFrame:
+    return frame[frame["code"].str.startswith(prefix)]
+
+
+def overview_page() -> None:
+    """Interviews, segments, coverage, who coded what, and the composition of the sample."""
+    ctx = context()
+    st.title("Overview")
+    caption(ctx)
+    status = project_status(ctx.store)
+    coverage = analysis.coded_coverage(ctx.codings, status["segments_by_role"].get("respondent", 0))
+    a, b, c, d = st.columns(4)
+    a.metric("Interviews", len(ctx.cases))
+    b.metric("Segments", status["segments"])
+    _metric(c, "Respondent turns coded", f"{coverage['coded']} of {coverage['total']}", coverage["share"])
+    d.metric("Codings counted", len(ctx.codings))
+    st.subheader("Who coded what")
+    st.dataframe(analysis.codings_by_coder(status["codings_per_code"]), width="stretch")
+    st.subheader("Composition")
+    columns = st.columns(2)
+    for index, attribute in enumerate(("gender", "age_group", "exploitation_type", "destination")):
+        frame = analysis.composition(ctx.cases, attribute)
+        if not frame.empty:
+            columns[index % 2].plotly_chart(plots.composition_figure(frame, attribute), width="stretch")
+
+
+def root_causes_page() -> None:
+    """Prevalence of each root cause, by gender and exploitation type, and co-occurrence."""
+    ctx = context()
+    st.title("Root causes of vulnerability")
+    caption(ctx)
+    prevalence = _prefixed(analysis.code_prevalence(ctx.codings, ctx.cases), ROOT_CAUSES)
+    education = prevalence[prevalence["code"] == EDUCATION]
+    if not education.empty:
+        row = education.iloc[0]
+        _metric(
+            st,
+            "Forced to change careers by low pay in their field (education)",
+            f"{int(row['interviews'])} of {len(ctx.cases)}",
+            row["share"],
+        )
+    picked = chart_with_drill(
+        plots.prevalence_figure(prevalence, ctx.colours, ctx.names, n=len(ctx.cases)), key="rc_prevalence"
+    )
+    codes = list(prevalence["code"])
+    for attribute in ("gender", "exploitation_type"):
+        frame = analysis.code_by_attribute(ctx.codings, ctx.cases, attribute, codes)
+        picked += chart_with_drill(
+            plots.by_attribute_figure(frame, ctx.colours, attribute, ctx.names), key=f"rc_{attribute}"
+        )
+    st.plotly_chart(
+        plots.cooccurrence_figure(analysis.cooccurrence(ctx.codings, codes), ctx.colours, ctx.names), width="stretch"
+    )
+    _drill(ctx, picked, codes, "rc")
+
+
+def _drill(ctx, picked: list, codes: list[str], key: str) -> None:
+    """Quotes behind the clicked chart element, or behind a code chosen from the list."""
+    st.subheader("Quotes behind the numbers")
+    clicked = [p for p in picked if isinstance(p, str) and p in codes]
+    default = codes.index(clicked[-1]) if clicked else 0
+    if not codes:
+        return
+    code = st.selectbox("Code", codes, index=default, key=f"{key}_code", format_func=lambda c: ctx.names.get(c, c))
+    show_quotes(analysis.quotes_for(ctx.codings, code), key=f"{key}_quotes")
+
+
+def recruitment_page() -> None:
+    """Recruitment methods, overall and by gender and exploitation type."""
+    ctx = context()
+    st.title("Recruitment methods")
+    caption(ctx)
+    counts = analysis.recruitment_counts(ctx.codings, ctx.cases)
+    if not counts.empty:
+        top = counts.iloc[0]
+        st.metric("Most common method", ctx.names.get(top["code"], top["code"]), f"{int(top['interviews'])} interviews")
+    picked = chart_with_drill(plots.recruitment_figure(counts, ctx.colours, ctx.names), key="rec_counts")
+    codes = list(counts["code"])
+    for attribute in ("gender", "exploitation_type"):
+        frame = analysis.code_by_attribute(ctx.codings, ctx.cases, attribute, codes)
+        picked += chart_with_drill(
+            plots.by_attribute_figure(frame, ctx.colours, attribute, ctx.names), key=f"rec_{attribute}"
+        )
+    _drill(ctx, picked, codes, "rec")
+
+
+def contracts_page() -> None:
+    """Signed -> received a copy, the employer checked, substituted and promised-later contracts."""
+    ctx = context()
+    st.title("Contracts and vetting")
+    caption(ctx)
+    funnel = analysis.contract_funnel(ctx.cases, ctx.codings)
+    a, b, c = st.columns(3)
+    _metric(a, "Signed documents", f"{funnel['signed']} of {funnel['n']}", funnel.get("signed_share"))
+    _metric(
+        b,
+        "Received their copy (of those who signed)",
+        f"{funnel['received']} of {funnel['signed']}",
+        funnel["received_share_of_signed"],
+    )
+    _metric(
+        c,
+        "Checked the employer with the authorities (of those who signed)",
+        f"{funnel['checked_employer']} of {funnel['signed']}",
+        funnel["checked_employer_share"],
+    )
+    picked = chart_with_drill(plots.contract_funnel_figure(funnel, ctx.colours), key="contracts_funnel")
+    st.write(
+        f"Substituted contracts: {funnel['substituted']} interviews; contract promised for later: "
+        f"{funnel['promised']} interviews."
+    )
+    codes = [c for c in ctx.names if c.startswith("contract.")]
+    _drill(ctx, picked, codes, "contracts")
+
+
+def awareness_page() -> None:
+    """Had they heard of trafficking, from where, and did they think it could happen to them."""
+    ctx = context()
+    st.title("Awareness of trafficking")
+    caption(ctx)
+    aware = analysis.awareness(ctx.cases, ctx.codings)
+    _metric(st, "Had heard of trafficking before", f"{aware['heard']} of {aware['n']}", aware["share"])
+    chart_with_drill(plots.awareness_figure(aware, ctx.colours), key="awareness_chart")
+    st.subheader("In their words")
+    show_quotes(aware["quotes"], key="awareness_quotes")
+
+
+def quotes_page() -> None:
+    """Every quote for the chosen codes and documents."""
+    ctx = context()
+    st.title("Quotes")
+    caption(ctx)
+    codes = sorted(ctx.names)
+    chosen = st.multiselect("Codes", codes, format_func=lambda c: ctx.names.get(c, c), key="quotes_codes")
+    documents = st.multiselect("Documents", sorted(ctx.cases["document"]), key="quotes_docs")
+    quotes = analysis.quotes_for(ctx.codings, chosen or None, documents or None)
+    st.write(f"{len(quotes)} quotes")
+    show_quotes(quotes, key="quotes_all", limit=500)
+
+
+def transcript_page() -> None:
+    """A transcript's turns with coded spans in the code's colour; suggestions shown apart."""
+    ctx = context()
+    st.title("Transcript")
+    caption(ctx)
+    names = sorted(ctx.all_cases["document"])
+    if not names:
+        st.info("No documents yet.")
+        return
+    wanted = st.session_state.get("transcript_document") or st.query_params.get("document")
+    index = names.index(wanted) if wanted in names else 0
+    name = st.selectbox("Document", names, index=index, key="transcript_select")
+    segments = document_segments(ctx.store, name)
+    codings = ctx.codings[ctx.codings["document"] == name]
+    suggestions = suggestion_rows(ctx.store, [name], status=None)
+    by_position: dict[int, list[dict]] = {}
+    for row in suggestions:
+        by_position.setdefault(row["position"], []).append(row)
+    legend = " ".join(
+        f'<span style="border-bottom:3px solid {ctx.colours.get(c, "#888888")}">{safe_text(ctx.names.get(c, c))}</span>'
+        for c in sorted(set(codings["code"]))
+    )
+    if legend:
+        st.markdown(legend, unsafe_allow_html=True)  # built from escaped text only (safe_text)
+    for segment in segments:
+        spans = [
+            Span(
+                max(0, int(row.start) - segment["start"]),
+                min(segment["end"], int(row.end)) - segment["start"],
+                row.code,
+                ctx.colours.get(row.code, "#888888"),
+                row.coder,
+            )
+            for row in codings.itertuples()
+            if row.start < segment["end"] and row.end > segment["start"]
+        ]
+        speaker = safe_text(segment["speaker_label"] or segment["role"])
+        body = highlight_html(segment["text"], spans)  # escapes the transcript text
+        st.markdown(f"**{speaker}** &nbsp; {body}", unsafe_allow_html=True)
+        for row in by_position.get(segment["position"], []):
+            st.caption(
+                f"suggested: {ctx.names.get(row['code'], row['code'])} p={row['probability']:.2f} ({row['status']})"
+            )
+
+
+def review_page() -> None:
+    """The review queue: one suggestion at a time with its context; accept, reject, change, undo."""
+    ctx = context()
+    st.title("Review queue")
+    reviewers = [c for c in ctx.coders if c != MODEL_CODER]
+    if not reviewers:
+        st.info("Add a reviewer first: `qda coders add NAME`.")
+        return
+    reviewer = st.selectbox("Reviewer", reviewers, key="reviewer")
+    order = st.radio("Order", ["uncertainty", "document"], horizontal=True, key="review_order")
+    queue = review_queue(ctx.store, order)
+    st.write(f"{len(queue)} open suggestions")
+    message = st.session_state.pop("review_message", None)
+    if message:
+        st.info(message)
+    if st.button("Undo my last decision", key="review_undo"):
+        undone = undo_last(ctx.store, reviewer)
+        st.session_state["review_message"] = "Undone." if undone else "Nothing to undo."
+        st.rerun()
+    if not queue:
+        return
+    item = suggestion_context(ctx.store, queue[0]["id"])
+    st.subheader(f"{ctx.names.get(item['code'], item['code'])} - probability {item['probability']:.2f}")
+    st.caption(f"{item['document']}, turn {item['segment']['position']} - suggestion {item['id']}")
+    for turn in item["before"]:
+        st.text(f"{turn['speaker'] or turn['role']}: {turn['text']}")
+    st.markdown(
+        f"**{safe_text(item['segment']['speaker'] or 'Respondent')}:** {safe_text(item['segment']['text'])}",
+        unsafe_allow_html=True,
+    )
+    for turn in item["after"]:
+        st.text(f"{turn['speaker'] or turn['role']}: {turn['text']}")
+    why = item["explanation"] or {}
+    with st.expander("Why this suggestion", expanded=True):
+        st.text(f"method: {why.get('method', '?')}; sentence: {why.get('sentence', '')}")
+        if why.get("example"):
+            st.text(f"codebook example: {why['example']} (similarity {why.get('example_similarity')})")
+        if why.get("keywords"):
+            st.text(f"keywords: {', '.join(why['keywords'])}")
+        for n in why.get("neighbours", []):
+            st.text(f"similar coded turn {n['document']}#{n['position']} {', '.join(n['codes'])}: {n['quote']}")
+    codes = sorted(ctx.names)
+    a, r, c = st.columns(3)
+    new_code = c.selectbox("Change to", codes, key="review_new_code", format_func=lambda x: ctx.names.get(x, x))
+    action = None
+    if a.button("Accept", key="review_accept", type="primary"):
+        action = ("accept", None)
+    if r.button("Reject", key="review_reject"):
+        action = ("reject", None)
+    if c.button("Change code", key="review_change"):
+        action = ("change", new_code)
+    if action:
+        try:
+            decide(ctx.store, reviewer, item["id"], action[0], new_code=action[1])
+            st.session_state["review_message"] = f"{action[0]}ed suggestion {item['id']}."
+        except AlreadyDecidedError as exc:
+            st.session_state["review_message"] = str(exc)
+        st.rerun()
+
+
+def agreement_page() -> None:
+    """Agreement between coders (the model counts as one) and the disagreement list."""
+    from toolkit.agreement_store import compute_agreement, disagreement_rows, disagreements_csv
+
+    ctx = context()
+    st.title("Agreement")
+    options = [*ctx.coders, *([MODEL_CODER] if MODEL_CODER not in ctx.coders else [])]
+    chosen = st.multiselect("Coders", options, default=options[:2], key="agreement_coders")
+    unit = st.radio("Unit", ["respondent", "all"], horizontal=True, key="agreement_unit")
+    if len(chosen) < 2:
+        st.info("Choose at least two coders.")
+        return
+    if st.button("Compute agreement", key="agreement_compute"):
+        st.session_state["agreement_table"] = compute_agreement(ctx.store, chosen, unit=unit)
+        st.session_state["agreement_rows"] = disagreement_rows(ctx.store, chosen, unit=unit)
+    table = st.session_state.get("agreement_table")
+    if not table:
+        return
+    st.caption(f"Unit: {table['unit']}; coders: {', '.join(table['coders'])}")
+    st.dataframe(analysis.agreement_table_frame(table), width="stretch")
+    rows = st.session_state.get("agreement_rows", [])
+    st.subheader(f"Disagreements ({len(rows)})")
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    st.download_button("Disagreements as CSV", disagreements_csv(rows), "disagreements.csv", "text/csv")
+
+
+def codebook_page() -> None:
+    """Codes with definitions, examples and how often they are used."""
+    ctx = context()
+    st.title("Codebook")
+    caption(ctx)
+    prevalence = analysis.code_prevalence(ctx.codings, ctx.cases).set_index("code")
+    for code in list_codes(ctx.store):
+        count = int(prevalence["interviews"].get(code.id, 0)) if not prevalence.empty else 0
+        with st.expander(f"{code.name} ({code.id}) - {count} interviews"):
+            st.text(code.definition)
+            if code.include:
+                st.text("Include: " + " | ".join(code.include))
+            if code.exclude:
+                st.text("Exclude: " + " | ".join(code.exclude))
+            st.text("Examples: " + " | ".join(code.examples))
+            st.text("Keywords: " + ", ".join(code.keywords))
+
+
+def export_page() -> None:
+    """Codings, the code x attribute matrix and the report, as CSV and JSON downloads."""
+    ctx = context()
+    st.title("Export")
+    caption(ctx)
+    st.download_button("All codings (CSV)", export_codings(ctx.store, "csv"), "codings.csv", "text/csv")
+    st.download_button("All codings (JSON lines)", export_codings(ctx.store, "jsonl"), "codings.jsonl")
+    matrix = analysis.code_attribute_matrix(ctx.codings, ctx.cases)
+    st.download_button("Code x attribute matrix (CSV)", matrix.to_csv(index=False), "code_by_attribute.csv", "text/csv")
+    report = analysis.report(ctx.codings, ctx.cases, ctx.coder_text)
+    st.download_button("Report (JSON)", json.dumps(report, indent=2), "report.json", "application/json")
+    st.json(report, expanded=False)
