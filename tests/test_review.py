@@ -211,3 +211,14 @@ def test_review_terminal_flow_keys(study, db_url):
     assert events == ["suggestion.accept", "suggestion.reject", "suggestion.undo", "suggestion.change"]
     result = runner.invoke(app, ["--db", db_url, "audit", "--coder", "bob", "--json"])
     assert len(result.stdout.splitlines()) == 4
+
+
+def test_review_blind_mode_export_needs_your_name(study, db_url):
+    set_blind(study, True)
+    study.close()
+    runner = CliRunner()
+    result = runner.invoke(app, ["--db", db_url, "codings", "export"])
+    assert result.exit_code == 2 and "blind mode" in result.output
+    result = runner.invoke(app, ["--db", db_url, "codings", "export", "--coder", "alice", "--format", "jsonl"])
+    assert result.exit_code == 0
+    assert {json.loads(line)["coder"] for line in result.stdout.splitlines()} == {"alice"}

@@ -169,10 +169,16 @@ def codings_export(
     coder: Annotated[list[str] | None, typer.Option(help="Only these coders.")] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write (default: stdout).")] = None,
 ) -> None:
-    """Export codings with document, segment, offsets, quote, code, coder and origin."""
+    """Export codings with document, segment, offsets, quote, code, coder and origin.
+
+    In blind mode only your own codings are exported: name yourself with a single --coder.
+    """
     from toolkit.codings import export_codings
+    from toolkit.review import is_blind
 
     with _store() as store:
+        if is_blind(store) and (not coder or len(coder) != 1):
+            raise ToolkitError("blind mode is on: export your own codings with --coder NAME (one name)")
         text = export_codings(store, fmt, coder)
     if output:
         output.write_text(text, encoding="utf-8")
@@ -229,6 +235,9 @@ def suggest_cmd(
     coder: Annotated[list[str] | None, typer.Option(help="Learn only from these coders (default: all people).")] = None,
     threshold: Annotated[float, typer.Option(help="Suggest codes at or above this probability.")] = 0.5,
     as_json: Annotated[bool, typer.Option("--json", help="Also print the stored suggestions as JSON lines.")] = False,
+    model: Annotated[
+        str | None, typer.Option(help="A sentence-transformers directory or installed model package.")
+    ] = None,
 ) -> None:
     """Suggest codes for every respondent turn, learning from the codings and reviews so far."""
     from toolkit.suggest import SuggestConfig
@@ -237,7 +246,13 @@ def suggest_cmd(
     names = _split(documents)
     with _store() as store:
         report = suggest(
-            store, names, codebook, _split(coder), config=SuggestConfig(threshold=threshold), progress=not as_json
+            store,
+            names,
+            codebook,
+            _split(coder),
+            embedder=model,
+            config=SuggestConfig(threshold=threshold),
+            progress=not as_json,
         )
         rows = suggestion_rows(store, names) if as_json else []
     summary = (

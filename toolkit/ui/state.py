@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from toolkit.analysis import filter_cases, filter_codings
 from toolkit.frames import ALL_CODERS_LABEL, coder_label, load_code_names, load_colours, load_frames, resolve_coder
 from toolkit.model import AuditEvent, Coder
+from toolkit.review import is_blind
 from toolkit.store import Store, default_db_url, open_store
 
 __all__ = ["ACCEPTED_LABEL", "FILTER_ATTRIBUTES", "Context", "context", "data_version", "get_store"]
@@ -81,8 +82,11 @@ def context() -> Context:
     version = data_version(store)
     colours, names, coders = _codebook(url, version)
     default = resolve_coder(store)
-    options = [*coders, ALL_CODERS_LABEL, ACCEPTED_LABEL]
-    index = options.index(default) if default in options else options.index(ALL_CODERS_LABEL)
+    blind = is_blind(store)
+    options = list(coders) if blind else [*coders, ALL_CODERS_LABEL, ACCEPTED_LABEL]
+    if blind:
+        st.sidebar.warning("Blind coding is on: choose yourself; others' codings stay hidden until agreement.")
+    index = options.index(default) if default in options else (options.index(ALL_CODERS_LABEL) if not blind else 0)
     choice = st.sidebar.selectbox("Whose codings count", options, index=index, key="coder_choice")
     accepted_only = choice == ACCEPTED_LABEL
     coder = None if choice in (ALL_CODERS_LABEL, ACCEPTED_LABEL) else choice
