@@ -198,7 +198,9 @@ def generate_corpus(target: Path, scale: int, seed: int = 0) -> None:
 
     from toolkit.store import open_store as _open
 
-    store = _open(f"sqlite:///{ROOT / 'demo' / 'demo.sqlite'}")
+    source_db = target / "source.sqlite"
+    build_demo(f"sqlite:///{source_db}")
+    store = _open(f"sqlite:///{source_db}")
     source = target / "transcripts"
     source.mkdir(parents=True)
     with store.read() as session:
@@ -231,7 +233,7 @@ def generate_corpus(target: Path, scale: int, seed: int = 0) -> None:
     (target / "meta.json").write_text(json.dumps({"interviews": n}))
 
 
-def scale_part(scale: int) -> None:
+def scale_part(scale: int, embedder_name: str | None = None) -> None:
     from toolkit.codebook import load_codebook
     from toolkit.importer import import_files
     from toolkit.store import create_store
@@ -247,14 +249,16 @@ def scale_part(scale: int) -> None:
         t_import = time.perf_counter() - t0
         load_codebook(store, ROOT / "codebook" / "tip_root_causes.yaml")
         t0 = time.perf_counter()
-        report = suggest(store)
+        embedder = select_embedder(embedder_name)
+        report = suggest(store, embedder=embedder)
         t_first = time.perf_counter() - t0
         t0 = time.perf_counter()
-        suggest(store)
+        suggest(store, embedder=embedder)
         t_cached = time.perf_counter() - t0
         store.close()
     print(
-        f"\n== generated corpus x{scale}: {len(files)} interviews, {report.segments_scored} respondent turns\n"
+        f"\n== generated corpus x{scale} ({embedder.name}): {len(files)} interviews, "
+        f"{report.segments_scored} respondent turns\n"
         f"  import {t_import:.1f} s; first suggest (embedding {report.newly_embedded} texts) {t_first:.1f} s; "
         f"suggest with cache {t_cached:.1f} s; peak memory {peak_mb():.0f} MB"
     )
@@ -264,7 +268,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scale", type=int, default=0, help="also measure cost on a generated corpus N x larger")
     parser.add_argument("--skip-accuracy", action="store_true")
+    parser.add_argument("--scale-only", action="store_true", help="only the generated-corpus part")
+    parser.add_argument(
+        "--scale-embedder", default=None, help="embedder for the scale part: default model, or 'hashing'"
+    )
     args = parser.parse_args()
+    if args.scale_only:
+        scale_part(args.scale, args.scale_embedder)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         db_url = f"sqlite:///{tmp}/bench.sqlite"
         t0 = time.perf_counter()
@@ -281,7 +292,7 @@ def main() -> None:
         cli_part(db_url)
     print(f"\npeak memory of this process so far: {peak_mb():.0f} MB")
     if args.scale:
-        scale_part(args.scale)
+        scale_part(args.scale, args.scale_embedder)
 
 
 if __name__ == "__main__":

@@ -233,6 +233,9 @@ def review_page() -> None:
     """The review queue: one suggestion at a time with its context; accept, reject, change, undo."""
     ctx = context()
     st.title("Review queue")
+    st.caption(
+        "Keys: a accept, d decline (reject), e change to the chosen code, u undo your last decision (r and c are Streamlit's own)."
+    )
     reviewers = [c for c in ctx.coders if c != MODEL_CODER]
     if not reviewers:
         st.info("Add a reviewer first: `qda coders add NAME`.")
@@ -244,7 +247,7 @@ def review_page() -> None:
     message = st.session_state.pop("review_message", None)
     if message:
         st.info(message)
-    if st.button("Undo my last decision", key="review_undo"):
+    if st.button("Undo my last decision", key="review_undo", shortcut="u"):
         undone = undo_last(ctx.store, reviewer)
         st.session_state["review_message"] = "Undone." if undone else "Nothing to undo."
         st.rerun()
@@ -274,11 +277,11 @@ def review_page() -> None:
     a, r, c = st.columns(3)
     new_code = c.selectbox("Change to", codes, key="review_new_code", format_func=lambda x: ctx.names.get(x, x))
     action = None
-    if a.button("Accept", key="review_accept", type="primary"):
+    if a.button("Accept", key="review_accept", type="primary", shortcut="a"):
         action = ("accept", None)
-    if r.button("Reject", key="review_reject"):
+    if r.button("Reject", key="review_reject", shortcut="d"):
         action = ("reject", None)
-    if c.button("Change code", key="review_change"):
+    if c.button("Change code", key="review_change", shortcut="e"):
         action = ("change", new_code)
     if action:
         try:
@@ -338,10 +341,25 @@ def export_page() -> None:
     ctx = context()
     st.title("Export")
     caption(ctx)
-    st.download_button("All codings (CSV)", export_codings(ctx.store, "csv"), "codings.csv", "text/csv")
-    st.download_button("All codings (JSON lines)", export_codings(ctx.store, "jsonl"), "codings.jsonl")
-    matrix = analysis.code_attribute_matrix(ctx.codings, ctx.cases)
-    st.download_button("Code x attribute matrix (CSV)", matrix.to_csv(index=False), "code_by_attribute.csv", "text/csv")
-    report = analysis.report(ctx.codings, ctx.cases, ctx.coder_text)
-    st.download_button("Report (JSON)", json.dumps(report, indent=2), "report.json", "application/json")
-    st.json(report, expanded=False)
+    # Generated on click (deferred), so a large project renders this page as fast as a small one.
+    st.download_button(
+        "All codings (CSV)", lambda: export_codings(ctx.store, "csv"), "codings.csv", "text/csv", key="export_csv"
+    )
+    st.download_button(
+        "All codings (JSON lines)", lambda: export_codings(ctx.store, "jsonl"), "codings.jsonl", key="export_jsonl"
+    )
+    st.download_button(
+        "Code x attribute matrix (CSV)",
+        lambda: analysis.code_attribute_matrix(ctx.codings, ctx.cases).to_csv(index=False),
+        "code_by_attribute.csv",
+        "text/csv",
+        key="export_matrix",
+    )
+    st.download_button(
+        "Report (JSON)",
+        lambda: json.dumps(analysis.report(ctx.codings, ctx.cases, ctx.coder_text), indent=2),
+        "report.json",
+        "application/json",
+        key="export_report",
+    )
+    st.caption(f"{len(ctx.codings)} codings of {len(ctx.cases)} interviews in the current selection.")
