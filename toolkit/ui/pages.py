@@ -234,7 +234,8 @@ def review_page() -> None:
     ctx = context()
     st.title("Review queue")
     st.caption(
-        "Keys: a accept, d decline (reject), e change to the chosen code, u undo your last decision (r and c are Streamlit's own)."
+        "Keys: a accept, d decline (reject), e change to the chosen code, u undo your last decision "
+        "(r and c are Streamlit's own)."
     )
     reviewers = [c for c in ctx.coders if c != MODEL_CODER]
     if not reviewers:
