@@ -186,6 +186,19 @@ def disagreements_csv(rows: list[dict[str, Any]]) -> str:
     return buffer.getvalue()
 
 
+def _consensus_coding(segment: Segment, code: str, coder_id: int) -> Coding:
+    """The consensus coder's coding of a whole segment."""
+    return Coding(
+        document_id=segment.document_id,
+        segment_id=segment.id,
+        code_id=code,
+        coder_id=coder_id,
+        start=segment.start,
+        end=segment.end,
+        origin="consensus",
+    )
+
+
 def record_consensus(
     store: Store,
     rows: list[dict[str, str]],
@@ -229,33 +242,11 @@ def record_consensus(
             if bad:
                 raise NotFoundError(f"unknown code {bad[0]!r}", file=source, line=line)
             for code in decided:
-                tx.session.add(
-                    Coding(
-                        document_id=doc.id,
-                        segment_id=segment.id,
-                        code_id=code,
-                        coder_id=consensus.id,
-                        start=segment.start,
-                        end=segment.end,
-                        origin="consensus",
-                    )
-                )
+                tx.session.add(_consensus_coding(segment, code, consensus.id))
                 added += 1
         for segment_id, code in agreed:
-            if segment_id in listed:
-                continue
-            segment = tx.session.get(Segment, segment_id)
-            tx.session.add(
-                Coding(
-                    document_id=segment.document_id,
-                    segment_id=segment.id,
-                    code_id=code,
-                    coder_id=consensus.id,
-                    start=segment.start,
-                    end=segment.end,
-                    origin="consensus",
-                )
-            )
-            added += 1
+            if segment_id not in listed:
+                tx.session.add(_consensus_coding(tx.session.get(Segment, segment_id), code, consensus.id))
+                added += 1
         tx.audit("consensus.record", "coder", CONSENSUS_CODER, after={"source": source, "codings": added})
     return added

@@ -419,14 +419,12 @@ def _show_suggestion(context: dict[str, Any]) -> None:
     typer.echo(f">>> {context['segment']['speaker'] or 'R'}: {context['segment']['text']}")
     for turn in context["after"]:
         typer.echo(f"    {turn['speaker'] or turn['role']}: {turn['text'][:300]}")
-    why = context["explanation"] or {}
-    typer.echo(f'why ({why.get("method", "?")}): sentence "{why.get("sentence", "")[:160]}"')
-    if why.get("example"):
-        typer.echo(f'    like the codebook example "{why["example"]}" (similarity {why.get("example_similarity")})')
-    if why.get("keywords"):
-        typer.echo(f"    keywords: {', '.join(why['keywords'])}")
-    for n in why.get("neighbours", []):
-        typer.echo(f"    similar coded turn {n['document']}#{n['position']} {n['codes']}: {n['quote'][:100]}")
+    from toolkit.review import explanation_lines
+
+    lines = explanation_lines(context["explanation"])
+    typer.echo(f"why ({lines[0]}")
+    for line in lines[1:]:
+        typer.echo(f"    {line}")
 
 
 @app.command("review")

@@ -47,6 +47,7 @@ __all__ = [
     "add_memo",
     "audit_trail",
     "decide",
+    "explanation_lines",
     "is_blind",
     "list_memos",
     "recode",
@@ -368,6 +369,19 @@ def suggestion_context(store: Store, suggestion_id: int, around: int = 1) -> dic
             "model": suggestion.model_name,
             "model_version": suggestion.model_version,
         }
+
+
+def explanation_lines(explanation: dict[str, Any] | None) -> list[str]:
+    """A suggestion's explanation as short lines of plain text (the terminal and the dashboard show these)."""
+    why = explanation or {}
+    lines = [f'{why.get("method", "?")}: the sentence "{why.get("sentence", "")}"']
+    if why.get("example"):
+        lines.append(f'is like the codebook example "{why["example"]}" (similarity {why.get("example_similarity")})')
+    if why.get("keywords"):
+        lines.append(f"keywords: {', '.join(why['keywords'])}")
+    for n in why.get("neighbours", []):
+        lines.append(f"similar coded turn {n['document']}#{n['position']} ({', '.join(n['codes'])}): {n['quote']}")
+    return lines
 
 
 def audit_trail(store: Store, document: str | None = None, coder: str | None = None) -> list[dict[str, Any]]:

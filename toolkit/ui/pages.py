@@ -10,7 +10,7 @@ import streamlit as st
 from toolkit import analysis, plots
 from toolkit.codebook import list_codes
 from toolkit.codings import export_codings
-from toolkit.review import AlreadyDecidedError, decide, suggestion_context, undo_last
+from toolkit.review import AlreadyDecidedError, decide, explanation_lines, suggestion_context, undo_last
 from toolkit.status import document_segments, project_status
 from toolkit.suggestions import MODEL_CODER, review_queue, suggestion_rows
 from toolkit.ui.components import caption, chart_with_drill, show_quotes
@@ -265,15 +265,9 @@ def review_page() -> None:
     )
     for turn in item["after"]:
         st.text(f"{turn['speaker'] or turn['role']}: {turn['text']}")
-    why = item["explanation"] or {}
     with st.expander("Why this suggestion", expanded=True):
-        st.text(f"method: {why.get('method', '?')}; sentence: {why.get('sentence', '')}")
-        if why.get("example"):
-            st.text(f"codebook example: {why['example']} (similarity {why.get('example_similarity')})")
-        if why.get("keywords"):
-            st.text(f"keywords: {', '.join(why['keywords'])}")
-        for n in why.get("neighbours", []):
-            st.text(f"similar coded turn {n['document']}#{n['position']} {', '.join(n['codes'])}: {n['quote']}")
+        for line in explanation_lines(item["explanation"]):
+            st.text(line)
     codes = sorted(ctx.names)
     a, r, c = st.columns(3)
     new_code = c.selectbox("Change to", codes, key="review_new_code", format_func=lambda x: ctx.names.get(x, x))
