@@ -193,9 +193,15 @@ def cli_part(db_url: str) -> None:
 
 
 def generate_corpus(target: Path, scale: int, seed: int = 0) -> None:
-    """Interviews made by recombining the sample's turns and sentences: same style, all texts distinct."""
+    """Interviews made by recombining the sample's turns and sentences: same style, all texts distinct.
+
+    Half of them get gold codings: each answer keeps the codes of the sample turn it was made from.
+    """
     import json
 
+    from sqlalchemy import select
+
+    from toolkit.model import Coder, Coding, Document
     from toolkit.store import open_store as _open
 
     source_db = target / "source.sqlite"
@@ -204,11 +210,11 @@ def generate_corpus(target: Path, scale: int, seed: int = 0) -> None:
     source = target / "transcripts"
     source.mkdir(parents=True)
     with store.read() as session:
-        from sqlalchemy import select
-
-        from toolkit.model import Document
-
         docs = list(session.scalars(select(Document).order_by(Document.name)))
+        gold: dict[int, list[str]] = {}
+        coded = select(Coding.segment_id, Coding.code_id).join(Coder, Coding.coder_id == Coder.id)
+        for segment_id, code in session.execute(coded.where(Coder.name == "gold")):
+            gold.setdefault(segment_id, []).append(code)
         pairs = []
         for d in docs:
             question = ""
@@ -216,25 +222,30 @@ def generate_corpus(target: Path, scale: int, seed: int = 0) -> None:
                 if s.role == "interviewer":
                     question = s.text
                 elif s.role == "respondent":
-                    pairs.append((question, s.text))
+                    pairs.append((question, s.text, gold.get(s.id, [])))
     store.close()
     rng = random.Random(seed)
     n = 0
+    gold_rows = []
     for copy in range(scale):
         for d_index in range(len(docs)):
             n += 1
             lines = [f"SYNTHETIC GENERATED INTERVIEW G{n:05d} (recombined for benchmarks)", ""]
             for _ in range(16):
-                question, answer = rng.choice(pairs)
+                question, answer, codes = rng.choice(pairs)
                 sentences = [s for s in answer.replace("\n", " ").split(". ") if s]
                 rng.shuffle(sentences)
-                lines += [f"Interviewer: {question}", "", f"Respondent: {'. '.join(sentences)} ({copy}-{d_index})", ""]
+                reply = f"{'. '.join(sentences)} ({copy}-{d_index})"
+                lines += [f"Interviewer: {question}", "", f"Respondent: {reply}", ""]
+                if n % 2:
+                    gold_rows.append({"document": f"G{n:05d}", "quote": reply, "codes": codes})
             (source / f"G{n:05d}.txt").write_text("\n".join(lines), encoding="utf-8")
-    (target / "meta.json").write_text(json.dumps({"interviews": n}))
+    (target / "gold.jsonl").write_text("".join(json.dumps(r) + "\n" for r in gold_rows), encoding="utf-8")
 
 
 def scale_part(scale: int, embedder_name: str | None = None) -> None:
     from toolkit.codebook import load_codebook
+    from toolkit.codings import import_codings
     from toolkit.importer import import_files
     from toolkit.store import create_store
     from toolkit.suggestions import suggest
@@ -248,6 +259,7 @@ def scale_part(scale: int, embedder_name: str | None = None) -> None:
         import_files(store, files)
         t_import = time.perf_counter() - t0
         load_codebook(store, ROOT / "codebook" / "tip_root_causes.yaml")
+        import_codings(store, tmp_path / "gold.jsonl", coder="gold")
         t0 = time.perf_counter()
         embedder = select_embedder(embedder_name)
         report = suggest(store, embedder=embedder)
@@ -258,7 +270,7 @@ def scale_part(scale: int, embedder_name: str | None = None) -> None:
         store.close()
     print(
         f"\n== generated corpus x{scale} ({embedder.name}): {len(files)} interviews, "
-        f"{report.segments_scored} respondent turns\n"
+        f"{report.segments_scored} respondent turns, {report.labelled_segments} of them labelled\n"
         f"  import {t_import:.1f} s; first suggest (embedding {report.newly_embedded} texts) {t_first:.1f} s; "
         f"suggest with cache {t_cached:.1f} s; peak memory {peak_mb():.0f} MB"
     )
