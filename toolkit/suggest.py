@@ -368,6 +368,27 @@ class CodeSuggester:
         return self.decide(self.predict_proba(batch))
 
     # ------------------------------------------------------------------ explanation
+    def _neighbours(self, batch: SegmentBatch, chosen: np.ndarray) -> dict[tuple[int, int], list[dict[str, float]]]:
+        """For each suggested (turn, code): the most similar turns coded with that code, one product per code."""
+        labels = getattr(self, "labels_", None)
+        if labels is None:
+            return {}
+        k = self.config.neighbours + 1
+        out: dict[tuple[int, int], list[dict[str, float]]] = {}
+        for j in range(chosen.shape[1]):
+            rows = np.where(chosen[:, j])[0]
+            positives = np.where(labels[:, j] == 1)[0]
+            if not len(rows) or not len(positives):
+                continue
+            sims = batch.turn_vecs[rows] @ self.batch_.turn_vecs[positives].T
+            top = np.argsort(-sims, axis=1)[:, :k] if sims.shape[1] <= k else np.argpartition(-sims, k, axis=1)[:, :k]
+            for r, row in enumerate(rows):
+                best = sorted(top[r], key=lambda c: -sims[r, c])
+                out[(int(row), j)] = [
+                    {"row": int(positives[c]), "similarity": round(float(sims[r, c]), 3)} for c in best
+                ]
+        return out
+
     def explain(self, batch: SegmentBatch, probs: np.ndarray | None = None) -> list[dict[int, dict[str, object]]]:
         """For each turn, for each suggested code index: a one-glance reason.
 
@@ -377,8 +398,7 @@ class CodeSuggester:
         scored, evidence = self._score(batch) if probs is None else (probs, self._evidence_for(batch))
         probs = scored
         chosen = self.decide(probs)
-        labels = getattr(self, "labels_", None)
-        train_vecs = self.batch_.turn_vecs if hasattr(self, "batch_") else None
+        neighbours = self._neighbours(batch, chosen)
         out: list[dict[int, dict[str, object]]] = []
         for i in range(len(batch)):
             reasons: dict[int, dict[str, object]] = {}
@@ -398,16 +418,8 @@ class CodeSuggester:
                     "example": example,
                     "example_similarity": round(float(evidence.proto_sent[i, j]), 3),
                     "keywords": keyword_hits(batch.lemmas[i], self.prototypes.keyword_lemmas[j]),
-                    "neighbours": [],
+                    "neighbours": neighbours.get((i, j), []),
                 }
-                if labels is not None and train_vecs is not None:
-                    positives = np.where(labels[:, j] == 1)[0]
-                    if len(positives):
-                        sims = train_vecs[positives] @ batch.turn_vecs[i]
-                        order = np.argsort(-sims)[: self.config.neighbours + 1]
-                        reason["neighbours"] = [
-                            {"row": int(positives[k]), "similarity": round(float(sims[k]), 3)} for k in order
-                        ]
                 reasons[j] = reason
             out.append(reasons)
         return out
