@@ -20,37 +20,15 @@ from sqlalchemy import insert, select
 from toolkit.demo import build_demo
 from toolkit.model import Coding, Document, Segment
 from toolkit.store import open_store
-
-PAGES = [
-    "overview_page",
-    "root_causes_page",
-    "recruitment_page",
-    "contracts_page",
-    "awareness_page",
-    "quotes_page",
-    "transcript_page",
-    "review_page",
-    "agreement_page",
-    "codebook_page",
-    "export_page",
-]
-
-
-def script(page: str, url: str) -> None:
-    import streamlit as st
-
-    from toolkit.ui import pages
-
-    st.session_state["db_url"] = url
-    getattr(pages, page)()
+from toolkit.ui.harness import PAGE_FUNCTIONS, page_script
 
 
 def render_times(url: str) -> dict[str, float]:
     from streamlit.testing.v1 import AppTest
 
     times = {}
-    for page in PAGES:
-        app = AppTest.from_function(script, args=(page, url), default_timeout=300)
+    for page in sorted(PAGE_FUNCTIONS):
+        app = AppTest.from_function(page_script, args=(page, url), default_timeout=300)
         app.run()
         t0 = time.perf_counter()
         app.run()

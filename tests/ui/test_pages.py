@@ -7,35 +7,15 @@ from streamlit.testing.v1 import AppTest
 
 from toolkit.model import Suggestion
 from toolkit.store import open_store
+from toolkit.ui.harness import PAGE_FUNCTIONS, page_script
 
 pytestmark = pytest.mark.model
 
-PAGES = [
-    "overview_page",
-    "root_causes_page",
-    "recruitment_page",
-    "contracts_page",
-    "awareness_page",
-    "quotes_page",
-    "transcript_page",
-    "review_page",
-    "agreement_page",
-    "codebook_page",
-    "export_page",
-]
-
-
-def script(page: str, url: str) -> None:
-    import streamlit as st
-
-    from toolkit.ui import pages
-
-    st.session_state["db_url"] = url
-    getattr(pages, page)()
+PAGES = sorted(PAGE_FUNCTIONS)
 
 
 def render(page: str, url: str) -> AppTest:
-    return AppTest.from_function(script, args=(page, url), default_timeout=60).run()
+    return AppTest.from_function(page_script, args=(page, url), default_timeout=60).run()
 
 
 def metrics(at: AppTest) -> dict[str, str]:
