@@ -158,10 +158,10 @@ class BalancedLogisticRegression:
 
         def fun_grad(flat: np.ndarray) -> tuple[float, np.ndarray]:
             w, b = flat[:d], flat[d]
-            margins = signs * (Z @ w + b)
+            margins = signs * (np.asarray(Z @ w).ravel() + b)
             value = 0.5 * float(w @ w) + C * float(weights @ np.logaddexp(0.0, -margins))
             coef = -C * weights * signs * _expit(-margins)
-            return value, np.concatenate([w + Z.T @ coef, [coef.sum()]])
+            return value, np.concatenate([w + np.asarray(Z.T @ coef).ravel(), [coef.sum()]])
 
         solution = lbfgs(fun_grad, np.zeros(d + 1), max_iter=self.max_iter, tol=self.tol)
         return solution[:d], float(solution[d])
@@ -175,18 +175,32 @@ class BalancedLogisticRegression:
         return _expit(self.decision_function(X))
 
 
+MAX_BASIS_ROWS = 3000
+"""Above this many rows the n x n eigendecomposition costs more than it saves: solve on X itself."""
+
+DENSE_LIMIT = 20_000_000
+"""Matrices up to this many entries (160 MB as float64) are made dense for the Gram product."""
+
+
 def _row_space_basis(X: sp.spmatrix | np.ndarray):
-    """An n x r matrix Z with Z Z^T = X X^T, and the map from a solution on Z back to weights on X."""
-    dense = X.toarray() if sp.issparse(X) else np.asarray(X, dtype=np.float64)
-    n, d = dense.shape
-    if n >= d:
-        return dense, lambda beta: beta
-    eigenvalues, eigenvectors = np.linalg.eigh(dense @ dense.T)
+    """An n x r matrix Z with Z Z^T = X X^T, and the map from a solution on Z back to weights on X.
+
+    Only done for fewer rows than features and at most :data:`MAX_BASIS_ROWS` rows (otherwise X itself is
+    returned); X is made dense only when it has at most :data:`DENSE_LIMIT` entries.
+    """
+    n, d = X.shape
+    if n >= d or n > MAX_BASIS_ROWS:
+        return (X.tocsr() if sp.issparse(X) else np.asarray(X, dtype=np.float64)), lambda beta: beta
+    if sp.issparse(X) and n * d <= DENSE_LIMIT:  # small enough: dense BLAS is much faster than sparse products
+        X = X.toarray()
+    gram = X @ X.T
+    gram = gram.toarray() if sp.issparse(gram) else np.asarray(gram, dtype=np.float64)
+    eigenvalues, eigenvectors = np.linalg.eigh(gram)
     keep = eigenvalues > 1e-10 * max(1.0, float(eigenvalues.max()))
     roots = np.sqrt(eigenvalues[keep])
     U = eigenvectors[:, keep]
     Z = U * roots
-    return Z, lambda beta: dense.T @ (U @ (beta / roots))
+    return Z, lambda beta: np.asarray(X.T @ (U @ (beta / roots))).ravel()
 
 
 def _expit(values: np.ndarray) -> np.ndarray:
