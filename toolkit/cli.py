@@ -615,6 +615,7 @@ def format_status(info: dict[str, Any]) -> str:
         f"codes      {info['codes']} in " + ", ".join(f"{b['id']} v{b['version']}" for b in info["codebooks"]),
         f"coders     {', '.join(info['coders']) or '-'}",
         f"codings    {info['codings']}",
+        "suggestions " + (", ".join(f"{k} {v}" for k, v in sorted(info.get("suggestions", {}).items())) or "none"),
     ]
     for code, per_coder in info["codings_per_code"].items():
         counts = ", ".join(f"{coder} {n}" for coder, n in per_coder.items()) or "0"

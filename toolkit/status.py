@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from toolkit.errors import NotFoundError
-from toolkit.model import Code, Codebook, Coder, Coding, Document, Project, Segment
+from toolkit.model import Code, Codebook, Coder, Coding, Document, Project, Segment, Suggestion
 from toolkit.store import Store
 
 __all__ = ["document_segments", "project_status"]
@@ -42,6 +42,9 @@ def project_status(store: Store) -> dict[str, Any]:
             "codes": len(codes),
             "coders": list(session.scalars(select(Coder.name).order_by(Coder.name))),
             "codings": session.scalar(select(func.count()).select_from(Coding)) or 0,
+            "suggestions": dict(
+                session.execute(select(Suggestion.status, func.count()).group_by(Suggestion.status)).all()
+            ),
             "codings_per_code": {code: per_code.get(code, {}) for code in codes},
         }
 
