@@ -80,3 +80,20 @@ FIXED_CODE_IDS = frozenset(
         "contract.vetted",
     }
 )
+
+
+def sample_study(store: Store, nlp, tmp_path: Path, documents: list[str], coded: list[str], coder: str = "alice"):
+    """A store with some sample transcripts, the codebook, and one coder's gold codings of ``coded``."""
+    import json
+
+    from toolkit.codebook import load_codebook
+    from toolkit.codings import import_codings
+    from toolkit.importer import import_files
+
+    import_files(store, [SAMPLE / "transcripts" / f"{d}.txt" for d in documents], nlp=nlp)
+    load_codebook(store, CODEBOOK)
+    gold = tmp_path / f"{coder}.jsonl"
+    lines = (SAMPLE / "gold_codings.jsonl").read_text(encoding="utf-8").splitlines()
+    gold.write_text("\n".join(r for r in lines if json.loads(r)["document"] in coded) + "\n", encoding="utf-8")
+    import_codings(store, gold, coder=coder)
+    return store

@@ -10,11 +10,9 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from toolkit.cli import app
-from toolkit.codebook import load_codebook
-from toolkit.codings import coding_rows, import_codings
+from toolkit.codings import coding_rows
 from toolkit.embed import HashingEmbedder
 from toolkit.errors import NotFoundError, ToolkitError
-from toolkit.importer import import_files
 from toolkit.lemmas import SimpleLemmatizer
 from toolkit.model import ORIGIN_ACCEPTED, Coding, Suggestion
 from toolkit.review import (
@@ -36,21 +34,14 @@ from toolkit.review import (
 from toolkit.store import open_store
 from toolkit.suggestions import suggest
 
-from .conftest import CODEBOOK, SAMPLE
+from .conftest import sample_study
 
 DOCS = ["S01", "S02", "S03", "S04"]
 
 
 @pytest.fixture
 def study(store, blank_nlp, tmp_path):
-    import_files(store, [SAMPLE / "transcripts" / f"{d}.txt" for d in DOCS], nlp=blank_nlp)
-    load_codebook(store, CODEBOOK)
-    gold = tmp_path / "gold.jsonl"
-    rows = [
-        r for r in (SAMPLE / "gold_codings.jsonl").read_text().splitlines() if json.loads(r)["document"] in DOCS[:3]
-    ]
-    gold.write_text("\n".join(rows) + "\n")
-    import_codings(store, gold, coder="alice")
+    sample_study(store, blank_nlp, tmp_path, DOCS, DOCS[:3])
     for name in ("bob", "carol"):
         add_coder(store, name)
     suggest(store, documents=["S04"], embedder=HashingEmbedder(), lemmatizer=SimpleLemmatizer())

@@ -10,17 +10,14 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from toolkit.cli import app
-from toolkit.codebook import load_codebook
-from toolkit.codings import import_codings
 from toolkit.embed import HashingEmbedder
 from toolkit.evaluate import evaluate
-from toolkit.importer import import_files
 from toolkit.lemmas import SimpleLemmatizer
 from toolkit.model import Coder, EmbeddingCache, Review, Suggestion
 from toolkit.suggest import UNLABELLED
 from toolkit.suggestions import build_prototypes, label_matrix, load_corpus, review_queue, suggest, suggestion_rows
 
-from .conftest import CODEBOOK, SAMPLE
+from .conftest import sample_study
 
 DOCS = ["S01", "S02", "S03", "S04", "S06", "S08"]
 
@@ -37,14 +34,7 @@ class CountingEmbedder(HashingEmbedder):
 
 @pytest.fixture
 def study(store, blank_nlp, tmp_path):
-    import_files(store, [SAMPLE / "transcripts" / f"{d}.txt" for d in DOCS], nlp=blank_nlp)
-    load_codebook(store, CODEBOOK)
-    gold = tmp_path / "gold.jsonl"
-    rows = [
-        r for r in (SAMPLE / "gold_codings.jsonl").read_text().splitlines() if json.loads(r)["document"] in DOCS[:4]
-    ]
-    gold.write_text("\n".join(rows) + "\n")
-    import_codings(store, gold, coder="alice")
+    sample_study(store, blank_nlp, tmp_path, DOCS, DOCS[:4])
     return store
 
 

@@ -89,15 +89,21 @@ def root_causes_page() -> None:
         plots.prevalence_figure(prevalence, ctx.colours, ctx.names, n=len(ctx.cases)), key="rc_prevalence"
     )
     codes = list(prevalence["code"])
-    for attribute in ("gender", "exploitation_type"):
-        frame = analysis.code_by_attribute(ctx.codings, ctx.cases, attribute, codes)
-        picked += chart_with_drill(
-            plots.by_attribute_figure(frame, ctx.colours, attribute, ctx.names), key=f"rc_{attribute}"
-        )
+    picked += _by_attribute_charts(ctx, codes, "rc")
     st.plotly_chart(
         plots.cooccurrence_figure(analysis.cooccurrence(ctx.codings, codes), ctx.colours, ctx.names), width="stretch"
     )
     _drill(ctx, picked, codes, "rc")
+
+
+def _by_attribute_charts(ctx, codes: list[str], key: str) -> list:  # noqa: ANN001 - Context
+    """The codes by gender and by exploitation type; returns what was clicked."""
+    picked: list = []
+    for attribute in ("gender", "exploitation_type"):
+        frame = analysis.code_by_attribute(ctx.codings, ctx.cases, attribute, codes)
+        figure = plots.by_attribute_figure(frame, ctx.colours, attribute, ctx.names)
+        picked += chart_with_drill(figure, key=f"{key}_{attribute}")
+    return picked
 
 
 def _drill(ctx, picked: list, codes: list[str], key: str) -> None:
@@ -122,11 +128,7 @@ def recruitment_page() -> None:
         st.metric("Most common method", ctx.names.get(top["code"], top["code"]), f"{int(top['interviews'])} interviews")
     picked = chart_with_drill(plots.recruitment_figure(counts, ctx.colours, ctx.names), key="rec_counts")
     codes = list(counts["code"])
-    for attribute in ("gender", "exploitation_type"):
-        frame = analysis.code_by_attribute(ctx.codings, ctx.cases, attribute, codes)
-        picked += chart_with_drill(
-            plots.by_attribute_figure(frame, ctx.colours, attribute, ctx.names), key=f"rec_{attribute}"
-        )
+    picked += _by_attribute_charts(ctx, codes, "rec")
     _drill(ctx, picked, codes, "rec")
 
 
