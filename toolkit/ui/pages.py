@@ -96,7 +96,7 @@ def root_causes_page() -> None:
     _drill(ctx, picked, codes, "rc")
 
 
-def _by_attribute_charts(ctx, codes: list[str], key: str) -> list:  # noqa: ANN001 - Context
+def _by_attribute_charts(ctx, codes: list[str], key: str) -> list:
     """The codes by gender and by exploitation type; returns what was clicked."""
     picked: list = []
     for attribute in ("gender", "exploitation_type"):
