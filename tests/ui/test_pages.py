@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
-from toolkit.model import Suggestion
+from toolkit.model import Coding, Suggestion
 from toolkit.store import open_store
 from toolkit.ui.harness import PAGE_FUNCTIONS, page_script
 
@@ -99,3 +100,18 @@ def test_pages_agreement_table(demo_url):
     at.button(key="agreement_compute").click().run()
     assert not at.exception
     assert at.dataframe
+
+
+def test_pages_review_adjusts_the_span(demo_url):
+    at = render("review_page", demo_url)
+    caption = next(c.value for c in at.caption if "suggestion" in c.value)
+    suggestion_id = int(caption.rsplit("suggestion ", 1)[1])
+    start = at.number_input(key="review_start").value
+    at.number_input(key="review_start").set_value(start + 3)
+    at.button(key="review_adjust").click().run()
+    assert not at.exception
+    store = open_store(demo_url)
+    with store.read() as session:
+        coding = session.scalar(select(Coding).where(Coding.suggestion_id == suggestion_id))
+        assert coding is not None and coding.start == start + 3
+    store.close()

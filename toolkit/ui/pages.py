@@ -10,6 +10,7 @@ import streamlit as st
 from toolkit import analysis, plots
 from toolkit.codebook import list_codes
 from toolkit.codings import export_codings
+from toolkit.errors import ToolkitError
 from toolkit.review import AlreadyDecidedError, decide, explanation_lines, suggestion_context, undo_last
 from toolkit.status import document_segments, project_status
 from toolkit.suggestions import MODEL_CODER, review_queue, suggestion_rows
@@ -280,11 +281,18 @@ def review_page() -> None:
         action = ("reject", None)
     if c.button("Change code", key="review_change", shortcut="e"):
         action = ("change", new_code)
+    with st.expander("Accept a narrower or wider span"):
+        left, right, go = st.columns(3)
+        start = left.number_input("start", value=item["start"], step=1, key="review_start")
+        end = right.number_input("end", value=item["end"], step=1, key="review_end")
+        if go.button("Accept with this span", key="review_adjust"):
+            action = ("adjust", None)
     if action:
+        span = {"start": int(start), "end": int(end)} if action[0] == "adjust" else {}
         try:
-            decide(ctx.store, reviewer, item["id"], action[0], new_code=action[1])
-            st.session_state["review_message"] = f"{action[0]}ed suggestion {item['id']}."
-        except AlreadyDecidedError as exc:
+            decide(ctx.store, reviewer, item["id"], action[0], new_code=action[1], **span)
+            st.session_state["review_message"] = f"{action[0]}: suggestion {item['id']} decided."
+        except (AlreadyDecidedError, ToolkitError) as exc:
             st.session_state["review_message"] = str(exc)
         st.rerun()
 
