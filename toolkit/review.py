@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import select, update
 
 from toolkit.errors import NotFoundError, ToolkitError
+from toolkit.importer import segment_at
 from toolkit.model import (
     ORIGIN_ACCEPTED,
     ORIGIN_HUMAN,
@@ -78,14 +79,6 @@ class DecisionResult:
     status: str
 
 
-def _coder(tx: Transaction, name: str) -> Coder:
-    coder = tx.session.scalar(select(Coder).where(Coder.name == name))
-    if coder is None:
-        known = ", ".join(tx.session.scalars(select(Coder.name).order_by(Coder.name))) or "none yet"
-        raise NotFoundError(f"unknown coder {name!r} (coders: {known}); add one with `qda coders add NAME`")
-    return coder
-
-
 def _code(tx: Transaction, code_id: str) -> Code:
     code = tx.session.get(Code, code_id)
     if code is None:
@@ -104,12 +97,6 @@ def _coding_dict(coding: Coding) -> dict[str, Any]:
     }
 
 
-def _segment_for_span(tx: Transaction, document: Document, start: int, end: int) -> Segment | None:
-    from toolkit.importer import segment_at
-
-    return segment_at(document.segments, start, end)
-
-
 def add_coder(store: Store, name: str, actor: str = "system") -> None:
     """Register a named coder (people and the model are coders)."""
     if not name.strip():
@@ -124,14 +111,14 @@ def add_coder(store: Store, name: str, actor: str = "system") -> None:
 def add_coding(store: Store, coder: str, document: str, start: int, end: int, code: str) -> int:
     """Code the span [start, end) of a document; returns the new coding's id."""
     with store.transaction(actor=coder) as tx:
-        who = _coder(tx, coder)
+        who = tx.coder(coder, create=False)
         _code(tx, code)
         doc = tx.session.scalar(select(Document).where(Document.name == document))
         if doc is None:
             raise NotFoundError(f"no document {document!r}")
         if not 0 <= start < end <= len(doc.text):
             raise ToolkitError(f"span {start}-{end} is outside document {document!r} (0-{len(doc.text)})")
-        segment = _segment_for_span(tx, doc, start, end)
+        segment = segment_at(doc.segments, start, end)
         coding = Coding(
             document_id=doc.id,
             segment_id=segment.id if segment else None,
@@ -148,7 +135,7 @@ def add_coding(store: Store, coder: str, document: str, start: int, end: int, co
 
 
 def _own_coding(tx: Transaction, coder: str, coding_id: int) -> Coding:
-    who = _coder(tx, coder)
+    who = tx.coder(coder, create=False)
     coding = tx.session.get(Coding, coding_id)
     if coding is None:
         raise NotFoundError(f"no coding {coding_id}")
@@ -182,7 +169,7 @@ def add_memo(store: Store, coder: str, target_type: str, target: str | int, text
     if not text.strip():
         raise ToolkitError("an empty memo says nothing")
     with store.transaction(actor=coder) as tx:
-        who = _coder(tx, coder)
+        who = tx.coder(coder, create=False)
         if target_type == "code":
             _code(tx, str(target))
         elif target_type == "document":
@@ -242,7 +229,7 @@ def decide(
     if decision == "adjust" and (start is None or end is None):
         raise ToolkitError("an adjustment needs the new start and end")
     with store.transaction(actor=reviewer) as tx:
-        who = _coder(tx, reviewer)
+        who = tx.coder(reviewer, create=False)
         suggestion = tx.session.get(Suggestion, suggestion_id)
         if suggestion is None:
             raise NotFoundError(f"no suggestion {suggestion_id}")
@@ -317,7 +304,7 @@ def decide(
 def undo_last(store: Store, reviewer: str) -> DecisionResult | None:
     """Revert the reviewer's latest decision that is not undone yet; None if there is nothing to undo."""
     with store.transaction(actor=reviewer) as tx:
-        who = _coder(tx, reviewer)
+        who = tx.coder(reviewer, create=False)
         review = tx.session.scalar(
             select(Review)
             .where(Review.reviewer_id == who.id, Review.undone_at.is_(None))

@@ -22,7 +22,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from toolkit.errors import StoreError
+from toolkit.errors import NotFoundError, StoreError
 from toolkit.model import SCHEMA_VERSION, AuditEvent, Base, Coder, Project, SchemaInfo
 
 __all__ = ["DEFAULT_DB_URL", "Store", "Transaction", "create_store", "default_db_url", "open_store"]
@@ -90,9 +90,8 @@ class Transaction:
             self.session.add(found)
             self.session.flush()
         if found is None:
-            from toolkit.errors import NotFoundError
-
-            raise NotFoundError(f"unknown coder {name!r}")
+            known = ", ".join(self.session.scalars(select(Coder.name).order_by(Coder.name))) or "none yet"
+            raise NotFoundError(f"unknown coder {name!r} (coders: {known}); add one with `qda coders add NAME`")
         return found
 
     def project(self) -> Project:
