@@ -95,12 +95,14 @@ def cross_validated_probabilities(
     """Leave-one-group-out probabilities: each interview scored by a model fitted without it."""
     groups = np.asarray(groups)
     probs = np.zeros(labels.shape, dtype=np.float64)
+    evidence = None  # label-independent: computed by the first fold, reused by the others
     for group in dict.fromkeys(groups):
         held = groups == group
         train_labels = labels.copy()
         train_labels[held] = UNLABELLED
-        fitted = CodeSuggester(model.prototypes, config or model.config).fit(batch, train_labels)
-        probs[held] = fitted.predict_proba(batch.subset(np.where(held)[0]))
+        fitted = CodeSuggester(model.prototypes, config or model.config).fit(batch, train_labels, evidence)
+        evidence = fitted.evidence_
+        probs[held] = fitted.predict_proba(batch)[held]  # the fitted batch itself: its features are reused
     return probs
 
 

@@ -241,13 +241,17 @@ class CodeSuggester:
         ).tocsr()
 
     # ------------------------------------------------------------------ learning
-    def fit(self, batch: SegmentBatch, labels: np.ndarray) -> CodeSuggester:
-        """Learn from labelled rows; all rows (labelled or not) set the zero-shot reference statistics."""
+    def fit(self, batch: SegmentBatch, labels: np.ndarray, evidence: _CodeEvidence | None = None) -> CodeSuggester:
+        """Learn from labelled rows; all rows (labelled or not) set the zero-shot reference statistics.
+
+        ``evidence`` (another fit's ``evidence_`` on the same batch) skips recomputing what does not
+        depend on labels, as cross-validation folds do.
+        """
         labels = np.asarray(labels)
         n_codes = len(self.prototypes.code_ids)
         if labels.shape != (len(batch), n_codes):
             raise ValueError(f"labels must have shape {(len(batch), n_codes)}, got {labels.shape}")
-        evidence = _evidence(batch, self.prototypes)
+        evidence = evidence if evidence is not None else _evidence(batch, self.prototypes)
         self.evidence_ = evidence
         raw = evidence.zero_shot_raw()
         self.zs_mean_ = raw.mean(axis=1, keepdims=True)
@@ -321,7 +325,7 @@ class CodeSuggester:
 
     def _score(self, batch: SegmentBatch) -> tuple[np.ndarray, _CodeEvidence]:
         same = batch is getattr(self, "batch_", None)  # scoring the batch we learned from: reuse its features
-        evidence = self.evidence_ if same else _evidence(batch, self.prototypes)
+        evidence = self._evidence_for(batch)
         probs = self._zero_shot(evidence)
         if self.trained_.any():
             X = self.X_ if same else self._features(batch, evidence)
