@@ -587,10 +587,11 @@ def report_cmd(
     """The headline findings computed from codings and case attributes (shares are fractions)."""
     from toolkit.analysis import report
     from toolkit.frames import DEFAULT_CODER, coder_label, load_frames, resolve_coder
+    from toolkit.model import MODEL_ORIGINS
 
     with _store() as store:
         if coder == "accepted":
-            codings, cases = load_frames(store, None, origins=["accepted-suggestion", "corrected-suggestion"])
+            codings, cases = load_frames(store, None, origins=list(MODEL_ORIGINS))
             label = "accepted suggestions (any reviewer)"
         else:
             chosen = None if coder == "all" else resolve_coder(store, coder or DEFAULT_CODER)

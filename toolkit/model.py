@@ -56,6 +56,8 @@ ROLE_OTHER = "other"
 
 ORIGIN_HUMAN = "human"
 ORIGIN_ACCEPTED = "accepted-suggestion"
+ORIGIN_CORRECTED = "corrected-suggestion"
+MODEL_ORIGINS = (ORIGIN_ACCEPTED, ORIGIN_CORRECTED)
 ORIGIN_IMPORTED = "imported"
 
 

@@ -24,6 +24,7 @@ from toolkit.errors import NotFoundError, ToolkitError
 from toolkit.importer import segment_at
 from toolkit.model import (
     ORIGIN_ACCEPTED,
+    ORIGIN_CORRECTED,
     ORIGIN_HUMAN,
     AuditEvent,
     Code,
@@ -60,7 +61,6 @@ __all__ = [
 ]
 
 DECISIONS = ("accept", "reject", "change", "adjust")
-ORIGIN_CORRECTED = "corrected-suggestion"
 MEMO_TARGETS = ("code", "document", "coding")
 
 

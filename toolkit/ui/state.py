@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from toolkit.analysis import filter_cases, filter_codings
 from toolkit.frames import ALL_CODERS_LABEL, coder_label, load_code_names, load_colours, load_frames, resolve_coder
-from toolkit.model import AuditEvent, Coder
+from toolkit.model import MODEL_ORIGINS, AuditEvent, Coder
 from toolkit.review import is_blind
 from toolkit.store import Store, default_db_url, open_store
 
@@ -40,7 +40,7 @@ def data_version(store: Store) -> int:
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _frames(url: str, coder: str | None, accepted_only: bool, version: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    origins = ["accepted-suggestion", "corrected-suggestion"] if accepted_only else None
+    origins = list(MODEL_ORIGINS) if accepted_only else None
     return load_frames(get_store(url), None if accepted_only else coder, origins=origins)
 
 
