@@ -18,6 +18,7 @@ from typing import Any, BinaryIO
 
 from sqlalchemy import select
 
+from toolkit.blind import allowed_coders
 from toolkit.errors import CodingsError
 from toolkit.importer import segment_at
 from toolkit.io.tables import read_rows
@@ -157,8 +158,13 @@ def import_codings(
 
 
 def coding_rows(store: Store, coders: Iterable[str] | None = None) -> list[dict[str, Any]]:
-    """Every coding as a flat dict (columns of :data:`EXPORT_COLUMNS`), in document order."""
-    wanted = set(coders) if coders else None
+    """Every coding as a flat dict (columns of :data:`EXPORT_COLUMNS`), in document order.
+
+    ``coders`` None means everyone's; in blind mode exactly one coder must be named
+    (:func:`toolkit.blind.allowed_coders` raises otherwise).
+    """
+    allowed = allowed_coders(store, coders)
+    wanted = set(allowed) if allowed else None
     with store.read() as session:
         query = (
             select(Coding, Document.name, Document.text, Coder.name, Segment.position)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 __all__ = [
+    "BlindModeError",
     "CodebookError",
     "CodingsError",
     "InputFileError",
@@ -67,3 +68,9 @@ class NotFoundError(ToolkitError):
     """A named document, code or coder that does not exist in the store."""
 
     code = "E500"
+
+
+class BlindModeError(ToolkitError):
+    """A request for other coders' codings while blind coding is on."""
+
+    code = "E700"

@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
+from toolkit.blind import is_blind
 from toolkit.errors import NotFoundError, ToolkitError
 from toolkit.importer import segment_at
 from toolkit.model import (
@@ -424,26 +425,8 @@ def set_blind(store: Store, blind: bool, actor: str = "system") -> None:
         tx.audit("project.blind", "project", "", before={"blind": before}, after={"blind": row.value})
 
 
-def is_blind(store: Store) -> bool:
-    """Blind mode is on and no agreement has been computed since it was turned on."""
-    with store.read() as session:
-        row = session.get(SchemaInfo, "blind")
-        if row is None or row.value != "on":
-            return False
-        turned_on = session.scalar(
-            select(AuditEvent.id).where(AuditEvent.action == "project.blind").order_by(AuditEvent.id.desc())
-        )
-        computed = session.scalar(
-            select(AuditEvent.id).where(AuditEvent.action == "agreement.compute").order_by(AuditEvent.id.desc())
-        )
-        return computed is None or (turned_on is not None and computed < turned_on)
-
-
 def visible_codings(store: Store, viewer: str) -> list[dict[str, Any]]:
     """Codings the viewer may see: all, or in blind mode only their own."""
     from toolkit.codings import coding_rows
 
-    rows = coding_rows(store)
-    if is_blind(store):
-        rows = [r for r in rows if r["coder"] == viewer]
-    return rows
+    return coding_rows(store, [viewer] if is_blind(store) else None)
