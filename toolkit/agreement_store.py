@@ -8,8 +8,6 @@ suggestions at or above the threshold, in the documents it has scored. The stati
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Sequence
 from typing import Any
 
@@ -19,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from toolkit.agreement import agreement_table, disagreements
 from toolkit.errors import NotFoundError, ToolkitError
+from toolkit.io.csv_safe import write_csv
 from toolkit.model import ROLE_RESPONDENT, Code, Coder, Coding, Document, Memo, Segment, Suggestion
 from toolkit.store import Store
 from toolkit.suggestions import MODEL_CODER
@@ -179,11 +178,7 @@ def disagreements_csv(rows: list[dict[str, Any]]) -> str:
     columns: list[str] = []
     for row in rows:
         columns.extend(k for k in row if k not in columns)
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns or ["document", "position", "text", "consensus"])
-    writer.writeheader()
-    writer.writerows(rows)
-    return buffer.getvalue()
+    return write_csv(rows, columns or ["document", "position", "text", "consensus"])
 
 
 def _consensus_coding(segment: Segment, code: str, coder_id: int) -> Coding:

@@ -7,8 +7,6 @@ anything is written, so one bad row (unknown document or code, quote not found) 
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 from collections.abc import Iterable
@@ -21,6 +19,7 @@ from sqlalchemy import select
 from toolkit.blind import allowed_coders
 from toolkit.errors import CodingsError
 from toolkit.importer import segment_at
+from toolkit.io.csv_safe import write_csv
 from toolkit.io.tables import read_rows
 from toolkit.model import ORIGIN_IMPORTED, Code, Coder, Coding, Document, Segment
 from toolkit.store import Store
@@ -199,8 +198,4 @@ def export_codings(store: Store, fmt: str = "csv", coders: Iterable[str] | None 
         return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
     if fmt != "csv":
         raise CodingsError(f"unknown format {fmt!r}; use csv or jsonl")
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=EXPORT_COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return buffer.getvalue()
+    return write_csv(rows, EXPORT_COLUMNS)

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from toolkit.errors import InputFileError
+from toolkit.io.csv_safe import restore_cell
 from toolkit.io.transcripts import decode_transcript_bytes
 
 __all__ = ["read_rows"]
@@ -56,6 +57,8 @@ def read_rows(
         for row in reader:
             if None in row:
                 raise InputFileError("more fields than the header has", file=display, line=reader.line_num)
-            yield reader.line_num, {k.strip(): (v or "").strip() for k, v in row.items() if k is not None}
+            yield reader.line_num, {
+                k.strip(): restore_cell((v or "").strip()) for k, v in row.items() if k is not None
+            }
 
     return display, (jsonl_rows() if kind == "jsonl" else csv_rows())
