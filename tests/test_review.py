@@ -6,7 +6,7 @@ import json
 import threading
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from toolkit.cli import app
@@ -14,7 +14,7 @@ from toolkit.codings import coding_rows
 from toolkit.embed import HashingEmbedder
 from toolkit.errors import NotFoundError, ToolkitError
 from toolkit.lemmas import SimpleLemmatizer
-from toolkit.model import ORIGIN_ACCEPTED, Coding, Suggestion
+from toolkit.model import ORIGIN_ACCEPTED, Coding, Segment, Suggestion
 from toolkit.review import (
     AlreadyDecidedError,
     add_coder,
@@ -213,3 +213,22 @@ def test_review_blind_mode_export_needs_your_name(study, db_url):
     result = runner.invoke(app, ["--db", db_url, "codings", "export", "--coder", "alice", "--format", "jsonl"])
     assert result.exit_code == 0
     assert {json.loads(line)["coder"] for line in result.stdout.splitlines()} == {"alice"}
+
+
+def test_review_adjusted_span_must_overlap_the_suggestions_turn(study):
+    """A stale span from another card (issue 9, item 1) is refused and nothing changes."""
+    sid = first_open(study)
+    context = suggestion_context(study, sid)
+    with study.read() as session:
+        segment = session.get(Segment, session.get(Suggestion, sid).segment_id)
+        other = session.scalar(
+            select(Segment).where(Segment.document_id == segment.document_id, Segment.end <= segment.start)
+        )
+        codings_before = session.scalar(select(func.count(Coding.id)))
+    with pytest.raises(ToolkitError, match="does not overlap"):
+        decide(study, "bob", sid, "adjust", start=other.start, end=other.end)
+    with study.read() as session:
+        assert session.get(Suggestion, sid).status == "open"
+        assert session.scalar(select(func.count(Coding.id))) == codings_before
+    overlapping = decide(study, "bob", sid, "adjust", start=context["start"] - 3, end=context["start"] + 10)
+    assert overlapping.status == "accepted"

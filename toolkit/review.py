@@ -259,6 +259,11 @@ def decide(
         document = tx.session.get(Document, segment.document_id)
         if not 0 <= span_start < span_end <= len(document.text):
             raise ToolkitError(f"span {span_start}-{span_end} is outside the document (0-{len(document.text)})")
+        if span_end <= segment.start or span_start >= segment.end:
+            raise ToolkitError(
+                f"span {span_start}-{span_end} does not overlap the suggestion's turn {segment.position} "
+                f"({segment.start}-{segment.end}) in {document.name!r}; nothing was changed"
+            )
         review = Review(
             suggestion_id=suggestion_id,
             reviewer_id=who.id,
