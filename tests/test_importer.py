@@ -7,7 +7,7 @@ from toolkit.codebook import load_codebook
 from toolkit.codings import import_codings
 from toolkit.errors import InputFileError
 from toolkit.importer import import_files
-from toolkit.model import Coding, Document
+from toolkit.model import Coding, Document, Segment
 
 from .conftest import CODEBOOK, FIXTURES
 
@@ -97,3 +97,57 @@ def test_importer_attributes_are_merged(store, blank_nlp, tmp_path):
     import_files(store, [path], nlp=blank_nlp, attributes=cases)
     with store.read() as session:
         assert session.scalar(select(Document)).attributes == {"gender": "female", "age_group": "18-29"}
+
+
+def test_importer_replace_keeps_reviewed_suggestions_and_says_what_went(store, blank_nlp, tmp_path):
+    """Replacing a reviewed transcript (issue 9, item 3) works, keeps provenance, and reports the dropped."""
+    from toolkit.embed import HashingEmbedder
+    from toolkit.lemmas import SimpleLemmatizer
+    from toolkit.model import Suggestion
+    from toolkit.review import add_coder, decide
+    from toolkit.suggestions import suggest
+
+    from .conftest import SAMPLE, sample_study
+
+    sample_study(store, blank_nlp, tmp_path, ["S01", "S02", "S03", "S04"], ["S01", "S02", "S03"])
+    add_coder(store, "bob")
+    suggest(store, documents=["S04"], embedder=HashingEmbedder(), lemmatizer=SimpleLemmatizer())
+    with store.read() as session:
+        rows = session.execute(
+            select(Suggestion.id, Suggestion.segment_id, Segment.text, Segment.start)
+            .join(Segment, Suggestion.segment_id == Segment.id)
+            .order_by(Segment.position, Suggestion.id)
+        ).all()
+    by_segment: dict[int, list] = {}
+    for row in rows:
+        by_segment.setdefault(row.segment_id, []).append(row)
+    segments = list(by_segment.values())
+    assert len(segments) >= 3, "the sample needs suggestions on three turns"
+    unchanged, changed, partly = segments[0], segments[1], segments[2]
+    kept_coding = decide(store, "bob", unchanged[0].id, "accept").coding_id
+    decide(store, "bob", changed[0].id, "accept")
+    head = partly[0]
+    partial = decide(store, "bob", head.id, "adjust", start=head.start, end=head.start + 20).coding_id
+
+    text = (SAMPLE / "transcripts" / "S04.txt").read_text(encoding="utf-8")
+    new_path = tmp_path / "S04.txt"
+    new_text = text.replace(changed[0].text, "I would rather not say more about that.")
+    new_text = new_text.replace(head.text, head.text[:20] + " [the rest was redacted]")
+    new_path.write_text(new_text, encoding="utf-8")
+    report = import_files(store, [new_path], nlp=blank_nlp, replace=True)
+
+    assert report.replaced == ["S04"]
+    open_on_changed = len(changed) - 1 + len(partly) - 1
+    assert report.suggestions_dropped == {"accepted": 2, **({"open": open_on_changed} if open_on_changed else {})}
+    assert report.suggestions_kept == sum(len(group) for group in segments) - len(changed) - len(partly)
+    with store.read() as session:
+        document = session.scalar(select(Document).where(Document.name == "S04"))
+        coding = session.get(Coding, kept_coding)
+        assert coding.suggestion_id == unchanged[0].id
+        suggestion = session.get(Suggestion, unchanged[0].id)
+        assert suggestion.status == "accepted" and suggestion.segment_id == coding.segment_id
+        assert session.get(Segment, coding.segment_id).text == unchanged[0].text
+        survivor = session.get(Coding, partial)
+        assert survivor.suggestion_id is None and survivor.model_name and survivor.origin == "accepted-suggestion"
+        assert document.text[survivor.start : survivor.end] == head.text[:20]
+        assert session.get(Suggestion, changed[0].id) is None

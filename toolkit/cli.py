@@ -111,6 +111,10 @@ def import_cmd(
         typer.echo(f"  {name}: already imported, identical (nothing to do)")
     if report.replaced:
         typer.echo(f"  codings kept {report.codings_kept}, dropped {report.codings_dropped} (their text changed)")
+        dropped = ", ".join(f"{n} {status}" for status, n in sorted(report.suggestions_dropped.items())) or "none"
+        typer.echo(
+            f"  suggestions kept {report.suggestions_kept} (turn unchanged), dropped {dropped} (their turn changed)"
+        )
 
 
 @attributes_app.command("import")

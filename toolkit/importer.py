@@ -17,7 +17,7 @@ from sqlalchemy import select
 from toolkit.attributes import AttributeTable, apply_attributes, read_attribute_table
 from toolkit.errors import InputFileError
 from toolkit.io.transcripts import RoleOverrides, Transcript, read_transcript
-from toolkit.model import Coding, Document, Segment, Sentence
+from toolkit.model import Coding, Document, Segment, Sentence, Suggestion
 from toolkit.segment import SegmentSpec, segment_text
 from toolkit.store import Store, Transaction
 
@@ -36,6 +36,8 @@ class ImportReport:
     replaced: list[str] = field(default_factory=list)
     codings_kept: int = 0
     codings_dropped: int = 0
+    suggestions_kept: int = 0
+    suggestions_dropped: dict[str, int] = field(default_factory=dict)
     segments: int = 0
     warnings: list[str] = field(default_factory=list)
 
@@ -72,7 +74,8 @@ def prepare_transcripts(
     return prepared, warnings
 
 
-def _add_segments(tx: Transaction, document: Document, specs: list[SegmentSpec]) -> None:
+def _add_segments(tx: Transaction, document: Document, specs: list[SegmentSpec]) -> list[Segment]:
+    added = []
     for spec in specs:
         segment = Segment(
             position=spec.position,
@@ -85,6 +88,8 @@ def _add_segments(tx: Transaction, document: Document, specs: list[SegmentSpec])
         )
         segment.sentences = [Sentence(position=i, start=s, end=e) for i, (s, e) in enumerate(spec.sentences)]
         document.segments.append(segment)
+        added.append(segment)
+    return added
 
 
 def segment_at(segments: Sequence[Segment], start: int, end: int) -> Segment | None:
@@ -98,18 +103,31 @@ def segment_at(segments: Sequence[Segment], start: int, end: int) -> Segment | N
 
 
 def _replace_document(tx: Transaction, document: Document, item: _Prepared, report: ImportReport) -> None:
-    """Swap in the new text and segments, moving codings whose quoted text survives."""
+    """Swap in the new text and segments, keeping what is still true of the new text.
+
+    A coding whose quoted text survives moves to it (with its provenance: origin, model, versions). A
+    suggestion whose turn is still there word for word moves to the new turn with its decision and
+    review; one whose turn changed is stale and goes, and so does its review: the coding it produced
+    stays if its text survives, keeping the model and versions it came from. Old segments are moved out
+    of the way (negative positions) rather than deleted first, so nothing cascades before it is moved.
+    """
     old_text = document.text
     new_text = item.transcript.text
     codings = list(tx.session.scalars(select(Coding).where(Coding.document_id == document.id)))
-    before = {"sha256": document.sha256, "segments": len(document.segments), "codings": len(codings)}
-    document.segments.clear()
+    old_segments = list(document.segments)
+    before = {"sha256": document.sha256, "segments": len(old_segments), "codings": len(codings)}
+    for segment in old_segments:
+        segment.position = -1 - segment.position
     tx.session.flush()
     document.text = new_text
     document.sha256 = item.transcript.sha256
     document.encoding = item.transcript.encoding
     document.source_path = item.transcript.source_path
-    _add_segments(tx, document, item.segments)
+    new_segments = _add_segments(tx, document, item.segments)
+    tx.session.flush()
+    kept_suggestions, dropped = _move_suggestions(tx, old_segments, new_segments, codings)
+    for segment in old_segments:
+        document.segments.remove(segment)
     tx.session.flush()
     kept = 0
     for coding in codings:
@@ -120,17 +138,57 @@ def _replace_document(tx: Transaction, document: Document, item: _Prepared, repo
             report.codings_dropped += 1
             continue
         coding.start, coding.end = location, location + len(quote)
-        match = segment_at(document.segments, coding.start, coding.end)
+        match = segment_at(new_segments, coding.start, coding.end)
         coding.segment_id = match.id if match else None
         kept += 1
     report.codings_kept += kept
+    report.suggestions_kept += kept_suggestions
+    for status, count in dropped.items():
+        report.suggestions_dropped[status] = report.suggestions_dropped.get(status, 0) + count
     tx.audit(
         "document.replace",
         "document",
         document.id,
         before=before,
-        after={"sha256": document.sha256, "segments": len(item.segments), "codings_kept": kept},
+        after={
+            "sha256": document.sha256,
+            "segments": len(item.segments),
+            "codings_kept": kept,
+            "suggestions_kept": kept_suggestions,
+            "suggestions_dropped": dropped,
+        },
     )
+
+
+def _move_suggestions(
+    tx: Transaction, old_segments: list[Segment], new_segments: list[Segment], codings: list[Coding]
+) -> tuple[int, dict[str, int]]:
+    """Re-point suggestions to the new turn with the same text; drop the rest. Returns (kept, dropped by status)."""
+    by_text: dict[str, list[Segment]] = {}
+    for segment in new_segments:
+        by_text.setdefault(segment.text, []).append(segment)
+    old_ids = [s.id for s in old_segments]
+    suggestions = list(tx.session.scalars(select(Suggestion).where(Suggestion.segment_id.in_(old_ids))))
+    by_old: dict[int, list[Suggestion]] = {}
+    for suggestion in suggestions:
+        by_old.setdefault(suggestion.segment_id, []).append(suggestion)
+    codings_of = {c.suggestion_id: c for c in codings if c.suggestion_id is not None}
+    kept, dropped = 0, {}
+    for old in old_segments:
+        candidates = by_text.get(old.text, [])
+        twin = min(candidates, key=lambda s: abs(s.start - old.start), default=None)
+        for suggestion in by_old.get(old.id, []):
+            if twin is not None:
+                suggestion.segment_id = twin.id
+                kept += 1
+                continue
+            dropped[suggestion.status] = dropped.get(suggestion.status, 0) + 1
+            coding = codings_of.get(suggestion.id)
+            if coding is not None:
+                coding.suggestion_id = None
+            tx.session.delete(suggestion)
+    tx.session.flush()
+    return kept, dropped
 
 
 def _nearest(text: str, needle: str, near: int) -> int | None:
