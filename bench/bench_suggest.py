@@ -259,7 +259,7 @@ def scale_part(scale: int, embedder_name: str | None = None) -> None:
         import_files(store, files)
         t_import = time.perf_counter() - t0
         load_codebook(store, ROOT / "codebook" / "tip_root_causes.yaml")
-        import_codings(store, tmp_path / "gold.jsonl", coder="gold")
+        import_codings(store, tmp_path / "gold.jsonl", coder="gold", new_coder=True)
         t0 = time.perf_counter()
         embedder = select_embedder(embedder_name)
         report = suggest(store, embedder=embedder)

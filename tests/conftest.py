@@ -95,5 +95,5 @@ def sample_study(store: Store, nlp, tmp_path: Path, documents: list[str], coded:
     gold = tmp_path / f"{coder}.jsonl"
     lines = (SAMPLE / "gold_codings.jsonl").read_text(encoding="utf-8").splitlines()
     gold.write_text("\n".join(r for r in lines if json.loads(r)["document"] in coded) + "\n", encoding="utf-8")
-    import_codings(store, gold, coder=coder)
+    import_codings(store, gold, coder=coder, new_coder=True)
     return store

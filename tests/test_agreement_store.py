@@ -30,7 +30,7 @@ def two_coders(store, blank_nlp, tmp_path):
     rows = [r for r in rows if r["document"] in DOCS]
     alice = tmp_path / "alice.jsonl"
     alice.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    import_codings(store, alice, coder="alice")
+    import_codings(store, alice, coder="alice", new_coder=True)
     bob_rows = [dict(r) for r in rows if r["document"] != "S03"]
     coded = [r for r in bob_rows if r["codes"]]
     coded[0]["codes"] = coded[0]["codes"][1:]
@@ -38,7 +38,7 @@ def two_coders(store, blank_nlp, tmp_path):
     uncoded["codes"] = ["root_cause.family"]
     bob = tmp_path / "bob.jsonl"
     bob.write_text("".join(json.dumps(r) + "\n" for r in bob_rows))
-    import_codings(store, bob, coder="bob")
+    import_codings(store, bob, coder="bob", new_coder=True)
     return store
 
 

@@ -47,7 +47,7 @@ def small_study(tmp_path) -> tuple[str, Path]:
     result = qda(url, "import", *(SAMPLE / "transcripts" / f"{n}.txt" for n in names), "--attributes", cases)
     assert result.exit_code == 0, result.output
     assert qda(url, "codebook", "load", CODEBOOK).exit_code == 0
-    result = qda(url, "codings", "import", gold, "--coder", "alice")
+    result = qda(url, "codings", "import", gold, "--coder", "alice", "--new-coder")
     assert result.exit_code == 0, result.output
     return url, db
 

@@ -46,9 +46,9 @@ def test_codings_import_jsonl_quote_and_segment_position(coded_store, tmp_path):
         {"document": "S01", "quote": "Nothing.", "codes": []},
     ]
     gold.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    report = import_codings(coded_store, gold, coder="alice")
+    report = import_codings(coded_store, gold, coder="alice", new_coder=True)
     assert (report.rows, report.added) == (3, 2)
-    again = import_codings(coded_store, gold, coder="alice")
+    again = import_codings(coded_store, gold, coder="alice", new_coder=True)
     assert (again.added, again.already_present) == (0, 2)
     with coded_store.read() as session:
         codings = list(session.scalars(select(Coding).order_by(Coding.start)))
@@ -61,7 +61,7 @@ def test_codings_import_csv(coded_store, tmp_path):
     gold.write_text(
         'document,quote,codes\nS01,"We signed the contracts.","contract.not_received;contract.substituted"\n'
     )
-    assert import_codings(coded_store, gold, coder="bob").added == 2
+    assert import_codings(coded_store, gold, coder="bob", new_coder=True).added == 2
 
 
 @pytest.mark.parametrize(
@@ -78,7 +78,7 @@ def test_codings_bad_row_names_line_and_stores_nothing(coded_store, tmp_path, ro
     good = {"document": "S01", "quote": "Nothing.", "codes": ["contract.none"]}
     gold.write_text(json.dumps(good) + "\n" + json.dumps(row) + "\n")
     with pytest.raises(CodingsError) as info:
-        import_codings(coded_store, gold, coder="alice")
+        import_codings(coded_store, gold, coder="alice", new_coder=True)
     assert needle in str(info.value) and info.value.line == 2 and "gold.jsonl" in str(info.value)
     with coded_store.read() as session:
         assert session.scalar(select(Coding)) is None
@@ -87,7 +87,7 @@ def test_codings_bad_row_names_line_and_stores_nothing(coded_store, tmp_path, ro
 def test_codings_export_csv_and_jsonl(coded_store, tmp_path):
     gold = tmp_path / "gold.jsonl"
     gold.write_text(json.dumps({"document": "S01", "quote": "Nothing.", "codes": ["contract.none"]}) + "\n")
-    import_codings(coded_store, gold, coder="alice")
+    import_codings(coded_store, gold, coder="alice", new_coder=True)
     rows = list(csv.DictReader(io.StringIO(export_codings(coded_store, "csv"))))
     assert rows == [
         {
@@ -103,3 +103,29 @@ def test_codings_export_csv_and_jsonl(coded_store, tmp_path):
     ]
     (line,) = export_codings(coded_store, "jsonl").splitlines()
     assert json.loads(line)["quote"] == "Nothing."
+
+
+@pytest.mark.parametrize("position", [-1, True, 1.9, "1.9", "-1", " ", "one", 3.0])
+def test_codings_segment_must_be_a_non_negative_whole_number(coded_store, tmp_path, position):
+    """`segment: -1` used to code the last turn and `true` / `1.9` turn 1, silently (issue 9, item 4)."""
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text(
+        json.dumps({"document": "S01", "segment": 1, "codes": ["contract.none"]})
+        + "\n"
+        + json.dumps({"document": "S01", "segment": position, "codes": ["contract.none"]})
+        + "\n"
+    )
+    with pytest.raises(CodingsError, match=r"line 2") as info:
+        import_codings(coded_store, gold, coder="alice", new_coder=True)
+    assert "segment" in str(info.value)
+    with coded_store.read() as session:
+        assert session.scalar(select(Coding)) is None
+
+
+def test_codings_segment_position_as_csv_digits(coded_store, tmp_path):
+    gold = tmp_path / "gold.csv"
+    gold.write_text("document,segment,codes\nS01,3,contract.none\n")
+    assert import_codings(coded_store, gold, coder="alice", new_coder=True).added == 1
+    with pytest.raises(CodingsError, match="no segment 9"):
+        gold.write_text("document,segment,codes\nS01,9,contract.none\n")
+        import_codings(coded_store, gold, coder="alice")

@@ -54,7 +54,7 @@ def test_importer_replace_keeps_codings_whose_text_is_unchanged(store, blank_nlp
         '{"document": "S01", "quote": "I had no money at all.", "codes": ["root_cause.economic"]}\n'
         '{"document": "S01", "quote": "My children needed me.", "codes": ["root_cause.family"]}\n'
     )
-    import_codings(store, gold, coder="alice")
+    import_codings(store, gold, coder="alice", new_coder=True)
     path.write_text("Header line\n\nQ: Why did you go?\nA: I had debts.\nQ: And?\nA: My children needed me.")
     report = import_files(store, [path], nlp=blank_nlp, replace=True)
     assert report.replaced == ["S01"] and report.codings_kept == 1 and report.codings_dropped == 1

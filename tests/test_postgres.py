@@ -47,14 +47,14 @@ def test_postgres_full_flow_and_rollback(pg_url, blank_nlp, tmp_path):
     gold = tmp_path / "gold.jsonl"
     row = {"document": "interview_basic", "quote": "A neighbour told me about it.", "codes": ["recruitment.in_person"]}
     gold.write_text(json.dumps(row) + "\n")
-    assert import_codings(store, gold, coder="alice").added == 1
+    assert import_codings(store, gold, coder="alice", new_coder=True).added == 1
     bad = tmp_path / "bad.jsonl"
     bad.write_text(
         '{"document": "interview_basic", "quote": "I trained as a teacher.", "codes": ["root_cause.education"]}\n'
         '{"document": "interview_basic", "quote": "never said", "codes": ["root_cause.family"]}\n'
     )
     with pytest.raises(CodingsError):
-        import_codings(store, bad, coder="bob")
+        import_codings(store, bad, coder="bob", new_coder=True)
     store.close()
     reopened = open_store(pg_url)
     info = project_status(reopened)

@@ -141,7 +141,9 @@ def test_suggest_group_limit_keeps_the_strongest():
 
 
 def test_suggest_config_validates():
-    with pytest.raises(ValueError):
+    from toolkit.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="between 0 and 1"):
         SuggestConfig(threshold=1.5)
 
 

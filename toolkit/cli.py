@@ -7,21 +7,98 @@ the store is left as it was, because every library call writes in one transactio
 from __future__ import annotations
 
 import json
+import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import wraps
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 import typer
+from sqlalchemy.exc import SQLAlchemyError
+from typer.core import TyperGroup
 
 from toolkit.errors import ToolkitError
+from toolkit.limits import mask_url
 from toolkit.store import Store, default_db_url, open_store
+
+try:  # typer >= 0.24 carries its own copy of click
+    from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
+except ImportError:  # pragma: no cover - older typer on click itself
+    from click.exceptions import ClickException, NoArgsIsHelpError, UsageError  # type: ignore[no-redef]
 
 __all__ = ["app", "main"]
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, help="survivor-qda: offline qualitative analysis.")
+NEW_CODER_HELP = "Register the coder now if unknown (otherwise an unknown name is an error, so a typo never codes)."
+
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+class _OneLineErrors(TyperGroup):
+    """The one error handler of the ``qda`` command: every failure is one line on stderr.
+
+    Usage errors (unknown option, value out of range, not one of the choices) and
+    :class:`~toolkit.errors.ToolkitError` exit 2; database errors exit 2 without their parameters
+    (transcript text) or the URL's password; anything else is a bug: exit 1 with its type, and the
+    traceback only when ``QDA_DEBUG=1`` (a traceback can print data).
+    """
+
+    def main(  # type: ignore[override]
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        code: int = 0
+        try:
+            result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+            code = result if isinstance(result, int) else 0
+        except NoArgsIsHelpError as exc:
+            exc.show()
+            code = 0
+        except ClickException as exc:
+            hint = f" (see `{exc.ctx.command_path} --help`)" if isinstance(exc, UsageError) and exc.ctx else ""
+            typer.echo(f"error: {_one_line(exc.format_message())}{hint}", err=True)
+            code = 2
+        except typer.Abort:
+            typer.echo("error: aborted", err=True)
+            code = 1
+        except ToolkitError as exc:
+            typer.echo(f"error: {_one_line(str(exc))}", err=True)
+            code = 2
+        except SQLAlchemyError as exc:
+            if os.environ.get("QDA_DEBUG") == "1":
+                raise
+            detail = _one_line(str(getattr(exc, "orig", None) or type(exc).__name__).splitlines()[0])
+            typer.echo(f"error: [E900] the database refused the command ({mask_url(detail)}); nothing stored", err=True)
+            code = 2
+        except Exception as exc:
+            if os.environ.get("QDA_DEBUG") == "1":
+                raise
+            typer.echo(
+                f"error: internal error ({type(exc).__name__}); the failed step stored nothing. This is a bug: "
+                "run again with QDA_DEBUG=1 to see the traceback",
+                err=True,
+            )
+            code = 1
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+
+app = typer.Typer(
+    cls=_OneLineErrors,
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    help="survivor-qda: offline qualitative analysis.",
+)
 codebook_app = typer.Typer(no_args_is_help=True, help="Load and list codebooks.")
 codings_app = typer.Typer(no_args_is_help=True, help="Import and export codings.")
 attributes_app = typer.Typer(no_args_is_help=True, help="Case attributes (one row per document).")
@@ -156,20 +233,25 @@ def codebook_list() -> None:
 @codings_app.command("import")
 @_user_errors
 def codings_import(
-    file: Path, coder: Annotated[str, typer.Option(help="Name of the coder whose work this is.")]
+    file: Path,
+    coder: Annotated[str, typer.Option(help="Name of the coder whose work this is.")],
+    new_coder: Annotated[bool, typer.Option(help=NEW_CODER_HELP)] = False,
 ) -> None:
-    """Import codings from JSONL or CSV rows {document, quote | segment, codes}."""
+    """Import codings from JSONL or CSV rows {document, quote | segment, codes}.
+
+    The coder must exist (`qda coders add NAME`) unless --new-coder registers them.
+    """
     from toolkit.codings import import_codings
 
     with _store() as store:
-        report = import_codings(store, file, coder)
+        report = import_codings(store, file, coder, new_coder=new_coder)
     typer.echo(f"{report.rows} rows: {report.added} codings added, {report.already_present} already present")
 
 
 @codings_app.command("export")
 @_user_errors
 def codings_export(
-    fmt: Annotated[str, typer.Option("--format", help="csv or jsonl")] = "csv",
+    fmt: Annotated[Literal["csv", "jsonl"], typer.Option("--format", help="File format.")] = "csv",
     coder: Annotated[list[str] | None, typer.Option(help="Only these coders.")] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write (default: stdout).")] = None,
 ) -> None:
@@ -234,7 +316,9 @@ def suggest_cmd(
     documents: Annotated[list[str] | None, typer.Option(help="Only these documents (names, comma-separated).")] = None,
     codebook: Annotated[str | None, typer.Option(help="Only codes of this codebook id.")] = None,
     coder: Annotated[list[str] | None, typer.Option(help="Learn only from these coders (default: all people).")] = None,
-    threshold: Annotated[float, typer.Option(help="Suggest codes at or above this probability.")] = 0.5,
+    threshold: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="Suggest codes at or above this probability.")
+    ] = 0.5,
     as_json: Annotated[bool, typer.Option("--json", help="Also print the stored suggestions as JSON lines.")] = False,
     model: Annotated[
         str | None, typer.Option(help="A sentence-transformers directory or installed model package.")
@@ -271,7 +355,10 @@ def suggest_cmd(
 @_user_errors
 def evaluate_cmd(
     gold_coder: Annotated[str, typer.Option(help="The coder whose codings are the reference.")],
-    mode: Annotated[str, typer.Option(help="cross-validated, zero-shot or stored.")] = "cross-validated",
+    mode: Annotated[
+        Literal["cross-validated", "zero-shot", "stored"],
+        typer.Option(help="Leave-one-interview-out, codebook only, or the stored suggestions."),
+    ] = "cross-validated",
     codebook: Annotated[str | None, typer.Option(help="Only codes of this codebook id.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
@@ -333,12 +420,16 @@ def code_cmd(
     end: int,
     code: str,
     coder: Annotated[str, typer.Option(help="Who is coding.")],
+    new_coder: Annotated[bool, typer.Option(help=NEW_CODER_HELP)] = False,
 ) -> None:
-    """Code any character span [START, END) of a document (overlaps allowed)."""
+    """Code any character span [START, END) of a document (overlaps allowed).
+
+    The coder must exist (`qda coders add NAME`) unless --new-coder registers them.
+    """
     from toolkit.review import add_coding
 
     with _store() as store:
-        coding_id = add_coding(store, coder, document, start, end, code)
+        coding_id = add_coding(store, coder, document, start, end, code, new_coder=new_coder)
     typer.echo(f"coding {coding_id}: {code} on {document} {start}-{end}")
 
 
@@ -400,7 +491,7 @@ def memo_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
 
 @app.command("blind")
 @_user_errors
-def blind_cmd(state: Annotated[str, typer.Argument(help="on or off")]) -> None:
+def blind_cmd(state: Annotated[Literal["on", "off"], typer.Argument(help="on or off")]) -> None:
     """Blind coding: coders see only their own codings until agreement is computed."""
     from toolkit.review import set_blind
 
@@ -432,7 +523,9 @@ def _show_suggestion(context: dict[str, Any]) -> None:
 @_user_errors
 def review_cmd(
     coder: Annotated[str, typer.Option(help="The reviewer.")],
-    order: Annotated[str, typer.Option(help="uncertainty (teaches the model most) or document.")] = "uncertainty",
+    order: Annotated[
+        Literal["uncertainty", "document"], typer.Option(help="uncertainty (teaches the model most) or document.")
+    ] = "uncertainty",
     documents: Annotated[list[str] | None, typer.Option(help="Only these documents.")] = None,
 ) -> None:
     """Review suggestions one at a time: a accept, r reject, c change code, s adjust span, u undo, q quit."""
@@ -513,8 +606,10 @@ def audit_cmd(
 def agreement_cmd(
     coders: Annotated[list[str] | None, typer.Option(help="Coders to compare (comma-separated); 'model' too.")] = None,
     codes: Annotated[list[str] | None, typer.Option(help="Only these codes.")] = None,
-    unit: Annotated[str, typer.Option(help="respondent (default) or all segments.")] = "respondent",
-    threshold: Annotated[float, typer.Option(help="The model's suggestions count at or above this.")] = 0.5,
+    unit: Annotated[Literal["respondent", "all"], typer.Option(help="respondent turns or all turns.")] = "respondent",
+    threshold: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="The model's suggestions count at or above this.")
+    ] = 0.5,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Inter-coder agreement per code and overall: percent agreement, Cohen's kappa, Krippendorff's alpha."""

@@ -73,14 +73,45 @@ def _codes_of(value: Any, display: str, line: int) -> list[str]:
     raise CodingsError("'codes' must be a list of code ids or a ';'-separated text", file=display, line=line)
 
 
+def _segment_at_position(document: Document, position: Any, display: str, line: int) -> Segment:
+    """The segment at a position given as a non-negative integer (or its digits in a CSV cell).
+
+    ``-1``, ``true`` or ``1.9`` are not positions: Python would read them as the last segment or
+    segment 1, so a typo would code the wrong turn silently.
+    """
+    if isinstance(position, bool) or not (
+        (isinstance(position, int) and position >= 0) or (isinstance(position, str) and position.strip().isdecimal())
+    ):
+        raise CodingsError(
+            f"segment must be a non-negative whole number (a turn's position), not {position!r}",
+            file=display,
+            line=line,
+        )
+    index = int(position)
+    by_position = {s.position: s for s in document.segments}
+    if index not in by_position:
+        raise CodingsError(
+            f"document {document.name!r} has no segment {index} (positions 0-{len(by_position) - 1})",
+            file=display,
+            line=line,
+        )
+    return by_position[index]
+
+
 def import_codings(
     store: Store,
     source: str | Path | bytes | BinaryIO,
     coder: str,
     name: str | None = None,
     actor: str | None = None,
+    *,
+    new_coder: bool = False,
 ) -> CodingImportReport:
-    """Import one coder's codings; all rows are validated first, then written in one transaction."""
+    """Import one coder's codings; all rows are validated first, then written in one transaction.
+
+    The coder must be registered (:func:`toolkit.review.add_coder`) unless ``new_coder`` registers
+    them here, in the same transaction: a typo never creates a coder silently.
+    """
     if not coder.strip():
         raise CodingsError("a coder name is required (--coder NAME)")
     display, rows = read_rows(source, name)
@@ -113,18 +144,13 @@ def import_codings(
                     )
                 segment = segment_at(document.segments, *span)
             elif position not in (None, ""):
-                try:
-                    segment = document.segments[int(position)]
-                except (ValueError, IndexError):
-                    raise CodingsError(
-                        f"document {doc_name!r} has no segment {position!r}", file=display, line=line
-                    ) from None
+                segment = _segment_at_position(document, position, display, line)
                 span = (segment.start, segment.end)
             else:
                 raise CodingsError("each row needs a 'quote' or a 'segment' position", file=display, line=line)
             cursor[doc_name] = span[1]
             planned.extend((document, segment, span[0], span[1], code) for code in codes)
-        coder_row: Coder = tx.coder(coder)
+        coder_row: Coder = tx.coder(coder, create=new_coder)
         existing = {
             (c.document_id, c.code_id, c.start, c.end)
             for c in tx.session.scalars(select(Coding).where(Coding.coder_id == coder_row.id))

@@ -44,7 +44,7 @@ def build_demo(
         transcripts = sorted(p for p in (data / "transcripts").iterdir() if p.suffix in {".txt", ".docx", ".md"})
         import_files(store, transcripts, attributes=data / "cases.csv", actor="demo")
         load_codebook(store, codebook, actor="demo")
-        import_codings(store, data / "gold_codings.jsonl", coder=GOLD_CODER, actor="demo")
+        import_codings(store, data / "gold_codings.jsonl", coder=GOLD_CODER, actor="demo", new_coder=True)
         if with_suggestions:
             add_coder(store, REVIEWER, actor="demo")
             suggest(store, actor="demo")

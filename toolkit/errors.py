@@ -12,10 +12,13 @@ __all__ = [
     "BlindModeError",
     "CodebookError",
     "CodingsError",
+    "ConfigError",
+    "ConflictError",
     "InputFileError",
     "NotFoundError",
     "StoreError",
     "ToolkitError",
+    "ValueLimitError",
 ]
 
 
@@ -38,6 +41,12 @@ class ToolkitError(Exception):
                 where += f", line {self.line}"
             where += ": "
         return f"[{self.code}] {where}{self.message}"
+
+
+class ConfigError(ToolkitError):
+    """A setting out of its range (a threshold, a model name, a parameter)."""
+
+    code = "E010"
 
 
 class StoreError(ToolkitError):
@@ -74,3 +83,15 @@ class BlindModeError(ToolkitError):
     """A request for other coders' codings while blind coding is on."""
 
     code = "E700"
+
+
+class ConflictError(ToolkitError):
+    """Another user or process wrote the same thing at the same moment; this command wrote nothing."""
+
+    code = "E800"
+
+
+class ValueLimitError(ToolkitError):
+    """A value the store cannot hold the same way on every back-end (too long, or a NUL character)."""
+
+    code = "E810"

@@ -109,10 +109,15 @@ def add_coder(store: Store, name: str, actor: str = "system") -> None:
         tx.audit("coder.add", "coder", name, after={"name": name})
 
 
-def add_coding(store: Store, coder: str, document: str, start: int, end: int, code: str) -> int:
-    """Code the span [start, end) of a document; returns the new coding's id."""
+def add_coding(
+    store: Store, coder: str, document: str, start: int, end: int, code: str, *, new_coder: bool = False
+) -> int:
+    """Code the span [start, end) of a document; returns the new coding's id.
+
+    The coder must be registered unless ``new_coder`` registers them in the same transaction.
+    """
     with store.transaction(actor=coder) as tx:
-        who = tx.coder(coder, create=False)
+        who = tx.coder(coder, create=new_coder)
         _code(tx, code)
         doc = tx.session.scalar(select(Document).where(Document.name == document))
         if doc is None:

@@ -19,10 +19,11 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, inspect, select
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from toolkit.errors import NotFoundError, StoreError
+from toolkit.errors import ConflictError, NotFoundError, StoreError
+from toolkit.limits import check_flush, conflict_subject, mask_url
 from toolkit.model import SCHEMA_VERSION, AuditEvent, Base, Coder, Project, SchemaInfo
 
 __all__ = ["DEFAULT_DB_URL", "Store", "Transaction", "create_store", "default_db_url", "open_store"]
@@ -38,11 +39,12 @@ def default_db_url() -> str:
 def _make_engine(url: str) -> Engine:
     try:
         parsed = make_url(url)
-    except ArgumentError as exc:
-        raise StoreError(f"not a database URL: {url!r} (try sqlite:///study.sqlite)") from exc
+    except ArgumentError:
+        raise StoreError(f"not a database URL: {mask_url(url)!r} (try sqlite:///study.sqlite)") from None
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
-    engine = create_engine(parsed, future=True)
+    # hide_parameters: a failing statement's message must never carry transcript text or names.
+    engine = create_engine(parsed, future=True, hide_parameters=True)
     if parsed.get_backend_name() == "sqlite":
 
         @event.listens_for(engine, "connect")
@@ -89,9 +91,13 @@ class Transaction:
             found = Coder(name=name)
             self.session.add(found)
             self.session.flush()
+            self.audit("coder.add", "coder", name, after={"name": name})
         if found is None:
             known = ", ".join(self.session.scalars(select(Coder.name).order_by(Coder.name))) or "none yet"
-            raise NotFoundError(f"unknown coder {name!r} (coders: {known}); add one with `qda coders add NAME`")
+            raise NotFoundError(
+                f"unknown coder {name!r} (coders: {known}); register them with `qda coders add {name}` "
+                "or pass --new-coder"
+            )
         return found
 
     def project(self) -> Project:
@@ -108,6 +114,7 @@ class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        event.listen(self._sessions, "before_flush", check_flush)
 
     @property
     def url(self) -> str:
@@ -116,9 +123,19 @@ class Store:
 
     @contextmanager
     def transaction(self, actor: str = "system") -> Iterator[Transaction]:
-        """Commit everything done inside, or nothing if anything raises."""
-        with self._sessions() as session, session.begin():
-            yield Transaction(session=session, actor=actor)
+        """Commit everything done inside, or nothing if anything raises.
+
+        A unique-constraint race (two processes adding the same coder or document at once) is a
+        :class:`ConflictError` for the loser, not a traceback: nothing of its change was written.
+        """
+        try:
+            with self._sessions() as session, session.begin():
+                yield Transaction(session=session, actor=actor)
+        except IntegrityError as exc:
+            raise ConflictError(
+                f"{conflict_subject(exc)} was written by another user or process at the same moment; "
+                "nothing of this command was stored; run it again to see the current state"
+            ) from None
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -129,6 +146,10 @@ class Store:
     def close(self) -> None:
         """Release connections (and SQLite's WAL files)."""
         self.engine.dispose()
+
+
+def _first_line(error: object) -> str:
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
 
 
 def _enable_wal(engine: Engine) -> None:
@@ -144,7 +165,7 @@ def create_store(url: str | None = None, project_name: str = "study") -> Store:
         _enable_wal(engine)
         existing = inspect(engine).get_table_names()
     except OperationalError as exc:
-        raise StoreError(f"cannot open {url}: {exc.orig}") from exc
+        raise StoreError(f"cannot open {mask_url(url or '')}: {_first_line(exc.orig)}") from None
     store = Store(engine)
     if "schema_info" in existing:
         _check_version(store)
@@ -182,9 +203,9 @@ def open_store(url: str | None = None) -> Store:
     try:
         tables = inspect(engine).get_table_names()
     except OperationalError as exc:
-        raise StoreError(f"cannot open {url}: {exc.orig}") from exc
+        raise StoreError(f"cannot open {mask_url(url)}: {_first_line(exc.orig)}") from None
     if "schema_info" not in tables:
-        raise StoreError(f"{url} is not a survivor-qda store (no schema_info table); run `qda init`")
+        raise StoreError(f"{mask_url(url)} is not a survivor-qda store (no schema_info table); run `qda init`")
     store = Store(engine)
     _check_version(store)
     return store

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
+from toolkit.errors import ConfigError
 from toolkit.lemmas import keyword_hits
 from toolkit.linear import BalancedLogisticRegression, TfidfFeaturizer
 
@@ -62,9 +63,9 @@ class SuggestConfig:
 
     def __post_init__(self) -> None:
         if not 0.0 < self.threshold < 1.0:
-            raise ValueError(f"threshold must be in (0, 1), got {self.threshold}")
+            raise ConfigError(f"the threshold is a probability strictly between 0 and 1, not {self.threshold}")
         if self.C <= 0 or self.max_codes < 1 or self.min_positives < 1:
-            raise ValueError("C must be > 0, max_codes and min_positives >= 1")
+            raise ConfigError("C must be > 0, max_codes and min_positives >= 1")
 
 
 @dataclass

@@ -93,7 +93,7 @@ def test_pages_agreement_table(demo_url):
     from toolkit.codings import import_codings
 
     store = open_store(demo_url)
-    import_codings(store, SAMPLE / "gold_codings.jsonl", coder="second")
+    import_codings(store, SAMPLE / "gold_codings.jsonl", coder="second", new_coder=True)
     store.close()
     at = render("agreement_page", demo_url)
     at.multiselect(key="agreement_coders").set_value(["gold", "second"]).run()
