@@ -59,6 +59,42 @@ def in_ci() -> bool:
     return os.environ.get("CI", "").lower() == "true"
 
 
+PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+
+@pytest.fixture
+def pg_url():
+    """A throwaway PostgreSQL database on the local server (skipped locally without one, failing in CI)."""
+    import uuid
+
+    from sqlalchemy import create_engine, text
+
+    try:
+        admin = create_engine(PG_SERVER, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text("select 1"))
+    except Exception as exc:  # no server here
+        if in_ci():
+            raise
+        pytest.skip(f"PostgreSQL not reachable: {exc}")
+    name = f"qda_test_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'create database "{name}"'))
+    yield f"postgresql://postgres@127.0.0.1:5432/{name}"
+    with admin.connect() as conn:
+        conn.execute(text(f'drop database "{name}" with (force)'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def any_store(request, tmp_path):
+    """The same test on SQLite and on PostgreSQL: a new empty store on each."""
+    url = f"sqlite:///{tmp_path / 'study.sqlite'}" if request.param == "sqlite" else request.getfixturevalue("pg_url")
+    created = create_store(url)
+    yield created
+    created.close()
+
+
 # The fixed code ids of shared/codebook-spec.md (evaluation data, exports and tests refer to them).
 FIXED_CODE_IDS = frozenset(
     {

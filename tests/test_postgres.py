@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import uuid
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from toolkit.codebook import load_codebook
 from toolkit.codings import export_codings, import_codings
@@ -15,31 +13,9 @@ from toolkit.importer import import_files
 from toolkit.status import project_status
 from toolkit.store import create_store, open_store
 
-from .conftest import CODEBOOK, FIXTURES, in_ci
+from .conftest import CODEBOOK, FIXTURES
 
 pytestmark = pytest.mark.postgres
-SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-
-
-@pytest.fixture
-def pg_url():
-    try:
-        admin = create_engine(SERVER, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text("select 1"))
-    except Exception as exc:  # no server here
-        if in_ci():
-            raise
-        pytest.skip(f"PostgreSQL not reachable: {exc}")
-    name = f"qda_test_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'create database "{name}"'))
-    yield f"postgresql://postgres@127.0.0.1:5432/{name}"
-    with admin.connect() as conn:
-        conn.execute(text(f'drop database "{name}" with (force)'))
-    admin.dispose()
-
-
 def test_postgres_full_flow_and_rollback(pg_url, blank_nlp, tmp_path):
     store = create_store(pg_url)
     import_files(store, [FIXTURES / "interview_basic.txt"], nlp=blank_nlp)
