@@ -405,3 +405,32 @@ def test_analysis_report_of_sample_corpus_matches_its_files(sample_store):
     assert len(everyone) == len(codings)  # the demo has one coder
     colours = load_colours(sample_store)
     assert set(colours) == FIXED_CODE_IDS and all(c.startswith("#") and len(c) == 7 for c in colours.values())
+
+
+def test_frames_whose_codings_count_never_switches_silently(store, blank_nlp, tmp_path):
+    """Importing a coder named 'gold' used to switch every report to it without a word (issue 9, item 5)."""
+    from typer.testing import CliRunner
+
+    from toolkit.cli import app
+    from toolkit.codings import import_codings
+    from toolkit.frames import choose_coder, set_reference_coder
+
+    from .conftest import sample_study
+
+    sample_study(store, blank_nlp, tmp_path, ["S01", "S02"], ["S01"], coder="alice")
+    assert choose_coder(store).coder == "alice" and "only coder" in choose_coder(store).reason
+    gold = tmp_path / "alice.jsonl"  # written by sample_study: S01's gold codings
+    import_codings(store, gold, coder="gold", new_coder=True)
+    pooled = choose_coder(store)
+    assert pooled.coder is None and "no reference coder" in pooled.reason
+    codings, _ = load_frames(store)
+    assert set(codings["coder"]) == {"alice", "gold"} and codings.attrs["coder_reason"] == pooled.reason
+
+    set_reference_coder(store, "gold", actor="alice")
+    chosen = choose_coder(store)
+    assert chosen.coder == "gold" and "reference coder" in chosen.reason
+    url = store.engine.url.render_as_string(hide_password=False)
+    result = CliRunner().invoke(app, ["--db", url, "report"])
+    assert result.exit_code == 0 and "counting gold (the project's reference coder" in result.output
+    with pytest.raises(NotFoundError):
+        set_reference_coder(store, "nobody")

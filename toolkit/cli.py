@@ -680,27 +680,49 @@ def report_cmd(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
-    """The headline findings computed from codings and case attributes (shares are fractions)."""
+    """The headline findings computed from codings and case attributes (shares are fractions).
+
+    Without --coder the project's reference coder counts (`qda reference NAME`); the output says whose
+    codings it counts and why.
+    """
     from toolkit.analysis import report
-    from toolkit.frames import DEFAULT_CODER, coder_label, load_frames, resolve_coder
+    from toolkit.frames import DEFAULT_CODER, CoderChoice, choose_coder, load_frames
     from toolkit.model import MODEL_ORIGINS
 
     with _store() as store:
         if coder == "accepted":
             codings, cases = load_frames(store, None, origins=list(MODEL_ORIGINS))
+            choice = CoderChoice(None, "accepted suggestions, any reviewer, as asked")
             label = "accepted suggestions (any reviewer)"
         else:
-            chosen = None if coder == "all" else resolve_coder(store, coder or DEFAULT_CODER)
-            codings, cases = load_frames(store, chosen)
-            label = coder_label(chosen)
+            choice = choose_coder(store, None if coder == "all" else (coder or DEFAULT_CODER))
+            codings, cases = load_frames(store, choice.coder)
+            label = choice.label
     result = report(codings, cases, label)
+    result["coder_reason"] = choice.reason
     if as_json:
         typer.echo(json.dumps(result, indent=2, ensure_ascii=False))
         return
-    typer.echo(f"{result['n_interviews']} interviews; counting {label}")
+    typer.echo(f"{result['n_interviews']} interviews; counting {label} ({choice.reason})")
     for key in ("heard_of_tip_share", "signed_documents", "received_share_of_signed", "checked_employer_share"):
         typer.echo(f"  {key}: {result.get(key)}")
     typer.echo(f"  recruitment: {result.get('recruitment_counts')}")
+
+
+@app.command("reference")
+@_user_errors
+def reference_cmd(
+    coder: Annotated[str | None, typer.Argument(help="The coder whose codings reports count by default.")] = None,
+    clear: Annotated[bool, typer.Option(help="Choose no reference coder (reports then pool everyone).")] = False,
+) -> None:
+    """Show or choose the reference coder: whose codings `qda report` and the dashboard count by default."""
+    from toolkit.frames import choose_coder, set_reference_coder
+
+    with _store() as store:
+        if clear or coder:
+            set_reference_coder(store, None if clear else coder)
+        choice = choose_coder(store)
+    typer.echo(f"counting {choice.describe()}")
 
 
 def format_status(info: dict[str, Any]) -> str:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from toolkit.codebook import load_codebook
 from toolkit.codings import import_codings
+from toolkit.frames import set_reference_coder
 from toolkit.importer import import_files
 from toolkit.review import add_coder
 from toolkit.status import project_status
@@ -45,6 +46,7 @@ def build_demo(
         import_files(store, transcripts, attributes=data / "cases.csv", actor="demo")
         load_codebook(store, codebook, actor="demo")
         import_codings(store, data / "gold_codings.jsonl", coder=GOLD_CODER, actor="demo", new_coder=True)
+        set_reference_coder(store, GOLD_CODER, actor="demo")
         if with_suggestions:
             add_coder(store, REVIEWER, actor="demo")
             suggest(store, actor="demo")

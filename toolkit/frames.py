@@ -5,12 +5,15 @@ function of the frames, so a notebook, the CLI and the dashboard compute the sam
 no store. Use :func:`load_frames` for the codings and case attributes, :func:`load_colours` and
 :func:`load_code_names` for the codebook's colours and names that the plots take.
 
-Whose codings count is explicit: the default picks the reference coder (``gold``, else ``consensus``),
-and :func:`coder_label` turns the choice into the words a report prints next to its figures.
+Whose codings count is explicit and never changes behind the researcher's back: the default is the
+project's reference coder, set on purpose with :func:`set_reference_coder` (``qda reference NAME``),
+else the only coder, else everyone pooled; :func:`choose_coder` says which and why, and every report
+prints that reason next to its figures. Importing a coder called ``gold`` changes nothing by itself.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Final
 
 import pandas as pd
@@ -18,56 +21,110 @@ from sqlalchemy import select
 
 from toolkit.codings import EXPORT_COLUMNS, coding_rows
 from toolkit.errors import NotFoundError
-from toolkit.model import Code, Coder, Document, Project
+from toolkit.model import Code, Coder, Document, Project, SchemaInfo
 from toolkit.store import Store
 
 __all__ = [
     "ALL_CODERS_LABEL",
     "DEFAULT_CODER",
-    "REFERENCE_CODERS",
+    "CoderChoice",
+    "choose_coder",
     "coder_label",
     "load_code_names",
     "load_colours",
     "load_frames",
+    "reference_coder",
     "resolve_coder",
+    "set_reference_coder",
 ]
 
-DEFAULT_CODER: Final = "gold-or-consensus-default"
-"""Sentinel for :func:`load_frames`: the first of :data:`REFERENCE_CODERS` the store has, else the only coder."""
-
-REFERENCE_CODERS: Final = ("gold", "consensus")
-"""Coder names that hold agreed reference codings, in order of preference."""
+DEFAULT_CODER: Final = "reference-coder-default"
+"""Sentinel for :func:`load_frames`: the project's reference coder, else the only coder, else everyone."""
 
 ALL_CODERS_LABEL: Final = "all coders"
+_REFERENCE_KEY = "reference_coder"
+_NOT_CODERS = ("model",)  # the suggestion model's own name: never "the only coder"
 
 
-def resolve_coder(store: Store, coder: str | None = DEFAULT_CODER) -> str | None:
-    """The coder whose codings count: a name, or None for everyone's codings pooled.
+@dataclass(frozen=True)
+class CoderChoice:
+    """Whose codings count (None: everyone's pooled) and why, in words a report can print."""
 
-    Figures from one reference coder are what a report can stand behind; pooling coders counts an
-    interview as soon as anyone coded it, which is useful while coding is under way but must be said.
-    :data:`DEFAULT_CODER` resolves to ``gold`` or ``consensus`` when present, else to the single coder
-    of the store, else to None (all coders).
+    coder: str | None
+    reason: str
+
+    @property
+    def label(self) -> str:
+        """The coder's name, or "all coders"."""
+        return coder_label(self.coder)
+
+    def describe(self) -> str:
+        """``gold (the project's reference coder)``: the line every figure is printed under."""
+        return f"{self.label} ({self.reason})"
+
+
+def reference_coder(store: Store) -> str | None:
+    """The coder the project chose as its reference, if any."""
+    with store.read() as session:
+        row = session.get(SchemaInfo, _REFERENCE_KEY)
+    return row.value if row is not None and row.value else None
+
+
+def set_reference_coder(store: Store, coder: str | None, actor: str = "system") -> None:
+    """Choose (or with None, clear) the coder whose codings reports count by default; audited.
+
+    Raises:
+        NotFoundError: the coder does not exist.
+    """
+    with store.transaction(actor=actor) as tx:
+        if coder is not None:
+            tx.coder(coder, create=False)
+        row = tx.session.get(SchemaInfo, _REFERENCE_KEY)
+        before = row.value if row is not None else None
+        if row is None:
+            row = SchemaInfo(key=_REFERENCE_KEY, value="")
+            tx.session.add(row)
+        row.value = coder or ""
+        tx.audit("project.reference", "project", "", before={"reference": before}, after={"reference": coder})
+
+
+def choose_coder(store: Store, coder: str | None = DEFAULT_CODER) -> CoderChoice:
+    """Whose codings count, and why.
+
+    A named coder counts because they were asked for; None pools everyone. :data:`DEFAULT_CODER` is
+    the reference coder chosen with :func:`set_reference_coder`; without one, the only coder, else
+    everyone pooled, and the reason says how to choose. Figures from one reference coder are what a
+    report can stand behind; pooling counts an interview as soon as anyone coded it.
 
     Raises:
         NotFoundError: a named coder the store does not have (the message lists the ones it has).
 
     Example:
-        >>> resolve_coder(store)  # doctest: +SKIP
-        'gold'
+        >>> choose_coder(store).describe()  # doctest: +SKIP
+        "gold (the project's reference coder, chosen with `qda reference`)"
     """
     with store.read() as session:
         known = list(session.scalars(select(Coder.name).order_by(Coder.name)))
     if coder is None:
-        return None
-    if coder == DEFAULT_CODER:
-        for name in REFERENCE_CODERS:
-            if name in known:
-                return name
-        return known[0] if len(known) == 1 else None
-    if coder not in known:
-        raise NotFoundError(f"unknown coder {coder!r} (coders: {', '.join(known) or 'none yet'})")
-    return coder
+        return CoderChoice(None, "everyone's codings pooled, as asked")
+    if coder != DEFAULT_CODER:
+        if coder not in known:
+            raise NotFoundError(f"unknown coder {coder!r} (coders: {', '.join(known) or 'none yet'})")
+        return CoderChoice(coder, "as asked")
+    chosen = reference_coder(store)
+    if chosen is not None and chosen in known:
+        return CoderChoice(chosen, "the project's reference coder, chosen with `qda reference`")
+    people = [name for name in known if name not in _NOT_CODERS]
+    if len(people) == 1:
+        return CoderChoice(people[0], "the only coder; choose a reference coder with `qda reference NAME`")
+    return CoderChoice(
+        None, "no reference coder is chosen, so everyone's codings are pooled; choose one with `qda reference NAME`"
+    )
+
+
+def resolve_coder(store: Store, coder: str | None = DEFAULT_CODER) -> str | None:
+    """The coder whose codings count: a name, or None for everyone's codings pooled (see :func:`choose_coder`)."""
+    return choose_coder(store, coder).coder
 
 
 def coder_label(coder: str | None) -> str:
@@ -87,11 +144,12 @@ def load_frames(
     end, quote, code, coder, origin), also when there are no codings, so downstream code never checks
     for missing columns. ``cases`` has a ``document`` column and one column per case attribute found on
     any document (missing values are NA); every document is a row, coded or not, because shares are
-    fractions of all interviews. The resolved coder's label is in ``codings.attrs["coder"]``.
+    fractions of all interviews. The resolved coder's label is in ``codings.attrs["coder"]``, and why
+    in ``codings.attrs["coder_reason"]``.
 
     Args:
         store: An opened store.
-        coder: A coder name, None for all coders, or :data:`DEFAULT_CODER` (see :func:`resolve_coder`).
+        coder: A coder name, None for all coders, or :data:`DEFAULT_CODER` (see :func:`choose_coder`).
         origins: Keep only codings of these origins (e.g. ``["human", "accepted-suggestion"]``); None keeps all.
 
     Example:
@@ -99,13 +157,15 @@ def load_frames(
         >>> codings.attrs["coder"], len(cases)  # doctest: +SKIP
         ('gold', 26)
     """
-    resolved = resolve_coder(store, coder)
+    choice = choose_coder(store, coder)
+    resolved = choice.coder
     rows = coding_rows(store, [resolved] if resolved is not None else None)
     if origins is not None:
         rows = [r for r in rows if r["origin"] in set(origins)]
     codings = pd.DataFrame(rows, columns=list(EXPORT_COLUMNS))
     codings["segment"] = codings["segment"].astype("Int64")
     codings.attrs["coder"] = coder_label(resolved)
+    codings.attrs["coder_reason"] = choice.reason
 
     with store.read() as session:
         project = session.scalar(select(Project).order_by(Project.id))
