@@ -129,3 +129,27 @@ def test_codings_segment_position_as_csv_digits(coded_store, tmp_path):
     with pytest.raises(CodingsError, match="no segment 9"):
         gold.write_text("document,segment,codes\nS01,9,contract.none\n")
         import_codings(coded_store, gold, coder="alice")
+
+
+def test_codings_csv_exports_never_start_a_cell_with_a_formula(store, blank_nlp, tmp_path):
+    """`=HYPERLINK(...)` said by a respondent must reach a spreadsheet as text (issue 9, item 11)."""
+    from toolkit.agreement_store import disagreements_csv
+
+    path = tmp_path / "=cmd.txt"
+    path.write_text('Q: What did the message say?\nA: =HYPERLINK("http://x.invalid","click")\nQ: And?\nA: -nothing')
+    import_files(store, [path], nlp=blank_nlp)
+    load_codebook(store, CODEBOOK)
+    gold = tmp_path / "g.jsonl"
+    gold.write_text(
+        json.dumps({"document": "=cmd", "segment": 1, "codes": ["recruitment.online"]})
+        + "\n"
+        + json.dumps({"document": "=cmd", "segment": 3, "codes": ["contract.none"]})
+        + "\n"
+    )
+    import_codings(store, gold, coder="@alice", new_coder=True)
+    rows = list(csv.DictReader(io.StringIO(export_codings(store, "csv"))))
+    cells = [value for row in rows for value in row.values()]
+    assert not any(value.startswith(("=", "+", "-", "@")) for value in cells), cells
+    assert {row["document"] for row in rows} == {"'=cmd"} and {row["coder"] for row in rows} == {"'@alice"}
+    sheet = disagreements_csv([{"document": "=cmd", "position": 1, "text": "-nothing", "consensus": ""}])
+    assert next(csv.DictReader(io.StringIO(sheet)))["text"] == "'-nothing"

@@ -232,3 +232,22 @@ def test_review_adjusted_span_must_overlap_the_suggestions_turn(study):
         assert session.scalar(select(func.count(Coding.id))) == codings_before
     overlapping = decide(study, "bob", sid, "adjust", start=context["start"] - 3, end=context["start"] + 10)
     assert overlapping.status == "accepted"
+
+
+def test_review_blind_mode_holds_for_report_and_library_readers(study, db_url):
+    """One policy for every reader (issue 9, item 2): CLI report and notebooks too."""
+    from toolkit.errors import BlindModeError
+    from toolkit.frames import load_frames
+
+    add_coding(study, "bob", "S01", 100, 180, "root_cause.family")
+    set_blind(study, True)
+    for read in (lambda: coding_rows(study), lambda: load_frames(study, None), lambda: coding_rows(study, ["a", "b"])):
+        with pytest.raises(BlindModeError, match="blind mode is on"):
+            read()
+    assert {r["coder"] for r in coding_rows(study, ["bob"])} == {"bob"}
+    runner = CliRunner()
+    for args in (["report", "--coder", "all"], ["report", "--coder", "accepted"], ["report"]):
+        result = runner.invoke(app, ["--db", db_url, *args])
+        assert result.exit_code == 2 and "blind mode is on" in result.output, (args, result.output)
+    result = runner.invoke(app, ["--db", db_url, "report", "--coder", "bob"])
+    assert result.exit_code == 0 and "counting bob" in result.output
