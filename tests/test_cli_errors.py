@@ -116,3 +116,24 @@ def test_store_race_for_one_new_document_is_a_clear_conflict(store, db_url, blan
     with store.read() as session:
         assert len(session.scalars(select(Document)).all()) == 1
     other.close()
+
+
+def _leaf_commands(command, path=()):
+    children = getattr(command, "commands", None)
+    if not children:
+        yield path
+        return
+    for name, child in children.items():
+        yield from _leaf_commands(child, (*path, name))
+
+
+def test_cli_every_command_answers_a_bad_option_with_one_line(db_url):
+    import typer
+
+    leaves = list(_leaf_commands(typer.main.get_command(app)))
+    assert len(leaves) > 20, leaves
+    for path in leaves:
+        result = qda(db_url, *path, "--no-such-option")
+        assert result.exit_code == 2, (path, result.output)
+        lines = error_lines(result)
+        assert len(lines) == 1 and lines[0].startswith("error: ") and "Traceback" not in result.output, (path, lines)

@@ -9,11 +9,10 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from functools import wraps
 from pathlib import Path
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal
 
 import typer
 from sqlalchemy.exc import SQLAlchemyError
@@ -106,7 +105,6 @@ app.add_typer(codebook_app, name="codebook")
 app.add_typer(codings_app, name="codings")
 app.add_typer(attributes_app, name="attributes")
 
-F = TypeVar("F", bound=Callable[..., Any])
 
 
 class _State:
@@ -126,20 +124,6 @@ def _store() -> Iterator[Store]:
         store.close()
 
 
-def _user_errors(func: F) -> F:
-    """Turn a ToolkitError into one clear line on stderr and exit code 2."""
-
-    @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except ToolkitError as exc:
-            typer.echo(f"error: {exc}", err=True)
-            raise typer.Exit(code=2) from None
-
-    return wrapper  # type: ignore[return-value]
-
-
 @app.callback()
 def _global(
     db: Annotated[str | None, typer.Option("--db", help="SQLAlchemy URL of the store (default: $QDA_DB).")] = None,
@@ -149,7 +133,6 @@ def _global(
 
 
 @app.command()
-@_user_errors
 def init(name: Annotated[str, typer.Option(help="Name of the study.")] = "study") -> None:
     """Create a new store (SQLite file or an empty database)."""
     from toolkit.store import create_store
@@ -159,7 +142,6 @@ def init(name: Annotated[str, typer.Option(help="Name of the study.")] = "study"
 
 
 @app.command("import")
-@_user_errors
 def import_cmd(
     files: Annotated[list[Path], typer.Argument(help="Transcripts: .txt, .md or .docx.")],
     attributes: Annotated[Path | None, typer.Option(help="CSV of case attributes, one row per document.")] = None,
@@ -195,7 +177,6 @@ def import_cmd(
 
 
 @attributes_app.command("import")
-@_user_errors
 def attributes_import(file: Path) -> None:
     """Merge case attributes from a CSV with a 'document' or 'id' column."""
     from toolkit.attributes import import_attributes
@@ -206,7 +187,6 @@ def attributes_import(file: Path) -> None:
 
 
 @codebook_app.command("load")
-@_user_errors
 def codebook_load(file: Path) -> None:
     """Validate a YAML codebook and load (or update) its codes."""
     from toolkit.codebook import load_codebook
@@ -219,7 +199,6 @@ def codebook_load(file: Path) -> None:
 
 
 @codebook_app.command("list")
-@_user_errors
 def codebook_list() -> None:
     """List the codes in the store."""
     from toolkit.codebook import list_codes
@@ -231,7 +210,6 @@ def codebook_list() -> None:
 
 
 @codings_app.command("import")
-@_user_errors
 def codings_import(
     file: Path,
     coder: Annotated[str, typer.Option(help="Name of the coder whose work this is.")],
@@ -249,7 +227,6 @@ def codings_import(
 
 
 @codings_app.command("export")
-@_user_errors
 def codings_export(
     fmt: Annotated[Literal["csv", "jsonl"], typer.Option("--format", help="File format.")] = "csv",
     coder: Annotated[list[str] | None, typer.Option(help="Only these coders.")] = None,
@@ -271,7 +248,6 @@ def codings_export(
 
 
 @app.command()
-@_user_errors
 def show(
     document: str, as_json: Annotated[bool, typer.Option("--json", help="One JSON object per segment.")] = False
 ) -> None:
@@ -290,7 +266,6 @@ def show(
 
 
 @app.command()
-@_user_errors
 def status(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
     """Summarise the store: documents, segments, codes, codings per code and coder."""
     from toolkit.status import project_status
@@ -311,7 +286,6 @@ def _split(values: list[str] | None) -> list[str] | None:
 
 
 @app.command("suggest")
-@_user_errors
 def suggest_cmd(
     documents: Annotated[list[str] | None, typer.Option(help="Only these documents (names, comma-separated).")] = None,
     codebook: Annotated[str | None, typer.Option(help="Only codes of this codebook id.")] = None,
@@ -352,7 +326,6 @@ def suggest_cmd(
 
 
 @app.command("evaluate")
-@_user_errors
 def evaluate_cmd(
     gold_coder: Annotated[str, typer.Option(help="The coder whose codings are the reference.")],
     mode: Annotated[
@@ -391,7 +364,6 @@ app.add_typer(consensus_app, name="consensus")
 
 
 @coders_app.command("add")
-@_user_errors
 def coders_add(name: str) -> None:
     """Register a coder."""
     from toolkit.review import add_coder
@@ -402,7 +374,6 @@ def coders_add(name: str) -> None:
 
 
 @coders_app.command("list")
-@_user_errors
 def coders_list() -> None:
     """List coders."""
     with _store() as store:
@@ -413,7 +384,6 @@ def coders_list() -> None:
 
 
 @app.command("code")
-@_user_errors
 def code_cmd(
     document: str,
     start: int,
@@ -434,7 +404,6 @@ def code_cmd(
 
 
 @app.command("uncode")
-@_user_errors
 def uncode_cmd(coding_id: int, coder: Annotated[str, typer.Option(help="Owner of the coding.")]) -> None:
     """Remove one of your codings."""
     from toolkit.review import remove_coding
@@ -445,7 +414,6 @@ def uncode_cmd(coding_id: int, coder: Annotated[str, typer.Option(help="Owner of
 
 
 @app.command("recode")
-@_user_errors
 def recode_cmd(coding_id: int, code: str, coder: Annotated[str, typer.Option(help="Owner of the coding.")]) -> None:
     """Change the code of one of your codings."""
     from toolkit.review import recode
@@ -456,7 +424,6 @@ def recode_cmd(coding_id: int, code: str, coder: Annotated[str, typer.Option(hel
 
 
 @memo_app.command("add")
-@_user_errors
 def memo_add(
     text: str,
     coder: Annotated[str, typer.Option(help="Author.")],
@@ -476,7 +443,6 @@ def memo_add(
 
 
 @memo_app.command("list")
-@_user_errors
 def memo_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """List memos."""
     from toolkit.review import list_memos
@@ -490,7 +456,6 @@ def memo_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
 
 
 @app.command("blind")
-@_user_errors
 def blind_cmd(state: Annotated[Literal["on", "off"], typer.Argument(help="on or off")]) -> None:
     """Blind coding: coders see only their own codings until agreement is computed."""
     from toolkit.review import set_blind
@@ -520,7 +485,6 @@ def _show_suggestion(context: dict[str, Any]) -> None:
 
 
 @app.command("review")
-@_user_errors
 def review_cmd(
     coder: Annotated[str, typer.Option(help="The reviewer.")],
     order: Annotated[
@@ -579,7 +543,6 @@ def review_cmd(
 
 
 @app.command("audit")
-@_user_errors
 def audit_cmd(
     document: Annotated[str | None, typer.Option(help="Only events about this document.")] = None,
     coder: Annotated[str | None, typer.Option(help="Only events by this person.")] = None,
@@ -602,7 +565,6 @@ def audit_cmd(
 
 
 @app.command("agreement")
-@_user_errors
 def agreement_cmd(
     coders: Annotated[list[str] | None, typer.Option(help="Coders to compare (comma-separated); 'model' too.")] = None,
     codes: Annotated[list[str] | None, typer.Option(help="Only these codes.")] = None,
@@ -635,7 +597,6 @@ def agreement_cmd(
 
 
 @app.command("disagreements")
-@_user_errors
 def disagreements_cmd(
     coders: Annotated[list[str] | None, typer.Option(help="Coders to compare.")] = None,
     codes: Annotated[list[str] | None, typer.Option(help="Only these codes.")] = None,
@@ -655,7 +616,6 @@ def disagreements_cmd(
 
 
 @consensus_app.command("import")
-@_user_errors
 def consensus_import(
     file: Path,
     agreed_from: Annotated[
@@ -673,7 +633,6 @@ def consensus_import(
 
 
 @app.command("report")
-@_user_errors
 def report_cmd(
     coder: Annotated[
         str | None, typer.Option(help="Whose codings count: a coder name, 'all', or 'accepted' (suggestions).")
@@ -710,7 +669,6 @@ def report_cmd(
 
 
 @app.command("reference")
-@_user_errors
 def reference_cmd(
     coder: Annotated[str | None, typer.Argument(help="The coder whose codings reports count by default.")] = None,
     clear: Annotated[bool, typer.Option(help="Choose no reference coder (reports then pool everyone).")] = False,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 __all__ = [
+    "AlreadyDecidedError",
     "BlindModeError",
     "CodebookError",
     "CodingsError",
@@ -95,3 +96,9 @@ class ValueLimitError(ToolkitError):
     """A value the store cannot hold the same way on every back-end (too long, or a NUL character)."""
 
     code = "E810"
+
+
+class AlreadyDecidedError(ToolkitError):
+    """Someone decided this suggestion first; nothing was changed."""
+
+    code = "E600"

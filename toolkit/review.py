@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import select, update
 
 from toolkit.blind import is_blind
-from toolkit.errors import NotFoundError, ToolkitError
+from toolkit.errors import AlreadyDecidedError, NotFoundError, ToolkitError
 from toolkit.importer import segment_at
 from toolkit.model import (
     ORIGIN_ACCEPTED,
@@ -63,12 +63,6 @@ __all__ = [
 
 DECISIONS = ("accept", "reject", "change", "adjust")
 MEMO_TARGETS = ("code", "document", "coding")
-
-
-class AlreadyDecidedError(ToolkitError):
-    """Someone decided this suggestion first; nothing was changed."""
-
-    code = "E600"
 
 
 @dataclass(frozen=True)
