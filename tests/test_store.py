@@ -1,10 +1,10 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from toolkit.errors import StoreError
-from toolkit.model import AuditEvent, Coder, SchemaInfo
+from toolkit.model import AuditEvent, Coder
 from toolkit.store import create_store, open_store
 
 
@@ -13,11 +13,11 @@ def test_store_open_missing_file_says_how_to_create(tmp_path):
         open_store(f"sqlite:///{tmp_path / 'nope.sqlite'}")
 
 
-def test_store_other_schema_version_is_refused_clearly(store, db_url):
-    with store.transaction() as tx:
-        tx.session.get(SchemaInfo, "schema_version").value = "999"
+def test_store_other_schema_revision_is_refused_clearly(store, db_url):
+    with store.engine.begin() as conn:
+        conn.execute(text("update alembic_version set version_num = '9999'"))
     store.close()
-    with pytest.raises(StoreError, match="schema version 999"):
+    with pytest.raises(StoreError, match=r"schema revision 9999.*qda db upgrade"):
         open_store(db_url)
 
 

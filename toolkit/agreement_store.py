@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from toolkit.agreement import agreement_table, disagreements
 from toolkit.errors import NotFoundError, ToolkitError
 from toolkit.io.csv_safe import write_csv
-from toolkit.model import ROLE_RESPONDENT, Code, Coder, Coding, Document, Memo, Segment, Suggestion
+from toolkit.model import ORIGIN_CONSENSUS, ROLE_RESPONDENT, Code, Coder, Coding, Document, Memo, Segment, Suggestion
 from toolkit.store import Store
 from toolkit.suggestions import MODEL_CODER
 
@@ -190,7 +190,7 @@ def _consensus_coding(segment: Segment, code: str, coder_id: int) -> Coding:
         coder_id=coder_id,
         start=segment.start,
         end=segment.end,
-        origin="consensus",
+        origin=ORIGIN_CONSENSUS,
     )
 
 

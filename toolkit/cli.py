@@ -104,6 +104,8 @@ attributes_app = typer.Typer(no_args_is_help=True, help="Case attributes (one ro
 app.add_typer(codebook_app, name="codebook")
 app.add_typer(codings_app, name="codings")
 app.add_typer(attributes_app, name="attributes")
+db_app = typer.Typer(no_args_is_help=True, help="The store's schema: which revision it is at, and upgrading it.")
+app.add_typer(db_app, name="db")
 
 
 
@@ -139,6 +141,32 @@ def init(name: Annotated[str, typer.Option(help="Name of the study.")] = "study"
 
     store = create_store(STATE.db_url, project_name=name)
     typer.echo(f"store ready: {store.url}")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Print the store's schema revision and the one this release reads."""
+    from toolkit.store import store_revision
+
+    found, head = store_revision(STATE.db_url or default_db_url())
+    state = "up to date" if found == head else "run `qda db upgrade`"
+    typer.echo(f"store revision {found}; this survivor-qda reads {head} ({state})")
+
+
+@db_app.command("upgrade")
+def db_upgrade(
+    backup: Annotated[bool, typer.Option(help="Copy an SQLite store to a timestamped backup first.")] = True,
+) -> None:
+    """Upgrade the store's schema to this release (every study made by an earlier release opens again)."""
+    from toolkit.store import upgrade_store
+
+    report = upgrade_store(STATE.db_url or default_db_url(), backup=backup)
+    if report.before == report.after:
+        typer.echo(f"store already at revision {report.after}; nothing to do")
+        return
+    if report.backup is not None:
+        typer.echo(f"backup: {report.backup}")
+    typer.echo(f"upgraded the store from revision {report.before} to {report.after}")
 
 
 @app.command("import")

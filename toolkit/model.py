@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    CheckConstraint,
     DateTime,
     Float,
     ForeignKey,
@@ -49,6 +50,7 @@ __all__ = [
 ]
 
 SCHEMA_VERSION = 1
+"""Kept in ``schema_info`` for survivor-qda 0.1; the schema's revision is Alembic's (``toolkit/migrations``)."""
 
 ROLE_INTERVIEWER = "interviewer"
 ROLE_RESPONDENT = "respondent"
@@ -59,6 +61,19 @@ ORIGIN_ACCEPTED = "accepted-suggestion"
 ORIGIN_CORRECTED = "corrected-suggestion"
 MODEL_ORIGINS = (ORIGIN_ACCEPTED, ORIGIN_CORRECTED)
 ORIGIN_IMPORTED = "imported"
+ORIGIN_CONSENSUS = "consensus"
+
+ROLES = (ROLE_INTERVIEWER, ROLE_RESPONDENT, ROLE_OTHER)
+ORIGINS = (ORIGIN_HUMAN, ORIGIN_IMPORTED, ORIGIN_ACCEPTED, ORIGIN_CORRECTED, ORIGIN_CONSENSUS)
+SUGGESTION_STATUSES = ("open", "accepted", "rejected", "changed")
+DECISIONS = ("accept", "reject", "change", "adjust")
+MEMO_TARGETS = ("code", "document", "coding")
+
+
+def one_of(column: str, values: tuple[str, ...], name: str) -> CheckConstraint:
+    """A CHECK constraint: the database itself refuses a value outside the vocabulary, on every back-end."""
+    allowed = ", ".join(f"'{value}'" for value in values)
+    return CheckConstraint(f"{column} IN ({allowed})", name=name)
 
 
 def utcnow() -> datetime:
@@ -114,7 +129,7 @@ class Segment(Base):
     """A speaker turn: the unit the model suggests codes for and agreement is computed on."""
 
     __tablename__ = "segments"
-    __table_args__ = (UniqueConstraint("document_id", "position"),)
+    __table_args__ = (UniqueConstraint("document_id", "position"), one_of("role", ROLES, "ck_segments_role"))
     id: Mapped[int] = mapped_column(primary_key=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(Integer)
@@ -187,7 +202,10 @@ class Coding(Base):
     """A code on a character span of a document, by one coder; usually the span of one segment."""
 
     __tablename__ = "codings"
-    __table_args__ = (Index("ix_codings_doc_code", "document_id", "code_id"),)
+    __table_args__ = (
+        Index("ix_codings_doc_code", "document_id", "code_id"),
+        one_of("origin", ORIGINS, "ck_codings_origin"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
     segment_id: Mapped[int | None] = mapped_column(
@@ -199,7 +217,8 @@ class Coding(Base):
     end: Mapped[int] = mapped_column(Integer)
     origin: Mapped[str] = mapped_column(String(32), default=ORIGIN_HUMAN)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    suggestion_id: Mapped[int | None] = mapped_column(ForeignKey("suggestions.id"), nullable=True)
+    # SET NULL: a coding outlives the suggestion it came from (its model and versions stay on it).
+    suggestion_id: Mapped[int | None] = mapped_column(ForeignKey("suggestions.id", ondelete="SET NULL"), nullable=True)
     model_name: Mapped[str | None] = mapped_column(String(300), nullable=True)
     model_version: Mapped[str | None] = mapped_column(String(100), nullable=True)
     codebook_version: Mapped[str | None] = mapped_column(String(50), nullable=True)
@@ -213,6 +232,7 @@ class Suggestion(Base):
     """A code the model proposes for a segment, with its calibrated probability and explanation."""
 
     __tablename__ = "suggestions"
+    __table_args__ = (one_of("status", SUGGESTION_STATUSES, "ck_suggestions_status"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     segment_id: Mapped[int] = mapped_column(ForeignKey("segments.id", ondelete="CASCADE"), index=True)
     code_id: Mapped[str] = mapped_column(ForeignKey("codes.id"))
@@ -230,6 +250,7 @@ class Review(Base):
     """A reviewer's decision on a suggestion: accept, reject, change or adjust."""
 
     __tablename__ = "reviews"
+    __table_args__ = (one_of("decision", DECISIONS, "ck_reviews_decision"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     suggestion_id: Mapped[int] = mapped_column(ForeignKey("suggestions.id", ondelete="CASCADE"), index=True)
     reviewer_id: Mapped[int] = mapped_column(ForeignKey("coders.id"))
@@ -245,6 +266,7 @@ class Memo(Base):
     """A free-text note on a code, a document or a coding."""
 
     __tablename__ = "memos"
+    __table_args__ = (one_of("target_type", MEMO_TARGETS, "ck_memos_target_type"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     target_type: Mapped[str] = mapped_column(String(16))
     target_id: Mapped[str] = mapped_column(String(200))

@@ -24,6 +24,8 @@ from toolkit.blind import is_blind
 from toolkit.errors import AlreadyDecidedError, NotFoundError, ToolkitError
 from toolkit.importer import segment_at
 from toolkit.model import (
+    DECISIONS,
+    MEMO_TARGETS,
     ORIGIN_ACCEPTED,
     ORIGIN_CORRECTED,
     ORIGIN_HUMAN,
@@ -61,8 +63,6 @@ __all__ = [
     "visible_codings",
 ]
 
-DECISIONS = ("accept", "reject", "change", "adjust")
-MEMO_TARGETS = ("code", "document", "coding")
 
 
 @dataclass(frozen=True)

@@ -24,9 +24,19 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from toolkit.errors import ConflictError, NotFoundError, StoreError
 from toolkit.limits import check_flush, conflict_subject, mask_url
+from toolkit.migrate import UpgradeReport, current_revision, head_revision, stamp_head, upgrade
 from toolkit.model import SCHEMA_VERSION, AuditEvent, Base, Coder, Project, SchemaInfo
 
-__all__ = ["DEFAULT_DB_URL", "Store", "Transaction", "create_store", "default_db_url", "open_store"]
+__all__ = [
+    "DEFAULT_DB_URL",
+    "Store",
+    "Transaction",
+    "create_store",
+    "default_db_url",
+    "open_store",
+    "store_revision",
+    "upgrade_store",
+]
 
 DEFAULT_DB_URL = "sqlite:///qda.sqlite"
 
@@ -171,6 +181,7 @@ def create_store(url: str | None = None, project_name: str = "study") -> Store:
         _check_version(store)
         return store
     Base.metadata.create_all(engine)
+    stamp_head(engine)
     with store.transaction(actor="system") as tx:
         tx.session.add(SchemaInfo(key="schema_version", value=str(SCHEMA_VERSION)))
         project = Project(name=project_name)
@@ -181,13 +192,13 @@ def create_store(url: str | None = None, project_name: str = "study") -> Store:
 
 
 def _check_version(store: Store) -> None:
-    with store.read() as session:
-        info = session.get(SchemaInfo, "schema_version")
-    found = info.value if info else "none"
-    if found != str(SCHEMA_VERSION):
+    found = current_revision(store.engine)
+    head = head_revision()
+    if found != head:
         raise StoreError(
-            f"{store.url} has schema version {found}, this toolkit reads version {SCHEMA_VERSION}; "
-            "open it with the matching survivor-qda release or migrate it"
+            f"{store.url} has schema revision {found}, this survivor-qda reads revision {head}; "
+            "upgrade it with `qda db upgrade` (an SQLite store is backed up first), "
+            "or open it with the survivor-qda release that made it"
         )
 
 
@@ -209,3 +220,31 @@ def open_store(url: str | None = None) -> Store:
     store = Store(engine)
     _check_version(store)
     return store
+
+
+def _existing_engine(url: str) -> Engine:
+    engine = _make_engine(url)
+    path = engine.url.database
+    if engine.url.get_backend_name() == "sqlite" and path and path != ":memory:" and not os.path.exists(path):
+        raise StoreError(f"no store at {path}; create it with `qda --db {mask_url(url)} init`")
+    return engine
+
+
+def store_revision(url: str | None = None) -> tuple[str | None, str]:
+    """(the store's schema revision, the revision this release reads), without refusing an old store."""
+    engine = _existing_engine(url or default_db_url())
+    try:
+        return current_revision(engine), head_revision()
+    except OperationalError as exc:
+        raise StoreError(f"cannot open {mask_url(url or default_db_url())}: {_first_line(exc.orig)}") from None
+    finally:
+        engine.dispose()
+
+
+def upgrade_store(url: str | None = None, *, backup: bool = True) -> UpgradeReport:
+    """Bring a store to this release's schema (an SQLite file is copied to a timestamped backup first)."""
+    engine = _existing_engine(url or default_db_url())
+    try:
+        return upgrade(engine, backup=backup)
+    finally:
+        engine.dispose()
