@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from toolkit.attributes import AttributeTable, apply_attributes, read_attribute_table
 from toolkit.errors import InputFileError
@@ -73,18 +73,37 @@ def prepare_transcripts(
 
 
 def _add_segments(tx: Transaction, document: Document, specs: list[SegmentSpec]) -> None:
-    for spec in specs:
-        segment = Segment(
-            position=spec.position,
-            role=spec.role,
-            speaker_label=spec.speaker_label,
-            timestamp=spec.timestamp,
-            start=spec.start,
-            end=spec.end,
-            text=spec.text,
-        )
-        segment.sentences = [Sentence(position=i, start=s, end=e) for i, (s, e) in enumerate(spec.sentences)]
-        document.segments.append(segment)
+    """Insert segments and sentences with two bulk INSERTs, in time linear in the number of turns.
+
+    Building one ORM object per segment and sentence cost ~1 ms per turn and grew faster than the number
+    of turns (unit-of-work bookkeeping, backref events): 100,000 turns took minutes and >1 GB. Core
+    ``insert ... returning`` keeps the ids in parameter order on SQLite and PostgreSQL alike. The
+    document's ``segments`` collection is expired so that later reads see the new rows.
+    """
+    tx.session.flush()
+    if specs:
+        rows = [
+            {
+                "document_id": document.id,
+                "position": spec.position,
+                "role": spec.role,
+                "speaker_label": spec.speaker_label,
+                "timestamp": spec.timestamp,
+                "start": spec.start,
+                "end": spec.end,
+                "text": spec.text,
+            }
+            for spec in specs
+        ]
+        ids = tx.session.scalars(insert(Segment).returning(Segment.id, sort_by_parameter_order=True), rows).all()
+        sentences = [
+            {"segment_id": segment_id, "position": i, "start": s, "end": e}
+            for segment_id, spec in zip(ids, specs, strict=True)
+            for i, (s, e) in enumerate(spec.sentences)
+        ]
+        if sentences:
+            tx.session.execute(insert(Sentence), sentences)
+    tx.session.expire(document, ["segments"])
 
 
 def segment_at(segments: Sequence[Segment], start: int, end: int) -> Segment | None:
