@@ -66,7 +66,7 @@ def prepare_transcripts(
                 file=where,
             )
         names[transcript.name] = where
-        specs, seg_warnings = segment_text(transcript.text, overrides, nlp)
+        specs, seg_warnings = segment_text(transcript.text, overrides, nlp, name=where)
         warnings.extend(f"{where}: {w}" for w in seg_warnings)
         prepared.append(_Prepared(transcript, specs))
     return prepared, warnings
