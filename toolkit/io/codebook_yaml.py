@@ -193,9 +193,11 @@ def parse_codebook(
         raise CodebookError(exc.message, file=file, line=exc.line) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        raise CodebookError(
-            f"not valid YAML: {getattr(exc, 'problem', exc)}", file=file, line=mark.line + 1 if mark else None
-        ) from exc
+        line = mark.line + 1 if mark else None
+        if isinstance(exc, yaml.reader.ReaderError):
+            line = text.count("\n", 0, exc.position) + 1
+        problem = " ".join(str(getattr(exc, "problem", None) or exc).split())  # PyYAML's messages span lines
+        raise CodebookError(f"not valid YAML: {problem}", file=file, line=line) from exc
     except (ValueError, OverflowError) as exc:  # a value YAML accepts but Python cannot hold, e.g. 2024-13-45
         raise CodebookError(f"not a valid value: {exc}", file=file) from None
     if not isinstance(doc, dict):
