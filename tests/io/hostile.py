@@ -92,6 +92,11 @@ BILLION_LAUGHS = (
 )
 
 
+ALIAS_BOMB_TEXT = "a: &a [lol,lol,lol,lol,lol,lol,lol,lol,lol]\n" + "".join(
+    f"{c}: &{c} [{','.join(['*' + chr(ord(c) - 1)] * 9)}]\n" for c in "bcdefghi"
+)
+
+
 def srt(cues: list[tuple[str, str]]) -> str:
     """SRT text with one cue per (start time, text)."""
     blocks = []

@@ -246,3 +246,24 @@ def test_subtitles_without_speakers_are_role_other_with_warning(blank_nlp):
 def test_subtitles_srt_suffix_with_other_content_is_refused():
     error = refused(b"Q: Why?\nA: Money.", name="talk.srt")
     assert "not SRT subtitles" in str(error) and error.line == 1
+
+
+def test_hostile_label_regex_label_longer_than_the_store_column_is_refused():
+    text = "x" * 150 + " >a\n" + "y >b\n"
+    with pytest.raises(InputFileError, match="limits 100 and 16") as info:
+        parse_turns(text, RoleOverrides(label_regex="^(?P<label>[^>]+)>"), name="long.txt")
+    assert info.value.line == 1
+
+
+def test_subtitles_many_cues_parse_in_linear_time():
+    import time
+
+    def seconds(n: int) -> float:
+        text = srt([(f"00:00:{i % 60:02d},000", f"Natalia: cue {i}.") for i in range(n)])
+        started = time.perf_counter()
+        turns, _ = parse_turns(text)
+        assert len(turns) == n
+        return time.perf_counter() - started
+
+    small, large = min(seconds(1_500) for _ in range(2)), seconds(6_000)
+    assert large < 8 * small  # 4x the cues: ~4x the time when linear, ~16x when quadratic

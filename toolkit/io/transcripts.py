@@ -52,6 +52,8 @@ MAX_LINE_CHARS = 100_000  # one line; longer is not a transcript (a minified fil
 MAX_FILE_BYTES = 50 * 1024 * 1024  # one file on disk
 MAX_TURNS = 20_000  # speaker turns (or subtitle cues) per document: a 3-hour interview has ~1,500
 LABEL_REGEX_SECONDS = 2.0  # time budget of a user's --label-regex over one document
+MAX_LABEL_CHARS = 100  # a speaker label (the store's column); the built-in pattern allows 30
+MAX_TIMESTAMP_CHARS = 16  # a turn's timestamp (the store's column)
 SUPPORTED_SUFFIXES = (".txt", ".md", ".docx", ".srt", ".vtt")
 SUBTITLE_SUFFIXES = (".srt", ".vtt")
 # Codecs that decode escapes or domain names rather than text; they can yield lone surrogates and NULs.
@@ -432,8 +434,18 @@ class _LineMatcher:
         label = found.group("label")
         if not label or not label.strip():
             return None
+        label = " ".join(label.split())
         timestamp = found.groupdict().get("ts")
-        return " ".join(label.split()), found.end(), timestamp if isinstance(timestamp, str) else None
+        timestamp = timestamp if isinstance(timestamp, str) else None
+        if len(label) > MAX_LABEL_CHARS or len(timestamp or "") > MAX_TIMESTAMP_CHARS:
+            raise InputFileError(
+                f"--label-regex matched a speaker label of {len(label):,} characters or a timestamp of "
+                f"{len(timestamp or ''):,} (limits {MAX_LABEL_CHARS} and {MAX_TIMESTAMP_CHARS}, the store's "
+                "columns); make the groups 'label' and 'ts' narrower",
+                file=self.name,
+                line=line_no,
+            )
+        return label, found.end(), timestamp
 
 
 def parse_turns(
@@ -564,6 +576,18 @@ def _cue_content(text: str, start: int, end: int) -> tuple[int, int, str | None]
     return voice.end(), closing.start() if closing else end, " ".join(voice.group("label").split())
 
 
+class _LineCounter:
+    """Line number of increasing offsets, counting each stretch of text once (linear, not per call)."""
+
+    def __init__(self, text: str) -> None:
+        self.text, self.offset, self.line = text, 0, 1
+
+    def __call__(self, offset: int) -> int:
+        self.line += self.text.count("\n", self.offset, offset)
+        self.offset = offset
+        return self.line
+
+
 @dataclass
 class _Cue:
     start: int  # the cue text (after any voice tag)
@@ -589,6 +613,7 @@ def parse_cues(
     overrides = overrides or RoleOverrides()
     matcher = _LineMatcher(overrides, name)
     cues: list[_Cue] = []
+    line_of = _LineCounter(text)
     for block in _blocks(text):
         first = block[0][1].lstrip("\ufeff")
         if first.startswith("WEBVTT") or first.split(" ", 1)[0] in _VTT_NON_CUE:
@@ -608,13 +633,13 @@ def parse_cues(
         start, end, voice = _cue_content(text, start, end)
         cue = _Cue(start, start, end, voice, timestamp, voiced=voice is not None)
         if voice is None:
-            found = matcher.match(text[start:end], text.count("\n", 0, start) + 1)
+            found = matcher.match(text[start:end], line_of(start))
             if found is not None:
                 cue.label = found[0]
                 cue.after_label = _strip_span(text, start + found[1], end)[0]
         cues.append(cue)
         if len(cues) > MAX_TURNS:
-            raise _too_many_turns(len(cues), name, text.count("\n", 0, start) + 1)
+            raise _too_many_turns(len(cues), name, line_of(start))
     return _turns_from_cues(cues, text, overrides)
 
 
