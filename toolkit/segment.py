@@ -18,7 +18,10 @@ from toolkit.io.transcripts import RoleOverrides, Turn, parse_turns
 if TYPE_CHECKING:
     from spacy.language import Language
 
-__all__ = ["SegmentSpec", "load_sentence_pipeline", "segment_text", "split_sentences"]
+__all__ = ["MAX_SPACY_CHARS", "SegmentSpec", "load_sentence_pipeline", "segment_text", "split_sentences"]
+
+# Longest text given to spaCy at once (its default max_length is 1,000,000; memory grows with length).
+MAX_SPACY_CHARS = 100_000
 
 
 @dataclass(frozen=True)
@@ -57,12 +60,36 @@ def load_sentence_pipeline(model: str | None = None) -> Language:
     return nlp
 
 
+def _pieces(text: str, start: int, end: int, limit: int) -> list[tuple[int, int]]:
+    """Cut a span into pieces of at most ``limit`` characters, at line ends where there is one."""
+    pieces: list[tuple[int, int]] = []
+    while end - start > limit:
+        cut = text.rfind("\n", start + 1, start + limit)
+        cut = cut + 1 if cut > start else start + limit
+        pieces.append((start, cut))
+        start = cut
+    pieces.append((start, end))
+    return pieces
+
+
 def split_sentences(text: str, spans: Sequence[tuple[int, int]], nlp: Language) -> list[tuple[tuple[int, int], ...]]:
-    """Sentence offsets for each span of ``text``; whitespace-only sentences are dropped."""
-    pieces = [text[start:end] for start, end in spans]
-    out: list[tuple[tuple[int, int], ...]] = []
-    for (start, _end), doc in zip(spans, nlp.pipe(pieces, batch_size=64), strict=True):
-        sentences = []
+    """Sentence offsets for each span of ``text``; whitespace-only sentences are dropped.
+
+    A span longer than :data:`MAX_SPACY_CHARS` (or the pipeline's ``max_length``) is given to spaCy in
+    pieces cut at line ends, so a long unlabelled narrative imports instead of failing with spaCy's E088,
+    and memory stays bounded; a sentence never runs across a line end at a cut, which is where
+    transcripts break paragraphs anyway.
+    """
+    limit = max(1, min(MAX_SPACY_CHARS, nlp.max_length))
+    owners: list[int] = []
+    pieces: list[tuple[int, int]] = []
+    for index, (start, end) in enumerate(spans):
+        for piece in _pieces(text, start, end, limit):
+            owners.append(index)
+            pieces.append(piece)
+    out: list[list[tuple[int, int]]] = [[] for _ in spans]
+    docs = nlp.pipe((text[start:end] for start, end in pieces), batch_size=64)
+    for owner, (start, _end), doc in zip(owners, pieces, docs, strict=True):
         for sent in doc.sents:
             s_start = start + sent.start_char
             s_end = start + sent.end_char
@@ -71,17 +98,20 @@ def split_sentences(text: str, spans: Sequence[tuple[int, int]], nlp: Language) 
             while s_start < s_end and text[s_start].isspace():
                 s_start += 1
             if s_end > s_start:
-                sentences.append((s_start, s_end))
-        out.append(tuple(sentences))
-    return out
+                out[owner].append((s_start, s_end))
+    return [tuple(sentences) for sentences in out]
 
 
 def segment_text(
     text: str,
     overrides: RoleOverrides | None = None,
     nlp: Language | None = None,
+    *,
+    name: str | None = None,
 ) -> tuple[list[SegmentSpec], list[str]]:
     """Split a transcript into segments (turns) with sentences; return them and any warnings.
+
+    ``name`` (the file) is named in errors about the text, e.g. too many turns.
 
     Example:
         >>> import spacy
@@ -91,7 +121,7 @@ def segment_text(
         [('interviewer', 'Why?', 1), ('respondent', 'Money. Family.', 2)]
     """
     turns: list[Turn]
-    turns, warnings = parse_turns(text, overrides)
+    turns, warnings = parse_turns(text, overrides, name=name)
     nlp = nlp if nlp is not None else load_sentence_pipeline()
     sentences = split_sentences(text, [(t.start, t.end) for t in turns], nlp)
     specs = [

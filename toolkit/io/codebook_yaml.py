@@ -15,6 +15,10 @@ Format (one codebook per file)::
         parent: root_cause.economic      # optional, another code's id
 
 Use :func:`parse_codebook` on a path, text or an upload; it returns a :class:`CodebookSpec`.
+
+A codebook needs none of YAML's riskier features, so they are refused with the line: anchors and aliases
+(an alias bomb expands a few lines into gigabytes), keys that are not texts, nesting deeper than
+:data:`MAX_DEPTH`, and files over :data:`MAX_CODEBOOK_BYTES`.
 """
 
 from __future__ import annotations
@@ -29,7 +33,10 @@ import yaml
 
 from toolkit.errors import CodebookError
 
-__all__ = ["CodeSpec", "CodebookSpec", "parse_codebook"]
+__all__ = ["MAX_CODEBOOK_BYTES", "MAX_DEPTH", "CodeSpec", "CodebookSpec", "parse_codebook"]
+
+MAX_CODEBOOK_BYTES = 5 * 1024 * 1024  # the 16-code root-cause codebook is 20 KB
+MAX_DEPTH = 20  # mappings and lists inside each other; a codebook needs 4
 
 _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 _CODE_ID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$")
@@ -69,14 +76,45 @@ class CodebookSpec:
 
 
 class _LineLoader(yaml.SafeLoader):
-    """A safe loader that remembers the line of every mapping and sequence item."""
+    """A safe loader that remembers the line of every mapping, refuses aliases and limits nesting."""
+
+    _depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        """Refuse an alias before it is resolved, and nesting past :data:`MAX_DEPTH` before recursing."""
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent):
+            raise CodebookError(
+                f"YAML alias '*{event.anchor}' is not allowed in a codebook (aliases can expand without bound); "
+                "write the value out",
+                line=event.start_mark.line + 1,
+            )
+        if getattr(event, "anchor", None):
+            raise CodebookError(
+                f"YAML anchor '&{event.anchor}' is not allowed in a codebook; write the value out where it is used",
+                line=event.start_mark.line + 1,
+            )
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                line = event.start_mark.line + 1
+                raise CodebookError(f"nested more than {MAX_DEPTH} levels deep (limit); a codebook needs 4", line=line)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
 
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
     mapping: dict[str, Any] = {}
     lines: dict[str, int] = {}
     for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
+        key = loader.construct_object(key_node, deep=True) if isinstance(key_node, yaml.ScalarNode) else None
+        if not isinstance(key, str):
+            shown = key_node.value if isinstance(key_node, yaml.ScalarNode) else "a list or mapping"
+            raise CodebookError(
+                f"key {shown!r} is not a text; field names are words (quote it: '\"{shown}\"' if it is meant)",
+                line=key_node.start_mark.line + 1,
+            )
         if key in mapping:
             raise CodebookError(f"duplicate key {key!r}", line=key_node.start_mark.line + 1)
         mapping[key] = loader.construct_object(value_node, deep=True)
@@ -134,13 +172,17 @@ def parse_codebook(
         path = Path(source)
         if not path.is_file():
             raise CodebookError("no such file", file=str(path))
-        data = path.read_bytes()
         file = str(path)
+        if path.stat().st_size > MAX_CODEBOOK_BYTES:
+            raise CodebookError(f"file is {path.stat().st_size:,} bytes (limit {MAX_CODEBOOK_BYTES:,})", file=file)
+        data = path.read_bytes()
     elif isinstance(source, str):
         data, file = source.encode(), name or "<text>"
     else:
         data = source if isinstance(source, bytes) else source.read()
         file = name or getattr(source, "name", "<upload>")
+    if len(data) > MAX_CODEBOOK_BYTES:
+        raise CodebookError(f"file is {len(data):,} bytes (limit {MAX_CODEBOOK_BYTES:,})", file=file)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -151,9 +193,13 @@ def parse_codebook(
         raise CodebookError(exc.message, file=file, line=exc.line) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        raise CodebookError(
-            f"not valid YAML: {getattr(exc, 'problem', exc)}", file=file, line=mark.line + 1 if mark else None
-        ) from exc
+        line = mark.line + 1 if mark else None
+        if isinstance(exc, yaml.reader.ReaderError):
+            line = text.count("\n", 0, exc.position) + 1
+        problem = " ".join(str(getattr(exc, "problem", None) or exc).split())  # PyYAML's messages span lines
+        raise CodebookError(f"not valid YAML: {problem}", file=file, line=line) from exc
+    except (ValueError, OverflowError) as exc:  # a value YAML accepts but Python cannot hold, e.g. 2024-13-45
+        raise CodebookError(f"not a valid value: {exc}", file=file) from None
     if not isinstance(doc, dict):
         raise CodebookError("expected a mapping with 'codebook' and 'codes'", file=file, line=1)
     header = doc.get("codebook")

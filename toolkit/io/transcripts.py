@@ -2,41 +2,62 @@
 
 Two pure steps, so each can be tested and reused on a Streamlit upload:
 
-* :func:`read_transcript` turns bytes (``.txt``, ``.md``, ``.docx``) into text, detecting UTF-8 (with or
-  without BOM), UTF-16 and Cyrillic Windows-1251; bad input raises :class:`InputFileError` naming the
-  file and line.
+* :func:`read_transcript` turns bytes (``.txt``, ``.md``, ``.docx``, ``.srt``, ``.vtt``) into text,
+  detecting UTF-8 (with or without BOM), UTF-16 and Cyrillic Windows-1251; bad input raises
+  :class:`InputFileError` naming the file and line.
 * :func:`parse_turns` finds turns such as ``Interviewer:``, ``Q:``, ``[00:03:12] R:``, ``PARTICIPANT:``
-  or a pseudonym (``Natalia:``); each :class:`Turn` carries exact offsets into the text.
+  or a pseudonym (``Natalia:``), or the cues of SRT/WebVTT subtitles (whatever the file is called); each
+  :class:`Turn` carries exact offsets into the text.
+
+Hostile input is bounded by the caps below (each message names the limit and what to do), and a
+user-supplied ``--label-regex`` runs with a time budget per document.
 """
 
 from __future__ import annotations
 
+import codecs
 import hashlib
-import io
 import re
+import time
 import unicodedata
-import zipfile
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
+import regex
+
 from toolkit.errors import InputFileError
+from toolkit.io.docx_reader import docx_text
 
 __all__ = [
+    "LABEL_REGEX_SECONDS",
+    "MAX_FILE_BYTES",
     "MAX_LINE_CHARS",
+    "MAX_TURNS",
     "RoleOverrides",
     "Transcript",
     "Turn",
+    "check_encoding",
+    "compile_label_regex",
     "decode_transcript_bytes",
+    "looks_like_subtitles",
     "parse_turns",
     "read_transcript",
 ]
 
-MAX_LINE_CHARS = 100_000
-MAX_FILE_BYTES = 50 * 1024 * 1024
-SUPPORTED_SUFFIXES = (".txt", ".md", ".docx")
+# Caps on hostile or mistaken input; an interview is ~10-200 KB, a few hundred turns, lines under 5,000 chars.
+MAX_LINE_CHARS = 100_000  # one line; longer is not a transcript (a minified file, a binary blob)
+MAX_FILE_BYTES = 50 * 1024 * 1024  # one file on disk
+MAX_TURNS = 20_000  # speaker turns (or subtitle cues) per document: a 3-hour interview has ~1,500
+LABEL_REGEX_SECONDS = 2.0  # time budget of a user's --label-regex over one document
+MAX_LABEL_CHARS = 100  # a speaker label (the store's column); the built-in pattern allows 30
+MAX_TIMESTAMP_CHARS = 16  # a turn's timestamp (the store's column)
+SUPPORTED_SUFFIXES = (".txt", ".md", ".docx", ".srt", ".vtt")
+SUBTITLE_SUFFIXES = (".srt", ".vtt")
+# Codecs that decode escapes or domain names rather than text; they can yield lone surrogates and NULs.
+_NOT_TEXT_CODECS = frozenset({"unicode-escape", "raw-unicode-escape", "idna", "punycode", "undefined"})
 
 INTERVIEWER_LABELS = frozenset(
     {"interviewer", "int", "i", "q", "question", "moderator", "facilitator", "researcher", "interviewer 1"}
@@ -124,6 +145,36 @@ def _plausible_cp1251(text: str) -> int | None:
     return None
 
 
+def check_encoding(encoding: str) -> None:
+    """Refuse names that are not text encodings (``hex``, ``rot13``, ``unicode_escape``...) with a clear error.
+
+    Escape-decoding codecs turn ``\\ud800`` or ``\\x00`` in the bytes into lone surrogates and NULs, which
+    no store can hold; binary codecs do not produce text at all.
+    """
+    try:
+        info = codecs.lookup(encoding)
+    except LookupError:
+        raise InputFileError(
+            f"unknown encoding {encoding!r} (--encoding); use e.g. utf-8, utf-16 or cp1251"
+        ) from None
+    if not getattr(info, "_is_text_encoding", True) or info.name in _NOT_TEXT_CODECS:
+        raise InputFileError(
+            f"{encoding!r} is not a text encoding (--encoding); use e.g. utf-8, utf-16 or cp1251"
+        )
+
+
+def _check_text(text: str, name: str) -> None:
+    """Decoded text must be storable as UTF-8: no NUL characters, no lone surrogates."""
+    bad = re.search("[\x00\ud800-\udfff]", text)
+    if bad is None:
+        return
+    line = text.count("\n", 0, bad.start()) + 1
+    what = "a NUL character" if bad.group() == "\x00" else f"a lone surrogate U+{ord(bad.group()):04X}"
+    raise InputFileError(
+        f"decoded text contains {what}: this is not a text transcript in that encoding", file=name, line=line
+    )
+
+
 def decode_transcript_bytes(data: bytes, name: str, encoding: str | None = None) -> tuple[str, str]:
     """Decode bytes to text and say which encoding was used; raise on binary or invalid bytes.
 
@@ -132,11 +183,13 @@ def decode_transcript_bytes(data: bytes, name: str, encoding: str | None = None)
     first byte that is not valid UTF-8, because guessing would silently corrupt quotes.
     """
     if encoding:
+        check_encoding(encoding)
         try:
             return data.decode(encoding), encoding
-        except (UnicodeDecodeError, LookupError) as exc:
-            index = getattr(exc, "start", 0)
-            raise InputFileError(f"cannot be read as {encoding}: {exc}", file=name, line=_line_of(data, index)) from exc
+        except UnicodeDecodeError as exc:
+            raise InputFileError(
+                f"cannot be read as {encoding}: {exc}", file=name, line=_line_of(data, exc.start)
+            ) from exc
     if data.startswith(b"\xef\xbb\xbf"):
         try:
             return data[3:].decode("utf-8"), "utf-8-sig"
@@ -201,21 +254,6 @@ def _decode_nul_text(data: bytes, utf8_text: str | None, name: str) -> tuple[str
     )
 
 
-def _docx_text(data: bytes, name: str) -> str:
-    """Paragraphs of a .docx joined by newlines; tables are read row by row."""
-    import docx  # python-docx, imported lazily: only .docx needs it
-
-    try:
-        document = docx.Document(io.BytesIO(data))
-    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
-        raise InputFileError(f"not a readable .docx file ({exc})", file=name) from exc
-    paragraphs = [p.text for p in document.paragraphs]
-    for table in document.tables:
-        for row in table.rows:
-            paragraphs.append(" ".join(cell.text for cell in row.cells))
-    return "\n".join(paragraphs)
-
-
 def read_transcript(
     source: str | Path | bytes | BinaryIO,
     name: str | None = None,
@@ -252,10 +290,18 @@ def read_transcript(
         raise InputFileError("empty file: nothing to import", file=display, line=1)
     sha256 = hashlib.sha256(data).hexdigest()
     if suffix == ".docx":
-        text, used = _docx_text(data, display), "docx"
+        text, used = docx_text(data, display), "docx"
     else:
         text, used = decode_transcript_bytes(data, display, encoding)
+        _check_text(text, display)
     _check_lines(text, display)
+    if suffix in SUBTITLE_SUFFIXES and text.strip() and not looks_like_subtitles(text):
+        raise InputFileError(
+            f"not {suffix[1:].upper()} subtitles: expected 'WEBVTT' or a cue number and a timing line "
+            "such as '00:00:01,000 --> 00:00:04,000'; rename the file to .txt to import it as plain text",
+            file=display,
+            line=1,
+        )
     if not text.strip():
         raise InputFileError("no text in the file", file=display, line=1)
     return Transcript(name=name, text=text, encoding=used, sha256=sha256, source_path=source_path)
@@ -332,14 +378,88 @@ def _infer_roles(labels: list[str], turn_texts: dict[str, list[str]], overrides:
     return roles
 
 
-def parse_turns(text: str, overrides: RoleOverrides | None = None) -> tuple[list[Turn], list[str]]:
+def compile_label_regex(pattern: str) -> regex.Pattern[str]:
+    """Compile a user's ``--label-regex`` with the ``regex`` package (it can run with a timeout).
+
+    An invalid pattern, or one without a named group ``label``, is an :class:`InputFileError` that quotes it.
+    """
+    try:
+        compiled = regex.compile(pattern, regex.MULTILINE)
+    except (regex.error, ValueError, OverflowError, RecursionError) as exc:
+        raise InputFileError(f"--label-regex {pattern!r} is not a valid regular expression: {exc}") from None
+    if "label" not in compiled.groupindex:
+        raise InputFileError(
+            f"--label-regex {pattern!r} needs a named group 'label', e.g. '^(?P<label>\\w+) >'"
+        )
+    return compiled
+
+
+def _too_many_turns(count: int, name: str | None, line: int | None) -> InputFileError:
+    return InputFileError(
+        f"more than {MAX_TURNS:,} speaker turns ({count:,} found so far; limit {MAX_TURNS:,} per document): "
+        "this does not look like one interview; split it into several files",
+        file=name,
+        line=line,
+    )
+
+
+class _LineMatcher:
+    """Match the turn pattern against one line; a user's pattern shares a time budget per document."""
+
+    def __init__(self, overrides: RoleOverrides, name: str | None) -> None:
+        self.user = overrides.label_regex is not None
+        self.pattern = compile_label_regex(overrides.label_regex) if self.user else _DEFAULT_TURN
+        self.name = name
+        self.deadline = time.monotonic() + LABEL_REGEX_SECONDS
+
+    def match(self, line: str, line_no: int) -> tuple[str, int, str | None] | None:
+        """(label, end of the match, timestamp) or None."""
+        if self.user:
+            left = self.deadline - time.monotonic()
+            try:
+                if left <= 0:
+                    raise TimeoutError
+                found = self.pattern.match(line, timeout=left)
+            except TimeoutError:
+                raise InputFileError(
+                    f"--label-regex took more than {LABEL_REGEX_SECONDS:g} s on this document (stopped at this "
+                    "line); simplify the pattern (avoid nested repetition such as '(a+)+')",
+                    file=self.name,
+                    line=line_no,
+                ) from None
+        else:
+            found = self.pattern.match(line)
+        if not found:
+            return None
+        label = found.group("label")
+        if not label or not label.strip():
+            return None
+        label = " ".join(label.split())
+        timestamp = found.groupdict().get("ts")
+        timestamp = timestamp if isinstance(timestamp, str) else None
+        if len(label) > MAX_LABEL_CHARS or len(timestamp or "") > MAX_TIMESTAMP_CHARS:
+            raise InputFileError(
+                f"--label-regex matched a speaker label of {len(label):,} characters or a timestamp of "
+                f"{len(timestamp or ''):,} (limits {MAX_LABEL_CHARS} and {MAX_TIMESTAMP_CHARS}, the store's "
+                "columns); make the groups 'label' and 'ts' narrower",
+                file=self.name,
+                line=line_no,
+            )
+        return label, found.end(), timestamp
+
+
+def parse_turns(
+    text: str, overrides: RoleOverrides | None = None, *, name: str | None = None
+) -> tuple[list[Turn], list[str]]:
     """Find speaker turns; return them with warnings for a reader.
 
     A line that starts with a speaker label (optionally after a timestamp) opens a turn; following lines
     and paragraphs without a label continue it. Text before the first turn (a header) becomes a turn of
     role ``other``. A label counts as a speaker when it is a known one or when it opens at least two
     turns, so that a single ``Note:`` inside an answer does not split it. With no turns found, the whole
-    text is one turn of role ``other`` and a warning says so.
+    text is one turn of role ``other`` and a warning says so. SRT/WebVTT subtitles are recognised by
+    their content and read cue by cue (:func:`parse_cues`). ``name`` (the file) goes into errors: more
+    than :data:`MAX_TURNS` turns, or a ``--label-regex`` that is invalid or runs out of time.
 
     Example:
         >>> turns, _ = parse_turns("Q: Where are you from?\\nA: From Brest.")
@@ -347,21 +467,25 @@ def parse_turns(text: str, overrides: RoleOverrides | None = None) -> tuple[list
         [('Q', 'interviewer'), ('A', 'respondent')]
     """
     overrides = overrides or RoleOverrides()
-    pattern = re.compile(overrides.label_regex, re.MULTILINE) if overrides.label_regex else _DEFAULT_TURN
+    if looks_like_subtitles(text):
+        return parse_cues(text, overrides, name=name)
+    matcher = _LineMatcher(overrides, name)
     candidates: list[_Candidate] = []
-    for line_start, line in _lines_with_offsets(text):
-        match = pattern.match(line)
-        if not match or not match.group("label").strip():
+    for line_no, (line_start, line) in enumerate(_lines_with_offsets(text), 1):
+        found = matcher.match(line, line_no)
+        if found is None:
             continue
-        groups = match.groupdict()
-        candidates.append(
-            _Candidate(
-                line_start=line_start,
-                content_start=line_start + match.end(),
-                label=" ".join(match.group("label").split()),
-                timestamp=groups.get("ts"),
-            )
-        )
+        label, match_end, timestamp = found
+        candidates.append(_Candidate(line_start, line_start + match_end, label, timestamp))
+        if len(candidates) > 2 * MAX_TURNS:  # stop early: a 40 MB file of short turns would take minutes
+            raise _too_many_turns(len(candidates), name, line_no)
+    return _turns_from_candidates(text, candidates, overrides, name)
+
+
+def _turns_from_candidates(
+    text: str, candidates: list[_Candidate], overrides: RoleOverrides, name: str | None
+) -> tuple[list[Turn], list[str]]:
+    """Keep the candidates that are speakers, cut the text between them and infer roles."""
     counts = Counter(_normalise_label(c.label) for c in candidates)
     forced = {_normalise_label(x) for x in (*overrides.interviewer_labels, *overrides.respondent_labels)}
 
@@ -375,6 +499,8 @@ def parse_turns(text: str, overrides: RoleOverrides | None = None) -> tuple[list
         return key in known_present and (len(key) > 1 or len(known_present) >= 2)
 
     speakers = [c for c in candidates if is_speaker(c.label)]
+    if len(speakers) > MAX_TURNS:
+        raise _too_many_turns(len(speakers), name, text.count("\n", 0, speakers[MAX_TURNS].line_start) + 1)
     warnings: list[str] = []
     if not speakers:
         start, end = _strip_span(text, 0, len(text))
@@ -403,5 +529,156 @@ def parse_turns(text: str, overrides: RoleOverrides | None = None) -> tuple[list
             Turn(start=start, end=end, speaker_label=cand.label, role=roles[cand.label], timestamp=cand.timestamp)
         )
     if not any(t.role == "respondent" for t in turns):
+        warnings.append("no respondent turns recognised; name them with --respondent-label")
+    return turns, warnings
+
+
+# --- SRT / WebVTT subtitles --------------------------------------------------------------------------
+
+_CUE_TIME = r"(?:\d{1,3}:)?\d{1,2}:\d{2}[,.]\d{1,3}"
+_CUE_TIMING = re.compile(rf"^[ \t]*(?P<start>{_CUE_TIME})[ \t]*-->[ \t]*{_CUE_TIME}(?:[ \t].*)?$")
+_VOICE = re.compile(r"<v(?:\.[^\s>]*)?[ \t]+(?P<label>[^>]{1,100})>[ \t]*")
+_VOICE_END = re.compile(r"[ \t]*</v>$")
+_VTT_NON_CUE = ("NOTE", "STYLE", "REGION")
+
+
+def _blocks(text: str) -> list[list[tuple[int, str]]]:
+    """Groups of consecutive non-blank lines, each line with its offset and without its line end."""
+    blocks: list[list[tuple[int, str]]] = []
+    current: list[tuple[int, str]] = []
+    for offset, line in _lines_with_offsets(text):
+        content = line.rstrip("\r\n")
+        if content.strip():
+            current.append((offset, content))
+        elif current:
+            blocks.append(current)
+            current = []
+    if current:
+        blocks.append(current)
+    return blocks
+
+
+def looks_like_subtitles(text: str) -> bool:
+    """True when the text is WebVTT (starts with ``WEBVTT``) or SRT (its first block is a numbered cue)."""
+    head = text[:4096].lstrip("\ufeff \t\r\n")
+    if head.startswith("WEBVTT") and (len(head) == 6 or head[6] in " \t\r\n"):
+        return True
+    lines = head.splitlines()[:3]
+    return len(lines) >= 2 and lines[0].strip().isdigit() and bool(_CUE_TIMING.match(lines[1]))
+
+
+def _cue_content(text: str, start: int, end: int) -> tuple[int, int, str | None]:
+    """Content span of a cue without a leading ``<v Name>`` (and trailing ``</v>``), and the voice's name."""
+    voice = _VOICE.match(text, start, end)
+    if voice is None:
+        return start, end, None
+    closing = _VOICE_END.search(text, voice.end(), end)
+    return voice.end(), closing.start() if closing else end, " ".join(voice.group("label").split())
+
+
+class _LineCounter:
+    """Line number of increasing offsets, counting each stretch of text once (linear, not per call)."""
+
+    def __init__(self, text: str) -> None:
+        self.text, self.offset, self.line = text, 0, 1
+
+    def __call__(self, offset: int) -> int:
+        self.line += self.text.count("\n", self.offset, offset)
+        self.offset = offset
+        return self.line
+
+
+@dataclass
+class _Cue:
+    start: int  # the cue text (after any voice tag)
+    after_label: int  # after a "Name:" prefix, if the cue has one
+    end: int
+    label: str | None
+    timestamp: str | None
+    voiced: bool = False
+
+
+def parse_cues(
+    text: str, overrides: RoleOverrides | None = None, *, name: str | None = None
+) -> tuple[list[Turn], list[str]]:
+    """Read SRT/WebVTT subtitles: one turn per cue, its start time as the timestamp.
+
+    The cue number and the timing line are not part of any turn (offsets stay exact into the unchanged
+    text). The speaker comes from a WebVTT voice tag (``<v Natalia>``) or a ``Name:`` prefix; a cue without
+    one continues the previous speaker, as subtitles split long speech into many cues. Cues before any
+    named speaker, and files with no names at all, get the role ``other`` with a warning. Blocks that are
+    not cues (``NOTE``, ``STYLE``, the ``WEBVTT`` header) are skipped; other text between cues continues
+    the previous speaker without a timestamp.
+    """
+    overrides = overrides or RoleOverrides()
+    matcher = _LineMatcher(overrides, name)
+    cues: list[_Cue] = []
+    line_of = _LineCounter(text)
+    for block in _blocks(text):
+        first = block[0][1].lstrip("\ufeff")
+        if first.startswith("WEBVTT") or first.split(" ", 1)[0] in _VTT_NON_CUE:
+            continue
+        timing_index = next((i for i, (_, line) in enumerate(block[:2]) if _CUE_TIMING.match(line)), None)
+        timestamp = None
+        body = block
+        if timing_index is not None:
+            timing = _CUE_TIMING.match(block[timing_index][1])
+            timestamp = timing.group("start") if timing else None
+            body = block[timing_index + 1 :]
+        if not body:
+            continue
+        start, end = _strip_span(text, body[0][0], body[-1][0] + len(body[-1][1]))
+        if end <= start:
+            continue
+        start, end, voice = _cue_content(text, start, end)
+        cue = _Cue(start, start, end, voice, timestamp, voiced=voice is not None)
+        if voice is None:
+            found = matcher.match(text[start:end], line_of(start))
+            if found is not None:
+                cue.label = found[0]
+                cue.after_label = _strip_span(text, start + found[1], end)[0]
+        cues.append(cue)
+        if len(cues) > MAX_TURNS:
+            raise _too_many_turns(len(cues), name, line_of(start))
+    return _turns_from_cues(cues, text, overrides)
+
+
+def _turns_from_cues(cues: list[_Cue], text: str, overrides: RoleOverrides) -> tuple[list[Turn], list[str]]:
+    """Keep labels that are speakers (as in plain text), carry each over unnamed cues, infer roles."""
+    warnings: list[str] = []
+    if not cues:
+        start, end = _strip_span(text, 0, len(text))
+        warnings.append("subtitles without any cue text: imported as one segment")
+        return [Turn(start=start, end=end, speaker_label="", role="other")], warnings
+    counts = Counter(_normalise_label(c.label) for c in cues if c.label and not c.voiced)
+    forced = {_normalise_label(x) for x in (*overrides.interviewer_labels, *overrides.respondent_labels)}
+    known = INTERVIEWER_LABELS | RESPONDENT_LABELS | forced
+    speakers: list[str | None] = []
+    current: str | None = None
+    for cue in cues:
+        if cue.label and not cue.voiced:
+            key = _normalise_label(cue.label)
+            if counts[key] >= 2 or key in known or overrides.label_regex:
+                cue.start = cue.after_label  # "Name:" is a speaker: leave it out of the turn
+            else:
+                cue.label = None  # "So I said: no" is speech, not a speaker
+        current = cue.label or current
+        speakers.append(current)
+    labels = list(dict.fromkeys(s for s in speakers if s))
+    turn_texts: dict[str, list[str]] = {}
+    for cue, speaker in zip(cues, speakers, strict=True):
+        if speaker:
+            turn_texts.setdefault(speaker, []).append(text[cue.start : cue.end])
+    roles = _infer_roles(labels, turn_texts, overrides) if labels else {}
+    turns = []
+    for cue, speaker in zip(cues, speakers, strict=True):
+        role = roles.get(speaker or "", "other")
+        turns.append(Turn(cue.start, max(cue.end, cue.start), speaker or "", role, timestamp=cue.timestamp))
+    if not labels:
+        warnings.append(
+            "subtitles name no speakers: every cue imported with role 'other'; "
+            "put 'Name:' or a WebVTT voice tag '<v Name>' at the start of a cue"
+        )
+    elif not any(t.role == "respondent" for t in turns):
         warnings.append("no respondent turns recognised; name them with --respondent-label")
     return turns, warnings
