@@ -11,14 +11,18 @@ from pathlib import Path
 import streamlit as st
 
 from toolkit.ui import pages
+from toolkit.ui.highlight import md_escape
+from toolkit.ui.state import display_url
 
 DEMO_DB = f"sqlite:///{Path(__file__).resolve().parent / 'demo' / 'demo.sqlite'}"
+# Bundled, so the browser never asks a font server for the tab icon (":material/...:" icons come from Google).
+FAVICON = str(Path(__file__).resolve().parent / "toolkit" / "ui" / "favicon.png")
 
-st.set_page_config(page_title="survivor-qda", page_icon=":material/forum:", layout="wide")
+st.set_page_config(page_title="survivor-qda", page_icon=FAVICON, layout="wide")
 st.session_state.setdefault("db_url", os.environ.get("QDA_DB") or DEMO_DB)
 
 PAGES = {
-    "overview": st.Page(pages.overview_page, title="Overview", url_path="overview", default=True),
+    "overview": st.Page(pages.overview_page, title="Overview", url_path="overview"),
     "root_causes": st.Page(pages.root_causes_page, title="Root causes", url_path="root-causes"),
     "recruitment": st.Page(pages.recruitment_page, title="Recruitment", url_path="recruitment"),
     "contracts": st.Page(pages.contracts_page, title="Contracts and vetting", url_path="contracts"),
@@ -32,12 +36,24 @@ PAGES = {
 }
 st.session_state["pages"] = PAGES
 
+
+def _home() -> None:
+    """The app root opens the overview at its own URL.
+
+    Streamlit serves the default page at ``/`` only, whatever its ``url_path``, so a default Overview
+    made ``/overview`` "Page not found". The default is this hidden page, and every page has its own URL.
+    """
+    st.switch_page(PAGES["overview"])
+
+
+HOME = st.Page(_home, title="Home", url_path="home", default=True, visibility="hidden")
+
 navigation = st.navigation(
     {
-        "Findings": [PAGES[k] for k in ("overview", "root_causes", "recruitment", "contracts", "awareness")],
+        "Findings": [HOME, *(PAGES[k] for k in ("overview", "root_causes", "recruitment", "contracts", "awareness"))],
         "Evidence": [PAGES[k] for k in ("quotes", "transcript")],
         "Coding": [PAGES[k] for k in ("review", "agreement", "codebook", "export")],
     }
 )
-st.sidebar.caption(f"Store: {st.session_state['db_url'].split('///')[-1]}")
+st.sidebar.caption(f"Store: {md_escape(display_url(st.session_state['db_url']))}")
 navigation.run()

@@ -434,3 +434,21 @@ def test_frames_whose_codings_count_never_switches_silently(store, blank_nlp, tm
     assert result.exit_code == 0 and "counting gold (the project's reference coder" in result.output
     with pytest.raises(NotFoundError):
         set_reference_coder(store, "nobody")
+
+
+def test_analysis_drill_quotes_of_a_bar_and_a_heatmap_cell(codings, cases):
+    """Issue 9 item 13: the quotes behind a clicked bar (code within an attribute value) or heatmap cell."""
+    from toolkit.analysis import drill_quotes
+
+    value = str(cases["gender"].dropna().iloc[0])
+    documents = set(cases.loc[cases["gender"].astype(str) == value, "document"])
+    code = str(codings["code"].iloc[0])
+    got = drill_quotes(codings, cases, [code], "gender", value)
+    want = codings[(codings["code"] == code) & codings["document"].isin(documents)]
+    assert sorted(got["quote"]) == sorted(want["quote"])
+    a, b = sorted(set(codings["code"]))[:2]
+    both = set(codings.loc[codings["code"] == a, "document"]) & set(codings.loc[codings["code"] == b, "document"])
+    together = drill_quotes(codings, cases, [a, b], together=True)
+    assert set(together["document"]) == both
+    assert set(together["code"]) <= {a, b}
+    assert drill_quotes(codings, cases, [code], "no_such_attribute", "x").empty

@@ -24,6 +24,7 @@ from toolkit.plots import (
     by_attribute_figure,
     contract_funnel_figure,
     cooccurrence_figure,
+    drill_target,
     prevalence_figure,
     recruitment_figure,
 )
@@ -112,7 +113,8 @@ def test_plots_by_attribute_one_trace_per_code_in_its_colour(codings, cases):
     assert figure.layout.barmode == "group"
     assert [t.marker.color for t in figure.data] == [COLOURS["root_cause.education"], COLOURS["recruitment.in_person"]]
     first = figure.data[0]
-    assert list(first.x) == ["female", "male"]
+    sizes = frame.drop_duplicates("value").set_index("value")["n"]
+    assert list(first.x) == [f"female (n={sizes['female']})", f"male (n={sizes['male']})"]
     assert [(row[CODE], row[VALUE]) for row in first.customdata] == [
         ("root_cause.education", "female"),
         ("root_cause.education", "male"),
@@ -168,3 +170,45 @@ def test_plots_recruitment_descending_with_fallback_colour(codings, cases):
     colours = dict(zip(frame["code"], bar.marker.color, strict=True))
     assert colours["recruitment.online"] == COLOURS["recruitment.online"]
     assert colours["recruitment.unknown_method"] == FALLBACK_COLOUR
+
+
+def test_plots_every_breakdown_shows_n_per_group(codings, cases):
+    """Issue 9 item 16: a group of one must not read as 100 % without its size beside it."""
+    frame = code_by_attribute(codings, cases, "gender", codes=["root_cause.education"])
+    figure = by_attribute_figure(frame, COLOURS, "gender")
+    for value, n in frame[["value", "n"]].itertuples(index=False):
+        assert f"{value} (n={n})" in list(figure.data[0].x)
+    prevalence = prevalence_figure(code_prevalence(codings, cases), COLOURS, n=len(cases))
+    assert f"(n={len(cases)})" in prevalence.layout.title.text
+    recruitment = recruitment_figure(recruitment_counts(codings, cases), COLOURS, n=len(cases))
+    assert f"(n={len(cases)})" in recruitment.layout.title.text
+
+
+def test_plots_cooccurrence_writes_counts_in_the_cells(codings):
+    """Issue 9 item 17: the heatmap's values are readable without hovering."""
+    figure = cooccurrence_figure(cooccurrence(codings, ["root_cause.education", "root_cause.family"]), COLOURS)
+    assert figure.data[0].texttemplate == "%{z}"
+
+
+def test_plots_labels_from_data_are_escaped(codings, cases):
+    """Plotly reads <b>, <a href> and entities in labels: names and values from the data are escaped."""
+    frame = code_prevalence(codings, cases, ["root_cause.education"])
+    figure = prevalence_figure(frame, COLOURS, {"root_cause.education": "<a href='http://x.invalid'>E</a>"})
+    assert list(figure.data[0].y) == ["&lt;a href='http://x.invalid'&gt;E&lt;/a&gt;"]
+
+
+def test_plots_drill_target_from_a_clicked_point(codings, cases):
+    """Issue 9 item 13: a click's customdata says which quotes to open."""
+    frame = code_by_attribute(codings, cases, "gender", codes=["root_cause.education"])
+    point = {"customdata": list(by_attribute_figure(frame, COLOURS, "gender").data[0].customdata[0])}
+    assert drill_target(point) == {
+        "codes": ["root_cause.education"],
+        "attribute": "gender",
+        "value": frame.iloc[0]["value"],
+        "together": False,
+    }
+    heatmap = cooccurrence_figure(cooccurrence(codings, ["root_cause.education", "root_cause.family"]), COLOURS)
+    cell = {"customdata": list(heatmap.data[0].customdata[0][1])}
+    assert drill_target(cell)["codes"] == ["root_cause.education", "root_cause.family"]
+    assert drill_target(cell)["together"] is True
+    assert drill_target({"x": 1}) is None

@@ -20,6 +20,7 @@ Which function to use when:
 - :func:`awareness`: who had heard of trafficking, with the quotes on awareness.
 - :func:`recruitment_counts`: recruitment methods, most frequent first.
 - :func:`quotes_for`: the quotes behind any of these numbers.
+- :func:`drill_quotes`: the quotes behind one clicked chart element (see :func:`toolkit.plots.drill_target`).
 - :func:`report`: all of it as one JSON-serialisable dict.
 """
 
@@ -49,6 +50,7 @@ __all__ = [
     "composition",
     "contract_funnel",
     "cooccurrence",
+    "drill_quotes",
     "filter_cases",
     "filter_codings",
     "quotes_for",
@@ -426,6 +428,49 @@ def quotes_for(
     order = [c for c in ("document", "start", "code", "coder") if c in selected.columns]
     selected = selected.sort_values(order, kind="stable") if order else selected
     return selected.reindex(columns=list(QUOTE_COLUMNS)).reset_index(drop=True)
+
+
+def drill_quotes(
+    codings: pd.DataFrame,
+    cases: pd.DataFrame,
+    codes: Sequence[str] | None = None,
+    attribute: str | None = None,
+    value: Any = None,
+    together: bool = False,
+) -> pd.DataFrame:
+    """The quotes behind one chart element: codes within the interviews where ``attribute`` is ``value``.
+
+    ``codes`` None means every code; ``together`` keeps only interviews in which all ``codes`` occur (a
+    co-occurrence cell). :data:`MISSING_VALUE` selects the interviews without the attribute. An unknown
+    attribute selects nothing rather than raising, as a click may come from a chart drawn before a filter
+    changed.
+
+    Example:
+        >>> codings = pd.DataFrame({"document": ["S1", "S2", "S2"], "segment": [1, 1, 2], "start": [0, 0, 5],
+        ...     "end": [2, 2, 9], "quote": ["a", "b", "c"], "code": ["x", "x", "y"], "coder": "g", "origin": "h"})
+        >>> cases = pd.DataFrame({"document": ["S1", "S2"], "gender": ["female", "male"]})
+        >>> drill_quotes(codings, cases, ["x"], "gender", "male")["quote"].tolist()
+        ['b']
+        >>> drill_quotes(codings, cases, ["x", "y"], together=True)["quote"].tolist()
+        ['b', 'c']
+    """
+    scope = cases
+    if attribute is not None:
+        if attribute not in cases.columns:
+            scope = cases.iloc[0:0]
+        elif value == MISSING_VALUE:
+            scope = cases[cases[attribute].isna()]
+        else:
+            scope = cases[cases[attribute].astype(str) == str(value)]
+    selected = filter_codings(codings, scope)
+    wanted = [c for c in (codes or []) if c is not None]
+    if together and len(wanted) > 1:
+        documents = None
+        for code in wanted:
+            having = set(quotes_for(selected, code)["document"])
+            documents = having if documents is None else documents & having
+        selected = filter_codings(selected, sorted(documents or []))
+    return quotes_for(selected, wanted or None)
 
 
 # ----------------------------------------------------------------------------------------------- report

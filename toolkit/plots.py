@@ -15,6 +15,13 @@ it with :func:`toolkit.analysis.quotes_for`.
   the input does not carry it).
 - The co-occurrence heatmap: :data:`HEATMAP_CUSTOMDATA_FIELDS` = ``[code, other_code, interviews, share]``.
 
+:func:`drill_target` turns a clicked point (a Plotly selection event's point) into the arguments of
+:func:`toolkit.analysis.drill_quotes`.
+
+Every breakdown names its group sizes (``female (n=12)``), so a group of one does not read as 100 % of
+something large; the heatmap writes its counts in the cells. Names and values from the data are
+escaped, since Plotly reads ``<b>``, ``<a href>`` and entities in labels.
+
 Which function draws what: :func:`prevalence_figure` (code prevalence), :func:`by_attribute_figure`
 (prevalence split by a case attribute), :func:`cooccurrence_figure`, :func:`contract_funnel_figure`,
 :func:`awareness_figure`, :func:`recruitment_figure`.
@@ -22,6 +29,7 @@ Which function draws what: :func:`prevalence_figure` (code prevalence), :func:`b
 
 from __future__ import annotations
 
+import html
 import math
 from collections.abc import Mapping
 from typing import Any, Final
@@ -38,6 +46,7 @@ __all__ = [
     "composition_figure",
     "contract_funnel_figure",
     "cooccurrence_figure",
+    "drill_target",
     "prevalence_figure",
     "recruitment_figure",
 ]
@@ -68,8 +77,45 @@ def _tint(hex_colour: str, amount: float = 0.55) -> str:
     return "#" + "".join(f"{c:02x}" for c in mixed)
 
 
+def _escape(text: Any) -> str:
+    """Data as Plotly label text shown verbatim (Plotly parses a few HTML tags and entities)."""
+    return html.escape(str(text), quote=False)
+
+
 def _label(labels: Mapping[str, str] | None, code: str) -> str:
-    return (labels or {}).get(code, code)
+    return _escape((labels or {}).get(code, code))
+
+
+def _with_n(title: str, n: Any) -> str:
+    return title if n is None else f"{title} (n={n})"
+
+
+def drill_target(point: Mapping[str, Any]) -> dict[str, Any] | None:
+    """What a clicked chart element stands for: keyword arguments of :func:`toolkit.analysis.drill_quotes`.
+
+    A bar or funnel point (:data:`CUSTOMDATA_FIELDS`) gives its code (None: every code) and its case
+    attribute and value; a heatmap cell (:data:`HEATMAP_CUSTOMDATA_FIELDS`) gives both codes, which must
+    occur together. A point without customdata gives None.
+
+    Example:
+        >>> drill_target({"customdata": ["root_cause.debt", "gender", "female", 3, 0.5, 6]})
+        {'codes': ['root_cause.debt'], 'attribute': 'gender', 'value': 'female', 'together': False}
+        >>> drill_target({"customdata": ["a", "b", 2, 1.0]})
+        {'codes': ['a', 'b'], 'attribute': None, 'value': None, 'together': True}
+    """
+    data = point.get("customdata") if isinstance(point, Mapping) else None
+    if not isinstance(data, list | tuple) or not data:
+        return None
+    if len(data) == len(HEATMAP_CUSTOMDATA_FIELDS):
+        codes = [str(c) for c in data[:2] if c is not None]
+        return {"codes": list(dict.fromkeys(codes)), "attribute": None, "value": None, "together": True}
+    code, attribute, value = [*data, None, None, None][:3]
+    return {
+        "codes": None if code is None else [str(code)],
+        "attribute": None if attribute is None else str(attribute),
+        "value": None if value is None else str(value),
+        "together": False,
+    }
 
 
 def _number(value: Any) -> Any:
@@ -133,7 +179,7 @@ def prevalence_figure(
             name="interviews",
         )
     )
-    _layout(figure, title, "Share of interviews", "Code", showlegend=False)
+    _layout(figure, _with_n(title, n), "Share of interviews", "Code", showlegend=False)
     figure.update_xaxes(tickformat=".0%", range=[0, 1])
     figure.update_yaxes(autorange="reversed")
     return figure
@@ -167,11 +213,12 @@ def by_attribute_figure(
     """
     readable = attribute.replace("_", " ")
     figure = go.Figure()
+    # x labels carry the group size: "female (n=12)"; customdata keeps the plain value for drill-down.
     for code, rows in by_attribute.groupby("code", sort=False):
         code = str(code)
         figure.add_trace(
             go.Bar(
-                x=rows["value"].astype(str).tolist(),
+                x=[f"{_escape(v)} (n={_number(n)})" for v, n in zip(rows["value"], rows["n"], strict=True)],
                 y=rows["share"].tolist(),
                 name=_label(labels, code),
                 marker_color=_colour(colours, code),
@@ -180,15 +227,15 @@ def by_attribute_figure(
                     for v, i, s, n in zip(rows["value"], rows["interviews"], rows["share"], rows["n"], strict=True)
                 ],
                 hovertemplate=(
-                    f"<b>%{{customdata[0]}}</b><br>{readable}: %{{customdata[2]}}<br>"
+                    f"<b>%{{fullData.name}}</b><br>{_escape(readable)}: %{{x}}<br>"
                     "%{customdata[3]} of %{customdata[5]} interviews (%{customdata[4]:.1%})<extra></extra>"
                 ),
             )
         )
     _layout(
         figure,
-        title or f"Codes by {readable}",
-        readable.capitalize(),
+        _escape(title or f"Codes by {readable}"),
+        _escape(readable.capitalize()) + " (n = interviews in the group)",
         f"Share of interviews per {readable}",
         barmode="group",
         legend_title_text="Code",
@@ -236,6 +283,7 @@ def cooccurrence_figure(
             y=rows,
             customdata=customdata,
             colorscale="Blues",
+            texttemplate="%{z}",
             colorbar={"title": {"text": "Interviews"}},
             hovertemplate=(
                 "<b>%{customdata[0]}</b> and <b>%{customdata[1]}</b><br>%{customdata[2]} interviews"
@@ -370,7 +418,7 @@ def recruitment_figure(
             hovertemplate=_HOVER_BAR,
         )
     )
-    _layout(figure, title, "Interviews", "Recruitment method", showlegend=False)
+    _layout(figure, _with_n(title, n), "Interviews", "Recruitment method", showlegend=False)
     figure.update_yaxes(autorange="reversed")
     return figure
 
@@ -380,7 +428,7 @@ def composition_figure(frame: pd.DataFrame, attribute: str, title: str | None = 
     name = attribute.replace("_", " ")
     figure = go.Figure(
         go.Bar(
-            x=frame["value"].astype(str).tolist(),
+            x=[_escape(v) for v in frame["value"].astype(str)],
             y=frame["interviews"].tolist(),
             marker_color="#4c78a8",
             customdata=[
@@ -388,7 +436,15 @@ def composition_figure(frame: pd.DataFrame, attribute: str, title: str | None = 
                 for v, i, s in zip(frame["value"].astype(str), frame["interviews"], frame["share"], strict=True)
             ],
             texttemplate="%{y}",
-            hovertemplate=f"{name}: %{{x}}<br>interviews: %{{y}}<br>share: %{{customdata[4]:.1%}}<extra></extra>",
+            hovertemplate=(
+                f"{_escape(name)}: %{{x}}<br>interviews: %{{y}}<br>share: %{{customdata[4]:.1%}}<extra></extra>"
+            ),
         )
     )
-    return _layout(figure, title or f"Interviews by {name}", name.capitalize(), "Interviews", showlegend=False)
+    return _layout(
+        figure,
+        _escape(_with_n(title or f"Interviews by {name}", int(frame["interviews"].sum()) if len(frame) else None)),
+        _escape(name.capitalize()),
+        "Interviews",
+        showlegend=False,
+    )

@@ -4,7 +4,7 @@ import io
 from hypothesis import given
 from hypothesis import strategies as st
 
-from toolkit.io.csv_safe import neutralise_cell, restore_cell, write_csv
+from toolkit.io.csv_safe import frame_to_csv, neutralise_cell, restore_cell, write_csv
 from toolkit.io.tables import read_rows
 
 
@@ -30,3 +30,18 @@ def test_csv_safe_reader_restores_what_the_writer_wrote(tmp_path):
     path.write_text(write_csv([row], list(row)))
     _, rows = read_rows(path)
     assert [row for _, row in rows] == [{"document": "=cmd", "text": "'=x", "other": "- a dash"}]
+
+
+def test_csv_safe_frame_to_csv_neutralises_and_keeps_columns():
+    """Issue 9 item 11: the dashboard's DataFrame downloads go through the same writer."""
+    import pandas as pd
+
+    frame = pd.DataFrame(
+        {"code": ["=cmd|' /C calc'!A0", "a"], "n": pd.array([1, None], dtype="Int64"), "share": [0.5, float("nan")]}
+    )
+    rows = list(csv.DictReader(io.StringIO(frame_to_csv(frame))))
+    assert rows == [
+        {"code": "'=cmd|' /C calc'!A0", "n": "1", "share": "0.5"},
+        {"code": "a", "n": "", "share": ""},
+    ]
+    assert [restore_cell(r["code"]) for r in rows] == list(frame["code"])

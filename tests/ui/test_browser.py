@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
+from toolkit.attributes import import_attributes
+from toolkit.codebook import load_codebook
 from toolkit.importer import import_files
-from toolkit.model import Suggestion
+from toolkit.io.csv_safe import write_csv
+from toolkit.io.transcripts import Transcript
+from toolkit.model import Coding, Segment, Suggestion
+from toolkit.review import add_coder, add_coding, add_memo
 from toolkit.store import open_store
 
 from ..conftest import ROOT, in_ci
@@ -38,8 +45,29 @@ HOSTILE = (
     'Respondent: It said <script>window.__xss = 1</script> and showed <img src=x onerror="window.__xss = 2">.\n\n'
     "Interviewer: And then?\n\nRespondent: Nothing else.\n"
 )
+# Markdown, LaTeX, directives and HTML that would fetch an outside host or garble the text if rendered.
+MARKDOWN = (
+    "![x](http://attacker.invalid/t.png) [click](javascript:alert(1)) "
+    '<img src="http://attacker.invalid/i.png" onerror="window.__xss = 3"> paid $200 and $300 :red[alert] :smile:'
+)
+MD_DOCUMENT = "![d](http://attacker.invalid/d.png) $200 and $300"
+MD_CODER = "![c](http://attacker.invalid/c.png) :red[coder]"
+MD_TRANSCRIPT = (
+    f"Interviewer: {MARKDOWN}?\n\nRespondent: I was {MARKDOWN}\n\nInterviewer: Anything else?\n\n"
+    f"Respondent: {MARKDOWN}\n"
+)
+MD_CODEBOOK = f"""
+codebook: {{id: hostile, name: "hostile", version: "1"}}
+codes:
+  - id: hostile.code
+    name: '{MARKDOWN}'
+    definition: '{MARKDOWN}'
+    examples: ['{MARKDOWN}']
+    keywords: [paid]
+"""
 PAGES = [
     ("", "Overview"),
+    ("overview", "Overview"),
     ("root-causes", "Root causes of vulnerability"),
     ("recruitment", "Recruitment methods"),
     ("contracts", "Contracts and vetting"),
@@ -51,6 +79,13 @@ PAGES = [
     ("codebook", "Codebook"),
     ("export", "Export"),
 ]
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+MENU = {
+    "root-causes": "Root causes",
+    "recruitment": "Recruitment",
+    "awareness": "Awareness",
+    "review": "Review queue",
+}
 
 
 def free_port() -> int:
@@ -73,13 +108,30 @@ def browser():
         instance.close()
 
 
-@pytest.fixture
-def server(demo_url, tmp_path, blank_nlp):
+def import_hostile_data(url: str, tmp_path: Path, nlp) -> None:
+    """Hostile text in every field a user can fill: transcript, document, coder, code, attributes, memo."""
     hostile = tmp_path / "XSS01.txt"
     hostile.write_text(HOSTILE, encoding="utf-8")
-    store = open_store(demo_url)
-    import_files(store, [hostile], nlp=blank_nlp)
+    store = open_store(url)
+    import_files(store, [hostile], nlp=nlp)
+    text = MD_TRANSCRIPT
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    import_files(store, [Transcript(name=MD_DOCUMENT, text=text, encoding="utf-8", sha256=digest)], nlp=nlp)
+    (tmp_path / "hostile.yaml").write_text(MD_CODEBOOK, encoding="utf-8")
+    load_codebook(store, tmp_path / "hostile.yaml")
+    rows = [{"document": MD_DOCUMENT, "gender": MARKDOWN, "exploitation_type": MARKDOWN, "heard_of_tip": "yes"}]
+    import_attributes(store, write_csv(rows, list(rows[0])).encode("utf-8"), name="cases.csv")
+    add_coder(store, MD_CODER)
+    answer = text.index("I was ")
+    add_coding(store, MD_CODER, MD_DOCUMENT, answer, answer + len("I was ") + len(MARKDOWN), "hostile.code")
+    add_coding(store, MD_CODER, MD_DOCUMENT, answer, answer + 10, "root_cause.family")
+    add_memo(store, MD_CODER, "document", MD_DOCUMENT, MARKDOWN)
     store.close()
+
+
+@pytest.fixture
+def server(demo_url, tmp_path, blank_nlp):
+    import_hostile_data(demo_url, tmp_path, blank_nlp)
     port = free_port()
     env = {**os.environ, "QDA_DB": demo_url, "HF_HUB_OFFLINE": "1"}
     process = subprocess.Popen(
@@ -121,45 +173,155 @@ def server(demo_url, tmp_path, blank_nlp):
 
 def wait_for_page(page, heading: str) -> None:
     page.get_by_role("heading", name=heading, exact=True).first.wait_for(timeout=30_000)
+    settle(page)
+
+
+def settle(page) -> None:
+    """Wait until Streamlit has finished the current run."""
+    page.wait_for_timeout(300)
     page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30_000)
 
 
-def test_browser_every_page_review_and_no_script_runs(server, browser, demo_url, tmp_path):
-    page = browser.new_page()
+def choose(page, label: str, option: str) -> None:
+    """Pick an option of the selectbox labelled ``label``."""
+    page.locator('[data-testid="stSelectbox"]').filter(has_text=label).first.click()
+    page.get_by_role("option", name=option, exact=True).click()
+    settle(page)
+
+
+def card_id(page, previous: int | None = None) -> int:
+    """The id of the suggestion the review card shows, once it differs from ``previous``."""
+    deadline = time.time() + 30
+    while True:
+        caption = page.get_by_text("suggestion ", exact=False).filter(has_text="turn").first.inner_text()
+        found = int(caption.rsplit("suggestion ", 1)[1].split()[0])
+        if found != previous or time.time() > deadline:
+            return found
+        page.wait_for_timeout(300)
+
+
+def accept_button(page):
+    """The card's Accept button (its accessible name also carries the shortcut hint)."""
+    return page.get_by_role("button", name="Accept").filter(has_not_text="span").first
+
+
+def decided(url: str, suggestion_id: int) -> tuple[str, tuple[int, int] | None, tuple[int, int]]:
+    """Wait for the suggestion to leave "open"; its status, its coding's span and its segment's span."""
+    deadline = time.time() + 30
+    while True:
+        store = open_store(url)
+        with store.read() as session:
+            suggestion = session.get(Suggestion, suggestion_id)
+            segment = session.get(Segment, suggestion.segment_id)
+            coding = session.scalar(select(Coding).where(Coding.suggestion_id == suggestion_id))
+            result = (
+                suggestion.status,
+                (coding.start, coding.end) if coding else None,
+                (segment.start, segment.end),
+            )
+        store.close()
+        if result[0] != "open" or time.time() > deadline:
+            return result
+        time.sleep(0.5)
+
+
+def test_browser_every_page_verbatim_no_outside_request_no_script(server, browser, demo_url, tmp_path):
+    """Issue 9 items 8, 9, 12, 13, 14 and 1 in a real browser.
+
+    Every request whose host is not this machine is recorded and refused; the test fails on any (an
+    image in Markdown, a Google-served favicon or font). Every page opens at its own URL, the coder
+    choice holds across pages, data shows verbatim, a click on a bar opens its quotes, and three review
+    cards in a row are decided with their own spans.
+    """
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    outside: list[str] = []
+
+    def guard(route) -> None:
+        url = route.request.url
+        if url.startswith(("data:", "blob:")) or urllib.parse.urlsplit(url).hostname in LOCAL_HOSTS:
+            route.continue_()
+        else:
+            outside.append(url)
+            route.abort()
+
+    context.route("**/*", guard)
+    page = context.new_page()
     dialogs: list[str] = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+
+    # Direct URLs (item 14); the root opens the overview at its own URL.
     for path, heading in PAGES:
         page.goto(f"{server}/{path}")
         wait_for_page(page, heading)
         assert "Traceback" not in page.content(), path
         assert "Page not found" not in page.inner_text("body"), path
-        if heading == "Overview":
-            page.get_by_text("Interviews", exact=True).first.wait_for(timeout=30_000)
-            page.wait_for_selector(".js-plotly-plot .main-svg", timeout=30_000)
-            page.wait_for_timeout(2000)
-            page.screenshot(path=str(tmp_path / "overview.png"), full_page=True)
-    assert (tmp_path / "overview.png").stat().st_size > 10_000
+    page.goto(server)
+    wait_for_page(page, "Overview")
+    assert page.url.rstrip("/").endswith("/overview")
 
+    # Whose codings count holds across pages (item 12): everyone's, so the hostile coder's codings show.
+    choose(page, "Whose codings count", "all coders")
+    for path, heading in PAGES[2:]:
+        page.get_by_role("link", name=MENU.get(path, heading), exact=True).first.click()
+        wait_for_page(page, heading)
+        assert "Traceback" not in page.content(), path
+        if path not in ("agreement",):
+            assert "Counting: all coders" in page.inner_text("body") or path == "review", path
+        for expander in page.locator('[data-testid="stExpander"] summary').all():
+            if expander.is_visible():
+                expander.click()
+        settle(page)
+        if path == "codebook":
+            assert "paid $200 and $300 :red[alert]" in page.inner_text("body")
+        if path == "overview":
+            page.wait_for_selector(".js-plotly-plot .main-svg", timeout=30_000)
+
+    # The hostile transcript: verbatim, nothing fetched, nothing run.
+    page.goto(f"{server}/transcript")
+    wait_for_page(page, "Transcript")
+    choose(page, "Document", MD_DOCUMENT)
+    page.get_by_text("paid $200 and $300", exact=False).first.wait_for(timeout=30_000)
+    body = page.inner_text("body")
+    assert MARKDOWN.replace(":smile:", "") in body.replace("\u2060", "")
+    assert "![x](http://attacker.invalid/t.png)" in body
     page.goto(f"{server}/transcript?document=XSS01")
     wait_for_page(page, "Transcript")
     page.get_by_text("window.__xss = 1", exact=False).first.wait_for(timeout=30_000)
     body = page.inner_text("body")
     assert "<script>window.__xss = 1</script>" in body
     assert "onerror" in body
-    assert page.evaluate("() => window.__xss") is None
-    assert not dialogs
 
+    # Drill-down by click (item 13): a bar opens the quotes behind it.
+    page.goto(f"{server}/root-causes")
+    wait_for_page(page, "Root causes of vulnerability")
+    page.get_by_text("Click a bar or cell above, or choose a code.").wait_for(timeout=30_000)
+    bar = page.locator(".js-plotly-plot").first.locator("g.point path").first
+    bar.scroll_into_view_if_needed()
+    box = bar.bounding_box()  # Plotly's drag layer takes the click at the bar's place
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.get_by_text("Clicked:", exact=False).first.wait_for(timeout=30_000)
+    settle(page)
+    page.screenshot(path=str(tmp_path / "root_causes.png"), full_page=True)
+
+    # Three review cards in a row, the second accepted with its own (adjusted-span) inputs (item 1).
     page.goto(f"{server}/review")
     wait_for_page(page, "Review queue")
-    caption = page.get_by_text("suggestion ", exact=False).filter(has_text="turn").first.inner_text()
-    suggestion_id = int(caption.rsplit("suggestion ", 1)[1].split()[0])
-    page.get_by_role("button", name="Accept").click()
-    deadline = time.time() + 30
-    status = "open"
-    while time.time() < deadline and status == "open":
-        time.sleep(0.5)
-        store = open_store(demo_url)
-        with store.read() as session:
-            status = session.scalar(select(Suggestion.status).where(Suggestion.id == suggestion_id))
-        store.close()
-    assert status == "accepted"
+    first = card_id(page)
+    accept_button(page).click()
+    assert decided(demo_url, first)[0] == "accepted"
+    second = card_id(page, first)
+    page.get_by_text("Accept a narrower or wider span").click()
+    page.get_by_role("button", name="Accept with this span").click()
+    status, span, segment = decided(demo_url, second)
+    assert status == "accepted" and span is not None
+    assert segment[0] <= span[0] < span[1] <= segment[1], (span, segment)
+    third = card_id(page, second)
+    settle(page)
+    page.screenshot(path=str(tmp_path / "review.png"), full_page=True)
+    accept_button(page).click()
+    assert decided(demo_url, third)[0] == "accepted"
+
+    assert page.evaluate("() => window.__xss") is None
+    assert not dialogs
+    assert not outside, outside
+    context.close()

@@ -6,9 +6,10 @@ import pytest
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
-from toolkit.model import Coding, Suggestion
+from toolkit.model import Coding, Segment, Suggestion
 from toolkit.store import open_store
 from toolkit.ui.harness import PAGE_FUNCTIONS, page_script
+from toolkit.ui.highlight import md_escape
 
 pytestmark = pytest.mark.model
 
@@ -73,7 +74,7 @@ def test_pages_filters_change_the_numbers(demo_url):
     at = render("overview_page", demo_url)
     at.sidebar.multiselect(key="filter_gender").set_value(["female"]).run()
     assert metrics(at)["Interviews"] == str(expected_counts()["women"])
-    assert any("filtered by gender: female" in c.value for c in at.caption)
+    assert any(md_escape("filtered by gender: female") in c.value for c in at.caption)
 
 
 def test_pages_review_accept_records_the_decision(demo_url):
@@ -102,16 +103,244 @@ def test_pages_agreement_table(demo_url):
     assert at.dataframe
 
 
+def card_id(at: AppTest) -> int:
+    """The id of the suggestion the review card shows (from its caption)."""
+    caption = next(c.value for c in at.caption if "suggestion" in c.value and "turn" in c.value)
+    return int(caption.rsplit("suggestion ", 1)[1])
+
+
+def segment_of(url: str, suggestion_id: int) -> tuple[int, int]:
+    store = open_store(url)
+    with store.read() as session:
+        segment = session.get(Segment, session.get(Suggestion, suggestion_id).segment_id)
+        span = (segment.start, segment.end)
+    store.close()
+    return span
+
+
+def coding_of(url: str, suggestion_id: int) -> Coding | None:
+    store = open_store(url)
+    with store.read() as session:
+        coding = session.scalar(select(Coding).where(Coding.suggestion_id == suggestion_id))
+    store.close()
+    return coding
+
+
 def test_pages_review_adjusts_the_span(demo_url):
     at = render("review_page", demo_url)
-    caption = next(c.value for c in at.caption if "suggestion" in c.value)
-    suggestion_id = int(caption.rsplit("suggestion ", 1)[1])
-    start = at.number_input(key="review_start").value
-    at.number_input(key="review_start").set_value(start + 3)
+    suggestion_id = card_id(at)
+    start = at.number_input(key=f"review_start_{suggestion_id}").value
+    at.number_input(key=f"review_start_{suggestion_id}").set_value(start + 3)
     at.button(key="review_adjust").click().run()
+    assert not at.exception
+    coding = coding_of(demo_url, suggestion_id)
+    assert coding is not None and coding.start == start + 3
+
+
+def test_pages_review_span_inputs_belong_to_their_card(demo_url):
+    """Issue 9 item 1: "accept with this span" on the second card must not store the first card's offsets."""
+    at = render("review_page", demo_url)
+    first = card_id(at)
+    at.button(key="review_accept").click().run()
+    second = card_id(at)
+    assert second != first
+    at.button(key="review_adjust").click().run()
+    assert not at.exception
+    coding = coding_of(demo_url, second)
+    start, end = segment_of(demo_url, second)
+    assert coding is not None and start <= coding.start < coding.end <= end, (coding.start, coding.end, start, end)
+
+
+def code_ids(url: str) -> list[str]:
+    from toolkit.frames import load_code_names
+
+    store = open_store(url)
+    ids = sorted(load_code_names(store))
+    store.close()
+    return ids
+
+
+def change_box(at: AppTest):
+    return next(s for s in at.selectbox if s.label == "Change to")
+
+
+def test_pages_review_change_to_resets_per_card(demo_url):
+    """Issue 9 item 19: a code chosen on one card must not be applied to the next by E."""
+    at = render("review_page", demo_url)
+    first = card_id(at)
+    change_box(at).set_value(code_ids(demo_url)[0]).run()
+    assert change_box(at).value == code_ids(demo_url)[0]
+    at.button(key="review_reject").click().run()
+    second = card_id(at)
+    assert second != first
+    assert change_box(at).value is None
+    at.button(key="review_change").click().run()
     assert not at.exception
     store = open_store(demo_url)
     with store.read() as session:
-        coding = session.scalar(select(Coding).where(Coding.suggestion_id == suggestion_id))
-        assert coding is not None and coding.start == start + 3
+        assert session.get(Suggestion, second).status == "open"
     store.close()
+    assert coding_of(demo_url, second) is None
+
+
+def test_pages_review_skip_second_code_and_memo(demo_url):
+    """Issue 9 item 20: skip a card; add another code and a memo from the card."""
+    from toolkit.review import list_memos
+
+    at = render("review_page", demo_url)
+    first = card_id(at)
+    at.button(key="review_skip").click().run()
+    assert card_id(at) != first
+    second = card_id(at)
+    start, end = segment_of(demo_url, second)
+    other = next(s for s in at.selectbox if s.label == "Another code for this turn")
+    code = code_ids(demo_url)[-1]
+    other.set_value(code).run()
+    at.button(key="review_add_coding").click().run()
+    at.text_area(key=f"review_memo_{second}").set_value("Paid $200 and $300; see turn 6").run()
+    at.button(key="review_add_memo").click().run()
+    assert not at.exception
+    assert any("Memo saved" in i.value for i in at.info), [i.value for i in at.info]
+    store = open_store(demo_url)
+    with store.read() as session:
+        assert session.get(Suggestion, first).status == "open"
+        added = session.scalars(select(Coding).where(Coding.start == start, Coding.end == end)).all()
+        assert any(c.code_id == code and c.origin == "human" for c in added)
+    memos = list_memos(store)
+    who = at.selectbox(key="reviewer").value
+    assert any(m["text"] == "Paid $200 and $300; see turn 6" and m["coder"] == who for m in memos), memos
+    store.close()
+
+
+def test_pages_review_a_new_reviewer_adds_themselves(demo_url):
+    """Issue 9 item 21: no CLI needed to become a reviewer; the addition is in the audit trail."""
+    from toolkit.review import audit_trail
+
+    at = render("review_page", demo_url)
+    at.text_input(key="review_new_reviewer").set_value("new reviewer").run()
+    at.button(key="review_add_reviewer").click().run()
+    assert not at.exception
+    assert at.selectbox(key="reviewer").value == "new reviewer"
+    store = open_store(demo_url)
+    assert any(e["action"] == "coder.add" and e["actor"] == "new reviewer" for e in audit_trail(store))
+    store.close()
+
+
+def blind(url: str) -> None:
+    from toolkit.review import set_blind
+
+    store = open_store(url)
+    set_blind(store, True)
+    store.close()
+
+
+def test_pages_blind_mode_coder_choice_offers_single_coders_only(demo_url):
+    """Issue 9 item 2: in blind mode nobody can pick everyone's codings in the dashboard."""
+    blind(demo_url)
+    for page in ("overview_page", "quotes_page", "review_page"):
+        at = AppTest.from_function(page_script, args=(page, demo_url), default_timeout=60)
+        at.session_state["kept_choices"] = {"coder_choice": "all coders"}  # chosen before blind mode was on
+        at.run()
+        assert not at.exception, page
+        box = at.sidebar.selectbox(key="coder_choice")
+        assert "all coders" not in box.options and "accepted suggestions" not in box.options
+        assert box.value in box.options
+
+
+def test_pages_blind_mode_refusal_is_a_message_not_a_traceback(store):
+    """Blind mode with nobody to choose: the policy's message, no traceback."""
+    from toolkit.review import set_blind
+
+    set_blind(store, True)
+    at = AppTest.from_function(page_script, args=("overview_page", str(store.engine.url)), default_timeout=60).run()
+    assert not at.exception
+    assert any("blind mode is on" in e.value for e in at.error)
+
+
+def test_pages_blind_mode_export_gives_only_the_chosen_coders_codings(demo_url, monkeypatch):
+    """Issue 9 item 2: the Export page's downloads hold the chosen coder's codings only, in blind mode."""
+    import csv
+    import io
+
+    import streamlit
+
+    from toolkit.review import add_coding
+
+    store = open_store(demo_url)
+    add_coding(store, "reviewer", "S01", 0, 5, "root_cause.family")
+    store.close()
+    blind(demo_url)
+    downloads: dict[str, object] = {}
+
+    def record(label, data, *args, **kwargs):
+        downloads[kwargs.get("key") or label] = data
+
+    monkeypatch.setattr(streamlit, "download_button", record)
+    at = AppTest.from_function(page_script, args=("export_page", demo_url), default_timeout=60).run()
+    assert not at.exception
+    for coder in at.sidebar.selectbox(key="coder_choice").options:
+        at.sidebar.selectbox(key="coder_choice").set_value(coder).run()
+        assert not at.exception
+        rows = list(csv.DictReader(io.StringIO(downloads["export_csv"]())))
+        assert {r["coder"] for r in rows} <= {coder}
+        lines = [line for line in downloads["export_jsonl"]().splitlines() if line]
+        assert all(f'"coder": "{coder}"' in line for line in lines)
+
+
+def test_pages_matrix_download_is_formula_safe(demo_url, monkeypatch):
+    """Issue 9 item 11: the dashboard's CSV downloads neutralise formula cells."""
+    import streamlit
+
+    store = open_store(demo_url)
+    with store.transaction() as tx:
+        from toolkit.model import Document
+
+        document = tx.session.scalar(select(Document).where(Document.name == "S01"))
+        document.attributes = {**document.attributes, "gender": '=HYPERLINK("http://x.invalid")'}
+    store.close()
+    downloads: dict[str, object] = {}
+    monkeypatch.setattr(
+        streamlit, "download_button", lambda label, data, *a, **k: downloads.__setitem__(k["key"], data)
+    )
+    at = AppTest.from_function(page_script, args=("export_page", demo_url), default_timeout=60).run()
+    assert not at.exception
+    matrix = downloads["export_matrix"]()
+    assert "'=HYPERLINK" in matrix and ",=HYPERLINK" not in matrix
+
+
+def test_pages_say_why_there_is_nothing_to_show(demo_url):
+    """Issue 9 item 15: a coder without codings gets a sentence, not empty axes."""
+    for page in ("root_causes_page", "recruitment_page"):
+        at = render(page, demo_url)
+        at.sidebar.selectbox(key="coder_choice").set_value("reviewer").run()
+        assert not at.exception
+        assert any("Nothing to show" in i.value and "reviewer" in i.value for i in at.info), page
+        assert not at.get("plotly_chart"), page
+
+
+def test_pages_show_data_verbatim_not_as_markdown(demo_url, tmp_path, blank_nlp):
+    """Issue 9 item 8: Markdown in the data reaches no Markdown renderer unescaped."""
+    import re
+
+    from toolkit.importer import import_files
+
+    hostile = "![x](http://attacker.invalid/t.png) paid $200 and $300 :red[alert] [c](javascript:alert(1))"
+    path = tmp_path / "MD01.txt"
+    path.write_text(f"Interviewer: {hostile}?\n\nRespondent: {hostile}\n", encoding="utf-8")
+    store = open_store(demo_url)
+    import_files(store, [path], nlp=blank_nlp)
+    from toolkit.review import add_coding
+
+    add_coding(store, "reviewer", "MD01", 0, 20, "root_cause.family")
+    store.close()
+    unescaped = re.compile(r"(?<!\\)[$!\[]")
+    for page in PAGES:
+        at = AppTest.from_function(page_script, args=(page, demo_url), default_timeout=60)
+        at.session_state["transcript_document"] = "MD01"
+        at.run()
+        assert not at.exception, page
+        shown = [*at.markdown, *at.caption, *at.subheader, *at.title, *at.info, *at.metric, *at.expander]
+        for element in shown:
+            text = getattr(element, "value", None) or getattr(element, "label", "")
+            if "attacker" in str(text) or "200" in str(text):
+                assert not unescaped.search(str(text)), (page, text)

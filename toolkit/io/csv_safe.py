@@ -15,7 +15,7 @@ import io
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-__all__ = ["FORMULA_STARTS", "neutralise_cell", "restore_cell", "write_csv"]
+__all__ = ["FORMULA_STARTS", "frame_to_csv", "neutralise_cell", "restore_cell", "write_csv"]
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -53,3 +53,31 @@ def write_csv(rows: Iterable[Mapping[str, Any]], fieldnames: Sequence[str]) -> s
     for row in rows:
         writer.writerow({key: neutralise_cell(value) for key, value in row.items()})
     return buffer.getvalue()
+
+
+def frame_to_csv(frame: Any) -> str:
+    """A pandas DataFrame as CSV through :func:`write_csv` (columns in order, no index, missing as empty).
+
+    Example:
+        >>> import pandas as pd
+        >>> frame_to_csv(pd.DataFrame({"quote": ["=1+1"], "n": [2]}))
+        "quote,n\\n'=1+1,2\\n"
+    """
+    columns = [str(c) for c in frame.columns]
+    rows = (
+        {c: (None if _missing(v) else v) for c, v in zip(columns, values, strict=True)}
+        for values in frame.itertuples(index=False, name=None)
+    )
+    return write_csv(rows, columns)
+
+
+def _missing(value: Any) -> bool:
+    """None, NaN, NaT and pandas' NA (whose comparisons are NA, so ``bool`` raises TypeError)."""
+    if value is None:
+        return True
+    try:
+        return bool(value != value)
+    except TypeError:
+        return repr(value) == "<NA>"
+    except ValueError:
+        return False

@@ -1,17 +1,29 @@
-"""Coded spans of a turn as HTML with every piece of transcript text escaped (no Streamlit here).
+"""Data shown safely and verbatim: coded spans as escaped HTML, and Markdown escaping (no Streamlit here).
 
-Transcript text is untrusted: a transcript may contain ``<script>`` or ``<img onerror=...>``. Every text
-piece goes through :func:`html.escape` before it is wrapped in a ``<mark>``; only this module builds HTML.
+Transcript text, document, coder and code names and attribute values are untrusted: a transcript may
+contain ``<script>``, ``<img onerror=...>`` or Markdown such as ``![x](http://host/t.png)``, which would
+make the browser fetch an outside URL. Every text piece that becomes HTML goes through :func:`safe_text`
+(only this module builds HTML); every piece that a Streamlit Markdown renderer shows (labels, captions,
+metric values, expander titles) goes through :func:`md_escape`.
 """
 
 from __future__ import annotations
 
 import html
 import itertools
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-__all__ = ["Span", "highlight_html", "safe_text"]
+__all__ = ["Span", "highlight_html", "md_escape", "safe_text"]
+
+# Every ASCII punctuation character that Streamlit's Markdown (CommonMark + GFM, KaTeX ``$``, directives
+# ``:red[...]``) may give a meaning to; CommonMark lets any of them be escaped with a backslash.
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:&=^\"'/@%;?,])")
+# Emoji shortcodes (``:smile:``) are replaced after escapes are resolved, so a word joiner (U+2060,
+# invisible) after the opening colon is the only way to keep them as typed.
+_SHORTCODE = re.compile(r":(?=[\w+-]+:)")
+_WORD_JOINER = "\u2060"
 
 
 @dataclass(frozen=True)
@@ -28,6 +40,22 @@ class Span:
 def safe_text(text: str) -> str:
     """Escaped text with line breaks kept, for any place that must build HTML."""
     return html.escape(text, quote=True).replace("\n", "<br>")
+
+
+def md_escape(text: object) -> str:
+    r"""Text that Streamlit's Markdown renderers show exactly as typed: no links, images, LaTeX or emoji.
+
+    Every Markdown special character is backslash-escaped, line breaks become spaces (labels are one
+    line), and an invisible word joiner keeps ``:name:`` from becoming an emoji. Use it only where
+    Streamlit renders Markdown (labels, captions, metric values, expander titles, st.markdown).
+
+    Example:
+        >>> print(md_escape("![x](h) paid $2"))
+        \!\[x\]\(h\) paid \$2
+    """
+    value = " ".join(str(text).splitlines())
+    value = _SHORTCODE.sub(":" + _WORD_JOINER, value)
+    return _MARKDOWN_SPECIALS.sub(r"\\\1", value)
 
 
 def _valid_colour(colour: str) -> str:

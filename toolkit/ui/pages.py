@@ -11,12 +11,29 @@ from toolkit import analysis, plots
 from toolkit.codebook import list_codes
 from toolkit.codings import export_codings
 from toolkit.errors import ToolkitError
-from toolkit.review import AlreadyDecidedError, decide, explanation_lines, suggestion_context, undo_last
+from toolkit.io.csv_safe import frame_to_csv
+from toolkit.review import (
+    AlreadyDecidedError,
+    add_coder,
+    add_coding,
+    add_memo,
+    decide,
+    explanation_lines,
+    suggestion_context,
+    undo_last,
+)
 from toolkit.status import document_segments, project_status
 from toolkit.suggestions import MODEL_CODER, review_queue, suggestion_rows
-from toolkit.ui.components import caption, chart_with_drill, show_quotes
-from toolkit.ui.highlight import Span, highlight_html, safe_text
-from toolkit.ui.state import context
+from toolkit.ui.components import (
+    caption,
+    chart_with_drill,
+    clicked_target,
+    nothing_to_show,
+    show_html,
+    show_quotes,
+)
+from toolkit.ui.highlight import Span, highlight_html, md_escape, safe_text
+from toolkit.ui.state import Context, context, keep, remember, remember_widget
 
 __all__ = [
     "agreement_page",
@@ -41,8 +58,8 @@ def _share(value: float | None) -> str | None:
 
 
 def _metric(column, label: str, value: str, share: float | None = None) -> None:
-    """A count with its share shown beside it, neutral (a share is not a change)."""
-    column.metric(label, value, _share(share), delta_color="off", delta_arrow="off")
+    """A count with its share shown beside it, neutral (a share is not a change); the value shown verbatim."""
+    column.metric(label, md_escape(value), _share(share), delta_color="off", delta_arrow="off")
 
 
 def _prefixed(frame: pd.DataFrame, prefix: str) -> pd.DataFrame:
@@ -76,6 +93,8 @@ def root_causes_page() -> None:
     ctx = context()
     st.title("Root causes of vulnerability")
     caption(ctx)
+    if nothing_to_show(ctx):
+        return
     prevalence = _prefixed(analysis.code_prevalence(ctx.codings, ctx.cases), ROOT_CAUSES)
     education = prevalence[prevalence["code"] == EDUCATION]
     if not education.empty:
@@ -86,36 +105,56 @@ def root_causes_page() -> None:
             f"{int(row['interviews'])} of {len(ctx.cases)}",
             row["share"],
         )
-    picked = chart_with_drill(
-        plots.prevalence_figure(prevalence, ctx.colours, ctx.names, n=len(ctx.cases)), key="rc_prevalence"
+    chart_with_drill(
+        plots.prevalence_figure(prevalence, ctx.colours, ctx.names, n=len(ctx.cases)), key="rc_prevalence", group="rc"
     )
     codes = list(prevalence["code"])
-    picked += _by_attribute_charts(ctx, codes, "rc")
-    st.plotly_chart(
-        plots.cooccurrence_figure(analysis.cooccurrence(ctx.codings, codes), ctx.colours, ctx.names), width="stretch"
+    _by_attribute_charts(ctx, codes, "rc")
+    chart_with_drill(
+        plots.cooccurrence_figure(analysis.cooccurrence(ctx.codings, codes), ctx.colours, ctx.names),
+        key="rc_cooccurrence",
+        group="rc",
     )
-    _drill(ctx, picked, codes, "rc")
+    _drill(ctx, codes, "rc")
 
 
-def _by_attribute_charts(ctx, codes: list[str], key: str) -> list:
-    """The codes by gender and by exploitation type; returns what was clicked."""
-    picked: list = []
+def _by_attribute_charts(ctx: Context, codes: list[str], group: str) -> None:
+    """The codes by gender and by exploitation type, each group labelled with its size."""
     for attribute in ("gender", "exploitation_type"):
+        if attribute not in ctx.cases:
+            continue
         frame = analysis.code_by_attribute(ctx.codings, ctx.cases, attribute, codes)
         figure = plots.by_attribute_figure(frame, ctx.colours, attribute, ctx.names)
-        picked += chart_with_drill(figure, key=f"{key}_{attribute}")
-    return picked
+        chart_with_drill(figure, key=f"{group}_{attribute}", group=group)
 
 
-def _drill(ctx, picked: list, codes: list[str], key: str) -> None:
-    """Quotes behind the clicked chart element, or behind a code chosen from the list."""
+def _describe(ctx: Context, target: dict) -> str:
+    """Words for a clicked chart element (escaped for Markdown)."""
+    codes = " and ".join(ctx.names.get(c, c) for c in target.get("codes") or []) or "every code"
+    where = ""
+    if target.get("attribute"):
+        where = f" where {str(target['attribute']).replace('_', ' ')} is {target['value']}"
+    both = " (interviews with both)" if target.get("together") else ""
+    return md_escape(f"{codes}{where}{both}")
+
+
+def _drill(ctx: Context, codes: list[str], group: str, fallback: pd.DataFrame | None = None) -> None:
+    """Quotes behind the clicked chart element, else behind a code chosen from the list (or ``fallback``)."""
     st.subheader("Quotes behind the numbers")
-    clicked = [p for p in picked if isinstance(p, str) and p in codes]
-    default = codes.index(clicked[-1]) if clicked else 0
+    target = clicked_target(group)
+    if target:
+        st.caption(f"Clicked: {_describe(ctx, target)}. Click another bar or cell to change; double-click to clear.")
+        show_quotes(analysis.drill_quotes(ctx.codings, ctx.cases, **target), key=f"{group}_quotes")
+        return
+    if fallback is not None:
+        st.caption("Click a bar to see the quotes behind it.")
+        show_quotes(fallback, key=f"{group}_quotes")
+        return
     if not codes:
         return
-    code = st.selectbox("Code", codes, index=default, key=f"{key}_code", format_func=lambda c: ctx.names.get(c, c))
-    show_quotes(analysis.quotes_for(ctx.codings, code), key=f"{key}_quotes")
+    st.caption("Click a bar or cell above, or choose a code.")
+    code = st.selectbox("Code", codes, key=f"{group}_code", format_func=lambda c: ctx.names.get(c, c))
+    show_quotes(analysis.quotes_for(ctx.codings, code), key=f"{group}_quotes")
 
 
 def recruitment_page() -> None:
@@ -123,14 +162,22 @@ def recruitment_page() -> None:
     ctx = context()
     st.title("Recruitment methods")
     caption(ctx)
+    if nothing_to_show(ctx):
+        return
     counts = analysis.recruitment_counts(ctx.codings, ctx.cases)
-    if not counts.empty:
-        top = counts.iloc[0]
-        st.metric("Most common method", ctx.names.get(top["code"], top["code"]), f"{int(top['interviews'])} interviews")
-    picked = chart_with_drill(plots.recruitment_figure(counts, ctx.colours, ctx.names), key="rec_counts")
+    if counts.empty:
+        st.info(f"Nothing to show: no recruitment codes by {md_escape(ctx.coder_text)} in these interviews.")
+        return
+    top = counts.iloc[0]
+    st.metric(
+        "Most common method", md_escape(ctx.names.get(top["code"], top["code"])), f"{int(top['interviews'])} interviews"
+    )
+    chart_with_drill(
+        plots.recruitment_figure(counts, ctx.colours, ctx.names, n=len(ctx.cases)), key="rec_counts", group="rec"
+    )
     codes = list(counts["code"])
-    picked += _by_attribute_charts(ctx, codes, "rec")
-    _drill(ctx, picked, codes, "rec")
+    _by_attribute_charts(ctx, codes, "rec")
+    _drill(ctx, codes, "rec")
 
 
 def contracts_page() -> None:
@@ -153,13 +200,14 @@ def contracts_page() -> None:
         f"{funnel['checked_employer']} of {funnel['signed']}",
         funnel["checked_employer_share"],
     )
-    picked = chart_with_drill(plots.contract_funnel_figure(funnel, ctx.colours), key="contracts_funnel")
+    chart_with_drill(plots.contract_funnel_figure(funnel, ctx.colours), key="contracts_funnel", group="contracts")
     st.write(
         f"Substituted contracts: {funnel['substituted']} interviews; contract promised for later: "
         f"{funnel['promised']} interviews."
     )
     codes = [c for c in ctx.names if c.startswith("contract.")]
-    _drill(ctx, picked, codes, "contracts")
+    if not nothing_to_show(ctx):
+        _drill(ctx, codes, "contracts")
 
 
 def awareness_page() -> None:
@@ -169,9 +217,8 @@ def awareness_page() -> None:
     caption(ctx)
     aware = analysis.awareness(ctx.cases, ctx.codings)
     _metric(st, "Had heard of trafficking before", f"{aware['heard']} of {aware['n']}", aware["share"])
-    chart_with_drill(plots.awareness_figure(aware, ctx.colours), key="awareness_chart")
-    st.subheader("In their words")
-    show_quotes(aware["quotes"], key="awareness_quotes")
+    chart_with_drill(plots.awareness_figure(aware, ctx.colours), key="awareness_chart", group="awareness")
+    _drill(ctx, [], "awareness", fallback=aware["quotes"])
 
 
 def quotes_page() -> None:
@@ -210,7 +257,7 @@ def transcript_page() -> None:
         for c in sorted(set(codings["code"]))
     )
     if legend:
-        st.markdown(legend, unsafe_allow_html=True)  # built from escaped text only (safe_text)
+        show_html(legend)  # built from escaped text only (safe_text); st.html applies no Markdown
     for segment in segments:
         spans = [
             Span(
@@ -225,55 +272,59 @@ def transcript_page() -> None:
         ]
         speaker = safe_text(segment["speaker_label"] or segment["role"])
         body = highlight_html(segment["text"], spans)  # escapes the transcript text
-        st.markdown(f"**{speaker}** &nbsp; {body}", unsafe_allow_html=True)
+        show_html(f"<p><b>{speaker}</b> &nbsp; {body}</p>")
         for row in by_position.get(segment["position"], []):
-            st.caption(
-                f"suggested: {ctx.names.get(row['code'], row['code'])} p={row['probability']:.2f} ({row['status']})"
-            )
+            name = md_escape(ctx.names.get(row["code"], row["code"]))
+            st.caption(f"suggested: {name} p={row['probability']:.2f} ({row['status']})")
 
 
-def review_page() -> None:
-    """The review queue: one suggestion at a time with its context; accept, reject, change, undo."""
-    ctx = context()
-    st.title("Review queue")
-    st.caption(
-        "Keys: a accept, d decline (reject), e change to the chosen code, u undo your last decision "
-        "(r and c are Streamlit's own)."
-    )
-    reviewers = [c for c in ctx.coders if c != MODEL_CODER]
-    if not reviewers:
-        st.info("Add a reviewer first: `qda coders add NAME`.")
-        return
-    reviewer = st.selectbox("Reviewer", reviewers, key="reviewer")
-    order = st.radio("Order", ["uncertainty", "document"], horizontal=True, key="review_order")
-    queue = review_queue(ctx.store, order)
-    st.write(f"{len(queue)} open suggestions")
-    message = st.session_state.pop("review_message", None)
-    if message:
-        st.info(message)
-    if st.button("Undo my last decision", key="review_undo", shortcut="u"):
-        undone = undo_last(ctx.store, reviewer)
-        st.session_state["review_message"] = "Undone." if undone else "Nothing to undo."
-        st.rerun()
-    if not queue:
-        return
-    item = suggestion_context(ctx.store, queue[0]["id"])
-    st.subheader(f"{ctx.names.get(item['code'], item['code'])} - probability {item['probability']:.2f}")
-    st.caption(f"{item['document']}, turn {item['segment']['position']} - suggestion {item['id']}")
+def _add_reviewer(ctx: Context, reviewers: list[str]) -> None:
+    """Let a new reviewer add themselves (an audited action: ``coder.add`` by that reviewer)."""
+    with st.expander("New reviewer? Add yourself", expanded=not reviewers):
+        name = st.text_input("Your name", key="review_new_reviewer")
+        if st.button("Add me as a reviewer", key="review_add_reviewer"):
+            try:
+                add_coder(ctx.store, name.strip(), actor=name.strip() or "system")
+                st.session_state["review_pending_reviewer"] = name.strip()
+                st.session_state["review_message"] = f"Reviewer {name.strip()} added."
+            except ToolkitError as exc:
+                st.session_state["review_message"] = str(exc)
+            st.rerun()
+
+
+def _review_card(ctx: Context, item: dict) -> None:
+    """The suggestion with the turns around it, shown verbatim."""
+    st.subheader(f"{md_escape(ctx.names.get(item['code'], item['code']))} - probability {item['probability']:.2f}")
+    st.caption(f"{md_escape(item['document'])}, turn {item['segment']['position']} - suggestion {item['id']}")
     for turn in item["before"]:
         st.text(f"{turn['speaker'] or turn['role']}: {turn['text']}")
-    st.markdown(
-        f"**{safe_text(item['segment']['speaker'] or 'Respondent')}:** {safe_text(item['segment']['text'])}",
-        unsafe_allow_html=True,
+    show_html(
+        f"<p><b>{safe_text(item['segment']['speaker'] or 'Respondent')}:</b> {safe_text(item['segment']['text'])}</p>"
     )
     for turn in item["after"]:
         st.text(f"{turn['speaker'] or turn['role']}: {turn['text']}")
     with st.expander("Why this suggestion", expanded=True):
         for line in explanation_lines(item["explanation"]):
             st.text(line)
+
+
+def _decide(ctx: Context, reviewer: str, item: dict) -> None:
+    """Accept, reject, change, adjust or skip the card; every input is keyed by the suggestion's id.
+
+    Keying by id gives each card fresh inputs: a span or a "Change to" code chosen on one card can never
+    be applied to the next.
+    """
+    sid = item["id"]
     codes = sorted(ctx.names)
-    a, r, c = st.columns(3)
-    new_code = c.selectbox("Change to", codes, key="review_new_code", format_func=lambda x: ctx.names.get(x, x))
+    a, r, c, n = st.columns(4)
+    new_code = c.selectbox(
+        "Change to",
+        codes,
+        index=None,
+        placeholder="choose a code, then E",
+        key=f"review_new_code_{sid}",
+        format_func=lambda x: ctx.names.get(x, x),
+    )
     action = None
     if a.button("Accept", key="review_accept", type="primary", shortcut="a"):
         action = ("accept", None)
@@ -281,20 +332,97 @@ def review_page() -> None:
         action = ("reject", None)
     if c.button("Change code", key="review_change", shortcut="e"):
         action = ("change", new_code)
+    if n.button("Skip", key="review_skip", shortcut="n", help="Decide later; it stays open for everyone."):
+        st.session_state.setdefault("review_skipped", []).append(sid)
+        st.session_state["review_message"] = f"Skipped suggestion {sid}."
+        st.rerun()
     with st.expander("Accept a narrower or wider span"):
         left, right, go = st.columns(3)
-        start = left.number_input("start", value=item["start"], step=1, key="review_start")
-        end = right.number_input("end", value=item["end"], step=1, key="review_end")
+        start = left.number_input("start", value=item["start"], step=1, key=f"review_start_{sid}")
+        end = right.number_input("end", value=item["end"], step=1, key=f"review_end_{sid}")
         if go.button("Accept with this span", key="review_adjust"):
             action = ("adjust", None)
+    with st.expander("Add another code or a memo"):
+        other = st.selectbox(
+            "Another code for this turn",
+            codes,
+            index=None,
+            placeholder="choose a code",
+            key=f"review_add_code_{sid}",
+            format_func=lambda x: ctx.names.get(x, x),
+        )
+        if st.button("Add this code to the turn", key="review_add_coding"):
+            _act(
+                lambda: add_coding(ctx.store, reviewer, item["document"], item["start"], item["end"], other),
+                f"Added {other} to turn {item['segment']['position']}." if other else "",
+                other is not None,
+            )
+        memo = st.text_area("Memo on this interview", key=f"review_memo_{sid}")
+        if st.button("Save memo", key="review_add_memo"):
+            _act(lambda: add_memo(ctx.store, reviewer, "document", item["document"], memo), "Memo saved.", True)
     if action:
+        if action[0] == "change" and not action[1]:
+            st.session_state["review_message"] = "Choose the code to change to first (the box left of the button)."
+            st.rerun()
         span = {"start": int(start), "end": int(end)} if action[0] == "adjust" else {}
-        try:
-            decide(ctx.store, reviewer, item["id"], action[0], new_code=action[1], **span)
-            st.session_state["review_message"] = f"{action[0]}: suggestion {item['id']} decided."
-        except (AlreadyDecidedError, ToolkitError) as exc:
-            st.session_state["review_message"] = str(exc)
+        _act(
+            lambda: decide(ctx.store, reviewer, sid, action[0], new_code=action[1], **span),
+            f"{action[0]}: suggestion {sid} decided.",
+            True,
+        )
+
+
+def _act(run, done: str, ready: bool) -> None:
+    """Run one toolkit action, keep its outcome (or its error) for the next run's message, and rerun."""
+    if not ready:
+        st.session_state["review_message"] = "Choose a code first."
         st.rerun()
+    try:
+        run()
+        st.session_state["review_message"] = done
+    except (AlreadyDecidedError, ToolkitError) as exc:
+        st.session_state["review_message"] = str(exc)
+    st.rerun()
+
+
+def review_page() -> None:
+    """The review queue: one suggestion at a time with its context; accept, reject, change, skip, undo."""
+    ctx = context()
+    st.title("Review queue")
+    st.caption(
+        "Keys: a accept, d decline (reject), e change to the chosen code, n skip, u undo your last decision "
+        "(r and c are Streamlit's own). After choosing a code, click outside the list (or press Tab) before E."
+    )
+    reviewers = [c for c in ctx.coders if c != MODEL_CODER]
+    _add_reviewer(ctx, reviewers)
+    message = st.session_state.pop("review_message", None)
+    if message:
+        st.info(md_escape(message))
+    if not reviewers:
+        st.info("Add yourself as a reviewer above to start.")
+        return
+    pending = st.session_state.pop("review_pending_reviewer", None)
+    if pending in reviewers:
+        remember("reviewer", pending)
+    keep("reviewer", reviewers)
+    reviewer = st.selectbox("Reviewer", reviewers, key="reviewer", on_change=remember_widget, args=("reviewer",))
+    remember("reviewer", reviewer)
+    order = st.radio("Order", ["uncertainty", "document"], horizontal=True, key="review_order")
+    skipped = st.session_state.setdefault("review_skipped", [])
+    queue = [q for q in review_queue(ctx.store, order) if q["id"] not in skipped]
+    st.write(f"{len(queue)} open suggestions" + (f" ({len(skipped)} skipped)" if skipped else ""))
+    if skipped and st.button("Show the skipped ones again", key="review_unskip"):
+        skipped.clear()
+        st.rerun()
+    if st.button("Undo my last decision", key="review_undo", shortcut="u"):
+        undone = undo_last(ctx.store, reviewer)
+        st.session_state["review_message"] = "Undone." if undone else "Nothing to undo."
+        st.rerun()
+    if not queue:
+        return
+    item = suggestion_context(ctx.store, queue[0]["id"])
+    _review_card(ctx, item)
+    _decide(ctx, reviewer, item)
 
 
 def agreement_page() -> None:
@@ -315,7 +443,7 @@ def agreement_page() -> None:
     table = st.session_state.get("agreement_table")
     if not table:
         return
-    st.caption(f"Unit: {table['unit']}; coders: {', '.join(table['coders'])}")
+    st.caption(f"Unit: {md_escape(table['unit'])}; coders: {md_escape(', '.join(table['coders']))}")
     st.dataframe(analysis.agreement_table_frame(table), width="stretch")
     rows = st.session_state.get("agreement_rows", [])
     st.subheader(f"Disagreements ({len(rows)})")
@@ -331,7 +459,7 @@ def codebook_page() -> None:
     prevalence = analysis.code_prevalence(ctx.codings, ctx.cases).set_index("code")
     for code in list_codes(ctx.store):
         count = int(prevalence["interviews"].get(code.id, 0)) if not prevalence.empty else 0
-        with st.expander(f"{code.name} ({code.id}) - {count} interviews"):
+        with st.expander(md_escape(f"{code.name} ({code.id}) - {count} interviews")):
             st.text(code.definition)
             if code.include:
                 st.text("Include: " + " | ".join(code.include))
@@ -342,20 +470,33 @@ def codebook_page() -> None:
 
 
 def export_page() -> None:
-    """Codings, the code x attribute matrix and the report, as CSV and JSON downloads."""
+    """Codings, the code x attribute matrix and the report, as CSV and JSON downloads.
+
+    The codings exported are those of the coder chosen in the sidebar (everyone's when "all coders" is
+    chosen and blind mode is off), read through the blind-mode policy; every CSV is formula-safe.
+    """
     ctx = context()
     st.title("Export")
     caption(ctx)
+    coders = None if ctx.coder is None else [ctx.coder]
+    who = "all coders" if coders is None else ctx.coder
     # Generated on click (deferred), so a large project renders this page as fast as a small one.
     st.download_button(
-        "All codings (CSV)", lambda: export_codings(ctx.store, "csv"), "codings.csv", "text/csv", key="export_csv"
+        f"Codings of {md_escape(who)} (CSV)",
+        lambda: export_codings(ctx.store, "csv", coders),
+        "codings.csv",
+        "text/csv",
+        key="export_csv",
     )
     st.download_button(
-        "All codings (JSON lines)", lambda: export_codings(ctx.store, "jsonl"), "codings.jsonl", key="export_jsonl"
+        f"Codings of {md_escape(who)} (JSON lines)",
+        lambda: export_codings(ctx.store, "jsonl", coders),
+        "codings.jsonl",
+        key="export_jsonl",
     )
     st.download_button(
         "Code x attribute matrix (CSV)",
-        lambda: analysis.code_attribute_matrix(ctx.codings, ctx.cases).to_csv(index=False),
+        lambda: frame_to_csv(analysis.code_attribute_matrix(ctx.codings, ctx.cases)),
         "code_by_attribute.csv",
         "text/csv",
         key="export_matrix",

@@ -3,6 +3,11 @@
 The store (an engine per database URL) is the only cached resource; frames are cached data keyed by
 URL, coder, filters and the store's data version (the last audit event), so a decision anywhere shows
 everywhere on the next rerun. Nothing user-specific is cached as a resource.
+
+The sidebar choices (whose codings count, filters) hold across pages: Streamlit forgets the state of a
+widget that the new page has not drawn yet, so each choice is also kept under a plain session key
+(:data:`KEPT`) and seeds its widget on every page. Blind mode (:mod:`toolkit.blind`) limits the coder
+choice to single coders; a refused request shows its message instead of the page.
 """
 
 from __future__ import annotations
@@ -13,17 +18,88 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from toolkit.analysis import filter_cases, filter_codings
+from toolkit.blind import allowed_coders, is_blind
+from toolkit.errors import BlindModeError, ToolkitError
 from toolkit.frames import ALL_CODERS_LABEL, coder_label, load_code_names, load_colours, load_frames, resolve_coder
 from toolkit.model import MODEL_ORIGINS, AuditEvent, Coder
-from toolkit.review import is_blind
 from toolkit.store import Store, default_db_url, open_store
 
-__all__ = ["ACCEPTED_LABEL", "FILTER_ATTRIBUTES", "Context", "context", "data_version", "get_store"]
+__all__ = [
+    "ACCEPTED_LABEL",
+    "FILTER_ATTRIBUTES",
+    "KEPT",
+    "Context",
+    "coder_options",
+    "context",
+    "data_version",
+    "display_url",
+    "get_store",
+    "keep",
+    "kept",
+    "remember",
+    "remember_widget",
+]
 
 ACCEPTED_LABEL = "accepted suggestions"
 FILTER_ATTRIBUTES = ("gender", "age_group", "exploitation_type", "destination", "year_assisted")
+KEPT = "kept_choices"
+"""Session key of the sidebar choices kept across pages (widget key -> value)."""
+
+
+def display_url(url: str) -> str:
+    """A database URL as the sidebar shows it: a SQLite file's path, any other URL without its password.
+
+    Example:
+        >>> display_url("postgresql://ana:s3cret@db.local/study")
+        'postgresql://ana:***@db.local/study'
+    """
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return "(unreadable database URL)"
+    if parsed.get_backend_name() == "sqlite":
+        return parsed.database or ":memory:"
+    return parsed.render_as_string(hide_password=True)
+
+
+def kept(key: str, default: Any = None) -> Any:
+    """The value a sidebar widget had on the last page it was drawn on."""
+    return st.session_state.get(KEPT, {}).get(key, default)
+
+
+def keep(key: str, valid: list[Any] | None = None, default: Any = None) -> None:
+    """Seed widget ``key`` with its kept value (if still one of ``valid``), so choices survive a page change.
+
+    Call it just before drawing the widget (without ``index``/``default``, with ``on_change=remember_widget,
+    args=(key,)``), and :func:`remember` its value after. Streamlit gives a widget on another page a new
+    identity, so the value is seeded on every run; the callback keeps a user's change ahead of the seed.
+    """
+    value = kept(key, default)
+    if isinstance(value, list):
+        value = [v for v in value if valid is None or v in valid]
+    elif valid is not None and value not in valid:
+        value = default if default in (valid or [default]) else None
+    if value is not None:
+        st.session_state[key] = value
+
+
+def remember(key: str, value: Any) -> None:
+    """Keep a sidebar widget's value for the next page (see :func:`keep`)."""
+    st.session_state.setdefault(KEPT, {})[key] = value
+
+
+def remember_widget(key: str) -> None:
+    """``on_change`` callback: keep the value the user just chose (runs before the page)."""
+    remember(key, st.session_state.get(key))
+
+
+def coder_options(coders: list[str], blind: bool) -> list[str]:
+    """What "Whose codings count" offers: single coders only while blind mode is on (:mod:`toolkit.blind`)."""
+    return list(coders) if blind else [*coders, ALL_CODERS_LABEL, ACCEPTED_LABEL]
 
 
 @st.cache_resource(show_spinner=False)
@@ -67,6 +143,7 @@ class Context:
     coder_text: str
     coders: list[str]
     filters: dict[str, list[Any]] = field(default_factory=dict)
+    blind: bool = False
 
 
 def _choices(cases: pd.DataFrame, attribute: str) -> list[str]:
@@ -76,27 +153,48 @@ def _choices(cases: pd.DataFrame, attribute: str) -> list[str]:
 
 
 def context() -> Context:
-    """Read the sidebar (coder and filters) and return the frames they select."""
+    """Read the sidebar (coder and filters) and return the frames they select.
+
+    A request that blind mode refuses shows the policy's message and stops the page (no traceback).
+    """
     url = st.session_state.get("db_url") or default_db_url()
-    store = get_store(url)
+    try:
+        store = get_store(url)
+    except ToolkitError as exc:  # the message names the URL: never show its password
+        st.error(str(exc).replace(url, display_url(url)))
+        st.stop()
     version = data_version(store)
     colours, names, coders = _codebook(url, version)
-    default = resolve_coder(store)
     blind = is_blind(store)
-    options = list(coders) if blind else [*coders, ALL_CODERS_LABEL, ACCEPTED_LABEL]
+    options = coder_options(coders, blind)
     if blind:
         st.sidebar.warning("Blind coding is on: choose yourself; others' codings stay hidden until agreement.")
-    index = options.index(default) if default in options else (options.index(ALL_CODERS_LABEL) if not blind else 0)
-    choice = st.sidebar.selectbox("Whose codings count", options, index=index, key="coder_choice")
+    default = resolve_coder(store)
+    default = default if default in options else (options[0] if blind and options else ALL_CODERS_LABEL)
+    keep("coder_choice", options, default)
+    choice = st.sidebar.selectbox(
+        "Whose codings count", options, key="coder_choice", on_change=remember_widget, args=("coder_choice",)
+    )
+    remember("coder_choice", choice)
     accepted_only = choice == ACCEPTED_LABEL
     coder = None if choice in (ALL_CODERS_LABEL, ACCEPTED_LABEL) else choice
-    codings, all_cases = _frames(url, coder, accepted_only, version)
+    try:
+        allowed_coders(store, None if coder is None else [coder])
+        codings, all_cases = _frames(url, coder, accepted_only, version)
+    except BlindModeError as exc:
+        st.error(str(exc))
+        st.stop()
     filters: dict[str, list[Any]] = {}
-    with st.sidebar.expander("Filters", expanded=False):
+    with st.sidebar.expander("Filters", expanded=any(kept(f"filter_{a}") for a in FILTER_ATTRIBUTES)):
         for attribute in FILTER_ATTRIBUTES:
             values = _choices(all_cases, attribute)
             if values:
-                picked = st.multiselect(attribute.replace("_", " "), values, key=f"filter_{attribute}")
+                key = f"filter_{attribute}"
+                keep(key, values)
+                picked = st.multiselect(
+                    attribute.replace("_", " "), values, key=key, on_change=remember_widget, args=(key,)
+                )
+                remember(key, picked)
                 if picked:
                     filters[attribute] = picked
     cases = filter_cases(all_cases, **filters)
@@ -115,4 +213,5 @@ def context() -> Context:
         coder_text=text + (f" - filtered by {filter_text}" if filter_text else ""),
         coders=coders,
         filters=filters,
+        blind=blind,
     )
