@@ -137,3 +137,13 @@ def test_cli_every_command_answers_a_bad_option_with_one_line(db_url):
         assert result.exit_code == 2, (path, result.output)
         lines = error_lines(result)
         assert len(lines) == 1 and lines[0].startswith("error: ") and "Traceback" not in result.output, (path, lines)
+
+
+def test_cli_missing_database_driver_names_the_extra(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "psycopg", None)  # as if `pip install survivor-qda` without [postgres]
+    result = qda("postgresql://analyst:pw@127.0.0.1:5432/study", "init")
+    assert result.exit_code == 2
+    lines = error_lines(result)
+    assert len(lines) == 1 and "pip install 'survivor-qda[postgres]'" in lines[0] and "pw@" not in lines[0]

@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, inspect, select
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
+from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from toolkit.errors import ConflictError, NotFoundError, StoreError
@@ -39,6 +39,7 @@ __all__ = [
 ]
 
 DEFAULT_DB_URL = "sqlite:///qda.sqlite"
+_DRIVER_EXTRAS = {"postgresql": "postgres"}
 
 
 def default_db_url() -> str:
@@ -54,7 +55,14 @@ def _make_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
     # hide_parameters: a failing statement's message must never carry transcript text or names.
-    engine = create_engine(parsed, future=True, hide_parameters=True)
+    try:
+        engine = create_engine(parsed, future=True, hide_parameters=True)
+    except (ImportError, NoSuchModuleError) as exc:
+        extra = _DRIVER_EXTRAS.get(parsed.get_backend_name())
+        hint = f"install it with `pip install 'survivor-qda[{extra}]'`" if extra else "install its Python driver"
+        raise StoreError(
+            f"the database driver for {parsed.drivername} is not installed ({_first_line(exc)}); {hint}"
+        ) from None
     if parsed.get_backend_name() == "sqlite":
 
         @event.listens_for(engine, "connect")
