@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from toolkit.attributes import import_attributes
 from toolkit.codebook import load_codebook
+from toolkit.frames import load_code_names
 from toolkit.importer import import_files
 from toolkit.io.csv_safe import write_csv
 from toolkit.io.transcripts import Transcript
@@ -200,6 +201,19 @@ def card_id(page, previous: int | None = None) -> int:
         page.wait_for_timeout(300)
 
 
+def open_expander(page, title: str) -> None:
+    """Open the expander whose summary starts with ``title`` (if it is not open yet)."""
+    expander = page.locator('[data-testid="stExpander"] details').filter(has_text=title).first
+    if expander.get_attribute("open") is None:
+        expander.locator("summary").click()
+    page.wait_for_function(
+        "t => [...document.querySelectorAll('[data-testid=\"stExpander\"] details[open] summary')]"
+        ".some(s => s.innerText.includes(t))",
+        arg=title,
+        timeout=30_000,
+    )
+
+
 def accept_button(page):
     """The card's Accept button (its accessible name also carries the shortcut hint)."""
     return page.get_by_role("button", name="Accept").filter(has_not_text="span").first
@@ -310,7 +324,8 @@ def test_browser_every_page_verbatim_no_outside_request_no_script(server, browse
     accept_button(page).click()
     assert decided(demo_url, first)[0] == "accepted"
     second = card_id(page, first)
-    page.get_by_text("Accept a narrower or wider span").click()
+    settle(page)
+    open_expander(page, "Accept a narrower or wider span")
     page.get_by_role("button", name="Accept with this span").click()
     status, span, segment = decided(demo_url, second)
     assert status == "accepted" and span is not None
@@ -320,6 +335,17 @@ def test_browser_every_page_verbatim_no_outside_request_no_script(server, browse
     page.screenshot(path=str(tmp_path / "review.png"), full_page=True)
     accept_button(page).click()
     assert decided(demo_url, third)[0] == "accepted"
+    # Item 19: choose a code, then E right away changes the fourth card to it.
+    fourth = card_id(page, third)
+    settle(page)
+    open_expander(page, "Change to another code")
+    store = open_store(demo_url)
+    name = sorted(load_code_names(store).items())[1][1]
+    store.close()
+    page.locator('[data-testid="stRadio"]').filter(has_text="Change to").get_by_text(name, exact=True).click()
+    settle(page)
+    page.keyboard.press("e")
+    assert decided(demo_url, fourth)[0] == "changed"
 
     assert page.evaluate("() => window.__xss") is None
     assert not dialogs

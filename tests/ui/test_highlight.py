@@ -20,3 +20,23 @@ def test_highlight_overlapping_spans_nest_and_bad_colours_are_neutralised():
 
 def test_highlight_safe_text_keeps_line_breaks():
     assert safe_text("a<b>\nc") == "a&lt;b&gt;<br>c"
+
+
+def test_highlight_md_escape_leaves_nothing_for_markdown_to_render():
+    """Issue 9 item 8: links, images, LaTeX, directives, emoji shortcodes and HTML in data stay text."""
+    import re
+
+    from toolkit.ui.highlight import md_escape
+
+    for text in (
+        "![x](http://attacker.invalid/t.png)",
+        "[click](javascript:alert(1))",
+        '<img src=x onerror="alert(1)">',
+        "paid $200 and $300",
+        ":red[alert] :smile: :material/forum:",
+        "# heading | table | ~~strike~~ *em* _em_ `code` 1. item - item > quote",
+    ):
+        out = md_escape(text)
+        assert not re.search(r"(?<!\\)[!\[\]()<>$:*_`#|~]", out), out
+        assert out.replace("\\", "").replace("\u2060", "") == text
+    assert md_escape("line one\nline two") == "line one line two"

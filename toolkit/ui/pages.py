@@ -312,19 +312,20 @@ def _decide(ctx: Context, reviewer: str, item: dict) -> None:
     """Accept, reject, change, adjust or skip the card; every input is keyed by the suggestion's id.
 
     Keying by id gives each card fresh inputs: a span or a "Change to" code chosen on one card can never
-    be applied to the next.
+    be applied to the next. The new code is a radio choice, not a selectbox: Streamlit ignores shortcut
+    keys while a text field has the focus, and a selectbox keeps it after a choice, so E did nothing.
     """
     sid = item["id"]
     codes = sorted(ctx.names)
-    a, r, c, n = st.columns(4)
-    new_code = c.selectbox(
-        "Change to",
-        codes,
-        index=None,
-        placeholder="choose a code, then E",
-        key=f"review_new_code_{sid}",
-        format_func=lambda x: ctx.names.get(x, x),
-    )
+    a, r, c, n = st.columns(4)  # the buttons, drawn above the choices below
+    with st.expander("Change to another code (choose one, then E or Change code)"):
+        new_code = st.radio(
+            "Change to",
+            codes,
+            index=None,
+            key=f"review_new_code_{sid}",
+            format_func=lambda x: md_escape(ctx.names.get(x, x)),
+        )
     action = None
     if a.button("Accept", key="review_accept", type="primary", shortcut="a"):
         action = ("accept", None)
@@ -362,7 +363,7 @@ def _decide(ctx: Context, reviewer: str, item: dict) -> None:
             _act(lambda: add_memo(ctx.store, reviewer, "document", item["document"], memo), "Memo saved.", True)
     if action:
         if action[0] == "change" and not action[1]:
-            st.session_state["review_message"] = "Choose the code to change to first (the box left of the button)."
+            st.session_state["review_message"] = "Choose the code to change to first (under Change to another code)."
             st.rerun()
         span = {"start": int(start), "end": int(end)} if action[0] == "adjust" else {}
         _act(
@@ -391,7 +392,7 @@ def review_page() -> None:
     st.title("Review queue")
     st.caption(
         "Keys: a accept, d decline (reject), e change to the chosen code, n skip, u undo your last decision "
-        "(r and c are Streamlit's own). After choosing a code, click outside the list (or press Tab) before E."
+        "(r and c are Streamlit's own)."
     )
     reviewers = [c for c in ctx.coders if c != MODEL_CODER]
     _add_reviewer(ctx, reviewers)
