@@ -67,7 +67,7 @@ def test_pages_show_the_key_numbers_from_the_data(demo_url):
     assert metrics(render("recruitment_page", demo_url))["Most common method"] == "Recruited in person"
     at = render("overview_page", demo_url)
     assert metrics(at)["Interviews"] == str(n)
-    assert any("Counting:" in c.value and "gold" in c.value for c in at.caption)
+    assert any("Counting:" in c.value and "gold" in c.value and "reference coder" in c.value for c in at.caption)
 
 
 def test_pages_filters_change_the_numbers(demo_url):

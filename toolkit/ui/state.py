@@ -24,7 +24,7 @@ from sqlalchemy.exc import ArgumentError
 from toolkit.analysis import filter_cases, filter_codings
 from toolkit.blind import allowed_coders, is_blind
 from toolkit.errors import BlindModeError, ToolkitError
-from toolkit.frames import ALL_CODERS_LABEL, coder_label, load_code_names, load_colours, load_frames, resolve_coder
+from toolkit.frames import ALL_CODERS_LABEL, choose_coder, coder_label, load_code_names, load_colours, load_frames
 from toolkit.model import MODEL_ORIGINS, AuditEvent, Coder
 from toolkit.store import Store, default_db_url, open_store
 
@@ -169,7 +169,8 @@ def context() -> Context:
     options = coder_options(coders, blind)
     if blind:
         st.sidebar.warning("Blind coding is on: choose yourself; others' codings stay hidden until agreement.")
-    default = resolve_coder(store)
+    reference = choose_coder(store)
+    default = reference.coder
     default = default if default in options else (options[0] if blind and options else ALL_CODERS_LABEL)
     keep("coder_choice", options, default)
     choice = st.sidebar.selectbox(
@@ -199,7 +200,11 @@ def context() -> Context:
                     filters[attribute] = picked
     cases = filter_cases(all_cases, **filters)
     codings = filter_codings(codings, cases)
-    text = ACCEPTED_LABEL + " (any reviewer)" if accepted_only else coder_label(coder)
+    if accepted_only:
+        text = ACCEPTED_LABEL + " (any reviewer)"
+    else:
+        why = reference.reason if coder == reference.coder else "chosen in the sidebar"
+        text = f"{coder_label(coder)} ({why})"
     filter_text = "; ".join(f"{k.replace('_', ' ')}: {', '.join(map(str, v))}" for k, v in filters.items())
     return Context(
         url=url,
