@@ -25,7 +25,7 @@ install: $(STAMP)
 demo-build: $(STAMP)
 	rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
 	mkdir -p demo
-	$(BIN)/python -m toolkit.demo --db sqlite:///$(DEMO_DB)
+	$(BIN)/qda --db sqlite:///$(DEMO_DB) demo
 
 # The main job: the dashboard on the demo project, on this machine only (http://127.0.0.1:8501).
 demo: demo-build

@@ -147,3 +147,19 @@ def test_cli_missing_database_driver_names_the_extra(monkeypatch):
     assert result.exit_code == 2
     lines = error_lines(result)
     assert len(lines) == 1 and "pip install 'survivor-qda[postgres]'" in lines[0] and "pw@" not in lines[0]
+
+
+def test_cli_demo_without_its_sample_data_says_where_to_point_it(tmp_path):
+    url = f"sqlite:///{tmp_path / 'demo.sqlite'}"
+    result = qda(url, "demo", "--data", tmp_path / "nowhere", "--no-suggestions")
+    assert result.exit_code == 2 and "qda demo --data PATH" in result.output
+    assert not (tmp_path / "demo.sqlite").exists()
+
+
+@pytest.mark.model
+def test_cli_demo_builds_the_sample_project(tmp_path):
+    url = f"sqlite:///{tmp_path / 'demo.sqlite'}"
+    result = qda(url, "demo", "--no-suggestions")
+    assert result.exit_code == 0, result.output
+    assert "documents  26" in result.output and "gold" in result.output
+    assert "counting gold (the project's reference coder" in qda(url, "reference").output

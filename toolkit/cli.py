@@ -296,7 +296,7 @@ def show(
 @app.command()
 def status(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
     """Summarise the store: documents, segments, codes, codings per code and coder."""
-    from toolkit.status import project_status
+    from toolkit.status import format_status, project_status
 
     with _store() as store:
         info = project_status(store)
@@ -711,21 +711,19 @@ def reference_cmd(
     typer.echo(f"counting {choice.describe()}")
 
 
-def format_status(info: dict[str, Any]) -> str:
-    """The human-readable status table."""
-    lines = [
-        f"store      {info['store']}",
-        f"documents  {info['documents']} ({info['documents_with_attributes']} with attributes)",
-        f"segments   {info['segments']} " + " ".join(f"{k}={v}" for k, v in info["segments_by_role"].items()),
-        f"codes      {info['codes']} in " + ", ".join(f"{b['id']} v{b['version']}" for b in info["codebooks"]),
-        f"coders     {', '.join(info['coders']) or '-'}",
-        f"codings    {info['codings']}",
-        "suggestions " + (", ".join(f"{k} {v}" for k, v in sorted(info.get("suggestions", {}).items())) or "none"),
-    ]
-    for code, per_coder in info["codings_per_code"].items():
-        counts = ", ".join(f"{coder} {n}" for coder, n in per_coder.items()) or "0"
-        lines.append(f"  {code:32} {counts}")
-    return "\n".join(lines)
+@app.command("demo")
+def demo_cmd(
+    data: Annotated[
+        Path | None, typer.Option(help="The sample corpus folder (default: sample_data/ of the source checkout).")
+    ] = None,
+    suggestions: Annotated[bool, typer.Option(help="Also run the suggestion model for a reviewer.")] = True,
+) -> None:
+    """Build the demo project from the synthetic sample corpus into the (new, empty) store named by --db."""
+    from toolkit.demo import build_demo
+    from toolkit.status import format_status
+
+    info = build_demo(STATE.db_url or default_db_url(), data=data, with_suggestions=suggestions)
+    typer.echo(format_status(info))
 
 
 def main() -> None:

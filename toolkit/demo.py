@@ -1,16 +1,17 @@
-"""Build the demo project from ``sample_data/`` (the synthetic corpus) and print its summary.
+"""Build the demo project from ``sample_data/`` (the synthetic corpus).
 
-Run as ``python -m toolkit.demo --db sqlite:///demo/demo.sqlite``; ``make demo`` does this.
+``qda --db sqlite:///demo/demo.sqlite demo`` runs it (``make demo`` does, then serves the dashboard).
+The corpus lives in the source repository, not in the wheel: an installed toolkit is pointed at a copy
+with ``qda demo --data PATH``.
 """
 
 from __future__ import annotations
 
-import argparse
-import sys
 from pathlib import Path
 
 from toolkit.codebook import load_codebook
 from toolkit.codings import import_codings
+from toolkit.errors import InputFileError
 from toolkit.frames import set_reference_coder
 from toolkit.importer import import_files
 from toolkit.review import add_coder
@@ -38,8 +39,15 @@ def build_demo(
     ``with_suggestions`` also registers a reviewer and runs the suggestion model (embedding the corpus
     once, about half a minute on 2 cores), so that the review queue has work in it.
     """
-    data = data or sample_data_dir()
+    data = Path(data) if data is not None else sample_data_dir()
     codebook = codebook or REPO_ROOT / "codebook" / "tip_root_causes.yaml"
+    missing = [p for p in (data / "transcripts", data / "cases.csv", data / "gold_codings.jsonl") if not p.exists()]
+    if missing or not codebook.exists():
+        raise InputFileError(
+            "the sample corpus is not here (it ships in the source repository, not in the package); "
+            "pass its folder with `qda demo --data PATH`",
+            file=str(missing[0] if missing else codebook),
+        )
     store = create_store(db_url, project_name="Synthetic TIP survivor interviews (demo)")
     try:
         transcripts = sorted(p for p in (data / "transcripts").iterdir() if p.suffix in {".txt", ".docx", ".md"})
@@ -53,20 +61,3 @@ def build_demo(
         return project_status(store)
     finally:
         store.close()
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Build the demo store and print its summary."""
-    from toolkit.cli import format_status
-
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--db", required=True, help="SQLAlchemy URL of the store to create")
-    parser.add_argument("--no-suggestions", action="store_true", help="skip the suggestion model")
-    args = parser.parse_args(argv)
-    info = build_demo(args.db, with_suggestions=not args.no_suggestions)
-    print(format_status(info))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -11,7 +11,7 @@ from toolkit.errors import NotFoundError
 from toolkit.model import Code, Codebook, Coder, Coding, Document, Project, Segment, Suggestion
 from toolkit.store import Store
 
-__all__ = ["document_segments", "project_status"]
+__all__ = ["document_segments", "format_status", "project_status"]
 
 
 def project_status(store: Store) -> dict[str, Any]:
@@ -69,3 +69,20 @@ def document_segments(store: Store, name: str) -> list[dict[str, Any]]:
             }
             for s in document.segments
         ]
+
+
+def format_status(info: dict[str, Any]) -> str:
+    """The human-readable status table."""
+    lines = [
+        f"store      {info['store']}",
+        f"documents  {info['documents']} ({info['documents_with_attributes']} with attributes)",
+        f"segments   {info['segments']} " + " ".join(f"{k}={v}" for k, v in info["segments_by_role"].items()),
+        f"codes      {info['codes']} in " + ", ".join(f"{b['id']} v{b['version']}" for b in info["codebooks"]),
+        f"coders     {', '.join(info['coders']) or '-'}",
+        f"codings    {info['codings']}",
+        "suggestions " + (", ".join(f"{k} {v}" for k, v in sorted(info.get("suggestions", {}).items())) or "none"),
+    ]
+    for code, per_coder in info["codings_per_code"].items():
+        counts = ", ".join(f"{coder} {n}" for coder, n in per_coder.items()) or "0"
+        lines.append(f"  {code:32} {counts}")
+    return "\n".join(lines)
