@@ -2,58 +2,56 @@
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.exc import IntegrityError
 from typer.testing import CliRunner
 
+from toolkit.blind import is_blind
 from toolkit.cli import app
 from toolkit.errors import StoreError
 from toolkit.migrate import _config, head_revision
 from toolkit.model import Base
 from toolkit.store import open_store
 
-TABLES = ("documents", "segments", "sentences", "codes", "coders", "codings", "suggestions", "reviews", "audit_events")
+from .conftest import FIXTURES
+
+TABLES = (
+    "documents",
+    "segments",
+    "sentences",
+    "codes",
+    "coders",
+    "codings",
+    "suggestions",
+    "reviews",
+    "memos",
+    "audit_events",
+)
+PREVIOUS_RELEASE_STORE = FIXTURES / "store_made_by_0_1.sqlite"
+"""Made by survivor-qda 0.1 (commit 00fe007): three sample transcripts, one coder's codings, suggestions
+on S03 with one accepted and one rejected, a memo, blind mode on (caches emptied to keep the file small)."""
 
 
-def make_previous_release_store(url: str, nlp, tmp_path) -> dict[str, int]:
-    """What survivor-qda 0.1 left on disk: the 0001 schema, schema_info version 1, no Alembic table,
-    with transcripts, codings, suggestions and an accepted one; returns the row count of each table."""
-    from toolkit.embed import HashingEmbedder
-    from toolkit.lemmas import SimpleLemmatizer
-    from toolkit.model import Project, SchemaInfo, Suggestion
-    from toolkit.review import add_coder, decide
-    from toolkit.store import Store, _make_engine
-    from toolkit.suggestions import suggest
-
-    from .conftest import sample_study
-
-    engine = _make_engine(url)
-    with engine.begin() as conn:
-        command.upgrade(_config(conn), "0001")
-        conn.execute(text("drop table alembic_version"))
-    store = Store(engine)
-    with store.transaction() as tx:
-        tx.session.add_all([SchemaInfo(key="schema_version", value="1"), Project(name="made by 0.1")])
-    sample_study(store, nlp, tmp_path, ["S01", "S02", "S03", "S04"], ["S01", "S02", "S03"])
-    add_coder(store, "bob")
-    suggest(store, documents=["S04"], embedder=HashingEmbedder(), lemmatizer=SimpleLemmatizer())
-    with store.read() as session:
-        first = session.scalar(select(Suggestion.id).order_by(Suggestion.id))
-    decide(store, "bob", first, "accept")
+def counts(url: str) -> dict[str, int]:
+    engine = create_engine(url)
     with engine.connect() as conn:
-        counts = {table: conn.execute(text(f"select count(*) from {table}")).scalar() for table in TABLES}
-    store.close()
-    return counts
+        found = {table: conn.execute(text(f"select count(*) from {table}")).scalar() for table in TABLES}
+    engine.dispose()
+    return found
 
 
-def test_migrate_previous_release_store_upgrades_with_a_backup_and_keeps_every_row(tmp_path, blank_nlp):
-    url = f"sqlite:///{tmp_path / 'old.sqlite'}"
-    before = make_previous_release_store(url, blank_nlp, tmp_path)
-    assert all(before[t] > 0 for t in ("sentences", "suggestions", "reviews")), before
+def test_migrate_previous_release_store_upgrades_with_a_backup_and_keeps_every_row(tmp_path):
+    path = tmp_path / "old.sqlite"
+    shutil.copyfile(PREVIOUS_RELEASE_STORE, path)
+    url = f"sqlite:///{path}"
+    before = counts(url)
+    assert all(before[t] > 0 for t in TABLES), before
     with pytest.raises(StoreError, match=r"revision 0001.*qda db upgrade"):
         open_store(url)
     runner = CliRunner()
@@ -63,20 +61,41 @@ def test_migrate_previous_release_store_upgrades_with_a_backup_and_keeps_every_r
     assert result.exit_code == 0, result.output
     backups = list(tmp_path.glob("old.backup-*.sqlite"))
     assert len(backups) == 1 and (backups[0].stat().st_mode & 0o077) == 0
+    assert counts(url) == before
     store = open_store(url)
-    with store.engine.connect() as conn:
-        after = {table: conn.execute(text(f"select count(*) from {table}")).scalar() for table in TABLES}
-    assert after == before
-    with store.engine.begin() as conn:  # the new rules hold: a coding outlives its suggestion
+    assert is_blind(store)  # carried over from the old schema_info flag
+    with store.engine.begin() as conn:  # a coding now outlives its suggestion
         linked = conn.execute(text("select suggestion_id from codings where suggestion_id is not null")).scalar()
         conn.execute(text("delete from suggestions where id = :i"), {"i": linked})
         unlinked = conn.execute(text("select count(*) from codings where suggestion_id is null")).scalar()
-        assert unlinked == after["codings"]
-    with pytest.raises(IntegrityError), store.engine.begin() as conn:
+        assert unlinked == before["codings"]
+    with pytest.raises(IntegrityError), store.engine.begin() as conn:  # vocabularies are the database's too
         conn.execute(text("update segments set role = 'narrator' where position = 0"))
     store.close()
     again = runner.invoke(app, ["--db", url, "db", "upgrade"])
     assert again.exit_code == 0 and "nothing to do" in again.output
+
+
+def test_migrate_failed_upgrade_changes_nothing(tmp_path, monkeypatch):
+    """An upgrade is all or nothing: a failure in the last step leaves the store as it was."""
+    import toolkit.migrate as migrate
+
+    path = tmp_path / "old.sqlite"
+    shutil.copyfile(PREVIOUS_RELEASE_STORE, path)
+    url = f"sqlite:///{path}"
+    real = migrate.command.upgrade
+
+    def upgrade_then_fail(config, revision):
+        real(config, revision)
+        raise RuntimeError("power cut at the end of the upgrade")
+
+    monkeypatch.setattr(migrate.command, "upgrade", upgrade_then_fail)
+    engine = create_engine(url)
+    with pytest.raises(RuntimeError):
+        migrate.upgrade(engine, backup=False)
+    engine.dispose()
+    assert migrate.current_revision(create_engine(url)) == "0001"
+    assert "blind" not in {c["name"] for c in inspect(create_engine(url)).get_columns("projects")}
 
 
 def _migrated_schema_differences(url: str) -> list:

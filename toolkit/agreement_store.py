@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from toolkit.agreement import agreement_table, disagreements
+from toolkit.blind import record_blind
 from toolkit.errors import NotFoundError, ToolkitError
 from toolkit.io.csv_safe import write_csv
 from toolkit.model import ORIGIN_CONSENSUS, ROLE_RESPONDENT, Code, Coder, Coding, Document, Memo, Segment, Suggestion
@@ -131,6 +132,8 @@ def compute_agreement(
             "",
             after={"coders": table["coders"], "unit": table["unit"], "overall": table["overall"]},
         )
+        if tx.project().blind:
+            record_blind(tx, False, reason="agreement computed: coders may now compare")
     return table
 
 

@@ -1,6 +1,6 @@
 """Blind coding: the one policy that decides whose codings a request may see.
 
-While blind mode is on (and agreement has not been computed since it was turned on) every reader of
+While blind mode is on (computing agreement turns it off, in the same transaction) every reader of
 codings sees one coder at a time: the CLI export, ``qda report``, the dashboard's coder choice, its
 Export page and any notebook calling :func:`toolkit.codings.coding_rows`. Pooled views ("all coders",
 "accepted suggestions" from any reviewer) would show one coder another's work, so they are refused.
@@ -14,25 +14,34 @@ from collections.abc import Iterable
 from sqlalchemy import select
 
 from toolkit.errors import BlindModeError
-from toolkit.model import AuditEvent, SchemaInfo
-from toolkit.store import Store
+from toolkit.model import Project
+from toolkit.store import Store, Transaction
 
-__all__ = ["allowed_coders", "is_blind"]
+__all__ = ["allowed_coders", "is_blind", "record_blind", "set_blind"]
 
 
 def is_blind(store: Store) -> bool:
-    """Blind mode is on and no agreement has been computed since it was turned on."""
+    """Blind mode is on (computing agreement turns it off: the moment coders may compare)."""
     with store.read() as session:
-        row = session.get(SchemaInfo, "blind")
-        if row is None or row.value != "on":
-            return False
-        turned_on = session.scalar(
-            select(AuditEvent.id).where(AuditEvent.action == "project.blind").order_by(AuditEvent.id.desc())
-        )
-        computed = session.scalar(
-            select(AuditEvent.id).where(AuditEvent.action == "agreement.compute").order_by(AuditEvent.id.desc())
-        )
-        return computed is None or (turned_on is not None and computed < turned_on)
+        project = session.scalar(select(Project).order_by(Project.id))
+        return bool(project is not None and project.blind)
+
+
+def set_blind(store: Store, blind: bool, actor: str = "system", reason: str = "") -> None:
+    """Turn blind coding on or off for the project (audited, with the reason when there is one)."""
+    with store.transaction(actor=actor) as tx:
+        record_blind(tx, blind, reason)
+
+
+def record_blind(tx: Transaction, blind: bool, reason: str = "") -> None:
+    """:func:`set_blind` inside a transaction that does more (computing agreement ends blind mode)."""
+    project = tx.project()
+    before = "on" if project.blind else "off"
+    project.blind = blind
+    after: dict[str, str] = {"blind": "on" if blind else "off"}
+    if reason:
+        after["reason"] = reason
+    tx.audit("project.blind", "project", project.id, before={"blind": before}, after=after)
 
 
 def allowed_coders(store: Store, requested: Iterable[str] | None) -> list[str] | None:

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     CheckConstraint,
     DateTime,
     Float,
@@ -25,6 +26,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -102,6 +104,8 @@ class Project(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Blind coding: each coder sees only their own codings until agreement is computed (toolkit.blind).
+    blind: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class Document(Base):
@@ -186,7 +190,10 @@ class Code(Base):
     examples: Mapped[list[Any]] = mapped_column(default=list)
     keywords: Mapped[list[Any]] = mapped_column(default=list)
     colour: Mapped[str] = mapped_column(String(7), default="#888888")
-    parent_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    # Deferred: a codebook file may name a parent defined further down; checked when the load commits.
+    parent_id: Mapped[str | None] = mapped_column(
+        ForeignKey("codes.id", deferrable=True, initially="DEFERRED"), nullable=True
+    )
 
 
 class Coder(Base):

@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from toolkit.blind import is_blind
+from toolkit.blind import is_blind, set_blind
 from toolkit.errors import AlreadyDecidedError, NotFoundError, ToolkitError
 from toolkit.importer import segment_at
 from toolkit.model import (
@@ -36,7 +36,6 @@ from toolkit.model import (
     Document,
     Memo,
     Review,
-    SchemaInfo,
     Segment,
     Suggestion,
     utcnow,
@@ -415,18 +414,6 @@ def audit_trail(store: Store, document: str | None = None, coder: str | None = N
             }
         )
     return out
-
-
-def set_blind(store: Store, blind: bool, actor: str = "system") -> None:
-    """Turn blind coding on or off for the project."""
-    with store.transaction(actor=actor) as tx:
-        row = tx.session.get(SchemaInfo, "blind")
-        before = row.value if row else "off"
-        if row is None:
-            row = SchemaInfo(key="blind", value="off")
-            tx.session.add(row)
-        row.value = "on" if blind else "off"
-        tx.audit("project.blind", "project", "", before={"blind": before}, after={"blind": row.value})
 
 
 def visible_codings(store: Store, viewer: str) -> list[dict[str, Any]]:
