@@ -264,7 +264,7 @@ def test_analysis_awareness_counts_only_answers(codings, cases):
     gappy = cases.assign(heard_of_tip=["yes", "yes", None, "YES", "", "no"])
     result = awareness(gappy, codings)
     assert (result["heard"], result["n"]) == (3, 4)
-    assert 0 <= result["share"] <= 1
+    assert result["share"] == 3 / 4
     missing = awareness(cases[["document"]], codings)
     assert missing["share"] is None and missing["heard"] is None
 
@@ -324,10 +324,8 @@ def test_analysis_report_is_json_and_consistent(codings, cases):
     assert result["predominant_recruitment"] == "recruitment.in_person"
     assert set(result["code_by_attribute"]) == {"gender", "age_group", "exploitation_type"}
     assert result["code_by_attribute"]["gender"]["root_cause.education"]["female"] == {"interviews": 2, "share": 2 / 3}
-    shares = [v["share"] for v in result["code_prevalence"].values()]
-    for split in result["code_by_attribute"].values():
-        shares += [cell["share"] for by_value in split.values() for cell in by_value.values()]
-    assert all(0 <= s <= 1 for s in shares)
+    for code, value in result["code_prevalence"].items():  # each share is its count over all interviews
+        assert value["share"] == value["interviews"] / result["n_interviews"], code
 
 
 def test_analysis_report_of_a_subgroup_and_of_nothing(codings, cases):

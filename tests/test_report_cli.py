@@ -38,4 +38,6 @@ def test_report_cli_json_has_the_findings_computed_from_data(sample_store):
         sum(c["received_documents"] == "yes" for c in signed) / len(signed)
     )
     assert report["coder"] == "gold"
-    assert all(0.0 <= v["share"] <= 1.0 for v in report["code_prevalence"].values())
+    gold = [json.loads(line) for line in open(SAMPLE / "gold_codings.jsonl", encoding="utf-8")]
+    education = {g["document"] for g in gold if "root_cause.education" in g["codes"]}
+    assert report["code_prevalence"]["root_cause.education"]["interviews"] == len(education)
