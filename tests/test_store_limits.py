@@ -63,3 +63,12 @@ def test_limits_long_code_id_and_codebook_version(any_store, tmp_path):
         with pytest.raises(ToolkitError, match="at most"):
             load_codebook(any_store, path)
     load_codebook(any_store, CODEBOOK)
+
+
+def test_limits_fit_length_keeps_distinct_identifiers_distinct():
+    from toolkit.limits import fit_length
+
+    short = "survivor-qda 0.1.0; hashing-256@1"
+    assert fit_length(short, 100) == short
+    a, b = fit_length("x" * 150 + "a", 100), fit_length("x" * 150 + "b", 100)
+    assert len(a) == len(b) == 100 and a != b

@@ -8,6 +8,7 @@ back-ends, before the database sees them, so the transaction rolls back and noth
 
 from __future__ import annotations
 
+import hashlib
 import re
 from typing import Any
 
@@ -18,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from toolkit.errors import ValueLimitError
 
-__all__ = ["check_flush", "check_value", "conflict_subject", "mask_url"]
+__all__ = ["check_flush", "check_value", "conflict_subject", "fit_length", "mask_url"]
 
 _WHAT = {
     "coders": "a coder of that name",
@@ -86,6 +87,18 @@ def conflict_subject(exc: IntegrityError) -> str:
         if re.search(rf"\b{table}[._]", message):
             return words
     return "a record this change needs"
+
+
+def fit_length(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters, ending in a digest of the whole so distinct texts stay distinct.
+
+    For identifiers the toolkit composes itself (a model version naming the embedder and the lemmatiser),
+    which must fit their column on every back-end whatever model a user names.
+    """
+    if len(text) <= limit:
+        return text
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:10]
+    return f"{text[: limit - len(digest) - 1]}#{digest}"
 
 
 def mask_url(url: str) -> str:

@@ -21,6 +21,7 @@ from toolkit.caches import cached_embeddings, cached_lemmas, embedder_key
 from toolkit.embed import Embedder, select_embedder
 from toolkit.errors import NotFoundError
 from toolkit.lemmas import Lemmatizer, select_lemmatizer
+from toolkit.limits import fit_length
 from toolkit.model import (
     ROLE_INTERVIEWER,
     ROLE_RESPONDENT,
@@ -290,8 +291,8 @@ def suggest(
         zero_shot_codes=[c for c in prototypes.code_ids if c not in model.few_shot_codes_],
         labelled_segments=int((labels != UNLABELLED).any(axis=1).sum()),
         newly_embedded=corpus.embedded,
-        model_name=f"{embedder.name}+tfidf-logreg",
-        model_version=f"survivor-qda {__version__}; {embedder_key(embedder)}; {lemmatizer.name}",
+        model_name=fit_length(f"{embedder.name}+tfidf-logreg", 300),
+        model_version=fit_length(f"survivor-qda {__version__}; {embedder_key(embedder)}; {lemmatizer.name}", 100),
     )
     target_segments = [corpus.segment_ids[i] for i in target]
     with store.transaction(actor=actor) as tx:
