@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import cohen_kappa_score, f1_score, precision_recall_fscore_support
 
-from toolkit.evaluate import classification_report, cohen_kappa_binary
+from toolkit.evaluate import classification_report
 
 CODES = ["a", "b", "c", "d"]
 
@@ -27,12 +27,16 @@ def test_evaluate_agrees_with_scikit_learn_on_a_hand_made_case():
 @pytest.mark.parametrize("seed", range(5))
 def test_evaluate_kappa_matches_scikit_learn_on_random_vectors(seed):
     rng = np.random.default_rng(seed)
-    a = rng.random(50) < 0.3
-    b = rng.random(50) < 0.4
-    assert cohen_kappa_binary(a, b) == pytest.approx(cohen_kappa_score(a, b), abs=1e-9)
+    a = rng.random((50, 1)) < 0.3
+    b = rng.random((50, 1)) < 0.4
+    kappa = classification_report(a, b, ["x"])["per_code"]["x"]["kappa"]
+    assert kappa == pytest.approx(cohen_kappa_score(a[:, 0], b[:, 0]), abs=1e-4)
 
 
 def test_evaluate_perfect_and_empty_predictions():
     truth = np.array([[1, 0], [0, 1]], bool)
     assert classification_report(truth, truth, ["x", "y"])["micro_f1"] == 1.0
     assert classification_report(truth, np.zeros_like(truth), ["x", "y"])["micro_f1"] == 0.0
+    constant = np.zeros((3, 1), bool)
+    report = classification_report(constant, constant, ["x"])
+    assert report["per_code"]["x"]["kappa"] == 1.0 and report["macro_f1"] == 0.0

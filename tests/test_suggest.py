@@ -65,8 +65,8 @@ def labels_for(turns, code_ids) -> np.ndarray:
 def test_suggest_is_deterministic():
     batch, protos = make_batch(TURNS), make_prototypes()
     labels = labels_for(TURNS, protos.code_ids)
-    first = CodeSuggester(protos, SuggestConfig(seed=7)).fit(batch, labels).predict_proba(batch)
-    second = CodeSuggester(protos, SuggestConfig(seed=7)).fit(batch, labels).predict_proba(batch)
+    first = CodeSuggester.from_config(protos, SuggestConfig(seed=7)).fit(batch, labels).predict_proba(batch)
+    second = CodeSuggester(protos, seed=7).fit(batch, labels).predict_proba(batch)
     np.testing.assert_array_equal(first, second)
 
 
@@ -110,7 +110,7 @@ def test_suggest_probabilities_are_probabilities_in_both_modes():
 def test_suggest_zero_shot_when_nothing_is_coded_finds_obvious_codes():
     batch, protos = make_batch(TURNS), make_prototypes()
     unlabelled = np.full((len(TURNS), 3), UNLABELLED, dtype=np.int8)
-    model = CodeSuggester(protos, SuggestConfig(zero_shot_z=0.5)).fit(batch, unlabelled)
+    model = CodeSuggester(protos, zero_shot_z=0.5).fit(batch, unlabelled)
     assert model.few_shot_codes_ == []
     predicted = model.predict(batch)
     assert predicted[2, protos.code_ids.index("contract.none")]
@@ -122,12 +122,15 @@ def test_suggest_rejections_are_negatives_and_refit_touches_one_code():
     labels = labels_for(TURNS, protos.code_ids)
     model = CodeSuggester(protos).fit(batch, labels)
     j = protos.code_ids.index("root_cause.family")
-    before = model.coef_.copy()
+    before = [e.coef_.copy() for e in model.estimators_]
+    others = [model.estimators_[k] for k in range(3) if k != j]
     model.refit_codes([(6, j, 1), (0, j, 0)])
     assert model.labels_[6, j] == 1 and model.labels_[0, j] == 0
-    assert not np.allclose(model.coef_[:, j], before[:, j])
-    others = [k for k in range(3) if k != j]
-    np.testing.assert_array_equal(model.coef_[:, others], before[:, others])
+    assert not np.allclose(model.estimators_[j].coef_, before[j])
+    assert [model.estimators_[k] for k in range(3) if k != j] == others  # the very same fitted objects
+    for k in range(3):
+        if k != j:
+            np.testing.assert_array_equal(model.estimators_[k].coef_, before[k])
 
 
 def test_suggest_group_limit_keeps_the_strongest():
@@ -145,24 +148,60 @@ def test_suggest_config_validates():
 
     with pytest.raises(ConfigError, match="between 0 and 1"):
         SuggestConfig(threshold=1.5)
+    batch, protos = make_batch(TURNS), make_prototypes()
+    with pytest.raises(ConfigError, match="between 0 and 1"):
+        CodeSuggester(protos, threshold=0.0).fit(batch, labels_for(TURNS, protos.code_ids))
+    with pytest.raises(ConfigError, match="C must be"):
+        CodeSuggester(protos).set_params(C=-1.0).fit(batch, labels_for(TURNS, protos.code_ids))
 
 
-def test_suggest_linear_parts_match_scikit_learn():
-    import scipy.sparse as sp
-    from sklearn.feature_extraction.text import TfidfVectorizer
+def test_suggest_is_a_scikit_learn_estimator():
+    from sklearn.base import clone
     from sklearn.linear_model import LogisticRegression
 
-    from toolkit.linear import BalancedLogisticRegression, TfidfFeaturizer
+    protos = make_prototypes()
+    model = CodeSuggester(protos, C=3.0, threshold=0.4)
+    params = model.get_params()
+    assert params["C"] == 3.0 and params["threshold"] == 0.4 and params["prototypes"] is protos
+    assert set(params) - {"prototypes"} == set(SuggestConfig.__dataclass_fields__)
+    assert model.set_params(C=2.0) is model and model.C == 2.0
+    assert clone(model).get_params()["C"] == 2.0
+    assert not hasattr(model, "estimators_")  # __init__ only stores parameters
+    batch = make_batch(TURNS)
+    assert model.fit(batch, labels_for(TURNS, protos.code_ids)) is model
+    estimator = model.estimators_[0]
+    assert isinstance(estimator, LogisticRegression)
+    assert estimator.C == 2.0 and estimator.class_weight == "balanced"
 
-    texts = ["i do not NOT_check the firm", "i check the firm", "the firm be good good", "alone"] * 3
-    ours = TfidfFeaturizer().fit(texts).transform(texts).toarray()
-    theirs = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True, token_pattern=r"\S+")
-    np.testing.assert_allclose(ours, theirs.fit(texts).transform(texts).toarray(), atol=1e-12)
 
-    rng = np.random.default_rng(0)
-    X = sp.csr_matrix(np.hstack([rng.normal(size=(120, 20)), (rng.random((120, 50)) < 0.1) * 1.0]))
-    Y = (X[:, :3].toarray() + rng.normal(scale=0.5, size=(120, 3)) > 0.8).astype(int)
-    mine = BalancedLogisticRegression(C=5.0, tol=1e-7).fit(X, Y).predict_proba(X)
-    for j in range(3):
-        reference = LogisticRegression(C=5.0, class_weight="balanced", max_iter=5000, tol=1e-8).fit(X, Y[:, j])
-        np.testing.assert_allclose(mine[:, j], reference.predict_proba(X)[:, 1], atol=2e-3)
+def test_suggest_features_are_scikit_learn_tfidf_on_labelled_turns():
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    batch, protos = make_batch(TURNS), make_prototypes()
+    labels = labels_for(TURNS, protos.code_ids)
+    labels[6:] = UNLABELLED
+    model = CodeSuggester(protos).fit(batch, labels)
+    turn_tfidf = model.features_.named_transformers["turn_tfidf"].named_steps["tfidf"].vectorizer_
+    reference = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True, token_pattern=r"\S+")
+    reference.fit(batch.lemmas[:6])
+    assert turn_tfidf.vocabulary_ == reference.vocabulary_
+    np.testing.assert_allclose(
+        turn_tfidf.transform(batch.lemmas).toarray(), reference.transform(batch.lemmas).toarray()
+    )
+    assert model.X_.shape[0] == len(TURNS)
+
+
+def test_suggest_tfidf_without_vocabulary_gives_no_columns():
+    batch, protos = make_batch(TURNS[:1]), make_prototypes()
+    model = CodeSuggester(protos).fit(batch, np.full((1, 3), UNLABELLED, dtype=np.int8))
+    probs = model.predict_proba(make_batch(TURNS))
+    assert probs.shape == (len(TURNS), 3) and np.all((probs >= 0) & (probs <= 1))
+
+
+def test_suggest_policy_limits_zero_shot_codes_per_turn():
+    from toolkit.suggest_policy import DecisionPolicy
+
+    policy = DecisionPolicy(["a", "b", "c"], threshold=0.5, max_codes=3, zero_shot_max_codes=1)
+    probs = np.array([[0.9, 0.8, 0.7]])
+    assert policy.decide(probs).tolist() == [[True, True, True]]
+    assert policy.decide(probs, few_shot=np.array([False, False, True])).tolist() == [[True, False, True]]

@@ -9,9 +9,12 @@ currently in the store.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import asdict
 from typing import Any
 
 import numpy as np
+from sklearn.metrics import cohen_kappa_score, precision_recall_fscore_support
+from sklearn.model_selection import LeaveOneGroupOut
 from sqlalchemy import select
 
 from toolkit.embed import Embedder, select_embedder
@@ -19,89 +22,88 @@ from toolkit.errors import NotFoundError, ToolkitError
 from toolkit.lemmas import Lemmatizer, select_lemmatizer
 from toolkit.model import Coder, Suggestion
 from toolkit.store import Store
-from toolkit.suggest import UNLABELLED, CodeSuggester, SuggestConfig
+from toolkit.suggest import UNLABELLED, CodeSuggester, SegmentBatch, SuggestConfig
 from toolkit.suggestions import build_prototypes, label_matrix, load_corpus
 
-__all__ = ["MODES", "classification_report", "cohen_kappa_binary", "cross_validated_probabilities", "evaluate"]
+__all__ = ["MODES", "classification_report", "cross_validated_probabilities", "evaluate"]
 
 MODES = ("cross-validated", "zero-shot", "stored")
 
 
-def cohen_kappa_binary(truth: np.ndarray, pred: np.ndarray) -> float:
-    """Cohen's kappa of two binary vectors; 1.0 when both are constant and equal, 0.0 when chance explains all."""
-    truth = truth.astype(bool)
-    pred = pred.astype(bool)
-    n = len(truth)
-    if n == 0:
-        return float("nan")
-    observed = float(np.mean(truth == pred))
-    p_truth, p_pred = truth.mean(), pred.mean()
-    expected = p_truth * p_pred + (1 - p_truth) * (1 - p_pred)
-    if expected >= 1.0:
-        return 1.0 if observed == 1.0 else 0.0
-    return float((observed - expected) / (1 - expected))
-
-
-def _prf(tp: float, fp: float, fn: float) -> tuple[float, float, float]:
-    precision = tp / (tp + fp) if tp + fp else 0.0
-    recall = tp / (tp + fn) if tp + fn else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return precision, recall, f1
-
-
 def classification_report(truth: np.ndarray, pred: np.ndarray, code_ids: Sequence[str]) -> dict[str, Any]:
-    """Per-code precision, recall, F1, support and kappa; micro and macro averages (as scikit-learn).
+    """Per-code precision, recall, F1, support and kappa; micro and macro averages (``sklearn.metrics``).
 
-    Macro averages run over codes with support or predictions (a code absent from both is left out).
+    Macro averages run over codes with support or predictions (a code absent from both is left out: it
+    says nothing about the model, and scikit-learn would count it as F1 0 with a warning). The kappa of a
+    code whose two vectors are both constant and equal is 1.0 (scikit-learn returns NaN there).
     """
     truth = np.asarray(truth, dtype=bool)
     pred = np.asarray(pred, dtype=bool)
+    n_codes = len(code_ids)
+    if truth.shape != pred.shape or truth.ndim != 2 or truth.shape[1] != n_codes:
+        raise ValueError(f"truth and pred must both be turns x {n_codes} codes, got {truth.shape} and {pred.shape}")
+    precision, recall, f1, support = precision_recall_fscore_support(truth, pred, average=None, zero_division=0)
     per_code: dict[str, dict[str, float]] = {}
-    tps = fps = fns = 0
-    macro = []
     for j, code in enumerate(code_ids):
-        tp = float(np.sum(truth[:, j] & pred[:, j]))
-        fp = float(np.sum(~truth[:, j] & pred[:, j]))
-        fn = float(np.sum(truth[:, j] & ~pred[:, j]))
-        precision, recall, f1 = _prf(tp, fp, fn)
         per_code[code] = {
-            "precision": round(precision, 4),
-            "recall": round(recall, 4),
-            "f1": round(f1, 4),
-            "support": int(truth[:, j].sum()),
+            "precision": round(float(precision[j]), 4),
+            "recall": round(float(recall[j]), 4),
+            "f1": round(float(f1[j]), 4),
+            "support": int(support[j]),
             "predicted": int(pred[:, j].sum()),
-            "kappa": round(cohen_kappa_binary(truth[:, j], pred[:, j]), 4),
+            "kappa": round(_kappa(truth[:, j], pred[:, j]), 4),
         }
-        tps, fps, fns = tps + tp, fps + fp, fns + fn
-        if truth[:, j].any() or pred[:, j].any():
-            macro.append((precision, recall, f1))
-    micro_p, micro_r, micro_f1 = _prf(tps, fps, fns)
-    macro_arr = np.array(macro) if macro else np.zeros((1, 3))
+    micro = precision_recall_fscore_support(truth, pred, average="micro", zero_division=0)
+    used = np.where(truth.any(axis=0) | pred.any(axis=0))[0]
+    macro = (
+        precision_recall_fscore_support(truth[:, used], pred[:, used], average="macro", zero_division=0)
+        if len(used) and len(truth)
+        else (0.0, 0.0, 0.0, None)
+    )
     return {
         "n_segments": int(truth.shape[0]),
-        "micro_precision": round(micro_p, 4),
-        "micro_recall": round(micro_r, 4),
-        "micro_f1": round(micro_f1, 4),
-        "macro_precision": round(float(macro_arr[:, 0].mean()), 4),
-        "macro_recall": round(float(macro_arr[:, 1].mean()), 4),
-        "macro_f1": round(float(macro_arr[:, 2].mean()), 4),
+        "micro_precision": round(float(micro[0]), 4),
+        "micro_recall": round(float(micro[1]), 4),
+        "micro_f1": round(float(micro[2]), 4),
+        "macro_precision": round(float(macro[0]), 4),
+        "macro_recall": round(float(macro[1]), 4),
+        "macro_f1": round(float(macro[2]), 4),
         "per_code": per_code,
     }
 
 
+def _kappa(truth: np.ndarray, pred: np.ndarray) -> float:
+    """``cohen_kappa_score``, but 1.0 for two identical constant vectors (perfect agreement, not undefined)."""
+    if not len(truth):
+        return float("nan")
+    if np.array_equal(truth, pred) and len(np.unique(truth)) == 1:
+        return 1.0
+    return float(cohen_kappa_score(truth, pred))
+
+
 def cross_validated_probabilities(
-    model: CodeSuggester, batch, labels: np.ndarray, groups: Sequence[str], config: SuggestConfig | None = None
+    model: CodeSuggester,
+    batch: SegmentBatch,
+    labels: np.ndarray,
+    groups: Sequence[str],
+    config: SuggestConfig | None = None,
 ) -> np.ndarray:
-    """Leave-one-group-out probabilities: each interview scored by a model fitted without it."""
-    groups = np.asarray(groups)
+    """Leave-one-group-out probabilities: each interview scored by a model fitted without it.
+
+    ``LeaveOneGroupOut`` splits by interview; a held-out interview's labels are hidden (``UNLABELLED``)
+    rather than its rows dropped, so that every fold transforms the same batch and its label-independent
+    features are computed once (memoised on the batch). Each fold's model is a fresh estimator with
+    ``model``'s parameters (or ``config``'s).
+    """
+    params = model.get_params(deep=False)
+    if config is not None:
+        params.update(asdict(config))
+    labels = np.asarray(labels)
     probs = np.zeros(labels.shape, dtype=np.float64)
-    evidence = None  # label-independent: computed by the first fold, reused by the others
-    for group in dict.fromkeys(groups):
-        held = groups == group
+    for train, held in LeaveOneGroupOut().split(np.zeros(len(labels)), groups=np.asarray(groups)):
         train_labels = labels.copy()
         train_labels[held] = UNLABELLED
-        fitted = CodeSuggester(model.prototypes, config or model.config).fit(batch, train_labels, evidence)
-        evidence = fitted.evidence_
+        fitted = type(model)(**params).fit(batch, train_labels)
         probs[held] = fitted.predict_proba(batch)[held]  # the fitted batch itself: its features are reused
     return probs
 
@@ -132,7 +134,7 @@ def evaluate(
     if not len(rows):
         raise ToolkitError(f"coder {gold_coder!r} has no codings on respondent turns")
     truth = gold[rows] == 1
-    model = CodeSuggester(prototypes, config)
+    model = CodeSuggester.from_config(prototypes, config)
     if mode == "cross-validated":
         batch = corpus.batch.subset(rows)
         probs = cross_validated_probabilities(model, batch, gold[rows], [corpus.documents[i] for i in rows])

@@ -279,7 +279,7 @@ def suggest(
     corpus = load_corpus(store, embedder, lemmatizer, progress=progress)
     prototypes, codebook_version = build_prototypes(store, embedder, lemmatizer, codebook)
     labels = label_matrix(store, corpus, prototypes.code_ids, coders)
-    model = CodeSuggester(prototypes, config).fit(corpus.batch, labels)
+    model = CodeSuggester.from_config(prototypes, config).fit(corpus.batch, labels)
     target = corpus.rows_of(documents) if documents else np.arange(len(corpus.segment_ids))
     sub = corpus.batch.subset(target) if documents else corpus.batch
     probs = model.predict_proba(sub)
