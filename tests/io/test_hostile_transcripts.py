@@ -269,3 +269,9 @@ def test_subtitles_many_cues_parse_in_linear_time():
     small = min(cpu_seconds(1_000) for _ in range(2))
     large = cpu_seconds(4_000)
     assert large < 10 * small, (small, large)  # 4x the cues: ~4x when linear, ~16x when quadratic
+
+
+def test_hostile_long_line_check_streams_and_names_the_line(monkeypatch):
+    monkeypatch.setattr(transcripts, "MAX_LINE_CHARS", 10)
+    error = refused(b"Q: a\r\nA: b\rQ: c\n\nA: " + b"x" * 20 + b"\n", name="x.txt")
+    assert error.line == 5
