@@ -299,3 +299,11 @@ def test_hostile_long_turns_reach_spacy_in_small_pieces_and_batches(blank_nlp, m
     assert all(not text[s:e].startswith("ord") for seg in segments for s, e in seg.sentences)
     for seg in segments:
         assert text[seg.start : seg.end] == seg.text
+
+
+@pytest.mark.parametrize("span", ["abc", "99999999", "-1"])
+def test_hostile_docx_table_spans_are_not_expanded(span):
+    cell = '<w:tc><w:tcPr><w:gridSpan w:val="{}"/></w:tcPr><w:p><w:r><w:t>{}</w:t></w:r></w:p></w:tc>'
+    table = f"<w:tbl><w:tr>{cell.format(span, 'Q: why?')}{cell.format('1', 'more')}</w:tr></w:tbl>"
+    transcript = read_transcript(rewrite_docx({DOCUMENT_XML: document_xml(table)}), name="t.docx")
+    assert transcript.text == "Q: why? more"

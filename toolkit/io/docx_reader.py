@@ -151,6 +151,7 @@ def docx_text(data: bytes, name: str) -> str:
     import docx  # python-docx, imported lazily: only .docx needs it
     from docx.opc.exceptions import PackageNotFoundError
     from docx.oxml.document import CT_Document
+    from docx.table import _Cell
 
     try:
         document = docx.Document(io.BytesIO(data))
@@ -162,5 +163,7 @@ def docx_text(data: bytes, name: str) -> str:
     paragraphs = [p.text for p in document.paragraphs]
     for table in document.tables:
         for row in table.rows:
-            paragraphs.append(" ".join(cell.text for cell in row.cells))
+            # the row's own cells, not python-docx's row.cells, which expands w:gridSpan: a span of
+            # 99,999,999 never ends and a span of "abc" raises ValueError
+            paragraphs.append(" ".join(_Cell(tc, table).text for tc in row._tr.tc_lst))
     return "\n".join(paragraphs)
