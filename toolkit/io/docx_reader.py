@@ -25,7 +25,7 @@ from lxml import etree
 
 from toolkit.errors import InputFileError
 
-__all__ = ["MAX_DOCX_UNCOMPRESSED", "MAX_DOCX_XML_BYTES", "docx_text"]
+__all__ = ["MAX_DOCX_UNCOMPRESSED", "MAX_DOCX_XML_BYTES", "check_docx_archive", "docx_text"]
 
 # All members together, decompressed. A transcript .docx with a few photos is a few MB; 200 MB leaves room
 # for embedded media while a zip bomb (1 GiB of zeros in 1 MB) or a 2 GiB image is refused before reading.
