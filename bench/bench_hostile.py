@@ -46,12 +46,19 @@ def run_one(turns: int) -> dict[str, float]:
         write_transcript(path, turns)
         store = create_store(f"sqlite:///{tmp}/bench.sqlite")
         base_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         report = import_files(store, [path])
-        seconds = time.perf_counter() - t0
+        seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
         store.close()
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"turns": turns, "segments": report.segments, "seconds": seconds, "peak_mb": peak_mb, "base_mb": base_mb}
+    return {
+        "turns": turns,
+        "segments": report.segments,
+        "seconds": seconds,
+        "cpu": cpu,
+        "peak_mb": peak_mb,
+        "base_mb": base_mb,
+    }
 
 
 def profile(turns: int) -> None:
@@ -202,15 +209,15 @@ def main() -> None:
     if args.profile:
         profile(args.profile)
         return
-    print(f"{'turns':>8} {'segments':>9} {'import s':>9} {'peak MB':>8} {'(after model load)':>19}")
+    print(f"{'turns':>8} {'segments':>9} {'wall s':>8} {'CPU s':>8} {'peak MB':>8} {'(after model load)':>19}")
     for turns in args.turns:
         out = subprocess.run(
             [sys.executable, __file__, "--one", str(turns)], capture_output=True, text=True, check=True, cwd=ROOT
         )
         row = json.loads(out.stdout.strip().splitlines()[-1])
         print(
-            f"{row['turns']:>8,} {row['segments']:>9,} {row['seconds']:>9.2f} {row['peak_mb']:>8.0f} "
-            f"{row['base_mb']:>19.0f}"
+            f"{row['turns']:>8,} {row['segments']:>9,} {row['seconds']:>8.2f} {row['cpu']:>8.2f} "
+            f"{row['peak_mb']:>8.0f} {row['base_mb']:>19.0f}"
         )
 
 

@@ -32,7 +32,8 @@ def read_attribute_table(source: str | Path | bytes | BinaryIO, name: str | None
         if id_column is None:
             id_column = next((c for c in ID_COLUMNS if c in row), None)
             if id_column is None:
-                raise InputFileError(f"no 'document' or 'id' column (columns: {', '.join(row)})", file=display, line=1)
+                columns = ", ".join(repr(c) for c in row)  # repr: a column name may hold line breaks
+                raise InputFileError(f"no 'document' or 'id' column (columns: {columns})", file=display, line=1)
         doc_name = row.get(id_column, "")
         if not doc_name:
             raise InputFileError(f"empty {id_column!r}", file=display, line=line)

@@ -7,7 +7,7 @@ pass any ``spacy.Language`` (e.g. ``spacy.blank("en")`` with a sentencizer).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -20,8 +20,10 @@ if TYPE_CHECKING:
 
 __all__ = ["MAX_SPACY_CHARS", "SegmentSpec", "load_sentence_pipeline", "segment_text", "split_sentences"]
 
-# Longest text given to spaCy at once (its default max_length is 1,000,000; memory grows with length).
-MAX_SPACY_CHARS = 100_000
+# Longest text given to spaCy at once (its max_length is 1,000,000, but memory grows with length: a batch
+# of twelve 100,000-character pieces took 5 GB), and most characters in one batch of pieces.
+MAX_SPACY_CHARS = 20_000
+MAX_BATCH_CHARS = 100_000
 
 
 @dataclass(frozen=True)
@@ -61,10 +63,12 @@ def load_sentence_pipeline(model: str | None = None) -> Language:
 
 
 def _pieces(text: str, start: int, end: int, limit: int) -> list[tuple[int, int]]:
-    """Cut a span into pieces of at most ``limit`` characters, at line ends where there is one."""
+    """Cut a span into pieces of at most ``limit`` characters, at a line end where there is one."""
     pieces: list[tuple[int, int]] = []
     while end - start > limit:
         cut = text.rfind("\n", start + 1, start + limit)
+        if cut <= start:
+            cut = text.rfind(" ", start + 1, start + limit)  # one very long line: cut between words
         cut = cut + 1 if cut > start else start + limit
         pieces.append((start, cut))
         start = cut
@@ -72,13 +76,27 @@ def _pieces(text: str, start: int, end: int, limit: int) -> list[tuple[int, int]
     return pieces
 
 
+def _batches(pieces: list[tuple[int, int]]) -> Iterator[list[tuple[int, int]]]:
+    """Groups of at most 64 pieces and :data:`MAX_BATCH_CHARS` characters: spaCy's memory grows with both."""
+    batch: list[tuple[int, int]] = []
+    chars = 0
+    for start, end in pieces:
+        if batch and (len(batch) == 64 or chars + end - start > MAX_BATCH_CHARS):
+            yield batch
+            batch, chars = [], 0
+        batch.append((start, end))
+        chars += end - start
+    if batch:
+        yield batch
+
+
 def split_sentences(text: str, spans: Sequence[tuple[int, int]], nlp: Language) -> list[tuple[tuple[int, int], ...]]:
     """Sentence offsets for each span of ``text``; whitespace-only sentences are dropped.
 
     A span longer than :data:`MAX_SPACY_CHARS` (or the pipeline's ``max_length``) is given to spaCy in
-    pieces cut at line ends, so a long unlabelled narrative imports instead of failing with spaCy's E088,
-    and memory stays bounded; a sentence never runs across a line end at a cut, which is where
-    transcripts break paragraphs anyway.
+    pieces cut at line ends (between words within one very long line), so a long unlabelled narrative
+    imports instead of failing with spaCy's E088, and memory stays bounded; a sentence never runs across
+    a cut, which falls where transcripts break paragraphs anyway.
     """
     limit = max(1, min(MAX_SPACY_CHARS, nlp.max_length))
     owners: list[int] = []
@@ -88,7 +106,7 @@ def split_sentences(text: str, spans: Sequence[tuple[int, int]], nlp: Language) 
             owners.append(index)
             pieces.append(piece)
     out: list[list[tuple[int, int]]] = [[] for _ in spans]
-    docs = nlp.pipe((text[start:end] for start, end in pieces), batch_size=64)
+    docs = (doc for batch in _batches(pieces) for doc in nlp.pipe([text[a:b] for a, b in batch], batch_size=len(batch)))
     for owner, (start, _end), doc in zip(owners, pieces, docs, strict=True):
         for sent in doc.sents:
             s_start = start + sent.start_char

@@ -203,6 +203,10 @@ def _docx_kinds() -> st.SearchStrategy[bytes]:
             document_xml(paragraph("x" * 400_000)),
             document_xml(paragraph("Q: why?") + paragraph("A: money.")),
             document_xml("".join(paragraph(f"Q: {i}?") + paragraph(f"A: {i}.") for i in range(400))),
+            document_xml(
+                '<w:tbl><w:tr><w:tc><w:tcPr><w:gridSpan w:val="99999999"/></w:tcPr><w:p/></w:tc></w:tr></w:tbl>'
+                + paragraph("Q: why?")
+            ),
         ]
     )
     return st.one_of(

@@ -115,3 +115,16 @@ def test_hostile_codebook_over_the_size_cap_is_refused(monkeypatch):
 
 def test_hostile_codebook_good_one_still_loads():
     assert parse_codebook(GOOD_CODEBOOK, name="book.yaml").codes[0].id == "root_cause.economic"
+
+
+def test_hostile_attribute_column_names_with_line_breaks_stay_on_one_line():
+    with pytest.raises(InputFileError) as info:
+        read_attribute_table("name\u2028x,gender\nS01,f\n".encode(), "cases.csv")
+    assert len(str(info.value).splitlines()) == 1 and "\\u2028" in str(info.value)
+
+
+def test_hostile_codebook_group_names_with_line_breaks_stay_on_one_line():
+    text = GOOD_CODEBOOK + 'groups:\n  "a\\u2028b": 5\n'
+    with pytest.raises(CodebookError) as info:
+        parse_codebook(text, name="book.yaml")
+    assert len(str(info.value).splitlines()) == 1

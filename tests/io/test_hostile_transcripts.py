@@ -269,3 +269,41 @@ def test_subtitles_many_cues_parse_in_linear_time():
     small = min(cpu_seconds(1_000) for _ in range(2))
     large = cpu_seconds(4_000)
     assert large < 10 * small, (small, large)  # 4x the cues: ~4x when linear, ~16x when quadratic
+
+
+def test_hostile_long_line_check_streams_and_names_the_line(monkeypatch):
+    monkeypatch.setattr(transcripts, "MAX_LINE_CHARS", 10)
+    error = refused(b"Q: a\r\nA: b\rQ: c\n\nA: " + b"x" * 20 + b"\n", name="x.txt")
+    assert error.line == 5
+
+
+def test_hostile_long_turns_reach_spacy_in_small_pieces_and_batches(blank_nlp, monkeypatch):
+    import toolkit.segment as segment
+
+    seen: list[list[int]] = []
+    original = blank_nlp.pipe
+
+    def spy(texts, batch_size=64):
+        texts = list(texts)
+        seen.append([len(t) for t in texts])
+        return original(texts, batch_size=batch_size)
+
+    monkeypatch.setattr(blank_nlp, "pipe", spy)
+    monkeypatch.setattr(segment, "MAX_SPACY_CHARS", 1_000)
+    monkeypatch.setattr(segment, "MAX_BATCH_CHARS", 3_000)
+    one_line = "word " * 1_000  # 5,000 characters without a line end: cut between words
+    text = f"Q: Tell me?\nA: {one_line}\nQ: And?\nA: " + "Short line.\n" * 500
+    segments, _ = segment_text(text, nlp=blank_nlp)
+    assert max(max(batch) for batch in seen) <= 1_000
+    assert max(sum(batch) for batch in seen) <= 3_000
+    assert all(not text[s:e].startswith("ord") for seg in segments for s, e in seg.sentences)
+    for seg in segments:
+        assert text[seg.start : seg.end] == seg.text
+
+
+@pytest.mark.parametrize("span", ["abc", "99999999", "-1"])
+def test_hostile_docx_table_spans_are_not_expanded(span):
+    cell = '<w:tc><w:tcPr><w:gridSpan w:val="{}"/></w:tcPr><w:p><w:r><w:t>{}</w:t></w:r></w:p></w:tc>'
+    table = f"<w:tbl><w:tr>{cell.format(span, 'Q: why?')}{cell.format('1', 'more')}</w:tr></w:tbl>"
+    transcript = read_transcript(rewrite_docx({DOCUMENT_XML: document_xml(table)}), name="t.docx")
+    assert transcript.text == "Q: why? more"

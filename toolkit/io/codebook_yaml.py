@@ -149,9 +149,9 @@ def _parse_groups(node: Any, file: str, line: int) -> dict[str, dict[str, int]]:
             continue
         where = node["__lines__"].get(group, line)
         if not isinstance(settings, dict) or not isinstance(settings.get("max_per_segment"), int):
-            raise CodebookError(f"[groups -> {group}] needs an integer max_per_segment", file=file, line=where)
+            raise CodebookError(f"[groups -> {group!r}] needs an integer max_per_segment", file=file, line=where)
         if settings["max_per_segment"] < 1:
-            raise CodebookError(f"[groups -> {group} -> max_per_segment] must be at least 1", file=file, line=where)
+            raise CodebookError(f"[groups -> {group!r} -> max_per_segment] must be at least 1", file=file, line=where)
         out[str(group)] = {"max_per_segment": settings["max_per_segment"]}
     return out
 

@@ -25,7 +25,7 @@ from lxml import etree
 
 from toolkit.errors import InputFileError
 
-__all__ = ["MAX_DOCX_UNCOMPRESSED", "MAX_DOCX_XML_BYTES", "docx_text"]
+__all__ = ["MAX_DOCX_UNCOMPRESSED", "MAX_DOCX_XML_BYTES", "check_docx_archive", "docx_text"]
 
 # All members together, decompressed. A transcript .docx with a few photos is a few MB; 200 MB leaves room
 # for embedded media while a zip bomb (1 GiB of zeros in 1 MB) or a 2 GiB image is refused before reading.
@@ -151,6 +151,7 @@ def docx_text(data: bytes, name: str) -> str:
     import docx  # python-docx, imported lazily: only .docx needs it
     from docx.opc.exceptions import PackageNotFoundError
     from docx.oxml.document import CT_Document
+    from docx.table import _Cell
 
     try:
         document = docx.Document(io.BytesIO(data))
@@ -162,5 +163,7 @@ def docx_text(data: bytes, name: str) -> str:
     paragraphs = [p.text for p in document.paragraphs]
     for table in document.tables:
         for row in table.rows:
-            paragraphs.append(" ".join(cell.text for cell in row.cells))
+            # the row's own cells, not python-docx's row.cells, which expands w:gridSpan: a span of
+            # 99,999,999 never ends and a span of "abc" raises ValueError
+            paragraphs.append(" ".join(_Cell(tc, table).text for tc in row._tr.tc_lst))
     return "\n".join(paragraphs)

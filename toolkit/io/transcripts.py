@@ -21,7 +21,7 @@ import re
 import time
 import unicodedata
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -110,17 +110,22 @@ def _line_of(data: bytes, index: int) -> int:
     return data.count(b"\n", 0, index) + 1
 
 
+# What str.splitlines() breaks lines at; a run of anything else is one line.
+_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+_LINE_CONTENT = re.compile(f"[^{_BREAKS}]+")
+_LINE = re.compile(f"[^{_BREAKS}]*(?:\r\n|[{_BREAKS}])|[^{_BREAKS}]+")  # a line with its end, as splitlines
+
+
 def _check_lines(text: str, name: str) -> None:
-    line_no = 1
-    for line in text.splitlines():
-        if len(line) > MAX_LINE_CHARS:
+    """Refuse a line over :data:`MAX_LINE_CHARS`, without building a list of all lines (a 40 MB file has millions)."""
+    for run in _LINE_CONTENT.finditer(text):
+        if run.end() - run.start() > MAX_LINE_CHARS:
             raise InputFileError(
-                f"line is {len(line):,} characters long (limit {MAX_LINE_CHARS:,}); "
+                f"line is {run.end() - run.start():,} characters long (limit {MAX_LINE_CHARS:,}); "
                 "this does not look like a transcript: split it into paragraphs",
                 file=name,
-                line=line_no,
+                line=len(text[: run.start()].splitlines()) + 1,
             )
-        line_no += 1
 
 
 def _plausible_cp1251(text: str) -> int | None:
@@ -324,13 +329,10 @@ class _Candidate:
     timestamp: str | None
 
 
-def _lines_with_offsets(text: str) -> list[tuple[int, str]]:
-    out: list[tuple[int, str]] = []
-    offset = 0
-    for line in text.splitlines(keepends=True):
-        out.append((offset, line))
-        offset += len(line)
-    return out
+def _lines_with_offsets(text: str) -> Iterator[tuple[int, str]]:
+    """Each line (with its line end) and its offset, one at a time: a caller may stop early."""
+    for line in _LINE.finditer(text):
+        yield line.start(), line.group()
 
 
 def _normalise_label(label: str) -> str:
