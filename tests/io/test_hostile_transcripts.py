@@ -307,3 +307,14 @@ def test_hostile_docx_table_spans_are_not_expanded(span):
     table = f"<w:tbl><w:tr>{cell.format(span, 'Q: why?')}{cell.format('1', 'more')}</w:tr></w:tbl>"
     transcript = read_transcript(rewrite_docx({DOCUMENT_XML: document_xml(table)}), name="t.docx")
     assert transcript.text == "Q: why? more"
+
+
+def test_docx_table_between_turns_keeps_its_place():
+    """Paragraphs then tables used to move every table to the end and reorder the turns (issue 10)."""
+    from .hostile import paragraph
+
+    cell = "<w:tc><w:p><w:r><w:t>{}</w:t></w:r></w:p></w:tc>"
+    table = f"<w:tbl><w:tr>{cell.format('A: I signed')}{cell.format('a paper.')}</w:tr></w:tbl>"
+    body = paragraph("Q: Did you sign?") + table + paragraph("Q: And then?") + paragraph("A: We left.")
+    transcript = read_transcript(rewrite_docx({DOCUMENT_XML: document_xml(body)}), name="t.docx")
+    assert transcript.text.splitlines() == ["Q: Did you sign?", "A: I signed a paper.", "Q: And then?", "A: We left."]

@@ -146,12 +146,12 @@ def check_docx_archive(data: bytes, name: str) -> None:
 
 
 def docx_text(data: bytes, name: str) -> str:
-    """Paragraphs of a checked .docx joined by newlines; tables are read row by row."""
+    """Paragraphs and table rows of a checked .docx, in document order, joined by newlines."""
     check_docx_archive(data, name)
     import docx  # python-docx, imported lazily: only .docx needs it
     from docx.opc.exceptions import PackageNotFoundError
     from docx.oxml.document import CT_Document
-    from docx.table import _Cell
+    from docx.table import Table, _Cell
 
     try:
         document = docx.Document(io.BytesIO(data))
@@ -160,10 +160,15 @@ def docx_text(data: bytes, name: str) -> str:
     element = document.element
     if not isinstance(element, CT_Document) or element.body is None:
         raise InputFileError(f"the main part is not a Word document body (<w:document><w:body>); {_RESAVE}", file=name)
-    paragraphs = [p.text for p in document.paragraphs]
-    for table in document.tables:
-        for row in table.rows:
-            # the row's own cells, not python-docx's row.cells, which expands w:gridSpan: a span of
-            # 99,999,999 never ends and a span of "abc" raises ValueError
-            paragraphs.append(" ".join(_Cell(tc, table).text for tc in row._tr.tc_lst))
-    return "\n".join(paragraphs)
+    lines: list[str] = []
+    # In document order: a table between two turns stays between them (reading paragraphs, then tables,
+    # moved every table to the end and reordered the turns).
+    for block in document.iter_inner_content():
+        if isinstance(block, Table):
+            for row in block.rows:
+                # the row's own cells, not python-docx's row.cells, which expands w:gridSpan: a span of
+                # 99,999,999 never ends and a span of "abc" raises ValueError
+                lines.append(" ".join(_Cell(tc, block).text for tc in row._tr.tc_lst))
+        else:
+            lines.append(block.text)
+    return "\n".join(lines)
