@@ -243,7 +243,6 @@ class Suggestion(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     segment_id: Mapped[int] = mapped_column(ForeignKey("segments.id", ondelete="CASCADE"), index=True)
     code_id: Mapped[str] = mapped_column(ForeignKey("codes.id"))
-    score: Mapped[float] = mapped_column(Float)
     probability: Mapped[float] = mapped_column(Float)
     model_name: Mapped[str] = mapped_column(String(300))
     model_version: Mapped[str] = mapped_column(String(100))

@@ -306,7 +306,6 @@ def suggest(
                     Suggestion(
                         segment_id=corpus.segment_ids[row],
                         code_id=prototypes.code_ids[j],
-                        score=float(probs[local, j]),
                         probability=float(probs[local, j]),
                         model_name=report.model_name,
                         model_version=report.model_version,
