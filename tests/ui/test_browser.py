@@ -309,11 +309,21 @@ def test_browser_every_page_verbatim_no_outside_request_no_script(server, browse
     page.goto(f"{server}/root-causes")
     wait_for_page(page, "Root causes of vulnerability")
     page.get_by_text("Click a bar or cell above, or choose a code.").wait_for(timeout=30_000)
+    settle(page)
     bar = page.locator(".js-plotly-plot").first.locator("g.point path").first
     bar.scroll_into_view_if_needed()
-    box = bar.bounding_box()  # Plotly's drag layer takes the click at the bar's place
-    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-    page.get_by_text("Clicked:", exact=False).first.wait_for(timeout=30_000)
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    clicked = page.get_by_text("Clicked:", exact=False).first
+    for _attempt in range(3):  # on a loaded machine Plotly may attach its handlers after the first click
+        box = bar.bounding_box()  # Plotly's drag layer takes the click at the bar's place
+        page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        try:
+            clicked.wait_for(timeout=20_000)
+            break
+        except PlaywrightTimeout:
+            settle(page)
+    clicked.wait_for(timeout=10_000)
     settle(page)
     page.screenshot(path=str(tmp_path / "root_causes.png"), full_page=True)
 
