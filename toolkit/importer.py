@@ -68,6 +68,7 @@ def prepare_transcripts(
                 file=where,
             )
         names[transcript.name] = where
+        warnings.extend(f"{where}: {w}" for w in transcript.warnings)
         specs, seg_warnings = segment_text(transcript.text, overrides, nlp, name=where)
         warnings.extend(f"{where}: {w}" for w in seg_warnings)
         prepared.append(_Prepared(transcript, specs))

@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from toolkit.errors import InputFileError
-from toolkit.io.transcripts import RoleOverrides, parse_turns, read_transcript
+from toolkit.io.transcripts import RoleOverrides, decode_transcript_bytes, parse_turns, read_transcript
 from toolkit.segment import segment_text
 
 from ..conftest import FIXTURES
@@ -182,3 +182,22 @@ def test_transcripts_offsets_hold_on_arbitrary_text(blank_nlp, parts, newline):
             assert seg.start <= start < end <= seg.end
     starts = [s.start for s in segments]
     assert starts == sorted(starts)
+
+
+CYRILLIC = "Интервьюер: Где вы работали?\nРеспондент: Я работала на фабрике в Минске, платили очень мало.\n"
+
+
+@pytest.mark.parametrize("codepage", ["cp1251", "koi8_r", "cp866"])
+def test_transcripts_cyrillic_code_pages_are_told_apart(codepage):
+    """KOI8-R and DOS 866 used to be stored as cp1251 mojibake without a word (issue 10)."""
+    text, used = decode_transcript_bytes(CYRILLIC.encode(codepage), "t.txt")
+    assert (text, used) == (CYRILLIC, codepage)
+
+
+def test_transcripts_utf32_and_a_utf16_mark_on_utf8():
+    for codec in ("utf-32-le", "utf-32-be"):
+        bom = "\ufeff".encode(codec)
+        assert decode_transcript_bytes(bom + CYRILLIC.encode(codec), "t.txt") == (CYRILLIC, "utf-32")
+    with pytest.raises(InputFileError, match="UTF-16 byte-order mark but the text after it is UTF-8"):
+        decode_transcript_bytes(b"\xff\xfe" + CYRILLIC.encode("utf-8"), "t.txt")
+    assert decode_transcript_bytes("\ufeff".encode("utf-16-le") + CYRILLIC.encode("utf-16-le"), "t.txt")[0] == CYRILLIC

@@ -3,7 +3,7 @@
 Two pure steps, so each can be tested and reused on a Streamlit upload:
 
 * :func:`read_transcript` turns bytes (``.txt``, ``.md``, ``.docx``, ``.srt``, ``.vtt``) into text,
-  detecting UTF-8 (with or without BOM), UTF-16 and Cyrillic Windows-1251; bad input raises
+  detecting UTF-8 (with or without BOM), UTF-16, UTF-32 and the Cyrillic code pages; bad input raises
   :class:`InputFileError` naming the file and line.
 * :func:`parse_turns` finds turns such as ``Interviewer:``, ``Q:``, ``[00:03:12] R:``, ``PARTICIPANT:``
   or a pseudonym (``Natalia:``), or the cues of SRT/WebVTT subtitles (whatever the file is called); each
@@ -67,7 +67,7 @@ RESPONDENT_LABELS = frozenset(
 )
 
 # Characters that Windows-1251 text about people plausibly contains beyond ASCII.
-_CP1251_PLAUSIBLE = set("«»–—“”‘’„…№•\u00a0°±§©®ЁёЎўІіЇїЄєҐґ")
+_CYRILLIC_PLAUSIBLE = set("«»–—“”‘’„…№•\u00a0°±§©®ЁёЎўІіЇїЄєҐґ")
 
 
 @dataclass(frozen=True)
@@ -128,8 +128,8 @@ def _check_lines(text: str, name: str) -> None:
             )
 
 
-def _plausible_cp1251(text: str) -> int | None:
-    """Return the index of the first implausible character of a cp1251 decoding, or None if plausible.
+def _plausible_cyrillic(text: str) -> int | None:
+    """Return the index of the first implausible character of a Cyrillic decoding, or None if plausible.
 
     Plausible means: only ASCII, Russian/Belarusian/Ukrainian letters and common typographic marks, and no
     word mixing Latin and Cyrillic letters (a Latin-1 "café" read as cp1251 would give "cafй").
@@ -139,7 +139,7 @@ def _plausible_cp1251(text: str) -> int | None:
             if char in "\t\n\r" or char.isprintable():
                 continue
             return index
-        if "\u0410" <= char <= "\u044f" or char in _CP1251_PLAUSIBLE:
+        if "\u0410" <= char <= "\u044f" or char in _CYRILLIC_PLAUSIBLE:
             continue
         return index
     for match in re.finditer(r"[^\W\d_]+", text):
@@ -183,9 +183,10 @@ def _check_text(text: str, name: str) -> None:
 def decode_transcript_bytes(data: bytes, name: str, encoding: str | None = None) -> tuple[str, str]:
     """Decode bytes to text and say which encoding was used; raise on binary or invalid bytes.
 
-    Order: an explicit ``encoding``; a BOM (UTF-8, UTF-16); strict UTF-8; UTF-16 without BOM (many NULs);
-    Windows-1251 when the result reads as Cyrillic text. Anything else is refused, naming the line of the
-    first byte that is not valid UTF-8, because guessing would silently corrupt quotes.
+    Order: an explicit ``encoding``; a BOM (UTF-8, UTF-32, UTF-16; a UTF-16 mark on a UTF-8 body is refused);
+    strict UTF-8; UTF-16 without BOM (many NULs); a Cyrillic code page (:func:`detect_cyrillic`) when the
+    result reads as Cyrillic text. Anything else is refused, naming the line of the first byte that is not
+    valid UTF-8, because guessing would silently corrupt quotes.
     """
     if encoding:
         check_encoding(encoding)
@@ -204,7 +205,13 @@ def decode_transcript_bytes(data: bytes, name: str, encoding: str | None = None)
                 file=name,
                 line=_line_of(data, 3 + exc.start),
             ) from exc
+    if data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        try:
+            return data.decode("utf-32"), "utf-32"
+        except UnicodeDecodeError as exc:
+            raise InputFileError(f"invalid UTF-32 data: {exc.reason}", file=name) from exc
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        _refuse_utf8_behind_utf16_bom(data, name)
         try:
             return data.decode("utf-16"), "utf-16"
         except UnicodeDecodeError as exc:
@@ -225,17 +232,69 @@ def decode_transcript_bytes(data: bytes, name: str, encoding: str | None = None)
             file=name,
             line=_line_of(data, data.index(b"\x00")),
         )
-    try:
-        text = data.decode("cp1251")
-    except UnicodeDecodeError:
-        text = None
-    if text is not None and _plausible_cp1251(text) is None and re.search("[\u0410-\u044f]", text):
-        return text, "cp1251"
+    detected = detect_cyrillic(data)
+    if detected is not None:
+        return detected[0], detected[1]
     raise InputFileError(
-        f"invalid byte 0x{data[first_bad]:02x}: not UTF-8, UTF-16 or Windows-1251 text; "
+        f"invalid byte 0x{data[first_bad]:02x}: not UTF-8, UTF-16 or Cyrillic (Windows-1251, KOI8-R, DOS 866) text; "
         "re-save the file as UTF-8 or name the encoding with --encoding",
         file=name,
         line=_line_of(data, first_bad),
+    )
+
+
+CYRILLIC_CODEPAGES = ("cp1251", "koi8_r", "cp866")
+"""The single-byte code pages Russian and Belarusian transcripts arrive in (Windows, Unix, DOS)."""
+
+LOW_CONFIDENCE_CHAOS = 0.1
+"""charset-normalizer's "chaos" (share of odd characters) above which a detection earns a warning."""
+
+
+def detect_cyrillic(data: bytes) -> tuple[str, str, float] | None:
+    """Text, code page and chaos of bytes in one of :data:`CYRILLIC_CODEPAGES`, or None.
+
+    charset-normalizer tells the code pages apart by how the decoded text reads (KOI8-R decoded as cp1251
+    is Cyrillic too, but nonsense); it is isolated to these code pages, because a guess among every
+    code page stores a Latin-1 "café" as some other alphabet. The result must also read as plausible
+    Cyrillic text (:func:`_plausible_cyrillic`), else None: refusing beats storing mojibake.
+    """
+    from charset_normalizer import from_bytes
+
+    for match in from_bytes(data, cp_isolation=list(CYRILLIC_CODEPAGES), preemptive_behaviour=False):
+        text = str(match)
+        # a Cyrillic word of three letters at least: two stray bytes can always be read as some letter
+        if _plausible_cyrillic(text) is None and re.search("[\u0400-\u04ff]{3,}", text):
+            return text, match.encoding, float(match.chaos)
+    return None
+
+
+def encoding_warning(data: bytes, encoding: str) -> str | None:
+    """A warning for the importer when a Cyrillic code page was detected with little confidence."""
+    if encoding not in CYRILLIC_CODEPAGES:
+        return None
+    detected = detect_cyrillic(data)
+    if detected is None or detected[2] <= LOW_CONFIDENCE_CHAOS:
+        return None
+    return (
+        f"read as {encoding}, but {detected[2]:.0%} of the text looks odd; check a quote, and force the "
+        "encoding with --encoding if it is wrong"
+    )
+
+
+def _refuse_utf8_behind_utf16_bom(data: bytes, name: str) -> None:
+    """A UTF-16 byte-order mark on a UTF-8 body would decode to CJK characters: refuse, say why."""
+    try:
+        as_utf8 = data[2:].decode("utf-8")
+    except UnicodeDecodeError:
+        return
+    # Real UTF-16 read as UTF-8 is full of control characters (NULs, or 0x04 after every Cyrillic letter).
+    if not as_utf8 or any(char < " " and char not in "\t\n\r" for char in as_utf8):
+        return
+    raise InputFileError(
+        "the file starts with a UTF-16 byte-order mark but the text after it is UTF-8; "
+        "re-save it as UTF-8 (or remove the first two bytes)",
+        file=name,
+        line=1,
     )
 
 
@@ -309,7 +368,15 @@ def read_transcript(
         )
     if not text.strip():
         raise InputFileError("no text in the file", file=display, line=1)
-    return Transcript(name=name, text=text, encoding=used, sha256=sha256, source_path=source_path)
+    warning = encoding_warning(data, used) if not encoding else None
+    return Transcript(
+        name=name,
+        text=text,
+        encoding=used,
+        sha256=sha256,
+        source_path=source_path,
+        warnings=(warning,) if warning else (),
+    )
 
 
 _DEFAULT_TURN = re.compile(
