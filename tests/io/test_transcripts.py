@@ -201,3 +201,10 @@ def test_transcripts_utf32_and_a_utf16_mark_on_utf8():
     with pytest.raises(InputFileError, match="UTF-16 byte-order mark but the text after it is UTF-8"):
         decode_transcript_bytes(b"\xff\xfe" + CYRILLIC.encode("utf-8"), "t.txt")
     assert decode_transcript_bytes("\ufeff".encode("utf-16-le") + CYRILLIC.encode("utf-16-le"), "t.txt")[0] == CYRILLIC
+
+
+def test_transcripts_cyrillic_detection_warns_only_when_unsure():
+    from ..conftest import SAMPLE
+
+    sample = read_transcript(SAMPLE / "transcripts" / "S11.txt")  # English with Russian phrases: chaos 0.17
+    assert (sample.encoding, sample.warnings) == ("cp1251", ())
