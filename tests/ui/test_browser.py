@@ -352,7 +352,8 @@ def test_browser_every_page_verbatim_no_outside_request_no_script(server, browse
     store = open_store(demo_url)
     name = sorted(load_code_names(store).items())[1][1]
     store.close()
-    page.locator('[data-testid="stRadio"]').filter(has_text="Change to").get_by_text(name, exact=True).click()
+    group = page.locator('[data-testid="stButtonGroup"]').filter(has_text=name).first
+    group.get_by_text(name, exact=True).click()
     settle(page)
     page.keyboard.press("e")
     assert decided(demo_url, fourth)[0] == "changed"

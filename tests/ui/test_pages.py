@@ -161,7 +161,7 @@ def code_ids(url: str) -> list[str]:
 
 
 def change_box(at: AppTest):
-    return next(r for r in at.radio if r.label == "Change to")
+    return next(r for r in at.button_group if r.label == "Change to")
 
 
 def test_pages_review_change_to_resets_per_card(demo_url):

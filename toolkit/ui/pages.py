@@ -312,17 +312,17 @@ def _decide(ctx: Context, reviewer: str, item: dict) -> None:
     """Accept, reject, change, adjust or skip the card; every input is keyed by the suggestion's id.
 
     Keying by id gives each card fresh inputs: a span or a "Change to" code chosen on one card can never
-    be applied to the next. The new code is a radio choice, not a selectbox: Streamlit ignores shortcut
-    keys while a text field has the focus, and a selectbox keeps it after a choice, so E did nothing.
+    be applied to the next. The new code is a row of pills (buttons): Streamlit ignores shortcut keys while
+    any <input> has the focus, and a selectbox or a radio keeps it after a choice, so E did nothing.
     """
     sid = item["id"]
     codes = sorted(ctx.names)
     a, r, c, n = st.columns(4)  # the buttons, drawn above the choices below
     with st.expander("Change to another code (choose one, then E or Change code)"):
-        new_code = st.radio(
+        new_code = st.pills(
             "Change to",
             codes,
-            index=None,
+            selection_mode="single",
             key=f"review_new_code_{sid}",
             format_func=lambda x: md_escape(ctx.names.get(x, x)),
         )
