@@ -210,15 +210,18 @@ def _check_version(store: Store) -> None:
         )
 
 
+def _existing_engine(url: str) -> Engine:
+    engine = _make_engine(url)
+    path = engine.url.database
+    if engine.url.get_backend_name() == "sqlite" and path and path != ":memory:" and not os.path.exists(path):
+        raise StoreError(f"no store at {path}; create it with `qda --db {mask_url(url)} init`")
+    return engine
+
+
 def open_store(url: str | None = None) -> Store:
     """Open an existing store and check its schema version; never creates tables."""
     url = url or default_db_url()
-    engine = _make_engine(url)
-    backend = engine.url.get_backend_name()
-    if backend == "sqlite":
-        path = engine.url.database
-        if path and path != ":memory:" and not os.path.exists(path):
-            raise StoreError(f"no store at {path}; create it with `qda --db {url} init`")
+    engine = _existing_engine(url)
     try:
         tables = inspect(engine).get_table_names()
     except OperationalError as exc:
@@ -228,14 +231,6 @@ def open_store(url: str | None = None) -> Store:
     store = Store(engine)
     _check_version(store)
     return store
-
-
-def _existing_engine(url: str) -> Engine:
-    engine = _make_engine(url)
-    path = engine.url.database
-    if engine.url.get_backend_name() == "sqlite" and path and path != ":memory:" and not os.path.exists(path):
-        raise StoreError(f"no store at {path}; create it with `qda --db {mask_url(url)} init`")
-    return engine
 
 
 def store_revision(url: str | None = None) -> tuple[str | None, str]:

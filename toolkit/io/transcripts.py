@@ -42,6 +42,9 @@ __all__ = [
     "check_encoding",
     "compile_label_regex",
     "decode_transcript_bytes",
+    "decode_with_confidence",
+    "detect_cyrillic",
+    "encoding_warning",
     "looks_like_subtitles",
     "parse_turns",
     "read_transcript",
@@ -181,7 +184,16 @@ def _check_text(text: str, name: str) -> None:
 
 
 def decode_transcript_bytes(data: bytes, name: str, encoding: str | None = None) -> tuple[str, str]:
-    """Decode bytes to text and say which encoding was used; raise on binary or invalid bytes.
+    """Decode bytes to text and say which encoding was used (see :func:`decode_with_confidence`)."""
+    text, used, _chaos = decode_with_confidence(data, name, encoding)
+    return text, used
+
+
+def decode_with_confidence(data: bytes, name: str, encoding: str | None = None) -> tuple[str, str, float]:
+    """Decode bytes to text; say which encoding was used and how odd the text reads (0.0: sure).
+
+    The oddness is charset-normalizer's chaos for a detected Cyrillic code page, 0.0 otherwise, so the
+    importer can warn without detecting twice. Raises on binary or invalid bytes.
 
     Order: an explicit ``encoding``; a BOM (UTF-8, UTF-32, UTF-16; a UTF-16 mark on a UTF-8 body is refused);
     strict UTF-8; UTF-16 without BOM (many NULs); a Cyrillic code page (:func:`detect_cyrillic`) when the
@@ -191,14 +203,14 @@ def decode_transcript_bytes(data: bytes, name: str, encoding: str | None = None)
     if encoding:
         check_encoding(encoding)
         try:
-            return data.decode(encoding), encoding
+            return data.decode(encoding), encoding, 0.0
         except UnicodeDecodeError as exc:
             raise InputFileError(
                 f"cannot be read as {encoding}: {exc}", file=name, line=_line_of(data, exc.start)
             ) from exc
     if data.startswith(b"\xef\xbb\xbf"):
         try:
-            return data[3:].decode("utf-8"), "utf-8-sig"
+            return data[3:].decode("utf-8"), "utf-8-sig", 0.0
         except UnicodeDecodeError as exc:
             raise InputFileError(
                 f"invalid UTF-8 byte 0x{data[3 + exc.start]:02x} after a UTF-8 byte-order mark",
@@ -207,13 +219,13 @@ def decode_transcript_bytes(data: bytes, name: str, encoding: str | None = None)
             ) from exc
     if data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
         try:
-            return data.decode("utf-32"), "utf-32"
+            return data.decode("utf-32"), "utf-32", 0.0
         except UnicodeDecodeError as exc:
             raise InputFileError(f"invalid UTF-32 data: {exc.reason}", file=name) from exc
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         _refuse_utf8_behind_utf16_bom(data, name)
         try:
-            return data.decode("utf-16"), "utf-16"
+            return data.decode("utf-16"), "utf-16", 0.0
         except UnicodeDecodeError as exc:
             raise InputFileError(f"invalid UTF-16 data: {exc.reason}", file=name) from exc
     try:
@@ -222,10 +234,10 @@ def decode_transcript_bytes(data: bytes, name: str, encoding: str | None = None)
         first_bad = utf8_error.start
     else:
         if "\x00" in text:
-            return _decode_nul_text(data, text, name)
-        return text, "utf-8"
+            return (*_decode_nul_text(data, text, name), 0.0)
+        return text, "utf-8", 0.0
     if data.count(b"\x00") > len(data) // 4:
-        return _decode_nul_text(data, None, name)
+        return (*_decode_nul_text(data, None, name), 0.0)
     if b"\x00" in data:
         raise InputFileError(
             "binary file (contains NUL bytes); import .txt, .md or .docx transcripts",
@@ -234,7 +246,7 @@ def decode_transcript_bytes(data: bytes, name: str, encoding: str | None = None)
         )
     detected = detect_cyrillic(data)
     if detected is not None:
-        return detected[0], detected[1]
+        return detected
     raise InputFileError(
         f"invalid byte 0x{data[first_bad]:02x}: not UTF-8, UTF-16 or Cyrillic (Windows-1251, KOI8-R, DOS 866) text; "
         "re-save the file as UTF-8 or name the encoding with --encoding",
@@ -271,15 +283,12 @@ def detect_cyrillic(data: bytes) -> tuple[str, str, float] | None:
     return None
 
 
-def encoding_warning(data: bytes, encoding: str) -> str | None:
+def encoding_warning(encoding: str, chaos: float) -> str | None:
     """A warning for the importer when a Cyrillic code page was detected with little confidence."""
-    if encoding not in CYRILLIC_CODEPAGES:
-        return None
-    detected = detect_cyrillic(data)
-    if detected is None or detected[2] <= LOW_CONFIDENCE_CHAOS:
+    if encoding not in CYRILLIC_CODEPAGES or chaos <= LOW_CONFIDENCE_CHAOS:
         return None
     return (
-        f"read as {encoding}, but {detected[2]:.0%} of the text looks odd; check a quote, and force the "
+        f"read as {encoding}, but {chaos:.0%} of the text looks odd; check a quote, and force the "
         "encoding with --encoding if it is wrong"
     )
 
@@ -357,9 +366,9 @@ def read_transcript(
         raise InputFileError("empty file: nothing to import", file=display, line=1)
     sha256 = hashlib.sha256(data).hexdigest()
     if suffix == ".docx":
-        text, used = docx_text(data, display), "docx"
+        text, used, chaos = docx_text(data, display), "docx", 0.0
     else:
-        text, used = decode_transcript_bytes(data, display, encoding)
+        text, used, chaos = decode_with_confidence(data, display, encoding)
         _check_text(text, display)
     _check_lines(text, display)
     if suffix in SUBTITLE_SUFFIXES and text.strip() and not looks_like_subtitles(text):
@@ -371,7 +380,7 @@ def read_transcript(
         )
     if not text.strip():
         raise InputFileError("no text in the file", file=display, line=1)
-    warning = encoding_warning(data, used) if not encoding else None
+    warning = encoding_warning(used, chaos)
     return Transcript(
         name=name,
         text=text,
