@@ -22,6 +22,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 
+from toolkit.errors import StoreError
+
 __all__ = ["LEGACY_REVISION", "UpgradeReport", "current_revision", "head_revision", "stamp_head", "upgrade"]
 
 LEGACY_REVISION = "0001"
@@ -113,8 +115,6 @@ def upgrade(engine: Engine, *, backup: bool = True) -> UpgradeReport:
     Raises:
         StoreError: not a store, or the upgraded data would break a foreign key (nothing is changed).
     """
-    from toolkit.errors import StoreError
-
     before = current_revision(engine)
     head = head_revision()
     if before == head:
