@@ -17,9 +17,9 @@ from pathlib import Path
 
 from sqlalchemy import insert, select
 
-from toolkit.demo import build_demo
-from toolkit.model import Coding, Document, Segment
-from toolkit.store import open_store
+from toolkit.store.engine import open_store
+from toolkit.store.models import Coding, Document, Segment
+from toolkit.studies.demo import build_demo
 from toolkit.ui.harness import PAGE_FUNCTIONS, page_script
 
 

@@ -35,9 +35,9 @@ def write_transcript(path: Path, turns: int) -> None:
 
 def run_one(turns: int) -> dict[str, float]:
     import toolkit.io.transcripts as transcripts
-    from toolkit.importer import import_files
-    from toolkit.segment import load_sentence_pipeline
-    from toolkit.store import create_store
+    from toolkit.corpus.importer import import_files
+    from toolkit.corpus.segment import load_sentence_pipeline
+    from toolkit.store.engine import create_store
 
     transcripts.MAX_TURNS = max(getattr(transcripts, "MAX_TURNS", 0), turns)  # measure past the cap
     load_sentence_pipeline()
@@ -62,9 +62,9 @@ def run_one(turns: int) -> dict[str, float]:
 
 
 def profile(turns: int) -> None:
-    from toolkit.importer import import_files
-    from toolkit.segment import load_sentence_pipeline
-    from toolkit.store import create_store
+    from toolkit.corpus.importer import import_files
+    from toolkit.corpus.segment import load_sentence_pipeline
+    from toolkit.store.engine import create_store
 
     load_sentence_pipeline()
     with tempfile.TemporaryDirectory() as tmp:
@@ -81,7 +81,7 @@ def profile(turns: int) -> None:
 
 _CLI = (
     "import resource, sys\n"
-    "from toolkit.cli import app\n"
+    "from toolkit.cli.main import app\n"
     "try:\n"
     "    app(sys.argv[1:], standalone_mode=True)\n"
     "except SystemExit as exc:\n"

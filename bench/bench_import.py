@@ -12,10 +12,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from toolkit.importer import import_files, prepare_transcripts
+from toolkit.corpus.importer import import_files, prepare_transcripts
+from toolkit.corpus.segment import load_sentence_pipeline
 from toolkit.io.transcripts import read_transcript
-from toolkit.segment import load_sentence_pipeline
-from toolkit.store import create_store
+from toolkit.store.engine import create_store
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -27,14 +27,14 @@ from sklearn.base import clone
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
-from toolkit.caches import cached_embeddings
-from toolkit.demo import build_demo
-from toolkit.embed import select_embedder
-from toolkit.evaluate import classification_report, cross_validated_probabilities
-from toolkit.lemmas import keyword_hits, select_lemmatizer
-from toolkit.store import open_store
-from toolkit.suggest import CodeSuggester, SuggestConfig
-from toolkit.suggestions import build_prototypes, label_matrix, load_corpus
+from toolkit.store.engine import open_store
+from toolkit.studies.demo import build_demo
+from toolkit.suggest.caches import cached_embeddings
+from toolkit.suggest.embed import select_embedder
+from toolkit.suggest.estimator import CodeSuggester, SuggestConfig
+from toolkit.suggest.evaluate import classification_report, cross_validated_probabilities
+from toolkit.suggest.lemmas import keyword_hits, select_lemmatizer
+from toolkit.suggest.suggestions import build_prototypes, label_matrix, load_corpus
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -146,7 +146,7 @@ def warm_suggest_part(db_url: str) -> None:
 
     The dashboard itself calls no refit after a review decision; the next ``suggest`` is the refit.
     """
-    from toolkit.suggestions import suggest
+    from toolkit.suggest.suggestions import suggest
 
     store = open_store(db_url)
     embedder, lemmatizer = select_embedder(), select_lemmatizer()
@@ -181,7 +181,7 @@ def throughput_part(db_url: str) -> None:
     bare.encode(texts, batch_size=64)
     bare_s = time.perf_counter() - t0
     with tempfile.TemporaryDirectory() as tmp:
-        from toolkit.store import create_store
+        from toolkit.store.engine import create_store
 
         fresh = create_store(f"sqlite:///{tmp}/emb.sqlite")
         t0 = time.perf_counter()
@@ -202,7 +202,7 @@ def throughput_part(db_url: str) -> None:
 
 def cli_part(db_url: str) -> None:
     env = {**os.environ, "QDA_DB": db_url}
-    qda = [sys.executable, "-m", "toolkit.cli"]
+    qda = [sys.executable, "-m", "toolkit.cli.main"]
     subprocess.run([*qda, "suggest"], env=env, check=True, capture_output=True)  # warm the caches
     t0 = time.perf_counter()
     result = subprocess.run(
@@ -223,8 +223,8 @@ def generate_corpus(target: Path, scale: int, seed: int = 0) -> None:
 
     from sqlalchemy import select
 
-    from toolkit.model import Coder, Coding, Document
-    from toolkit.store import open_store as _open
+    from toolkit.store.engine import open_store as _open
+    from toolkit.store.models import Coder, Coding, Document
 
     source_db = target / "source.sqlite"
     build_demo(f"sqlite:///{source_db}")
@@ -266,11 +266,11 @@ def generate_corpus(target: Path, scale: int, seed: int = 0) -> None:
 
 
 def scale_part(scale: int, embedder_name: str | None = None) -> None:
-    from toolkit.codebook import load_codebook
-    from toolkit.codings import import_codings
-    from toolkit.importer import import_files
-    from toolkit.store import create_store
-    from toolkit.suggestions import suggest
+    from toolkit.coding.codebook import load_codebook
+    from toolkit.coding.codings import import_codings
+    from toolkit.corpus.importer import import_files
+    from toolkit.store.engine import create_store
+    from toolkit.suggest.suggestions import suggest
 
     with tempfile.TemporaryDirectory() as tmp:
         tmp_path = Path(tmp)

@@ -39,7 +39,7 @@ def worker(importer: str, examples: int, seconds: int, memory_mb: int) -> dict[s
     import spacy
     from hypothesis import HealthCheck, given, settings
 
-    import toolkit.segment as segment
+    import toolkit.corpus.segment as segment
     from tests.io import hostile
     from tests.io.fuzz_harness import FuzzStore, Outcome
 

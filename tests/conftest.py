@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import spacy
 
-from toolkit.store import Store, create_store
+from toolkit.store.engine import Store, create_store
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "sample_data"
@@ -44,11 +44,11 @@ def file_digest(path: Path) -> str:
 @pytest.fixture(scope="session")
 def sample_store(tmp_path_factory: pytest.TempPathFactory) -> Store:
     """The demo project built from sample_data/ with the real installed spaCy pipeline (once per session)."""
-    from toolkit.demo import build_demo
+    from toolkit.studies.demo import build_demo
 
     path = tmp_path_factory.mktemp("sample") / "demo.sqlite"
     build_demo(f"sqlite:///{path}")
-    from toolkit.store import open_store
+    from toolkit.store.engine import open_store
 
     opened = open_store(f"sqlite:///{path}")
     yield opened
@@ -122,9 +122,9 @@ def sample_study(store: Store, nlp, tmp_path: Path, documents: list[str], coded:
     """A store with some sample transcripts, the codebook, and one coder's gold codings of ``coded``."""
     import json
 
-    from toolkit.codebook import load_codebook
-    from toolkit.codings import import_codings
-    from toolkit.importer import import_files
+    from toolkit.coding.codebook import load_codebook
+    from toolkit.coding.codings import import_codings
+    from toolkit.corpus.importer import import_files
 
     import_files(store, [SAMPLE / "transcripts" / f"{d}.txt" for d in documents], nlp=nlp)
     load_codebook(store, CODEBOOK)

@@ -19,9 +19,9 @@ socket.getaddrinfo = refuse
 os.environ.pop("HF_HUB_OFFLINE", None)
 os.environ.pop("TRANSFORMERS_OFFLINE", None)
 
-from toolkit.store import create_store
-from toolkit.importer import import_files
-from toolkit.embed import select_embedder
+from toolkit.store.engine import create_store
+from toolkit.corpus.importer import import_files
+from toolkit.suggest.embed import select_embedder
 
 store = create_store(sys.argv[1])
 report = import_files(store, [sys.argv[2]])

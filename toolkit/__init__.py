@@ -1,7 +1,7 @@
 """survivor-qda: qualitative analysis of interviews with survivors of trafficking, offline by design.
 
-Start with :func:`toolkit.store.open_store` to open a project store, :func:`toolkit.importer.import_files`
-to bring transcripts in, :func:`toolkit.codebook.load_codebook` and :func:`toolkit.codings.import_codings`
+Start with :func:`toolkit.store.engine.open_store` to open a project store, :func:`toolkit.corpus.importer.import_files`
+to bring transcripts in, :func:`toolkit.coding.codebook.load_codebook` and :func:`toolkit.coding.codings.import_codings`
 to code them. Nothing here downloads anything; models load from installed packages only.
 """
 

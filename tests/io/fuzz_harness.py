@@ -16,7 +16,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from toolkit.cli import app
+from toolkit.cli.main import app
 
 from .hostile import VALID_CODEBOOK, VALID_TRANSCRIPT
 

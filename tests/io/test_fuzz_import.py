@@ -13,7 +13,7 @@ import os
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-import toolkit.segment as segment
+import toolkit.corpus.segment as segment
 
 from .fuzz_harness import FuzzStore
 from .hostile import FUZZ_CAPS, attributes_inputs, codebook_inputs, codings_inputs, transcript_inputs

@@ -6,7 +6,7 @@ import pytest
 
 import toolkit.io.codebook_yaml as codebook_yaml
 import toolkit.io.tables as tables
-from toolkit.attributes import read_attribute_table
+from toolkit.corpus.attributes import read_attribute_table
 from toolkit.errors import CodebookError, InputFileError
 from toolkit.io.codebook_yaml import parse_codebook
 from toolkit.io.tables import read_rows

@@ -10,9 +10,9 @@ import spacy
 
 import toolkit.io.docx_reader as docx_reader
 import toolkit.io.transcripts as transcripts
+from toolkit.corpus.segment import segment_text
 from toolkit.errors import InputFileError
 from toolkit.io.transcripts import RoleOverrides, parse_turns, read_transcript
-from toolkit.segment import segment_text
 
 from .hostile import (
     BILLION_LAUGHS,
@@ -283,7 +283,7 @@ def test_hostile_long_line_check_streams_and_names_the_line(monkeypatch):
 
 
 def test_hostile_long_turns_reach_spacy_in_small_pieces_and_batches(blank_nlp, monkeypatch):
-    import toolkit.segment as segment
+    import toolkit.corpus.segment as segment
 
     seen: list[list[int]] = []
     original = blank_nlp.pipe

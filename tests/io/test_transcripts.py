@@ -7,9 +7,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from toolkit.corpus.segment import segment_text
 from toolkit.errors import InputFileError
 from toolkit.io.transcripts import RoleOverrides, decode_transcript_bytes, parse_turns, read_transcript
-from toolkit.segment import segment_text
 
 from ..conftest import FIXTURES
 

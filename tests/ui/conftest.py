@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from toolkit.embed import HashingEmbedder
-from toolkit.lemmas import SimpleLemmatizer
-from toolkit.review import add_coder
-from toolkit.store import open_store
-from toolkit.suggestions import suggest
+from toolkit.coding.review import add_coder
+from toolkit.store.engine import open_store
+from toolkit.suggest.embed import HashingEmbedder
+from toolkit.suggest.lemmas import SimpleLemmatizer
+from toolkit.suggest.suggestions import suggest
 
 
 @pytest.fixture(scope="session")

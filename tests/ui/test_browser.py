@@ -16,15 +16,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from toolkit.attributes import import_attributes
-from toolkit.codebook import load_codebook
-from toolkit.frames import load_code_names
-from toolkit.importer import import_files
+from toolkit.analysis.frames import load_code_names
+from toolkit.coding.codebook import load_codebook
+from toolkit.coding.review import add_coder, add_coding, add_memo
+from toolkit.corpus.attributes import import_attributes
+from toolkit.corpus.importer import import_files
 from toolkit.io.csv_safe import write_csv
 from toolkit.io.transcripts import Transcript
-from toolkit.model import Coding, Segment, Suggestion
-from toolkit.review import add_coder, add_coding, add_memo
-from toolkit.store import open_store
+from toolkit.store.engine import open_store
+from toolkit.store.models import Coding, Segment, Suggestion
 
 from ..conftest import ROOT, in_ci
 

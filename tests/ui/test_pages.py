@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
-from toolkit.model import Coding, Segment, Suggestion
-from toolkit.store import open_store
+from toolkit.store.engine import open_store
+from toolkit.store.models import Coding, Segment, Suggestion
 from toolkit.ui.harness import PAGE_FUNCTIONS, page_script
 from toolkit.ui.highlight import md_escape
 
@@ -91,7 +91,7 @@ def test_pages_review_accept_records_the_decision(demo_url):
 
 def test_pages_agreement_table(demo_url):
     from tests.conftest import SAMPLE
-    from toolkit.codings import import_codings
+    from toolkit.coding.codings import import_codings
 
     store = open_store(demo_url)
     import_codings(store, SAMPLE / "gold_codings.jsonl", coder="second", new_coder=True)
@@ -152,7 +152,7 @@ def test_pages_review_span_inputs_belong_to_their_card(demo_url):
 
 
 def code_ids(url: str) -> list[str]:
-    from toolkit.frames import load_code_names
+    from toolkit.analysis.frames import load_code_names
 
     store = open_store(url)
     ids = sorted(load_code_names(store))
@@ -185,7 +185,7 @@ def test_pages_review_change_to_resets_per_card(demo_url):
 
 def test_pages_review_skip_second_code_and_memo(demo_url):
     """Issue 9 item 20: skip a card; add another code and a memo from the card."""
-    from toolkit.review import list_memos
+    from toolkit.coding.review import list_memos
 
     at = render("review_page", demo_url)
     first = card_id(at)
@@ -214,7 +214,7 @@ def test_pages_review_skip_second_code_and_memo(demo_url):
 
 def test_pages_review_a_new_reviewer_adds_themselves(demo_url):
     """Issue 9 item 21: no CLI needed to become a reviewer; the addition is in the audit trail."""
-    from toolkit.review import audit_trail
+    from toolkit.coding.review import audit_trail
 
     at = render("review_page", demo_url)
     at.text_input(key="review_new_reviewer").set_value("new reviewer").run()
@@ -227,7 +227,7 @@ def test_pages_review_a_new_reviewer_adds_themselves(demo_url):
 
 
 def blind(url: str) -> None:
-    from toolkit.review import set_blind
+    from toolkit.coding.review import set_blind
 
     store = open_store(url)
     set_blind(store, True)
@@ -249,7 +249,7 @@ def test_pages_blind_mode_coder_choice_offers_single_coders_only(demo_url):
 
 def test_pages_blind_mode_refusal_is_a_message_not_a_traceback(store):
     """Blind mode with nobody to choose: the policy's message, no traceback."""
-    from toolkit.review import set_blind
+    from toolkit.coding.review import set_blind
 
     set_blind(store, True)
     at = AppTest.from_function(page_script, args=("overview_page", str(store.engine.url)), default_timeout=60).run()
@@ -264,7 +264,7 @@ def test_pages_blind_mode_export_gives_only_the_chosen_coders_codings(demo_url, 
 
     import streamlit
 
-    from toolkit.review import add_coding
+    from toolkit.coding.review import add_coding
 
     store = open_store(demo_url)
     add_coding(store, "reviewer", "S01", 0, 5, "root_cause.family")
@@ -293,7 +293,7 @@ def test_pages_matrix_download_is_formula_safe(demo_url, monkeypatch):
 
     store = open_store(demo_url)
     with store.transaction() as tx:
-        from toolkit.model import Document
+        from toolkit.store.models import Document
 
         document = tx.session.scalar(select(Document).where(Document.name == "S01"))
         document.attributes = {**document.attributes, "gender": '=HYPERLINK("http://x.invalid")'}
@@ -322,14 +322,14 @@ def test_pages_show_data_verbatim_not_as_markdown(demo_url, tmp_path, blank_nlp)
     """Issue 9 item 8: Markdown in the data reaches no Markdown renderer unescaped."""
     import re
 
-    from toolkit.importer import import_files
+    from toolkit.corpus.importer import import_files
 
     hostile = "![x](http://attacker.invalid/t.png) paid $200 and $300 :red[alert] [c](javascript:alert(1))"
     path = tmp_path / "MD01.txt"
     path.write_text(f"Interviewer: {hostile}?\n\nRespondent: {hostile}\n", encoding="utf-8")
     store = open_store(demo_url)
     import_files(store, [path], nlp=blank_nlp)
-    from toolkit.review import add_coding
+    from toolkit.coding.review import add_coding
 
     add_coding(store, "reviewer", "MD01", 0, 20, "root_cause.family")
     store.close()

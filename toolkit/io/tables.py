@@ -78,8 +78,7 @@ def _json_row(line: str, display: str, line_no: int) -> dict[str, Any]:
     """One JSONL row, refusing over-long lines, NaN/Infinity, huge numbers and deep nesting clearly."""
     if len(line) > MAX_JSONL_LINE_CHARS:
         raise InputFileError(
-            f"line is {len(line):,} characters long (limit {MAX_JSONL_LINE_CHARS:,} per row); "
-            "one row holds one coding",
+            f"line is {len(line):,} characters long (limit {MAX_JSONL_LINE_CHARS:,} per row); one row holds one coding",
             file=display,
             line=line_no,
         )
@@ -121,9 +120,10 @@ def read_rows(
             for row in reader:
                 if None in row:
                     raise InputFileError("more fields than the header has", file=display, line=reader.line_num)
-                yield reader.line_num, {
-                    k.strip(): restore_cell((v or "").strip()) for k, v in row.items() if k is not None
-                }
+                yield (
+                    reader.line_num,
+                    {k.strip(): restore_cell((v or "").strip()) for k, v in row.items() if k is not None},
+                )
         except csv.Error as exc:
             raise InputFileError(
                 f"not valid CSV: {exc} (a field may hold at most {MAX_FIELD_CHARS:,} characters)",

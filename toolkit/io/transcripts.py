@@ -162,13 +162,9 @@ def check_encoding(encoding: str) -> None:
     try:
         info = codecs.lookup(encoding)
     except LookupError:
-        raise InputFileError(
-            f"unknown encoding {encoding!r} (--encoding); use e.g. utf-8, utf-16 or cp1251"
-        ) from None
+        raise InputFileError(f"unknown encoding {encoding!r} (--encoding); use e.g. utf-8, utf-16 or cp1251") from None
     if not getattr(info, "_is_text_encoding", True) or info.name in _NOT_TEXT_CODECS:
-        raise InputFileError(
-            f"{encoding!r} is not a text encoding (--encoding); use e.g. utf-8, utf-16 or cp1251"
-        )
+        raise InputFileError(f"{encoding!r} is not a text encoding (--encoding); use e.g. utf-8, utf-16 or cp1251")
 
 
 def _check_text(text: str, name: str) -> None:
@@ -469,9 +465,7 @@ def compile_label_regex(pattern: str) -> regex.Pattern[str]:
     except (regex.error, ValueError, OverflowError, RecursionError) as exc:
         raise InputFileError(f"--label-regex {pattern!r} is not a valid regular expression: {exc}") from None
     if "label" not in compiled.groupindex:
-        raise InputFileError(
-            f"--label-regex {pattern!r} needs a named group 'label', e.g. '^(?P<label>\\w+) >'"
-        )
+        raise InputFileError(f"--label-regex {pattern!r} needs a named group 'label', e.g. '^(?P<label>\\w+) >'")
     return compiled
 
 

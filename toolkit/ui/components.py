@@ -16,7 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from toolkit.plots import drill_target
+from toolkit.analysis.plots import drill_target
 from toolkit.ui.highlight import md_escape
 
 __all__ = [
@@ -119,7 +119,7 @@ def chart_with_drill(figure: go.Figure, key: str, group: str) -> None:
 
 
 def clicked_target(group: str) -> dict[str, Any] | None:
-    """The last clicked element of the page's charts (in ``group``), as :func:`toolkit.plots.drill_target` reads it."""
+    """The last clicked element of the charts in ``group``, as :func:`~toolkit.analysis.plots.drill_target` reads it."""
     key = st.session_state.get(f"{group}_drill_from")
     if not key:
         return None

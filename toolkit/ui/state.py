@@ -6,7 +6,7 @@ everywhere on the next rerun. Nothing user-specific is cached as a resource.
 
 The sidebar choices (whose codings count, filters) hold across pages: Streamlit forgets the state of a
 widget that the new page has not drawn yet, so each choice is also kept under a plain session key
-(:data:`KEPT`) and seeds its widget on every page. Blind mode (:mod:`toolkit.blind`) limits the coder
+(:data:`KEPT`) and seeds its widget on every page. Blind mode (:mod:`toolkit.coding.blind`) limits the coder
 choice to single coders; a refused request shows its message instead of the page.
 """
 
@@ -21,12 +21,19 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from toolkit.analysis import filter_cases, filter_codings
-from toolkit.blind import allowed_coders, is_blind
+from toolkit.analysis.findings import filter_cases, filter_codings
+from toolkit.analysis.frames import (
+    ALL_CODERS_LABEL,
+    choose_coder,
+    coder_label,
+    load_code_names,
+    load_colours,
+    load_frames,
+)
+from toolkit.coding.blind import allowed_coders, is_blind
 from toolkit.errors import BlindModeError, ToolkitError
-from toolkit.frames import ALL_CODERS_LABEL, choose_coder, coder_label, load_code_names, load_colours, load_frames
-from toolkit.model import MODEL_ORIGINS, AuditEvent, Coder
-from toolkit.store import Store, default_db_url, open_store
+from toolkit.store.engine import Store, default_db_url, open_store
+from toolkit.store.models import MODEL_ORIGINS, AuditEvent, Coder
 
 __all__ = [
     "ACCEPTED_LABEL",
@@ -98,7 +105,7 @@ def remember_widget(key: str) -> None:
 
 
 def coder_options(coders: list[str], blind: bool) -> list[str]:
-    """What "Whose codings count" offers: single coders only while blind mode is on (:mod:`toolkit.blind`)."""
+    """What "Whose codings count" offers: single coders only while blind mode is on (:mod:`toolkit.coding.blind`)."""
     return list(coders) if blind else [*coders, ALL_CODERS_LABEL, ACCEPTED_LABEL]
 
 

@@ -1,0 +1,1 @@
+"""Findings from coded data: frames, generic counts, agreement, status, plots."""

@@ -1,0 +1,1 @@
+"""The `qda` command: a thin layer over the library."""

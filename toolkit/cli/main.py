@@ -1,0 +1,22 @@
+"""The ``qda`` command: each command parses options and calls one library function.
+
+The commands live in modules named after the library layer they call (:mod:`toolkit.cli.project`,
+:mod:`~toolkit.cli.corpus`, :mod:`~toolkit.cli.coding`, :mod:`~toolkit.cli.suggest`,
+:mod:`~toolkit.cli.analysis`); importing them registers them on :data:`toolkit.cli.app.app`.
+"""
+
+from __future__ import annotations
+
+from toolkit.cli import analysis, coding, corpus, project, suggest  # noqa: F401  (registers the commands)
+from toolkit.cli.app import app
+
+__all__ = ["app", "main"]
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,60 @@
+"""Commands about the store itself: create it, its schema, the demo project."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from toolkit.cli.app import app, db_app, db_url
+
+
+@app.command()
+def init(name: Annotated[str, typer.Option(help="Name of the study.")] = "study") -> None:
+    """Create a new store (SQLite file or an empty database)."""
+    from toolkit.store.engine import create_store
+
+    store = create_store(db_url(), project_name=name)
+    typer.echo(f"store ready: {store.url}")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Print the store's schema revision and the one this release reads."""
+    from toolkit.store.engine import store_revision
+
+    found, head = store_revision(db_url())
+    state = "up to date" if found == head else "run `qda db upgrade`"
+    typer.echo(f"store revision {found}; this survivor-qda reads {head} ({state})")
+
+
+@db_app.command("upgrade")
+def db_upgrade(
+    backup: Annotated[bool, typer.Option(help="Copy an SQLite store to a timestamped backup first.")] = True,
+) -> None:
+    """Upgrade the store's schema to this release (every study made by an earlier release opens again)."""
+    from toolkit.store.engine import upgrade_store
+
+    report = upgrade_store(db_url(), backup=backup)
+    if report.before == report.after:
+        typer.echo(f"store already at revision {report.after}; nothing to do")
+        return
+    if report.backup is not None:
+        typer.echo(f"backup: {report.backup}")
+    typer.echo(f"upgraded the store from revision {report.before} to {report.after}")
+
+
+@app.command("demo")
+def demo_cmd(
+    data: Annotated[
+        Path | None, typer.Option(help="The sample corpus folder (default: sample_data/ of the source checkout).")
+    ] = None,
+    suggestions: Annotated[bool, typer.Option(help="Also run the suggestion model for a reviewer.")] = True,
+) -> None:
+    """Build the demo project from the synthetic sample corpus into the (new, empty) store named by --db."""
+    from toolkit.analysis.status import format_status
+    from toolkit.studies.demo import build_demo
+
+    info = build_demo(db_url(), data=data, with_suggestions=suggestions)
+    typer.echo(format_status(info))

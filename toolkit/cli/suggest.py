@@ -1,0 +1,156 @@
+"""Commands of the suggestion model: suggest, evaluate, and the review queue."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any, Literal
+
+import typer
+
+from toolkit.cli.app import app, open_cli_store, split_list
+from toolkit.errors import ToolkitError
+
+
+@app.command("suggest")
+def suggest_cmd(
+    documents: Annotated[list[str] | None, typer.Option(help="Only these documents (names, comma-separated).")] = None,
+    codebook: Annotated[str | None, typer.Option(help="Only codes of this codebook id.")] = None,
+    coder: Annotated[list[str] | None, typer.Option(help="Learn only from these coders (default: all people).")] = None,
+    threshold: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="Suggest codes at or above this probability.")
+    ] = 0.5,
+    as_json: Annotated[bool, typer.Option("--json", help="Also print the stored suggestions as JSON lines.")] = False,
+    model: Annotated[
+        str | None, typer.Option(help="A sentence-transformers directory or installed model package.")
+    ] = None,
+) -> None:
+    """Suggest codes for every respondent turn, learning from the codings and reviews so far."""
+    from toolkit.suggest.estimator import SuggestConfig
+    from toolkit.suggest.suggestions import suggest, suggestion_rows
+
+    names = split_list(documents)
+    with open_cli_store() as store:
+        report = suggest(
+            store,
+            names,
+            codebook,
+            split_list(coder),
+            embedder=model,
+            config=SuggestConfig(threshold=threshold),
+            progress=not as_json,
+        )
+        rows = suggestion_rows(store, names) if as_json else []
+    summary = (
+        f"{report.suggestions} suggestions for {report.segments_scored} respondent turns; "
+        f"few-shot codes {len(report.few_shot_codes)}, zero-shot codes {len(report.zero_shot_codes)} "
+        f"(learned from {report.labelled_segments} labelled turns; {report.newly_embedded} texts embedded)"
+    )
+    typer.echo(summary, err=as_json)
+    keys = ("document", "position", "start", "end", "quote", "code", "probability")
+    for row in rows:
+        typer.echo(json.dumps({k: row[k] for k in keys}, ensure_ascii=False))
+
+
+@app.command("evaluate")
+def evaluate_cmd(
+    gold_coder: Annotated[str, typer.Option(help="The coder whose codings are the reference.")],
+    mode: Annotated[
+        Literal["cross-validated", "zero-shot", "stored"],
+        typer.Option(help="Leave-one-interview-out, codebook only, or the stored suggestions."),
+    ] = "cross-validated",
+    codebook: Annotated[str | None, typer.Option(help="Only codes of this codebook id.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Compare suggestions with a coder's codings: per-code precision, recall, F1, support, kappa."""
+    from toolkit.suggest.evaluate import evaluate
+
+    with open_cli_store() as store:
+        report = evaluate(store, gold_coder, mode, codebook)
+    if as_json:
+        typer.echo(json.dumps(report, indent=2))
+        return
+    typer.echo(f"mode {report['mode']}, gold coder {report['gold_coder']}: {report['n_segments']} respondent turns")
+    typer.echo(f"{'code':30} {'prec':>6} {'rec':>6} {'F1':>6} {'kappa':>6} {'support':>8}")
+    for code, m in report["per_code"].items():
+        typer.echo(
+            f"{code:30} {m['precision']:6.3f} {m['recall']:6.3f} {m['f1']:6.3f} {m['kappa']:6.3f} {m['support']:8d}"
+        )
+    typer.echo(
+        f"micro P {report['micro_precision']:.3f} R {report['micro_recall']:.3f} F1 {report['micro_f1']:.3f}; "
+        f"macro P {report['macro_precision']:.3f} R {report['macro_recall']:.3f} F1 {report['macro_f1']:.3f}"
+    )
+
+
+def _show_suggestion(context: dict[str, Any]) -> None:
+    typer.echo("-" * 72)
+    typer.echo(f"suggestion {context['id']}: {context['code']} ({context['code_name']}) p={context['probability']:.2f}")
+    typer.echo(f"{context['document']} turn {context['segment']['position']}")
+    for turn in context["before"]:
+        typer.echo(f"    {turn['speaker'] or turn['role']}: {turn['text'][:300]}")
+    typer.echo(f">>> {context['segment']['speaker'] or 'R'}: {context['segment']['text']}")
+    for turn in context["after"]:
+        typer.echo(f"    {turn['speaker'] or turn['role']}: {turn['text'][:300]}")
+    from toolkit.coding.review import explanation_lines
+
+    lines = explanation_lines(context["explanation"])
+    typer.echo(f"why ({lines[0]}")
+    for line in lines[1:]:
+        typer.echo(f"    {line}")
+
+
+@app.command("review")
+def review_cmd(
+    coder: Annotated[str, typer.Option(help="The reviewer.")],
+    order: Annotated[
+        Literal["uncertainty", "document"], typer.Option(help="uncertainty (teaches the model most) or document.")
+    ] = "uncertainty",
+    documents: Annotated[list[str] | None, typer.Option(help="Only these documents.")] = None,
+) -> None:
+    """Review suggestions one at a time: a accept, r reject, c change code, s adjust span, u undo, q quit."""
+    from toolkit.coding.review import AlreadyDecidedError, decide, suggestion_context, undo_last
+    from toolkit.suggest.suggestions import review_queue
+
+    decided = 0
+    with open_cli_store() as store:
+        skipped: set[int] = set()
+        while True:
+            queue = [r for r in review_queue(store, order, split_list(documents)) if r["id"] not in skipped]
+            if not queue:
+                typer.echo("no open suggestions left")
+                break
+            context = suggestion_context(store, queue[0]["id"])
+            _show_suggestion(context)
+            key = typer.prompt("[a]ccept [r]eject [c]hange [s]pan [u]ndo [n]ext [q]uit", default="q").strip().lower()
+            try:
+                if key == "q":
+                    break
+                if key == "n":
+                    skipped.add(context["id"])
+                elif key == "a":
+                    decide(store, coder, context["id"], "accept")
+                elif key == "r":
+                    decide(store, coder, context["id"], "reject")
+                elif key == "c":
+                    new_code = typer.prompt("new code id").strip()
+                    decide(store, coder, context["id"], "change", new_code=new_code)
+                elif key == "s":
+                    start = int(typer.prompt("start", default=str(context["start"])))
+                    end = int(typer.prompt("end", default=str(context["end"])))
+                    decide(store, coder, context["id"], "adjust", start=start, end=end)
+                elif key == "u":
+                    undone = undo_last(store, coder)
+                    typer.echo("undone" if undone else "nothing to undo")
+                    continue
+                else:
+                    typer.echo(f"unknown key {key!r}")
+                    continue
+            except AlreadyDecidedError as exc:
+                typer.echo(str(exc))
+                skipped.add(context["id"])
+                continue
+            except ToolkitError as exc:
+                typer.echo(f"error: {exc}")
+                continue
+            if key != "n":
+                decided += 1
+    typer.echo(f"{decided} decision(s) recorded")

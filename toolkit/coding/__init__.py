@@ -1,0 +1,1 @@
+"""Human coding: codebooks, codings, review decisions, memos, the blind policy."""

@@ -1,0 +1,422 @@
+"""Everyday coding work: span codings, memos, and review decisions on suggestions, each undoable.
+
+Every function here is one transaction with one audit event (who, when, before, after):
+
+* :func:`add_coding`, :func:`remove_coding`, :func:`recode` for any character span, overlaps allowed;
+* :func:`add_memo` on a code, a document or a coding;
+* :func:`decide` accepts, rejects, changes (to another code) or adjusts (the span of) a suggestion;
+  deciding a suggestion someone else already decided raises :class:`AlreadyDecidedError` naming them;
+* :func:`undo_last` reverts a reviewer's latest decision, also after the store was closed and reopened;
+* :func:`suggestion_context` gives what a reviewer sees: the turn, the turns around it, the explanation.
+
+Blind mode (:func:`set_blind`) hides other coders' codings from :func:`visible_codings` until agreement
+has been computed (:func:`toolkit.analysis.agreement_store.compute_agreement` records that moment).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select, update
+
+from toolkit.coding.blind import is_blind, set_blind
+from toolkit.corpus.importer import segment_at
+from toolkit.errors import AlreadyDecidedError, NotFoundError, ToolkitError
+from toolkit.store.engine import Store, Transaction
+from toolkit.store.models import (
+    DECISIONS,
+    MEMO_TARGETS,
+    ORIGIN_ACCEPTED,
+    ORIGIN_CORRECTED,
+    ORIGIN_HUMAN,
+    AuditEvent,
+    Code,
+    Coder,
+    Coding,
+    Document,
+    Memo,
+    Review,
+    Segment,
+    Suggestion,
+    utcnow,
+)
+
+__all__ = [
+    "DECISIONS",
+    "AlreadyDecidedError",
+    "DecisionResult",
+    "add_coder",
+    "add_coding",
+    "add_memo",
+    "audit_trail",
+    "decide",
+    "explanation_lines",
+    "is_blind",
+    "list_memos",
+    "recode",
+    "remove_coding",
+    "set_blind",
+    "suggestion_context",
+    "undo_last",
+    "visible_codings",
+]
+
+
+@dataclass(frozen=True)
+class DecisionResult:
+    """What a decision did: the review row and the coding it created, if any."""
+
+    review_id: int
+    coding_id: int | None
+    status: str
+
+
+def _code(tx: Transaction, code_id: str) -> Code:
+    code = tx.session.get(Code, code_id)
+    if code is None:
+        raise NotFoundError(f"unknown code {code_id!r}; see `qda codebook list`")
+    return code
+
+
+def _coding_dict(coding: Coding) -> dict[str, Any]:
+    return {
+        "document_id": coding.document_id,
+        "segment_id": coding.segment_id,
+        "code": coding.code_id,
+        "start": coding.start,
+        "end": coding.end,
+        "origin": coding.origin,
+    }
+
+
+def add_coder(store: Store, name: str, actor: str = "system") -> None:
+    """Register a named coder (people and the model are coders)."""
+    if not name.strip():
+        raise ToolkitError("a coder needs a name")
+    with store.transaction(actor=actor) as tx:
+        if tx.session.scalar(select(Coder).where(Coder.name == name)) is not None:
+            raise ToolkitError(f"coder {name!r} exists already")
+        tx.session.add(Coder(name=name))
+        tx.audit("coder.add", "coder", name, after={"name": name})
+
+
+def add_coding(
+    store: Store, coder: str, document: str, start: int, end: int, code: str, *, new_coder: bool = False
+) -> int:
+    """Code the span [start, end) of a document; returns the new coding's id.
+
+    The coder must be registered unless ``new_coder`` registers them in the same transaction.
+    """
+    with store.transaction(actor=coder) as tx:
+        who = tx.coder(coder, create=new_coder)
+        _code(tx, code)
+        doc = tx.session.scalar(select(Document).where(Document.name == document))
+        if doc is None:
+            raise NotFoundError(f"no document {document!r}")
+        if not 0 <= start < end <= len(doc.text):
+            raise ToolkitError(f"span {start}-{end} is outside document {document!r} (0-{len(doc.text)})")
+        segment = segment_at(doc.segments, start, end)
+        coding = Coding(
+            document_id=doc.id,
+            segment_id=segment.id if segment else None,
+            code_id=code,
+            coder_id=who.id,
+            start=start,
+            end=end,
+            origin=ORIGIN_HUMAN,
+        )
+        tx.session.add(coding)
+        tx.session.flush()
+        tx.audit("coding.add", "coding", coding.id, after=_coding_dict(coding))
+        return coding.id
+
+
+def _own_coding(tx: Transaction, coder: str, coding_id: int) -> Coding:
+    who = tx.coder(coder, create=False)
+    coding = tx.session.get(Coding, coding_id)
+    if coding is None:
+        raise NotFoundError(f"no coding {coding_id}")
+    if coding.coder_id != who.id:
+        raise ToolkitError(f"coding {coding_id} belongs to another coder; {coder} may change only their own")
+    return coding
+
+
+def remove_coding(store: Store, coder: str, coding_id: int) -> None:
+    """Delete one of the coder's codings (the audit trail keeps what it was)."""
+    with store.transaction(actor=coder) as tx:
+        coding = _own_coding(tx, coder, coding_id)
+        tx.audit("coding.remove", "coding", coding_id, before=_coding_dict(coding))
+        tx.session.delete(coding)
+
+
+def recode(store: Store, coder: str, coding_id: int, new_code: str) -> None:
+    """Change the code of one of the coder's codings."""
+    with store.transaction(actor=coder) as tx:
+        coding = _own_coding(tx, coder, coding_id)
+        _code(tx, new_code)
+        before = _coding_dict(coding)
+        coding.code_id = new_code
+        tx.audit("coding.recode", "coding", coding_id, before=before, after=_coding_dict(coding))
+
+
+def add_memo(store: Store, coder: str, target_type: str, target: str | int, text: str) -> int:
+    """A memo on a code (id), a document (name) or a coding (id)."""
+    if target_type not in MEMO_TARGETS:
+        raise ToolkitError(f"memos go on {', '.join(MEMO_TARGETS)}, not {target_type!r}")
+    if not text.strip():
+        raise ToolkitError("an empty memo says nothing")
+    with store.transaction(actor=coder) as tx:
+        who = tx.coder(coder, create=False)
+        if target_type == "code":
+            _code(tx, str(target))
+        elif target_type == "document":
+            if tx.session.scalar(select(Document).where(Document.name == str(target))) is None:
+                raise NotFoundError(f"no document {target!r}")
+        elif tx.session.get(Coding, int(target)) is None:
+            raise NotFoundError(f"no coding {target}")
+        memo = Memo(target_type=target_type, target_id=str(target), coder_id=who.id, text=text.strip())
+        tx.session.add(memo)
+        tx.session.flush()
+        tx.audit("memo.add", "memo", memo.id, after={"target": f"{target_type}:{target}", "text": memo.text})
+        return memo.id
+
+
+def list_memos(store: Store, target_type: str | None = None, target: str | None = None) -> list[dict[str, Any]]:
+    """Memos, newest last, optionally for one target."""
+    with store.read() as session:
+        query = select(Memo, Coder.name).join(Coder, Memo.coder_id == Coder.id).order_by(Memo.created_at, Memo.id)
+        if target_type:
+            query = query.where(Memo.target_type == target_type)
+        if target is not None:
+            query = query.where(Memo.target_id == str(target))
+        return [
+            {
+                "id": m.id,
+                "target_type": m.target_type,
+                "target": m.target_id,
+                "coder": who,
+                "text": m.text,
+                "created_at": m.created_at.isoformat(),
+            }
+            for m, who in session.execute(query)
+        ]
+
+
+def decide(
+    store: Store,
+    reviewer: str,
+    suggestion_id: int,
+    decision: str,
+    *,
+    new_code: str | None = None,
+    start: int | None = None,
+    end: int | None = None,
+) -> DecisionResult:
+    """Accept, reject, change or adjust a suggestion, in one transaction.
+
+    The status flip is a conditional update (``open`` -> decided), so of two reviewers deciding at once
+    exactly one wins; the other gets :class:`AlreadyDecidedError` naming who decided, and nothing changes.
+    Accepting (or changing, or adjusting) adds a coding by the reviewer that keeps the model, its version
+    and the codebook version that produced the suggestion.
+    """
+    if decision not in DECISIONS:
+        raise ToolkitError(f"unknown decision {decision!r}; use one of {', '.join(DECISIONS)}")
+    if decision == "change" and not new_code:
+        raise ToolkitError("a change needs the new code")
+    if decision == "adjust" and (start is None or end is None):
+        raise ToolkitError("an adjustment needs the new start and end")
+    with store.transaction(actor=reviewer) as tx:
+        who = tx.coder(reviewer, create=False)
+        suggestion = tx.session.get(Suggestion, suggestion_id)
+        if suggestion is None:
+            raise NotFoundError(f"no suggestion {suggestion_id}")
+        if new_code:
+            _code(tx, new_code)
+        status = {"accept": "accepted", "reject": "rejected", "change": "changed", "adjust": "accepted"}[decision]
+        flipped = tx.session.execute(
+            update(Suggestion)
+            .where(Suggestion.id == suggestion_id, Suggestion.status == "open")
+            .values(status=status)
+            .execution_options(synchronize_session=False)
+        )
+        if flipped.rowcount != 1:
+            previous = tx.session.execute(
+                select(Coder.name, Review.decision)
+                .join(Review, Review.reviewer_id == Coder.id)
+                .where(Review.suggestion_id == suggestion_id, Review.undone_at.is_(None))
+                .order_by(Review.id.desc())
+            ).first()
+            by = f"{previous[0]} ({previous[1]})" if previous else "someone"
+            raise AlreadyDecidedError(f"suggestion {suggestion_id} was already decided by {by}; nothing was changed")
+        tx.session.refresh(suggestion)
+        segment = tx.session.get(Segment, suggestion.segment_id)
+        span_start = segment.start if start is None else start
+        span_end = segment.end if end is None else end
+        document = tx.session.get(Document, segment.document_id)
+        if not 0 <= span_start < span_end <= len(document.text):
+            raise ToolkitError(f"span {span_start}-{span_end} is outside the document (0-{len(document.text)})")
+        if span_end <= segment.start or span_start >= segment.end:
+            raise ToolkitError(
+                f"span {span_start}-{span_end} does not overlap the suggestion's turn {segment.position} "
+                f"({segment.start}-{segment.end}) in {document.name!r}; nothing was changed"
+            )
+        review = Review(
+            suggestion_id=suggestion_id,
+            reviewer_id=who.id,
+            decision=decision,
+            new_code_id=new_code,
+            start=start,
+            end=end,
+        )
+        tx.session.add(review)
+        coding = None
+        if decision != "reject":
+            coding = Coding(
+                document_id=segment.document_id,
+                segment_id=segment.id,
+                code_id=new_code if decision == "change" else suggestion.code_id,
+                coder_id=who.id,
+                start=span_start,
+                end=span_end,
+                origin=ORIGIN_CORRECTED if decision == "change" else ORIGIN_ACCEPTED,
+                suggestion_id=suggestion.id,
+                model_name=suggestion.model_name,
+                model_version=suggestion.model_version,
+                codebook_version=suggestion.codebook_version,
+            )
+            tx.session.add(coding)
+        tx.session.flush()
+        tx.audit(
+            f"suggestion.{decision}",
+            "suggestion",
+            suggestion_id,
+            before={"status": "open", "code": suggestion.code_id, "probability": suggestion.probability},
+            after={
+                "status": status,
+                "review_id": review.id,
+                "coding_id": coding.id if coding else None,
+                "code": coding.code_id if coding else None,
+                "start": span_start,
+                "end": span_end,
+            },
+        )
+        return DecisionResult(review.id, coding.id if coding else None, status)
+
+
+def undo_last(store: Store, reviewer: str) -> DecisionResult | None:
+    """Revert the reviewer's latest decision that is not undone yet; None if there is nothing to undo."""
+    with store.transaction(actor=reviewer) as tx:
+        who = tx.coder(reviewer, create=False)
+        review = tx.session.scalar(
+            select(Review)
+            .where(Review.reviewer_id == who.id, Review.undone_at.is_(None))
+            .order_by(Review.created_at.desc(), Review.id.desc())
+        )
+        if review is None:
+            return None
+        suggestion = tx.session.get(Suggestion, review.suggestion_id)
+        coding = tx.session.scalar(
+            select(Coding).where(Coding.suggestion_id == suggestion.id, Coding.coder_id == who.id)
+        )
+        before = {"status": suggestion.status, "coding_id": coding.id if coding else None}
+        if coding is not None:
+            tx.session.delete(coding)
+        review.undone_at = utcnow()
+        suggestion.status = "open"
+        tx.audit("suggestion.undo", "suggestion", suggestion.id, before=before, after={"status": "open"})
+        return DecisionResult(review.id, None, "open")
+
+
+def suggestion_context(store: Store, suggestion_id: int, around: int = 1) -> dict[str, Any]:
+    """The suggestion with its turn, the turns before and after, its probability and explanation."""
+    with store.read() as session:
+        suggestion = session.get(Suggestion, suggestion_id)
+        if suggestion is None:
+            raise NotFoundError(f"no suggestion {suggestion_id}")
+        segment = session.get(Segment, suggestion.segment_id)
+        document = session.get(Document, segment.document_id)
+        code = session.get(Code, suggestion.code_id)
+        turns = document.segments
+        index = next(i for i, s in enumerate(turns) if s.id == segment.id)
+
+        def turn(s: Segment) -> dict[str, Any]:
+            return {"position": s.position, "role": s.role, "speaker": s.speaker_label, "text": s.text}
+
+        return {
+            "id": suggestion.id,
+            "document": document.name,
+            "segment": turn(segment),
+            "start": segment.start,
+            "end": segment.end,
+            "before": [turn(s) for s in turns[max(0, index - around) : index]],
+            "after": [turn(s) for s in turns[index + 1 : index + 1 + around]],
+            "code": suggestion.code_id,
+            "code_name": code.name if code else suggestion.code_id,
+            "probability": suggestion.probability,
+            "status": suggestion.status,
+            "explanation": suggestion.explanation,
+            "model": suggestion.model_name,
+            "model_version": suggestion.model_version,
+        }
+
+
+def explanation_lines(explanation: dict[str, Any] | None) -> list[str]:
+    """A suggestion's explanation as short lines of plain text (the terminal and the dashboard show these)."""
+    why = explanation or {}
+    lines = [f'{why.get("method", "?")}: the sentence "{why.get("sentence", "")}"']
+    if why.get("example"):
+        lines.append(f'is like the codebook example "{why["example"]}" (similarity {why.get("example_similarity")})')
+    if why.get("keywords"):
+        lines.append(f"keywords: {', '.join(why['keywords'])}")
+    for n in why.get("neighbours", []):
+        lines.append(f"similar coded turn {n['document']}#{n['position']} ({', '.join(n['codes'])}): {n['quote']}")
+    return lines
+
+
+def audit_trail(store: Store, document: str | None = None, coder: str | None = None) -> list[dict[str, Any]]:
+    """The audit events, oldest first; ``document`` keeps events about that document and its codings."""
+    with store.read() as session:
+        query = select(AuditEvent).order_by(AuditEvent.at, AuditEvent.id)
+        if coder:
+            query = query.where(AuditEvent.actor == coder)
+        events = list(session.scalars(query))
+        doc_id = None
+        if document:
+            doc = session.scalar(select(Document).where(Document.name == document))
+            if doc is None:
+                raise NotFoundError(f"no document {document!r}")
+            doc_id = doc.id
+            segment_ids = set(session.scalars(select(Segment.id).where(Segment.document_id == doc_id)))
+            suggestion_ids = {
+                str(i) for i in session.scalars(select(Suggestion.id).where(Suggestion.segment_id.in_(segment_ids)))
+            }
+    out = []
+    for event in events:
+        if doc_id is not None:
+            states = [s for s in (event.before, event.after) if s]
+            about_doc = (event.entity == "document" and event.entity_id == str(doc_id)) or any(
+                s.get("document_id") == doc_id for s in states
+            )
+            about_suggestion = event.entity == "suggestion" and event.entity_id in suggestion_ids
+            if not (about_doc or about_suggestion):
+                continue
+        out.append(
+            {
+                "at": event.at.isoformat(),
+                "actor": event.actor,
+                "action": event.action,
+                "entity": event.entity,
+                "entity_id": event.entity_id,
+                "before": event.before,
+                "after": event.after,
+            }
+        )
+    return out
+
+
+def visible_codings(store: Store, viewer: str) -> list[dict[str, Any]]:
+    """Codings the viewer may see: all, or in blind mode only their own."""
+    from toolkit.coding.codings import coding_rows
+
+    return coding_rows(store, [viewer] if is_blind(store) else None)

@@ -1,0 +1,1 @@
+"""Transcripts in the store: segmentation, import, case attributes."""

@@ -1,0 +1,1 @@
+"""Storage: the data model, the engine and its transactions, limits, schema migrations."""

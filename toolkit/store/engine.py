@@ -1,0 +1,253 @@
+"""The only place that opens the database: engines, sessions, transactions and the schema version.
+
+Use :func:`create_store` once per study, then :func:`open_store` everywhere else::
+
+    store = open_store("sqlite:///study.sqlite")
+    with store.transaction(actor="alice") as tx:
+        ...  # every write in here commits together or not at all
+
+SQLite runs with WAL and foreign keys on; any SQLAlchemy URL works (``postgresql+psycopg://...``).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, inspect, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from toolkit.errors import ConflictError, NotFoundError, StoreError
+from toolkit.store.limits import check_flush, conflict_subject, mask_url
+from toolkit.store.migrate import UpgradeReport, current_revision, head_revision, stamp_head, upgrade
+from toolkit.store.models import SCHEMA_VERSION, AuditEvent, Base, Coder, Project, SchemaInfo
+
+__all__ = [
+    "DEFAULT_DB_URL",
+    "Store",
+    "Transaction",
+    "create_store",
+    "default_db_url",
+    "open_store",
+    "store_revision",
+    "upgrade_store",
+]
+
+DEFAULT_DB_URL = "sqlite:///qda.sqlite"
+_DRIVER_EXTRAS = {"postgresql": "postgres"}
+
+
+def default_db_url() -> str:
+    """The store named by ``QDA_DB``, or ``qda.sqlite`` in the working directory."""
+    return os.environ.get("QDA_DB") or DEFAULT_DB_URL
+
+
+def _make_engine(url: str) -> Engine:
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise StoreError(f"not a database URL: {mask_url(url)!r} (try sqlite:///study.sqlite)") from None
+    if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    # hide_parameters: a failing statement's message must never carry transcript text or names.
+    try:
+        engine = create_engine(parsed, future=True, hide_parameters=True)
+    except (ImportError, NoSuchModuleError) as exc:
+        extra = _DRIVER_EXTRAS.get(parsed.get_backend_name())
+        hint = f"install it with `pip install 'survivor-qda[{extra}]'`" if extra else "install its Python driver"
+        raise StoreError(
+            f"the database driver for {parsed.drivername} is not installed ({_first_line(exc)}); {hint}"
+        ) from None
+    if parsed.get_backend_name() == "sqlite":
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=10000")
+            cursor.close()
+
+    return engine
+
+
+@dataclass
+class Transaction:
+    """One unit of work: a session plus the actor whose name goes into the audit trail."""
+
+    session: Session
+    actor: str
+
+    def audit(
+        self,
+        action: str,
+        entity: str,
+        entity_id: str | int = "",
+        before: dict[str, Any] | None = None,
+        after: dict[str, Any] | None = None,
+    ) -> None:
+        """Append an audit event inside this transaction, so it commits with the change it describes."""
+        self.session.add(
+            AuditEvent(
+                actor=self.actor,
+                action=action,
+                entity=entity,
+                entity_id=str(entity_id),
+                before=before,
+                after=after,
+            )
+        )
+
+    def coder(self, name: str, *, create: bool = True) -> Coder:
+        """The coder of that name, created on first use when ``create`` is true."""
+        found = self.session.scalar(select(Coder).where(Coder.name == name))
+        if found is None and create:
+            found = Coder(name=name)
+            self.session.add(found)
+            self.session.flush()
+            self.audit("coder.add", "coder", name, after={"name": name})
+        if found is None:
+            known = ", ".join(self.session.scalars(select(Coder.name).order_by(Coder.name))) or "none yet"
+            raise NotFoundError(
+                f"unknown coder {name!r} (coders: {known}); register them with `qda coders add {name}` "
+                "or pass --new-coder"
+            )
+        return found
+
+    def project(self) -> Project:
+        """The study this store holds."""
+        project = self.session.scalar(select(Project).order_by(Project.id))
+        if project is None:
+            raise StoreError("the store has no project; run `qda init`")
+        return project
+
+
+class Store:
+    """An opened, schema-checked project store."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+        event.listen(self._sessions, "before_flush", check_flush)
+
+    @property
+    def url(self) -> str:
+        """The database URL without password."""
+        return self.engine.url.render_as_string(hide_password=True)
+
+    @contextmanager
+    def transaction(self, actor: str = "system") -> Iterator[Transaction]:
+        """Commit everything done inside, or nothing if anything raises.
+
+        A unique-constraint race (two processes adding the same coder or document at once) is a
+        :class:`ConflictError` for the loser, not a traceback: nothing of its change was written.
+        """
+        try:
+            with self._sessions() as session, session.begin():
+                yield Transaction(session=session, actor=actor)
+        except IntegrityError as exc:
+            raise ConflictError(
+                f"{conflict_subject(exc)} was written by another user or process at the same moment; "
+                "nothing of this command was stored; run it again to see the current state"
+            ) from None
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A session for reading; it never commits. Objects keep their loaded values after it closes."""
+        with self._sessions() as session:
+            yield session
+
+    def close(self) -> None:
+        """Release connections (and SQLite's WAL files)."""
+        self.engine.dispose()
+
+
+def _first_line(error: object) -> str:
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+
+
+def _enable_wal(engine: Engine) -> None:
+    if engine.url.get_backend_name() == "sqlite" and engine.url.database not in (None, "", ":memory:"):
+        with engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA journal_mode=WAL")
+
+
+def create_store(url: str | None = None, project_name: str = "study") -> Store:
+    """Create the schema and the project in an empty database; refuse one that already has a project."""
+    engine = _make_engine(url or default_db_url())
+    try:
+        _enable_wal(engine)
+        existing = inspect(engine).get_table_names()
+    except OperationalError as exc:
+        raise StoreError(f"cannot open {mask_url(url or '')}: {_first_line(exc.orig)}") from None
+    store = Store(engine)
+    if "schema_info" in existing:
+        _check_version(store)
+        return store
+    Base.metadata.create_all(engine)
+    stamp_head(engine)
+    with store.transaction(actor="system") as tx:
+        tx.session.add(SchemaInfo(key="schema_version", value=str(SCHEMA_VERSION)))
+        project = Project(name=project_name)
+        tx.session.add(project)
+        tx.session.flush()
+        tx.audit("init", "project", project.id, after={"name": project_name})
+    return store
+
+
+def _check_version(store: Store) -> None:
+    found = current_revision(store.engine)
+    head = head_revision()
+    if found != head:
+        raise StoreError(
+            f"{store.url} has schema revision {found}, this survivor-qda reads revision {head}; "
+            "upgrade it with `qda db upgrade` (an SQLite store is backed up first), "
+            "or open it with the survivor-qda release that made it"
+        )
+
+
+def _existing_engine(url: str) -> Engine:
+    engine = _make_engine(url)
+    path = engine.url.database
+    if engine.url.get_backend_name() == "sqlite" and path and path != ":memory:" and not os.path.exists(path):
+        raise StoreError(f"no store at {path}; create it with `qda --db {mask_url(url)} init`")
+    return engine
+
+
+def open_store(url: str | None = None) -> Store:
+    """Open an existing store and check its schema version; never creates tables."""
+    url = url or default_db_url()
+    engine = _existing_engine(url)
+    try:
+        tables = inspect(engine).get_table_names()
+    except OperationalError as exc:
+        raise StoreError(f"cannot open {mask_url(url)}: {_first_line(exc.orig)}") from None
+    if "schema_info" not in tables:
+        raise StoreError(f"{mask_url(url)} is not a survivor-qda store (no schema_info table); run `qda init`")
+    store = Store(engine)
+    _check_version(store)
+    return store
+
+
+def store_revision(url: str | None = None) -> tuple[str | None, str]:
+    """(the store's schema revision, the revision this release reads), without refusing an old store."""
+    engine = _existing_engine(url or default_db_url())
+    try:
+        return current_revision(engine), head_revision()
+    except OperationalError as exc:
+        raise StoreError(f"cannot open {mask_url(url or default_db_url())}: {_first_line(exc.orig)}") from None
+    finally:
+        engine.dispose()
+
+
+def upgrade_store(url: str | None = None, *, backup: bool = True) -> UpgradeReport:
+    """Bring a store to this release's schema (an SQLite file is copied to a timestamped backup first)."""
+    engine = _existing_engine(url or default_db_url())
+    try:
+        return upgrade(engine, backup=backup)
+    finally:
+        engine.dispose()

@@ -1,0 +1,1 @@
+"""Code suggestions: embeddings, lemmas, caches, features, the estimator, policy, explanations, evaluation."""

@@ -1,0 +1,255 @@
+"""The code-suggestion model: a scikit-learn estimator, pure (no store, no files).
+
+How a suggestion is made, and why (numbers in ``bench/README.md``); each part has its own module:
+
+* **Features** (``suggest_features``, ``suggest_evidence``): what a human coder looks at, as a
+  ``FeatureUnion`` of scikit-learn transformers over a :class:`SegmentBatch`: ``TfidfVectorizer`` over
+  the turn's and the question's lemmas (negation marked, "NOT_check"), the turn and question embeddings,
+  the element-wise max of sentence embeddings, and codebook evidence (each sentence's best match to a
+  code's examples and definition, keywords found, the question's similarity to each definition).
+* **Few-shot** (a code with at least ``min_positives`` labelled turns): per code, a
+  ``LogisticRegression(class_weight="balanced")`` on the turns whose label for that code is known. Not a
+  ``OneVsRestClassifier``: which turns are known differs by code (a rejected suggestion is a negative for
+  its code only), and one decision must refit one code. Its probabilities are calibrated on held-out
+  interviews by construction (reliability is measured by the bench and tested).
+* **Zero-shot** (``suggest_zero_shot``, a code nobody has applied yet): how far the turn stands out for
+  the code among all turns, squashed to (0, 1) around ``zero_shot_z``. *Not* calibrated.
+* **Decisions** (``suggest_policy``): probability >= ``threshold``; at most ``max_per_group`` codes of one
+  group (from the codebook) and ``max_codes`` per turn; turns under two words get no confident suggestion.
+* **Explanations** (``suggest_explain``): sentence, closest codebook example, keywords, nearest coded turns.
+
+Use :class:`CodeSuggester` with a :class:`SegmentBatch` and :class:`CodebookPrototypes`;
+``toolkit.suggest.suggestions`` builds those from a store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator
+from sklearn.linear_model import LogisticRegression
+
+from toolkit.errors import ConfigError
+from toolkit.suggest.data import CodebookPrototypes, SegmentBatch
+from toolkit.suggest.evidence import code_evidence
+from toolkit.suggest.explain import Explainer
+from toolkit.suggest.features import make_features, row_space
+from toolkit.suggest.policy import DecisionPolicy
+from toolkit.suggest.zero_shot import ZeroShotScorer
+
+__all__ = [
+    "UNLABELLED",
+    "CodeSuggester",
+    "CodebookPrototypes",
+    "SegmentBatch",
+    "SuggestConfig",
+]
+
+UNLABELLED = -1
+_MIN_WORDS = 2
+_SHORT_CAP = 0.2
+
+
+@dataclass(frozen=True)
+class SuggestConfig:
+    """Settings of the suggestion model, validated on creation (the CLI and ``suggest`` pass these)."""
+
+    C: float = 5.0
+    threshold: float = 0.5
+    max_codes: int = 3
+    min_positives: int = 2
+    zero_shot_z: float = 2.0
+    zero_shot_slope: float = 2.0
+    zero_shot_max_codes: int = 1
+    max_iter: int = 500
+    neighbours: int = 2
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.threshold < 1.0:
+            raise ConfigError(f"the threshold is a probability strictly between 0 and 1, not {self.threshold}")
+        if self.C <= 0 or self.max_codes < 1 or self.min_positives < 1:
+            raise ConfigError("C must be > 0, max_codes and min_positives >= 1")
+
+
+class CodeSuggester(BaseEstimator):
+    """Suggest codes for respondent turns; ``fit`` learns from labels, ``predict_proba`` scores.
+
+    Labels are a matrix (turns x codes) of 1 (coded), 0 (not coded, or a rejected suggestion) and
+    ``UNLABELLED`` (-1, nobody looked). Codes with too few positives fall back to zero-shot. The
+    parameters are those of :class:`SuggestConfig` (checked by ``fit``, which raises ``ConfigError``);
+    ``prototypes`` is the embedded codebook, fixed like a vectorizer's ``vocabulary``.
+
+    Not a ``Pipeline`` end to end: ``fit`` also learns from unlabelled turns (the zero-shot reference
+    statistics), a code's training rows depend on its labels, and decisions and explanations need every
+    code of a turn at once.
+
+    Example:
+        >>> model = CodeSuggester(prototypes, C=5.0).fit(batch, labels)  # doctest: +SKIP
+        >>> model.predict(batch)[:2]  # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        prototypes: CodebookPrototypes | None = None,
+        *,
+        C: float = 5.0,
+        threshold: float = 0.5,
+        max_codes: int = 3,
+        min_positives: int = 2,
+        zero_shot_z: float = 2.0,
+        zero_shot_slope: float = 2.0,
+        zero_shot_max_codes: int = 1,
+        max_iter: int = 500,
+        neighbours: int = 2,
+        seed: int = 0,
+    ) -> None:
+        self.prototypes = prototypes
+        self.C = C
+        self.threshold = threshold
+        self.max_codes = max_codes
+        self.min_positives = min_positives
+        self.zero_shot_z = zero_shot_z
+        self.zero_shot_slope = zero_shot_slope
+        self.zero_shot_max_codes = zero_shot_max_codes
+        self.max_iter = max_iter
+        self.neighbours = neighbours
+        self.seed = seed
+
+    @classmethod
+    def from_config(cls, prototypes: CodebookPrototypes, config: SuggestConfig | None = None) -> CodeSuggester:
+        """A suggester with the settings of ``config`` (default settings without one)."""
+        return cls(prototypes, **asdict(config or SuggestConfig()))
+
+    @property
+    def config(self) -> SuggestConfig:
+        """The current parameters as a validated :class:`SuggestConfig` (raises ``ConfigError``)."""
+        params = self.get_params(deep=False)
+        params.pop("prototypes")
+        return SuggestConfig(**params)
+
+    # ------------------------------------------------------------------ learning
+    def fit(self, batch: SegmentBatch, labels: np.ndarray) -> CodeSuggester:
+        """Learn from labelled rows; all rows (labelled or not) set the zero-shot reference statistics.
+
+        The TF-IDF vocabularies are learnt from the labelled turns (all turns when none is labelled); the
+        features of the whole batch are kept so that scoring it again, and refitting after a review
+        decision, costs no feature work.
+        """
+        config = self.config
+        prototypes = self._prototypes()
+        labels = np.asarray(labels)
+        n_codes = len(prototypes.code_ids)
+        if labels.shape != (len(batch), n_codes):
+            raise ValueError(f"labels must have shape {(len(batch), n_codes)}, got {labels.shape}")
+        self.zero_shot_ = ZeroShotScorer(z=config.zero_shot_z, slope=config.zero_shot_slope).fit(
+            code_evidence(batch, prototypes)
+        )
+        labelled = np.where((labels != UNLABELLED).any(axis=1))[0]
+        fit_rows = labelled if len(labelled) else np.arange(len(batch))
+        self.features_ = make_features(prototypes).fit(batch.subset(fit_rows))
+        views = sp.csr_matrix(self.features_.transform(batch))
+        self.row_space_ = row_space(views.shape[1], len(fit_rows))
+        if self.row_space_ is not None:
+            self.row_space_.fit(views[fit_rows].toarray())  # dense: the Gram product is BLAS, not sparse x sparse
+        self.X_ = views if self.row_space_ is None else self.row_space_.transform(views)
+        self.labels_ = labels.copy()
+        self.batch_ = batch
+        self.estimators_: list[LogisticRegression | None] = [None] * n_codes
+        self.trained_ = np.zeros(n_codes, dtype=bool)
+        self._fit_codes(range(n_codes))
+        return self
+
+    def _transform(self, batch: SegmentBatch) -> np.ndarray | sp.csr_matrix:
+        """The classifiers' input for a new batch: the feature union, then the row-space rotation if any."""
+        views = sp.csr_matrix(self.features_.transform(batch))
+        return views if self.row_space_ is None else self.row_space_.transform(views)
+
+    def _prototypes(self) -> CodebookPrototypes:
+        if self.prototypes is None:
+            raise ConfigError("CodeSuggester needs the codebook's prototypes")
+        return self.prototypes
+
+    def _fit_codes(self, columns: Sequence[int] | range) -> None:
+        """Fit the listed codes; codes with too few positives (or no negatives) stay zero-shot."""
+        for j in columns:
+            column = self.labels_[:, j]
+            rows = np.where(column != UNLABELLED)[0]
+            y = column[rows] == 1
+            enough = y.sum() >= self.min_positives and (~y).sum() >= 1
+            self.trained_[j] = bool(enough)
+            self.estimators_[j] = (
+                LogisticRegression(
+                    C=self.C, class_weight="balanced", max_iter=self.max_iter, random_state=self.seed
+                ).fit(self.X_[rows], y)
+                if enough
+                else None
+            )
+
+    def refit_codes(self, updates: Sequence[tuple[int, int, int]]) -> CodeSuggester:
+        """Apply (row, code index, label) updates from review decisions and refit only those codes.
+
+        The vocabulary and features of the last ``fit`` are reused, so one decision costs one small fit.
+        """
+        touched = set()
+        for row, j, label in updates:
+            self.labels_[row, j] = label
+            touched.add(j)
+        self._fit_codes(sorted(touched))
+        return self
+
+    @property
+    def few_shot_codes_(self) -> list[str]:
+        """Codes scored by a trained classifier (the others are zero-shot)."""
+        return [c for c, trained in zip(self._prototypes().code_ids, self.trained_, strict=True) if trained]
+
+    # ------------------------------------------------------------------ scoring
+    def predict_proba(self, batch: SegmentBatch) -> np.ndarray:
+        """Probabilities (turns x codes) in [0, 1]."""
+        evidence = code_evidence(batch, self._prototypes())
+        probs = self.zero_shot_.predict_proba(evidence)
+        if self.trained_.any():
+            X = self.X_ if batch is self.batch_ else self._transform(batch)
+            for j in np.where(self.trained_)[0]:
+                estimator = self.estimators_[j]
+                assert estimator is not None  # trained_ says so
+                probs[:, j] = estimator.predict_proba(X)[:, 1]
+        short = np.array([len(t.split()) < _MIN_WORDS for t in batch.texts], dtype=bool)
+        probs[short] = np.minimum(probs[short], _SHORT_CAP)
+        return np.clip(probs, 0.0, 1.0)
+
+    def decide(self, probs: np.ndarray) -> np.ndarray:
+        """Boolean matrix of suggested codes: threshold, then the per-group and per-turn limits.
+
+        Before ``fit`` every code counts as few-shot (as for cross-validated probabilities).
+        """
+        prototypes = self._prototypes()
+        policy = DecisionPolicy(
+            prototypes.groups,
+            prototypes.max_per_group,
+            threshold=self.threshold,
+            max_codes=self.max_codes,
+            zero_shot_max_codes=self.zero_shot_max_codes,
+        )
+        return policy.decide(probs, getattr(self, "trained_", None))
+
+    def predict(self, batch: SegmentBatch) -> np.ndarray:
+        """Boolean matrix of suggested codes."""
+        return self.decide(self.predict_proba(batch))
+
+    # ------------------------------------------------------------------ explanation
+    def explain(self, batch: SegmentBatch, probs: np.ndarray | None = None) -> list[dict[int, dict[str, object]]]:
+        """For each turn, for each suggested code index: a one-glance reason (see :class:`Explainer`)."""
+        probs = self.predict_proba(batch) if probs is None else probs
+        explainer = Explainer(self._prototypes(), neighbours=self.neighbours)
+        return explainer.explain(
+            batch,
+            self.decide(probs),
+            code_evidence(batch, self._prototypes()),
+            self.trained_,
+            coded_vecs=self.batch_.turn_vecs,
+            labels=self.labels_,
+        )

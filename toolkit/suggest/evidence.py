@@ -1,0 +1,121 @@
+"""Codebook evidence: how much each turn looks like each code, by similarity and keywords.
+
+It is what a human coder checks against the codebook (the best sentence's similarity to the code's
+examples and definition, the keywords found, the question's similarity to the definition) and it feeds
+both the few-shot features and the zero-shot score. It does not depend on labels, so it is computed once
+per (batch, codebook) and memoised on the batch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from toolkit.suggest.data import CodebookPrototypes, SegmentBatch
+from toolkit.suggest.lemmas import keyword_hits
+
+__all__ = ["CodeEvidence", "code_evidence"]
+
+
+@dataclass
+class CodeEvidence:
+    """Similarity and keyword evidence of every turn (rows) for every code (columns)."""
+
+    proto_turn: np.ndarray
+    proto_sent: np.ndarray
+    proto_sent_which: np.ndarray
+    def_turn: np.ndarray
+    def_sent: np.ndarray
+    def_question: np.ndarray
+    kw_turn: np.ndarray
+    kw_question: np.ndarray
+
+    def dense(self) -> np.ndarray:
+        """All evidence side by side: the few-shot model's codebook features."""
+        return np.hstack(
+            [
+                self.proto_turn,
+                self.def_turn,
+                self.def_question,
+                self.kw_turn,
+                self.kw_question,
+                self.proto_sent,
+                self.def_sent,
+            ]
+        )
+
+    def zero_shot_raw(self) -> np.ndarray:
+        """Rows x (3 * codes): sentence-to-example similarity, keyword hits, question-to-definition similarity."""
+        return np.hstack([self.proto_sent, self.kw_turn, self.def_question])
+
+
+def code_evidence(batch: SegmentBatch, prototypes: CodebookPrototypes) -> CodeEvidence:
+    """The evidence of ``batch`` for ``prototypes``, memoised on the batch (it never depends on labels)."""
+    key = ("evidence", id(prototypes))
+    cached = batch.cache.get(key)
+    if cached is not None and cached[0] is prototypes:
+        return cached[1]
+    evidence = _compute(batch, prototypes)
+    batch.cache[key] = (prototypes, evidence)
+    return evidence
+
+
+def _compute(batch: SegmentBatch, protos: CodebookPrototypes) -> CodeEvidence:
+    definitions = [protos.definition_vecs[j : j + 1] for j in range(len(protos.code_ids))]
+    proto_sent, which = _sentence_max_similarity(batch, protos.example_vecs)
+    def_sent, _ = _sentence_max_similarity(batch, definitions)
+    proto_turn = np.stack(
+        [
+            (batch.turn_vecs @ e.T).max(axis=1) if len(e) else np.zeros(len(batch), dtype=np.float32)
+            for e in protos.example_vecs
+        ],
+        axis=1,
+    )
+    return CodeEvidence(
+        proto_turn=proto_turn,
+        proto_sent=proto_sent,
+        proto_sent_which=which,
+        def_turn=batch.turn_vecs @ protos.definition_vecs.T,
+        def_sent=def_sent,
+        def_question=batch.question_vecs @ protos.definition_vecs.T,
+        kw_turn=_keyword_counts(batch.lemmas, protos.keyword_lemmas),
+        kw_question=_keyword_counts(batch.question_lemmas, protos.keyword_lemmas),
+    )
+
+
+def _sentence_max_similarity(batch: SegmentBatch, targets: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Per turn and code: best similarity of any sentence to any target vector, and which sentence.
+
+    Vectorised: one matrix product of all sentences against all targets, then maxima per code and turn.
+    """
+    n, k = len(batch), len(targets)
+    groups = [vecs if len(vecs) else batch.turn_vecs[i : i + 1] for i, vecs in enumerate(batch.sentence_vecs)]
+    counts = np.array([len(g) for g in groups])
+    sentences = np.vstack(groups) if n else np.zeros((0, batch.turn_vecs.shape[1]), dtype=np.float32)
+    sizes = np.array([len(t) for t in targets])
+    best = np.full((n, k), -1.0, dtype=np.float32)
+    which = np.zeros((n, k), dtype=np.int32)
+    if not n or not sizes.sum():
+        return best, which
+    sims = sentences @ np.vstack([t for t in targets if len(t)]).T
+    per_code = np.full((len(sentences), k), -1.0, dtype=np.float32)
+    column = 0
+    for j, size in enumerate(sizes):
+        if size:
+            per_code[:, j] = sims[:, column : column + size].max(axis=1)
+            column += size
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    best = np.maximum.reduceat(per_code, starts, axis=0)
+    for i, (start, count) in enumerate(zip(starts, counts, strict=True)):
+        which[i] = np.argmax(per_code[start : start + count], axis=0)
+    best[:, sizes == 0] = -1.0
+    return best, which
+
+
+def _keyword_counts(lemmas: list[str], keywords: list[list[str]]) -> np.ndarray:
+    out = np.zeros((len(lemmas), len(keywords)), dtype=np.float32)
+    for i, text in enumerate(lemmas):
+        for j, words in enumerate(keywords):
+            out[i, j] = len(keyword_hits(text, words))
+    return np.log1p(out)

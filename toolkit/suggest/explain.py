@@ -1,0 +1,91 @@
+"""Why a code was suggested, in one glance.
+
+The sentence, the closest codebook example, the keywords found, the nearest turns already coded with it,
+and whether the probability is calibrated.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from toolkit.suggest.data import CodebookPrototypes, SegmentBatch
+from toolkit.suggest.evidence import CodeEvidence
+from toolkit.suggest.lemmas import keyword_hits
+
+__all__ = ["Explainer"]
+
+
+class Explainer:
+    """Reasons for the suggested (turn, code) pairs of a batch.
+
+    Not a scikit-learn transformer: its output is a list of small dicts for a human reader, not features.
+
+    Args:
+        prototypes: the embedded codebook (examples and keywords are quoted).
+        neighbours: how many nearest coded turns to list.
+    """
+
+    def __init__(self, prototypes: CodebookPrototypes, neighbours: int = 2) -> None:
+        self.prototypes = prototypes
+        self.neighbours = neighbours
+
+    def explain(
+        self,
+        batch: SegmentBatch,
+        chosen: np.ndarray,
+        evidence: CodeEvidence,
+        few_shot: np.ndarray,
+        coded_vecs: np.ndarray | None = None,
+        labels: np.ndarray | None = None,
+    ) -> list[dict[int, dict[str, object]]]:
+        """For each turn, for each suggested code index: a one-glance reason.
+
+        ``coded_vecs`` and ``labels`` are the training turns' embeddings and labels (rows aligned), from
+        which the nearest already-coded turns are found; without them no neighbours are listed.
+        """
+        near = self._neighbours(batch, chosen, coded_vecs, labels)
+        out: list[dict[int, dict[str, object]]] = []
+        for i in range(len(batch)):
+            reasons: dict[int, dict[str, object]] = {}
+            for j in np.where(chosen[i])[0]:
+                j = int(j)
+                sentence_index = int(evidence.proto_sent_which[i, j])
+                sentences = batch.sentence_texts[i] or [batch.texts[i]]
+                examples = self.prototypes.example_texts[j]
+                example = ""
+                if examples and len(self.prototypes.example_vecs[j]):
+                    vec = batch.sentence_vecs[i][sentence_index] if len(batch.sentence_vecs[i]) else batch.turn_vecs[i]
+                    example = examples[int(np.argmax(self.prototypes.example_vecs[j] @ vec))]
+                reasons[j] = {
+                    "method": "few-shot" if few_shot[j] else "zero-shot",
+                    "calibrated": bool(few_shot[j]),
+                    "sentence": sentences[min(sentence_index, len(sentences) - 1)],
+                    "example": example,
+                    "example_similarity": round(float(evidence.proto_sent[i, j]), 3),
+                    "keywords": keyword_hits(batch.lemmas[i], self.prototypes.keyword_lemmas[j]),
+                    "neighbours": near.get((i, j), []),
+                }
+            out.append(reasons)
+        return out
+
+    def _neighbours(
+        self, batch: SegmentBatch, chosen: np.ndarray, coded_vecs: np.ndarray | None, labels: np.ndarray | None
+    ) -> dict[tuple[int, int], list[dict[str, float]]]:
+        """For each suggested (turn, code): the most similar turns coded with that code, one product per code."""
+        if labels is None or coded_vecs is None:
+            return {}
+        k = self.neighbours + 1
+        out: dict[tuple[int, int], list[dict[str, float]]] = {}
+        for j in range(chosen.shape[1]):
+            rows = np.where(chosen[:, j])[0]
+            positives = np.where(labels[:, j] == 1)[0]
+            if not len(rows) or not len(positives):
+                continue
+            sims = batch.turn_vecs[rows] @ coded_vecs[positives].T
+            top = np.argsort(-sims, axis=1)[:, :k] if sims.shape[1] <= k else np.argpartition(-sims, k, axis=1)[:, :k]
+            for r, row in enumerate(rows):
+                best = sorted(top[r], key=lambda c: -sims[r, c])
+                out[(int(row), j)] = [
+                    {"row": int(positives[c]), "similarity": round(float(sims[r, c]), 3)} for c in best
+                ]
+        return out

@@ -1,0 +1,378 @@
+"""Suggestions in a store: build what the model needs from segments and codings, fit, score, store.
+
+The one call is :func:`suggest`. Training labels come from people's codings: a document a coder has
+coded is taken as coded throughout (a respondent turn without that coder's code X is a negative for X),
+accepted suggestions are codings like any other, and rejected suggestions are negatives for their code
+wherever they occur. Suggestions are made for respondent turns only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from sqlalchemy import delete, select
+from sqlalchemy.orm import selectinload
+
+from toolkit import __version__
+from toolkit.errors import NotFoundError
+from toolkit.store.engine import Store
+from toolkit.store.limits import fit_length
+from toolkit.store.models import (
+    MODEL_CODER,
+    ROLE_INTERVIEWER,
+    ROLE_RESPONDENT,
+    Code,
+    Codebook,
+    Coder,
+    Coding,
+    Document,
+    Review,
+    Segment,
+    Suggestion,
+)
+from toolkit.suggest.caches import cached_embeddings, cached_lemmas, embedder_key
+from toolkit.suggest.embed import Embedder, select_embedder
+from toolkit.suggest.estimator import UNLABELLED, CodebookPrototypes, CodeSuggester, SegmentBatch, SuggestConfig
+from toolkit.suggest.lemmas import Lemmatizer, select_lemmatizer
+
+__all__ = [
+    "Corpus",
+    "SuggestReport",
+    "build_prototypes",
+    "label_matrix",
+    "load_corpus",
+    "review_queue",
+    "suggest",
+    "suggestion_rows",
+]
+
+
+@dataclass
+class Corpus:
+    """Respondent turns of a store, row-aligned with a :class:`SegmentBatch`."""
+
+    segment_ids: list[int]
+    documents: list[str]
+    positions: list[int]
+    starts: list[int]
+    ends: list[int]
+    batch: SegmentBatch
+    embedded: int = 0
+
+    def rows_of(self, documents: Sequence[str]) -> np.ndarray:
+        """Row indices of the given documents."""
+        wanted = set(documents)
+        return np.array([i for i, d in enumerate(self.documents) if d in wanted], dtype=int)
+
+
+@dataclass
+class SuggestReport:
+    """What a suggest run did, with timings a researcher can compare between runs."""
+
+    segments_scored: int = 0
+    suggestions: int = 0
+    few_shot_codes: list[str] = field(default_factory=list)
+    zero_shot_codes: list[str] = field(default_factory=list)
+    labelled_segments: int = 0
+    newly_embedded: int = 0
+    model_name: str = ""
+    model_version: str = ""
+
+
+def load_corpus(
+    store: Store,
+    embedder: Embedder,
+    lemmatizer: Lemmatizer,
+    documents: Sequence[str] | None = None,
+    progress: bool = False,
+) -> Corpus:
+    """Respondent turns with the question before each, their sentences, embeddings and lemmas."""
+    with store.read() as session:
+        query = (
+            select(Document)
+            .order_by(Document.name)
+            .options(selectinload(Document.segments).selectinload(Segment.sentences))
+        )
+        if documents:
+            query = query.where(Document.name.in_(list(documents)))
+        docs = list(session.scalars(query))
+        seg_ids, names, positions, starts, ends = [], [], [], [], []
+        texts, questions, sentences = [], [], []
+        for document in docs:
+            question = ""
+            for segment in document.segments:
+                if segment.role == ROLE_INTERVIEWER:
+                    question = segment.text
+                elif segment.role == ROLE_RESPONDENT:
+                    seg_ids.append(segment.id)
+                    names.append(document.name)
+                    positions.append(segment.position)
+                    starts.append(segment.start)
+                    ends.append(segment.end)
+                    texts.append(segment.text)
+                    questions.append(question)
+                    sentences.append([document.text[s.start : s.end] for s in segment.sentences])
+    flat = [s for group in sentences for s in group]
+    all_vecs, embedded = cached_embeddings(store, embedder, [*texts, *questions, *flat], progress=progress)
+    dim = all_vecs.shape[1] if len(all_vecs) else 1
+    turn_vecs = all_vecs[: len(texts)].reshape(len(texts), dim)
+    question_vecs = all_vecs[len(texts) : 2 * len(texts)].reshape(len(texts), dim)
+    sentence_vecs, offset = [], 2 * len(texts)
+    for group in sentences:
+        sentence_vecs.append(all_vecs[offset : offset + len(group)])
+        offset += len(group)
+    lemmas = cached_lemmas(store, lemmatizer, [*texts, *questions])
+    batch = SegmentBatch(
+        texts=texts,
+        questions=questions,
+        turn_vecs=turn_vecs,
+        question_vecs=question_vecs,
+        sentence_vecs=sentence_vecs,
+        sentence_texts=sentences,
+        lemmas=lemmas[: len(texts)],
+        question_lemmas=lemmas[len(texts) :],
+    )
+    return Corpus(seg_ids, names, positions, starts, ends, batch, embedded)
+
+
+def build_prototypes(
+    store: Store, embedder: Embedder, lemmatizer: Lemmatizer, codebook: str | None = None
+) -> tuple[CodebookPrototypes, str]:
+    """Embedded examples, definitions and lemmatised keywords of the codes; and the codebook version(s)."""
+    with store.read() as session:
+        query = select(Code).order_by(Code.id)
+        books_query = select(Codebook).order_by(Codebook.id)
+        if codebook:
+            if session.get(Codebook, codebook) is None:
+                raise NotFoundError(f"unknown codebook {codebook!r}")
+            query = query.where(Code.codebook_id == codebook)
+            books_query = books_query.where(Codebook.id == codebook)
+        codes = list(session.scalars(query))
+        books = list(session.scalars(books_query))
+    if not codes:
+        raise NotFoundError("no codes in the store: load a codebook first (qda codebook load FILE)")
+    max_per_group: dict[str, int] = {}
+    for book in books:
+        for group, settings in (book.groups or {}).items():
+            max_per_group[group] = int(settings["max_per_segment"])
+    examples = [list(c.examples) for c in codes]
+    definitions = [" ".join([c.definition, *c.include]) for c in codes]
+    flat_examples = [e for group in examples for e in group]
+    vecs, _ = cached_embeddings(store, embedder, [*definitions, *flat_examples])
+    definition_vecs = vecs[: len(codes)]
+    example_vecs, offset = [], len(codes)
+    for group in examples:
+        example_vecs.append(vecs[offset : offset + len(group)])
+        offset += len(group)
+    keyword_lists = [list(c.keywords) for c in codes]
+    flat_keywords = [k for group in keyword_lists for k in group]
+    keyword_lemmas_flat = cached_lemmas(store, lemmatizer, flat_keywords) if flat_keywords else []
+    keyword_lemmas, offset = [], 0
+    for group in keyword_lists:
+        keyword_lemmas.append(keyword_lemmas_flat[offset : offset + len(group)])
+        offset += len(group)
+    prototypes = CodebookPrototypes(
+        code_ids=[c.id for c in codes],
+        groups=[c.group for c in codes],
+        example_texts=examples,
+        example_vecs=example_vecs,
+        definition_vecs=definition_vecs,
+        keyword_lemmas=keyword_lemmas,
+        max_per_group=max_per_group,
+    )
+    version = ",".join(f"{b.id}@{b.version}" for b in books)
+    return prototypes, version
+
+
+def label_matrix(
+    store: Store, corpus: Corpus, code_ids: Sequence[str], coders: Sequence[str] | None = None
+) -> np.ndarray:
+    """Turns x codes: 1 coded, 0 not coded in a coded document or rejected, -1 unlabelled.
+
+    ``coders`` limits whose codings teach the model (default: every coder except the model itself).
+    """
+    labels = np.full((len(corpus.segment_ids), len(code_ids)), UNLABELLED, dtype=np.int8)
+    row_of = {sid: i for i, sid in enumerate(corpus.segment_ids)}
+    col_of = {c: j for j, c in enumerate(code_ids)}
+    with store.read() as session:
+        query = (
+            select(Coding.segment_id, Coding.code_id, Document.name)
+            .join(Coder, Coding.coder_id == Coder.id)
+            .join(Document, Coding.document_id == Document.id)
+            .where(Coder.name != MODEL_CODER)
+        )
+        if coders:
+            query = query.where(Coder.name.in_(list(coders)))
+        codings = session.execute(query).all()
+        coded_documents = {doc for _, _, doc in codings}
+        for i, doc in enumerate(corpus.documents):
+            if doc in coded_documents:
+                labels[i] = 0
+        for segment_id, code_id, _ in codings:
+            if segment_id in row_of and code_id in col_of:
+                labels[row_of[segment_id], col_of[code_id]] = 1
+        rejected = session.execute(
+            select(Suggestion.segment_id, Suggestion.code_id)
+            .join(Review, Review.suggestion_id == Suggestion.id)
+            .where(Review.decision.in_(["reject", "change"]), Review.undone_at.is_(None))
+        ).all()
+        for segment_id, code_id in rejected:
+            if segment_id in row_of and code_id in col_of and labels[row_of[segment_id], col_of[code_id]] != 1:
+                labels[row_of[segment_id], col_of[code_id]] = 0
+    return labels
+
+
+def _explanation(
+    corpus: Corpus, reason: dict[str, Any], code_ids: Sequence[str], labels: np.ndarray, row: int
+) -> dict[str, Any]:
+    """Turn row indices of neighbours into document, position, codes and a short quote."""
+    neighbours = []
+    for item in reason.get("neighbours", []):
+        k = item["row"]
+        if k == row or len(neighbours) >= 2:
+            continue
+        neighbours.append(
+            {
+                "document": corpus.documents[k],
+                "position": corpus.positions[k],
+                "codes": [code_ids[j] for j in np.where(labels[k] == 1)[0]],
+                "similarity": item["similarity"],
+                "quote": corpus.batch.texts[k][:160],
+            }
+        )
+    return {**{k: v for k, v in reason.items() if k != "neighbours"}, "neighbours": neighbours}
+
+
+def _check_documents(store: Store, documents: Sequence[str]) -> None:
+    with store.read() as session:
+        known = set(session.scalars(select(Document.name).where(Document.name.in_(list(documents)))))
+    missing = sorted(set(documents) - known)
+    if missing:
+        raise NotFoundError(f"unknown documents: {', '.join(missing)}")
+
+
+def suggest(
+    store: Store,
+    documents: Sequence[str] | None = None,
+    codebook: str | None = None,
+    coders: Sequence[str] | None = None,
+    embedder: Embedder | str | None = None,
+    lemmatizer: Lemmatizer | str | None = None,
+    config: SuggestConfig | None = None,
+    progress: bool = False,
+    actor: str = MODEL_CODER,
+) -> SuggestReport:
+    """Fit on the store's codings and store suggestions for the respondent turns of ``documents``.
+
+    Open (undecided) suggestions of the scored turns are replaced; decided ones stay for the record.
+    """
+    if documents:
+        _check_documents(store, documents)
+    embedder = select_embedder(embedder)
+    lemmatizer = select_lemmatizer(lemmatizer)
+    config = config or SuggestConfig()
+    corpus = load_corpus(store, embedder, lemmatizer, progress=progress)
+    prototypes, codebook_version = build_prototypes(store, embedder, lemmatizer, codebook)
+    labels = label_matrix(store, corpus, prototypes.code_ids, coders)
+    model = CodeSuggester.from_config(prototypes, config).fit(corpus.batch, labels)
+    target = corpus.rows_of(documents) if documents else np.arange(len(corpus.segment_ids))
+    sub = corpus.batch.subset(target) if documents else corpus.batch
+    probs = model.predict_proba(sub)
+    chosen = model.decide(probs)
+    reasons = model.explain(sub, probs)
+    report = SuggestReport(
+        segments_scored=len(target),
+        few_shot_codes=model.few_shot_codes_,
+        zero_shot_codes=[c for c in prototypes.code_ids if c not in model.few_shot_codes_],
+        labelled_segments=int((labels != UNLABELLED).any(axis=1).sum()),
+        newly_embedded=corpus.embedded,
+        model_name=fit_length(f"{embedder.name}+tfidf-logreg", 300),
+        model_version=fit_length(f"survivor-qda {__version__}; {embedder_key(embedder)}; {lemmatizer.name}", 100),
+    )
+    target_segments = [corpus.segment_ids[i] for i in target]
+    with store.transaction(actor=actor) as tx:
+        for start in range(0, len(target_segments), 500):
+            chunk = target_segments[start : start + 500]
+            tx.session.execute(delete(Suggestion).where(Suggestion.segment_id.in_(chunk), Suggestion.status == "open"))
+        for local, row in enumerate(target):
+            for j in np.where(chosen[local])[0]:
+                explanation = _explanation(corpus, reasons[local][int(j)], prototypes.code_ids, labels, int(row))
+                tx.session.add(
+                    Suggestion(
+                        segment_id=corpus.segment_ids[row],
+                        code_id=prototypes.code_ids[j],
+                        probability=float(probs[local, j]),
+                        model_name=report.model_name,
+                        model_version=report.model_version,
+                        codebook_version=codebook_version,
+                        explanation=explanation,
+                    )
+                )
+                report.suggestions += 1
+        tx.audit(
+            "suggest",
+            "suggestions",
+            "",
+            after={
+                "segments": report.segments_scored,
+                "suggestions": report.suggestions,
+                "few_shot_codes": len(report.few_shot_codes),
+                "model": report.model_name,
+                "model_version": report.model_version,
+            },
+        )
+    return report
+
+
+def suggestion_rows(
+    store: Store, documents: Sequence[str] | None = None, status: str | None = "open"
+) -> list[dict[str, Any]]:
+    """Stored suggestions as flat dicts: document, position, start, end, quote, code, probability, ..."""
+    with store.read() as session:
+        query = (
+            select(Suggestion, Segment, Document.name)
+            .join(Segment, Suggestion.segment_id == Segment.id)
+            .join(Document, Segment.document_id == Document.id)
+            .order_by(Document.name, Segment.position, Suggestion.probability.desc())
+        )
+        if documents:
+            query = query.where(Document.name.in_(list(documents)))
+        if status:
+            query = query.where(Suggestion.status == status)
+        return [
+            {
+                "id": s.id,
+                "document": doc,
+                "position": seg.position,
+                "start": seg.start,
+                "end": seg.end,
+                "quote": seg.text,
+                "code": s.code_id,
+                "probability": round(s.probability, 4),
+                "status": s.status,
+                "model": s.model_name,
+                "model_version": s.model_version,
+                "codebook_version": s.codebook_version,
+                "explanation": s.explanation,
+            }
+            for s, seg, doc in session.execute(query)
+        ]
+
+
+def review_queue(
+    store: Store, order: str = "uncertainty", documents: Sequence[str] | None = None
+) -> list[dict[str, Any]]:
+    """Open suggestions in review order.
+
+    ``uncertainty`` puts first the decisions that teach the model most (probability closest to 0.5);
+    ``document`` follows the transcripts.
+    """
+    rows = suggestion_rows(store, documents, status="open")
+    if order == "uncertainty":
+        rows.sort(key=lambda r: (abs(r["probability"] - 0.5), r["document"], r["position"]))
+    elif order != "document":
+        raise ValueError(f"unknown order {order!r}; use uncertainty or document")
+    return rows

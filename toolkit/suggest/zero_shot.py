@@ -1,0 +1,46 @@
+"""Zero-shot scores from the codebook alone, for codes nobody has applied (yet).
+
+How far a turn stands out for a code among all turns: the z-scores (``StandardScaler`` over every turn,
+labelled or not) of best sentence-to-example similarity, keyword hits and question-to-definition
+similarity, summed, and squashed to (0, 1) around ``z``. These probabilities are *not* calibrated; every
+explanation says so.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.preprocessing import StandardScaler
+
+from toolkit.suggest.evidence import CodeEvidence
+
+__all__ = ["ZeroShotScorer"]
+
+
+class ZeroShotScorer(BaseEstimator):
+    """Score codes from codebook evidence without labels.
+
+    Not a transformer of a :class:`SegmentBatch`: it reads the :class:`CodeEvidence` the suggester has
+    already computed for the batch, so that evidence is computed once for both modes and the explanation.
+
+    Args:
+        z: combined z-score at which the probability is 0.5.
+        slope: steepness of the logistic squash.
+    """
+
+    def __init__(self, z: float = 2.0, slope: float = 2.0) -> None:
+        self.z = z
+        self.slope = slope
+
+    def fit(self, evidence: CodeEvidence) -> ZeroShotScorer:
+        """Learn each evidence column's mean and spread over all turns (labels play no part)."""
+        raw = evidence.zero_shot_raw()
+        self.n_codes_ = raw.shape[1] // 3
+        self.scaler_ = StandardScaler().fit(raw)
+        return self
+
+    def predict_proba(self, evidence: CodeEvidence) -> np.ndarray:
+        """Rows x codes in (0, 1)."""
+        z = self.scaler_.transform(evidence.zero_shot_raw())
+        combined = z.reshape(len(z), 3, self.n_codes_).sum(axis=1) / np.sqrt(3.0)
+        return 1.0 / (1.0 + np.exp(-self.slope * (combined - self.z)))

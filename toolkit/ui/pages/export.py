@@ -1,0 +1,59 @@
+"""The export page: codings, matrices and the report as downloads."""
+
+from __future__ import annotations
+
+import json
+
+import streamlit as st
+
+from toolkit.analysis import findings as analysis
+from toolkit.coding.codings import export_codings
+from toolkit.io.csv_safe import frame_to_csv
+from toolkit.studies import snapshot
+from toolkit.ui.components import (
+    caption,
+)
+from toolkit.ui.highlight import md_escape
+from toolkit.ui.state import context
+
+
+def export_page() -> None:
+    """Codings, the code x attribute matrix and the report, as CSV and JSON downloads.
+
+    The codings exported are those of the coder chosen in the sidebar (everyone's when "all coders" is
+    chosen and blind mode is off), read through the blind-mode policy; every CSV is formula-safe.
+    """
+    ctx = context()
+    st.title("Export")
+    caption(ctx)
+    coders = None if ctx.coder is None else [ctx.coder]
+    who = "all coders" if coders is None else ctx.coder
+    # Generated on click (deferred), so a large project renders this page as fast as a small one.
+    st.download_button(
+        f"Codings of {md_escape(who)} (CSV)",
+        lambda: export_codings(ctx.store, "csv", coders),
+        "codings.csv",
+        "text/csv",
+        key="export_csv",
+    )
+    st.download_button(
+        f"Codings of {md_escape(who)} (JSON lines)",
+        lambda: export_codings(ctx.store, "jsonl", coders),
+        "codings.jsonl",
+        key="export_jsonl",
+    )
+    st.download_button(
+        "Code x attribute matrix (CSV)",
+        lambda: frame_to_csv(analysis.code_attribute_matrix(ctx.codings, ctx.cases, snapshot.REPORT_ATTRIBUTES)),
+        "code_by_attribute.csv",
+        "text/csv",
+        key="export_matrix",
+    )
+    st.download_button(
+        "Report (JSON)",
+        lambda: json.dumps(snapshot.report(ctx.codings, ctx.cases, ctx.coder_text), indent=2),
+        "report.json",
+        "application/json",
+        key="export_report",
+    )
+    st.caption(f"{len(ctx.codings)} codings of {len(ctx.cases)} interviews in the current selection.")

@@ -1,0 +1,201 @@
+"""The findings pages: overview, root causes, recruitment, contracts, awareness, quotes."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from toolkit.analysis import findings as analysis
+from toolkit.analysis import plots
+from toolkit.analysis.status import project_status
+from toolkit.studies import snapshot
+from toolkit.ui.components import (
+    caption,
+    chart_with_drill,
+    clicked_target,
+    nothing_to_show,
+    show_quotes,
+)
+from toolkit.ui.highlight import md_escape
+from toolkit.ui.state import Context, context
+
+
+def _share(value: float | None) -> str | None:
+    return None if value is None else f"{value:.1%}"
+
+
+def _metric(column, label: str, value: str, share: float | None = None) -> None:
+    """A count with its share shown beside it, neutral (a share is not a change); the value shown verbatim."""
+    column.metric(label, md_escape(value), _share(share), delta_color="off", delta_arrow="off")
+
+
+def _prefixed(frame: pd.DataFrame, prefix: str) -> pd.DataFrame:
+    return frame[frame["code"].str.startswith(prefix)]
+
+
+def overview_page() -> None:
+    """Interviews, segments, coverage, who coded what, and the composition of the sample."""
+    ctx = context()
+    st.title("Overview")
+    caption(ctx)
+    status = project_status(ctx.store)
+    coverage = analysis.coded_coverage(ctx.codings, status["segments_by_role"].get("respondent", 0))
+    a, b, c, d = st.columns(4)
+    a.metric("Interviews", len(ctx.cases))
+    b.metric("Segments", status["segments"])
+    _metric(c, "Respondent turns coded", f"{coverage['coded']} of {coverage['total']}", coverage["share"])
+    d.metric("Codings counted", len(ctx.codings))
+    st.subheader("Who coded what")
+    st.dataframe(analysis.codings_by_coder(status["codings_per_code"]), width="stretch")
+    st.subheader("Composition")
+    columns = st.columns(2)
+    for index, attribute in enumerate(("gender", "age_group", "exploitation_type", "destination")):
+        frame = analysis.composition(ctx.cases, attribute)
+        if not frame.empty:
+            columns[index % 2].plotly_chart(plots.composition_figure(frame, attribute), width="stretch")
+
+
+def root_causes_page() -> None:
+    """Prevalence of each root cause, by gender and exploitation type, and co-occurrence."""
+    ctx = context()
+    st.title("Root causes of vulnerability")
+    caption(ctx)
+    if nothing_to_show(ctx):
+        return
+    prevalence = _prefixed(analysis.code_prevalence(ctx.codings, ctx.cases), snapshot.ROOT_CAUSE_PREFIX)
+    education = prevalence[prevalence["code"] == snapshot.EDUCATION_CODE]
+    if not education.empty:
+        row = education.iloc[0]
+        _metric(
+            st,
+            "Forced to change careers by low pay in their field (education)",
+            f"{int(row['interviews'])} of {len(ctx.cases)}",
+            row["share"],
+        )
+    chart_with_drill(
+        plots.prevalence_figure(prevalence, ctx.colours, ctx.names, n=len(ctx.cases)), key="rc_prevalence", group="rc"
+    )
+    codes = list(prevalence["code"])
+    _by_attribute_charts(ctx, codes, "rc")
+    chart_with_drill(
+        plots.cooccurrence_figure(analysis.cooccurrence(ctx.codings, codes), ctx.colours, ctx.names),
+        key="rc_cooccurrence",
+        group="rc",
+    )
+    _drill(ctx, codes, "rc")
+
+
+def _by_attribute_charts(ctx: Context, codes: list[str], group: str) -> None:
+    """The codes by gender and by exploitation type, each group labelled with its size."""
+    for attribute in ("gender", "exploitation_type"):
+        if attribute not in ctx.cases:
+            continue
+        frame = analysis.code_by_attribute(ctx.codings, ctx.cases, attribute, codes)
+        figure = plots.by_attribute_figure(frame, ctx.colours, attribute, ctx.names)
+        chart_with_drill(figure, key=f"{group}_{attribute}", group=group)
+
+
+def _describe(ctx: Context, target: dict) -> str:
+    """Words for a clicked chart element (escaped for Markdown)."""
+    codes = " and ".join(ctx.names.get(c, c) for c in target.get("codes") or []) or "every code"
+    where = ""
+    if target.get("attribute"):
+        where = f" where {str(target['attribute']).replace('_', ' ')} is {target['value']}"
+    both = " (interviews with both)" if target.get("together") else ""
+    return md_escape(f"{codes}{where}{both}")
+
+
+def _drill(ctx: Context, codes: list[str], group: str, fallback: pd.DataFrame | None = None) -> None:
+    """Quotes behind the clicked chart element, else behind a code chosen from the list (or ``fallback``)."""
+    st.subheader("Quotes behind the numbers")
+    target = clicked_target(group)
+    if target:
+        st.caption(f"Clicked: {_describe(ctx, target)}. Click another bar or cell to change; double-click to clear.")
+        show_quotes(analysis.drill_quotes(ctx.codings, ctx.cases, **target), key=f"{group}_quotes")
+        return
+    if fallback is not None:
+        st.caption("Click a bar to see the quotes behind it.")
+        show_quotes(fallback, key=f"{group}_quotes")
+        return
+    if not codes:
+        return
+    st.caption("Click a bar or cell above, or choose a code.")
+    code = st.selectbox("Code", codes, key=f"{group}_code", format_func=lambda c: ctx.names.get(c, c))
+    show_quotes(analysis.quotes_for(ctx.codings, code), key=f"{group}_quotes")
+
+
+def recruitment_page() -> None:
+    """Recruitment methods, overall and by gender and exploitation type."""
+    ctx = context()
+    st.title("Recruitment methods")
+    caption(ctx)
+    if nothing_to_show(ctx):
+        return
+    counts = analysis.recruitment_counts(ctx.codings, ctx.cases)
+    if counts.empty:
+        st.info(f"Nothing to show: no recruitment codes by {md_escape(ctx.coder_text)} in these interviews.")
+        return
+    top = counts.iloc[0]
+    st.metric(
+        "Most common method", md_escape(ctx.names.get(top["code"], top["code"])), f"{int(top['interviews'])} interviews"
+    )
+    chart_with_drill(
+        plots.recruitment_figure(counts, ctx.colours, ctx.names, n=len(ctx.cases)), key="rec_counts", group="rec"
+    )
+    codes = list(counts["code"])
+    _by_attribute_charts(ctx, codes, "rec")
+    _drill(ctx, codes, "rec")
+
+
+def contracts_page() -> None:
+    """Signed -> received a copy, the employer checked, substituted and promised-later contracts."""
+    ctx = context()
+    st.title("Contracts and vetting")
+    caption(ctx)
+    funnel = snapshot.contract_funnel(ctx.cases, ctx.codings)
+    a, b, c = st.columns(3)
+    _metric(a, "Signed documents", f"{funnel['signed']} of {funnel['n']}", funnel.get("signed_share"))
+    _metric(
+        b,
+        "Received their copy (of those who signed)",
+        f"{funnel['received']} of {funnel['signed']}",
+        funnel["received_share_of_signed"],
+    )
+    _metric(
+        c,
+        "Checked the employer with the authorities (of those who signed)",
+        f"{funnel['checked_employer']} of {funnel['signed']}",
+        funnel["checked_employer_share"],
+    )
+    chart_with_drill(plots.contract_funnel_figure(funnel, ctx.colours), key="contracts_funnel", group="contracts")
+    st.write(
+        f"Substituted contracts: {funnel['substituted']} interviews; contract promised for later: "
+        f"{funnel['promised']} interviews."
+    )
+    codes = [c for c in ctx.names if c.startswith(snapshot.CONTRACT_PREFIX)]
+    if not nothing_to_show(ctx):
+        _drill(ctx, codes, "contracts")
+
+
+def awareness_page() -> None:
+    """Had they heard of trafficking, from where, and did they think it could happen to them."""
+    ctx = context()
+    st.title("Awareness of trafficking")
+    caption(ctx)
+    aware = snapshot.awareness(ctx.cases, ctx.codings)
+    _metric(st, "Had heard of trafficking before", f"{aware['heard']} of {aware['n']}", aware["share"])
+    chart_with_drill(plots.awareness_figure(aware, ctx.colours), key="awareness_chart", group="awareness")
+    _drill(ctx, [], "awareness", fallback=aware["quotes"])
+
+
+def quotes_page() -> None:
+    """Every quote for the chosen codes and documents."""
+    ctx = context()
+    st.title("Quotes")
+    caption(ctx)
+    codes = sorted(ctx.names)
+    chosen = st.multiselect("Codes", codes, format_func=lambda c: ctx.names.get(c, c), key="quotes_codes")
+    documents = st.multiselect("Documents", sorted(ctx.cases["document"]), key="quotes_docs")
+    quotes = analysis.quotes_for(ctx.codings, chosen or None, documents or None)
+    st.write(f"{len(quotes)} quotes")
+    show_quotes(quotes, key="quotes_all", limit=500)

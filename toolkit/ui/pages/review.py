@@ -1,0 +1,172 @@
+"""The review queue: one card per suggestion, decisions recorded for the chosen reviewer."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from toolkit.coding.review import (
+    AlreadyDecidedError,
+    add_coder,
+    add_coding,
+    add_memo,
+    decide,
+    explanation_lines,
+    suggestion_context,
+    undo_last,
+)
+from toolkit.errors import ToolkitError
+from toolkit.store.models import MODEL_CODER
+from toolkit.suggest.suggestions import review_queue
+from toolkit.ui.components import (
+    show_html,
+)
+from toolkit.ui.highlight import md_escape, safe_text
+from toolkit.ui.state import Context, context, keep, remember, remember_widget
+
+
+def _add_reviewer(ctx: Context, reviewers: list[str]) -> None:
+    """Let a new reviewer add themselves (an audited action: ``coder.add`` by that reviewer)."""
+    with st.expander("New reviewer? Add yourself", expanded=not reviewers):
+        name = st.text_input("Your name", key="review_new_reviewer")
+        if st.button("Add me as a reviewer", key="review_add_reviewer"):
+            try:
+                add_coder(ctx.store, name.strip(), actor=name.strip() or "system")
+                st.session_state["review_pending_reviewer"] = name.strip()
+                st.session_state["review_message"] = f"Reviewer {name.strip()} added."
+            except ToolkitError as exc:
+                st.session_state["review_message"] = str(exc)
+            st.rerun()
+
+
+def _review_card(ctx: Context, item: dict) -> None:
+    """The suggestion with the turns around it, shown verbatim."""
+    st.subheader(f"{md_escape(ctx.names.get(item['code'], item['code']))} - probability {item['probability']:.2f}")
+    st.caption(f"{md_escape(item['document'])}, turn {item['segment']['position']} - suggestion {item['id']}")
+    for turn in item["before"]:
+        st.text(f"{turn['speaker'] or turn['role']}: {turn['text']}")
+    show_html(
+        f"<p><b>{safe_text(item['segment']['speaker'] or 'Respondent')}:</b> {safe_text(item['segment']['text'])}</p>"
+    )
+    for turn in item["after"]:
+        st.text(f"{turn['speaker'] or turn['role']}: {turn['text']}")
+    with st.expander("Why this suggestion", expanded=True):
+        for line in explanation_lines(item["explanation"]):
+            st.text(line)
+
+
+def _decide(ctx: Context, reviewer: str, item: dict) -> None:
+    """Accept, reject, change, adjust or skip the card; every input is keyed by the suggestion's id.
+
+    Keying by id gives each card fresh inputs: a span or a "Change to" code chosen on one card can never
+    be applied to the next. The new code is a row of pills (buttons): Streamlit ignores shortcut keys while
+    any <input> has the focus, and a selectbox or a radio keeps it after a choice, so E did nothing.
+    """
+    sid = item["id"]
+    codes = sorted(ctx.names)
+    a, r, c, n = st.columns(4)  # the buttons, drawn above the choices below
+    with st.expander("Change to another code (choose one, then E or Change code)"):
+        new_code = st.pills(
+            "Change to",
+            codes,
+            selection_mode="single",
+            key=f"review_new_code_{sid}",
+            format_func=lambda x: md_escape(ctx.names.get(x, x)),
+        )
+    action = None
+    if a.button("Accept", key="review_accept", type="primary", shortcut="a"):
+        action = ("accept", None)
+    if r.button("Reject", key="review_reject", shortcut="d"):
+        action = ("reject", None)
+    if c.button("Change code", key="review_change", shortcut="e"):
+        action = ("change", new_code)
+    if n.button("Skip", key="review_skip", shortcut="n", help="Decide later; it stays open for everyone."):
+        st.session_state.setdefault("review_skipped", []).append(sid)
+        st.session_state["review_message"] = f"Skipped suggestion {sid}."
+        st.rerun()
+    with st.expander("Accept a narrower or wider span"):
+        left, right, go = st.columns(3)
+        start = left.number_input("start", value=item["start"], step=1, key=f"review_start_{sid}")
+        end = right.number_input("end", value=item["end"], step=1, key=f"review_end_{sid}")
+        if go.button("Accept with this span", key="review_adjust"):
+            action = ("adjust", None)
+    with st.expander("Add another code or a memo"):
+        other = st.selectbox(
+            "Another code for this turn",
+            codes,
+            index=None,
+            placeholder="choose a code",
+            key=f"review_add_code_{sid}",
+            format_func=lambda x: ctx.names.get(x, x),
+        )
+        if st.button("Add this code to the turn", key="review_add_coding"):
+            _act(
+                lambda: add_coding(ctx.store, reviewer, item["document"], item["start"], item["end"], other),
+                f"Added {other} to turn {item['segment']['position']}." if other else "",
+                other is not None,
+            )
+        memo = st.text_area("Memo on this interview", key=f"review_memo_{sid}")
+        if st.button("Save memo", key="review_add_memo"):
+            _act(lambda: add_memo(ctx.store, reviewer, "document", item["document"], memo), "Memo saved.", True)
+    if action:
+        if action[0] == "change" and not action[1]:
+            st.session_state["review_message"] = "Choose the code to change to first (under Change to another code)."
+            st.rerun()
+        span = {"start": int(start), "end": int(end)} if action[0] == "adjust" else {}
+        _act(
+            lambda: decide(ctx.store, reviewer, sid, action[0], new_code=action[1], **span),
+            f"{action[0]}: suggestion {sid} decided.",
+            True,
+        )
+
+
+def _act(run, done: str, ready: bool) -> None:
+    """Run one toolkit action, keep its outcome (or its error) for the next run's message, and rerun."""
+    if not ready:
+        st.session_state["review_message"] = "Choose a code first."
+        st.rerun()
+    try:
+        run()
+        st.session_state["review_message"] = done
+    except (AlreadyDecidedError, ToolkitError) as exc:
+        st.session_state["review_message"] = str(exc)
+    st.rerun()
+
+
+def review_page() -> None:
+    """The review queue: one suggestion at a time with its context; accept, reject, change, skip, undo."""
+    ctx = context()
+    st.title("Review queue")
+    st.caption(
+        "Keys: a accept, d decline (reject), e change to the chosen code, n skip, u undo your last decision "
+        "(r and c are Streamlit's own)."
+    )
+    reviewers = [c for c in ctx.coders if c != MODEL_CODER]
+    _add_reviewer(ctx, reviewers)
+    message = st.session_state.pop("review_message", None)
+    if message:
+        st.info(md_escape(message))
+    if not reviewers:
+        st.info("Add yourself as a reviewer above to start.")
+        return
+    pending = st.session_state.pop("review_pending_reviewer", None)
+    if pending in reviewers:
+        remember("reviewer", pending)
+    keep("reviewer", reviewers)
+    reviewer = st.selectbox("Reviewer", reviewers, key="reviewer", on_change=remember_widget, args=("reviewer",))
+    remember("reviewer", reviewer)
+    order = st.radio("Order", ["uncertainty", "document"], horizontal=True, key="review_order")
+    skipped = st.session_state.setdefault("review_skipped", [])
+    queue = [q for q in review_queue(ctx.store, order) if q["id"] not in skipped]
+    st.write(f"{len(queue)} open suggestions" + (f" ({len(skipped)} skipped)" if skipped else ""))
+    if skipped and st.button("Show the skipped ones again", key="review_unskip"):
+        skipped.clear()
+        st.rerun()
+    if st.button("Undo my last decision", key="review_undo", shortcut="u"):
+        undone = undo_last(ctx.store, reviewer)
+        st.session_state["review_message"] = "Undone." if undone else "Nothing to undo."
+        st.rerun()
+    if not queue:
+        return
+    item = suggestion_context(ctx.store, queue[0]["id"])
+    _review_card(ctx, item)
+    _decide(ctx, reviewer, item)
