@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 
 import docx
 import pytest
@@ -160,8 +161,14 @@ def test_transcripts_unsupported_suffix():
         read_transcript(b"x", name="scan.pdf")
 
 
+# Bodies without line breaks or colons, so that a body can never start a turn of its own: then every
+# character of every body must land in exactly one segment, in the file's order.
 turn_text = st.text(
-    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), min_size=0, max_size=400
+    alphabet=st.characters(
+        blacklist_categories=("Cs", "Cc", "Zl", "Zp"), blacklist_characters="\x00:\x85\x1c\x1d\x1e"
+    ),
+    min_size=0,
+    max_size=400,
 )
 
 
@@ -173,15 +180,24 @@ turn_text = st.text(
     ),
     newline=st.sampled_from(["\n", "\r\n", "\r", "\n\n"]),
 )
-def test_transcripts_offsets_hold_on_arbitrary_text(blank_nlp, parts, newline):
-    text = newline.join(label + body for label, body in parts)
+def test_transcripts_segments_partition_the_text_in_order(blank_nlp, parts, newline):
+    text, body_positions = "", []
+    for index, (label, body) in enumerate(parts):
+        text += (newline if index else "") + label
+        body_positions += [len(text) + i for i, ch in enumerate(body) if not ch.isspace()]
+        text += body
     segments, _ = segment_text(text, nlp=blank_nlp)
+    spans = [(seg.start, seg.end) for seg in segments]
+    assert all(a_end <= b_start for (_, a_end), (b_start, _) in itertools.pairwise(spans)), "overlap or out of order"
+    owner = {i: n for n, (start, end) in enumerate(spans) for i in range(start, end)}
+    uncovered = [text[i] for i in body_positions if i not in owner]
+    assert not uncovered, f"body characters outside every segment: {uncovered[:10]}"
+    owners = [owner[i] for i in body_positions]
+    assert owners == sorted(owners), "turns out of the file's order"
     for seg in segments:
-        assert text[seg.start : seg.end] == seg.text
-        for start, end in seg.sentences:
-            assert seg.start <= start < end <= seg.end
-    starts = [s.start for s in segments]
-    assert starts == sorted(starts)
+        sentence_spans = list(seg.sentences)
+        assert all(seg.start <= s < e <= seg.end for s, e in sentence_spans)
+        assert all(a_end <= b_start for (_, a_end), (b_start, _) in itertools.pairwise(sentence_spans))
 
 
 CYRILLIC = "Интервьюер: Где вы работали?\nРеспондент: Я работала на фабрике в Минске, платили очень мало.\n"
