@@ -193,8 +193,8 @@ def _cube(
     code_list = _ordered(codes, frame["code"])
     frame = frame[frame["coder"].isin(coder_list) & frame["code"].isin(code_list)]
     unit_index, units = pd.factorize(frame["unit"].to_numpy())
-    coder_index = pd.Index(coder_list).get_indexer(frame["coder"])
-    code_index = pd.Index(code_list).get_indexer(frame["code"])
+    coder_index = pd.Index(coder_list).get_indexer(pd.Index(frame["coder"]))
+    code_index = pd.Index(code_list).get_indexer(pd.Index(frame["code"]))
     cube = np.full((len(code_list), len(coder_list), len(units)), np.nan)
     np.fmax.at(cube, (code_index, coder_index, unit_index), frame["applied"].astype(bool).to_numpy(dtype=float))
     return coder_list, code_list, list(units), cube

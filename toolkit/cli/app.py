@@ -27,8 +27,8 @@ try:  # typer >= 0.24 carries its own copy of click
     from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
     from typer._click.globals import get_current_context
 except ImportError:  # pragma: no cover - older typer on click itself
-    from click.exceptions import ClickException, NoArgsIsHelpError, UsageError  # type: ignore[no-redef]
-    from click.globals import get_current_context  # type: ignore[no-redef]
+    from click.exceptions import ClickException, NoArgsIsHelpError, UsageError  # type: ignore[assignment]
+    from click.globals import get_current_context  # type: ignore[no-redef,unused-ignore]
 
 __all__ = [
     "NEW_CODER_HELP",

@@ -190,11 +190,11 @@ def report(
         if attribute not in cases.columns:
             continue
         split: dict[str, dict[str, dict[str, Any]]] = {}
-        for row in code_by_attribute(scoped, cases, attribute).itertuples(index=False):
-            split.setdefault(row.code, {})[row.value] = {
-                "interviews": int(row.interviews),
-                "share": plain_value(row.share),
-            }
+        table = code_by_attribute(scoped, cases, attribute)
+        for code, value, interviews, share in zip(
+            table["code"].astype(str), table["value"].astype(str), table["interviews"], table["share"], strict=True
+        ):
+            split.setdefault(code, {})[value] = {"interviews": int(interviews), "share": plain_value(share)}
         by_attribute[attribute] = split
     return {
         "coder": coder_label,
@@ -202,8 +202,10 @@ def report(
         "by_gender": counts_by_attribute.get("gender", {}),
         "case_counts": counts_by_attribute,
         "code_prevalence": {
-            row.code: {"interviews": int(row.interviews), "share": plain_value(row.share)}
-            for row in prevalence.itertuples(index=False)
+            str(code): {"interviews": int(interviews), "share": plain_value(share)}
+            for code, interviews, share in zip(
+                prevalence["code"], prevalence["interviews"], prevalence["share"], strict=True
+            )
         },
         "heard_of_tip": aware["heard"],
         "heard_of_tip_n": aware["n"],
@@ -216,7 +218,10 @@ def report(
         "checked_employer_share": funnel["checked_employer_share"],
         "contract_substituted": funnel["substituted"],
         "contract_promised": funnel["promised"],
-        "recruitment_counts": {row.code: int(row.interviews) for row in recruitment.itertuples(index=False)},
+        "recruitment_counts": {
+            str(code): int(interviews)
+            for code, interviews in zip(recruitment["code"], recruitment["interviews"], strict=True)
+        },
         "predominant_recruitment": str(top["code"].iloc[0]) if not top.empty else None,
         "code_by_attribute": by_attribute,
     }
