@@ -15,6 +15,7 @@ SKIP = {"torch"}  # installed first, pinned, from the file on disk
 
 
 def main() -> None:
+    """Print one `name==version` line per direct runtime dependency."""
     project = tomllib.loads(Path(sys.argv[1] if len(sys.argv) > 1 else "pyproject.toml").read_text())["project"]
     # The runtime's lower bounds (and the PostgreSQL driver's); test tools install at their newest.
     requirements = [*project["dependencies"], *project.get("optional-dependencies", {}).get("postgres", [])]

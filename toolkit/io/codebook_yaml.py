@@ -26,12 +26,12 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 import yaml
 
 from toolkit.errors import CodebookError
+from toolkit.io.source import SourceLike, read_source
 
 __all__ = ["MAX_CODEBOOK_BYTES", "MAX_DEPTH", "CodeSpec", "CodebookSpec", "parse_codebook"]
 
@@ -157,7 +157,7 @@ def _parse_groups(node: Any, file: str, line: int) -> dict[str, dict[str, int]]:
 
 
 def parse_codebook(
-    source: str | Path | bytes | BinaryIO, name: str | None = None, known_ids: frozenset[str] = frozenset()
+    source: SourceLike, name: str | None = None, known_ids: frozenset[str] = frozenset()
 ) -> CodebookSpec:
     """Parse and validate a codebook; raise :class:`CodebookError` at the first problem, with its line.
 
@@ -168,21 +168,10 @@ def parse_codebook(
         >>> spec.codes[0].id
         'root_cause.education'
     """
-    if isinstance(source, Path) or (isinstance(source, str) and "\n" not in source):
-        path = Path(source)
-        if not path.is_file():
-            raise CodebookError("no such file", file=str(path))
-        file = str(path)
-        if path.stat().st_size > MAX_CODEBOOK_BYTES:
-            raise CodebookError(f"file is {path.stat().st_size:,} bytes (limit {MAX_CODEBOOK_BYTES:,})", file=file)
-        data = path.read_bytes()
-    elif isinstance(source, str):
-        data, file = source.encode(), name or "<text>"
-    else:
-        data = source if isinstance(source, bytes) else source.read()
-        file = name or getattr(source, "name", "<upload>")
-    if len(data) > MAX_CODEBOOK_BYTES:
-        raise CodebookError(f"file is {len(data):,} bytes (limit {MAX_CODEBOOK_BYTES:,})", file=file)
+    if isinstance(source, str) and "\n" in source:  # YAML text itself, as a notebook may pass it
+        source, name = source.encode(), name or "<text>"
+    loaded = read_source(source, name, limit=MAX_CODEBOOK_BYTES, error=CodebookError)
+    data, file = loaded.data, loaded.display
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -18,6 +18,7 @@ from typing import Any, BinaryIO
 
 from toolkit.errors import InputFileError
 from toolkit.io.csv_safe import restore_cell
+from toolkit.io.source import SourceLike, read_source
 from toolkit.io.transcripts import decode_transcript_bytes
 
 __all__ = ["MAX_FIELD_CHARS", "MAX_JSONL_LINE_CHARS", "MAX_TABLE_BYTES", "read_rows"]
@@ -27,26 +28,9 @@ MAX_FIELD_CHARS = 1_000_000  # one CSV field (csv's own default, 131,072, is low
 MAX_JSONL_LINE_CHARS = 1_000_000  # one JSONL row: a coding with a long quote is a few KB
 
 
-def _load(source: str | Path | bytes | BinaryIO, name: str | None) -> tuple[str, str]:
-    if isinstance(source, str | Path):
-        path = Path(source)
-        if not path.is_file():
-            raise InputFileError("no such file", file=str(path))
-        display = str(path)
-        size = path.stat().st_size
-        if size > MAX_TABLE_BYTES:
-            raise InputFileError(
-                f"file is {size:,} bytes (limit {MAX_TABLE_BYTES:,}); split it into several files", file=display
-            )
-        data = path.read_bytes()
-    else:
-        data = source if isinstance(source, bytes) else source.read(MAX_TABLE_BYTES + 1)
-        display = name or getattr(source, "name", "<upload>")
-        if len(data) > MAX_TABLE_BYTES:
-            raise InputFileError(
-                f"file is over {MAX_TABLE_BYTES:,} bytes (limit {MAX_TABLE_BYTES:,}); split it into several files",
-                file=display,
-            )
+def _load(source: SourceLike, name: str | None) -> tuple[str, str]:
+    loaded = read_source(source, name, limit=MAX_TABLE_BYTES, error=InputFileError)
+    data, display = loaded.data, loaded.display
     if not data.strip():
         raise InputFileError("empty file", file=display, line=1)
     text, _ = decode_transcript_bytes(data, display)

@@ -23,13 +23,12 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import BinaryIO
 
 import regex
 
 from toolkit.errors import InputFileError
 from toolkit.io.docx_reader import docx_text
+from toolkit.io.source import SourceLike, read_source
 
 __all__ = [
     "LABEL_REGEX_SECONDS",
@@ -327,7 +326,7 @@ def _decode_nul_text(data: bytes, utf8_text: str | None, name: str) -> tuple[str
 
 
 def read_transcript(
-    source: str | Path | bytes | BinaryIO,
+    source: SourceLike,
     name: str | None = None,
     encoding: str | None = None,
 ) -> Transcript:
@@ -338,24 +337,14 @@ def read_transcript(
         >>> t.name, t.encoding
         ('S00', 'utf-8')
     """
-    source_path = ""
-    if isinstance(source, str | Path):
-        path = Path(source)
-        source_path = str(path)
-        display = str(path)
-        if not path.is_file():
-            raise InputFileError("no such file", file=display)
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise InputFileError(f"file is {size:,} bytes (limit {MAX_FILE_BYTES:,})", file=display)
-        data = path.read_bytes()
-        name = name or path.stem
-        suffix = path.suffix.lower()
+    loaded = read_source(source, name, limit=MAX_FILE_BYTES, error=InputFileError)
+    data, display = loaded.data, loaded.display
+    source_path = str(loaded.path) if loaded.path else ""
+    suffix = loaded.suffix or ".txt"
+    if loaded.path is not None:
+        name = name or loaded.stem
     else:
-        data = source if isinstance(source, bytes) else source.read()
-        display = name or getattr(source, "name", "<upload>")
-        suffix = Path(display).suffix.lower() or ".txt"
-        name = Path(display).stem if name is None or "." in name else name
+        name = loaded.stem if name is None or "." in name else name
     if suffix not in SUPPORTED_SUFFIXES:
         raise InputFileError(f"unsupported file type {suffix!r}; import {', '.join(SUPPORTED_SUFFIXES)}", file=display)
     if not data.strip():
