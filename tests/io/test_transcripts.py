@@ -224,3 +224,15 @@ def test_transcripts_cyrillic_detection_warns_only_when_unsure():
 
     sample = read_transcript(SAMPLE / "transcripts" / "S11.txt")  # English with Russian phrases: chaos 0.17
     assert (sample.encoding, sample.warnings) == ("cp1251", ())
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+def test_transcripts_utf16_without_a_mark_reads_cyrillic(codec):
+    # Cyrillic UTF-16 has 0x04, not NUL, beside each letter: only spaces and punctuation give NULs.
+    assert decode_transcript_bytes(CYRILLIC.encode(codec), "t.txt") == (CYRILLIC, codec)
+
+
+def test_transcripts_binary_with_nuls_is_still_refused():
+    noise = bytes(range(256)) * 8  # every byte value: no single script's high byte, not text
+    with pytest.raises(InputFileError, match="binary file"):
+        decode_transcript_bytes(noise, "t.bin")

@@ -306,17 +306,24 @@ def _refuse_utf8_behind_utf16_bom(data: bytes, name: str) -> None:
 
 
 def _decode_nul_text(data: bytes, utf8_text: str | None, name: str) -> tuple[str, str]:
-    """UTF-16 without a BOM has a NUL in every other byte; anything else with NULs is binary."""
-    even_nuls = data[0::2].count(0)
-    odd_nuls = data[1::2].count(0)
-    half = max(1, len(data) // 2)
-    for codec, nuls in (("utf-16-le", odd_nuls), ("utf-16-be", even_nuls)):
-        if nuls > 0.3 * half and len(data) % 2 == 0:
+    """UTF-16 without a BOM: the high byte of each character comes from one or two values; else binary.
+
+    English UTF-16 has a NUL in every other byte, but Cyrillic has 0x04 there and only its spaces and
+    punctuation give NULs (about one byte in six), so counting NULs alone refused Russian transcripts as
+    binary. The test is the one a reader would make: the high bytes come from at most two values (0x00 and
+    one script's block), and the decoded text is printable.
+    """
+    if len(data) % 2 == 0:
+        for codec, high_bytes in (("utf-16-le", data[1::2]), ("utf-16-be", data[0::2])):
+            common = Counter(high_bytes).most_common(2)
+            if 0 not in dict(common) or sum(n for _, n in common) < 0.95 * len(high_bytes):
+                continue
             try:
                 text = data.decode(codec)
             except UnicodeDecodeError:
                 continue
-            if "\x00" not in text:
+            printable = sum(ch.isprintable() or ch in "\t\n\r" for ch in text)
+            if "\x00" not in text and printable >= 0.98 * len(text):
                 return text, codec
     raise InputFileError(
         "binary file (contains NUL bytes); import .txt, .md or .docx transcripts",
