@@ -125,7 +125,7 @@ class Document(Base):
     language: Mapped[str] = mapped_column(String(16), default="en")
     imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     text: Mapped[str] = mapped_column(Text)
-    attributes: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     segments: Mapped[list[Segment]] = relationship(
         back_populates="document", order_by="Segment.position", cascade="all, delete-orphan"
@@ -176,7 +176,7 @@ class Codebook(Base):
     source_path: Mapped[str] = mapped_column(String(1000), default="")
     sha256: Mapped[str] = mapped_column(String(64), default="")
     loaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    groups: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    groups: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
 class Code(Base):
@@ -188,10 +188,10 @@ class Code(Base):
     group: Mapped[str] = mapped_column(String(100), default="")
     name: Mapped[str] = mapped_column(String(200))
     definition: Mapped[str] = mapped_column(Text)
-    include: Mapped[list[Any]] = mapped_column(default=list)
-    exclude: Mapped[list[Any]] = mapped_column(default=list)
-    examples: Mapped[list[Any]] = mapped_column(default=list)
-    keywords: Mapped[list[Any]] = mapped_column(default=list)
+    include: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    exclude: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    examples: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    keywords: Mapped[list[Any]] = mapped_column(JSON, default=list)
     colour: Mapped[str] = mapped_column(String(7), default="#888888")
     # Deferred: a codebook file may name a parent defined further down; checked when the load commits.
     parent_id: Mapped[str | None] = mapped_column(
@@ -250,7 +250,7 @@ class Suggestion(Base):
     model_name: Mapped[str] = mapped_column(String(300))
     model_version: Mapped[str] = mapped_column(String(100))
     codebook_version: Mapped[str] = mapped_column(String(50), default="")
-    explanation: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    explanation: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     status: Mapped[str] = mapped_column(String(16), default="open")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
