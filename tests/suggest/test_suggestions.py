@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from toolkit.cli.main import app
-from toolkit.store.models import Coder, EmbeddingCache, Review, Suggestion
+from toolkit.coding.review import add_coder, decide
+from toolkit.store.models import Coder, EmbeddingCache, Suggestion
 from toolkit.suggest.embed import HashingEmbedder
 from toolkit.suggest.estimator import UNLABELLED
 from toolkit.suggest.evaluate import evaluate
@@ -81,11 +82,10 @@ def test_suggestions_stored_with_model_versions_and_explanations(study):
 
 def test_suggestions_rerun_replaces_open_and_keeps_decided(study):
     suggest(study, documents=["S06", "S08"], embedder=HashingEmbedder(), lemmatizer=SimpleLemmatizer())
-    with study.transaction(actor="bob") as tx:
-        decided = tx.session.scalar(select(Suggestion).order_by(Suggestion.id))
-        decided.status = "rejected"
-        tx.session.add(Review(suggestion_id=decided.id, reviewer_id=tx.coder("bob").id, decision="reject"))
-        decided_id = decided.id
+    with study.read() as session:
+        decided_id = session.scalar(select(Suggestion.id).order_by(Suggestion.id))
+    add_coder(study, "bob")
+    decide(study, "bob", decided_id, "reject")
     suggest(study, documents=["S06", "S08"], embedder=HashingEmbedder(), lemmatizer=SimpleLemmatizer())
     with study.read() as session:
         assert session.get(Suggestion, decided_id).status == "rejected"
@@ -95,10 +95,11 @@ def test_suggestions_rerun_replaces_open_and_keeps_decided(study):
 
 def test_suggestions_rejection_becomes_a_negative_label(study):
     suggest(study, documents=["S06"], embedder=HashingEmbedder(), lemmatizer=SimpleLemmatizer())
-    with study.transaction(actor="bob") as tx:
-        suggestion = tx.session.scalar(select(Suggestion))
-        tx.session.add(Review(suggestion_id=suggestion.id, reviewer_id=tx.coder("bob").id, decision="reject"))
-        segment_id, code_id = suggestion.segment_id, suggestion.code_id
+    with study.read() as session:
+        suggestion = session.scalar(select(Suggestion))
+        suggestion_id, segment_id, code_id = suggestion.id, suggestion.segment_id, suggestion.code_id
+    add_coder(study, "bob")
+    decide(study, "bob", suggestion_id, "reject")  # through the API, so the review and the status agree
     corpus = load_corpus(study, HashingEmbedder(), SimpleLemmatizer())
     protos, _ = build_prototypes(study, HashingEmbedder(), SimpleLemmatizer())
     labels = label_matrix(study, corpus, protos.code_ids)
