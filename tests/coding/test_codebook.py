@@ -87,3 +87,39 @@ codes:
 """
     load_codebook(store, extra, name="extra.yaml")
     assert "exit.hotline" in {c.id for c in list_codes(store)}
+
+
+@pytest.mark.parametrize(
+    ("text", "where", "line"),
+    [
+        ("codebook: {name: X}\ncodes:\n  - {id: a.b, definition: y}\n", "[codebook -> id] field required", 1),
+        ("codebook: {id: cb, name: X}\ncodes: []\n", "[codes] must be a non-empty list", 2),
+        ("codebook: {id: cb, name: X}\ncodes:\n  - just a text\n", "[codes -> 0] must be a mapping", 3),
+        (
+            "codebook: {id: cb, name: X}\ncodes:\n  - id: a.b\n    definition: y\n    examples: {english: [hi]}\n",
+            "[codes -> 0 -> examples] 'english' is not a language code",
+            5,
+        ),
+        (
+            "codebook: {id: cb, name: X}\ncodes:\n  - {id: a.b, definition: y}\ngroups:\n  a: {max_per_segment: 0}\n",
+            "[groups -> a -> max_per_segment]",
+            5,
+        ),
+    ],
+)
+def test_codebook_validation_errors_give_the_path_and_the_line(text, where, line):
+    with pytest.raises(CodebookError) as info:
+        parse_codebook(text, name="b.yaml")
+    assert where in str(info.value) and info.value.line == line
+
+
+def test_codebook_unknown_fields_warn_and_languages_split():
+    text = (
+        "codebook: {id: cb, name: X, version: 2}\ncodes:\n  - id: a.b\n    definition: y\n"
+        "    examples: {en: [I had no choice], ru: [У меня не было выбора]}\n    flavour: sweet\n"
+    )
+    spec = parse_codebook(text, name="b.yaml")
+    code = spec.codes[0]
+    assert spec.version == "2" and code.examples == ("I had no choice",)
+    assert code.translations == {"ru": {"examples": ("У меня не было выбора",)}}
+    assert spec.warnings == ("b.yaml, line 3: unknown fields ignored: flavour",)

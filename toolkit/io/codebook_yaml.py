@@ -9,12 +9,15 @@ Format (one codebook per file)::
         definition: ...
         include: [...]                   # inclusion criteria
         exclude: [...]                   # exclusion criteria
-        examples: [...]                  # 3-6 example phrasings
-        keywords: [...]
+        examples: [...]                  # 3-6 example phrasings (English), or per language:
+        keywords: {en: [...], ru: [...]} # {language: [...]} for examples and keywords alike
         colour: "#1f77b4"
         parent: root_cause.economic      # optional, another code's id
+        excludes: [contract.received]    # optional: codes that may not share a turn with this one
 
-Use :func:`parse_codebook` on a path, text or an upload; it returns a :class:`CodebookSpec`.
+Use :func:`parse_codebook` on a path, text or an upload; it returns a :class:`CodebookSpec`. The YAML is
+read with a loader that remembers every mapping's line; the structure is validated by pydantic models
+(:class:`_Codebook`), whose error paths (``codes -> 3 -> colour``) are turned back into that line.
 
 A codebook needs none of YAML's riskier features, so they are refused with the line: anchors and aliases
 (an alias bomb expands a few lines into gigabytes), keys that are not texts, nesting deeper than
@@ -26,9 +29,20 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any
 
 import yaml
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictInt,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from toolkit.errors import CodebookError
 from toolkit.io.source import SourceLike, read_source
@@ -40,8 +54,7 @@ MAX_DEPTH = 20  # mappings and lists inside each other; a codebook needs 4
 
 _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 _CODE_ID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$")
-_LIST_FIELDS = ("include", "exclude", "examples", "keywords")
-_KNOWN_FIELDS = {"id", "name", "definition", "colour", "color", "parent", "group", *_LIST_FIELDS}
+_LANGUAGE = re.compile(r"^[a-z]{2,3}$")
 
 
 @dataclass(frozen=True)
@@ -58,7 +71,10 @@ class CodeSpec:
     exclude: tuple[str, ...] = ()
     examples: tuple[str, ...] = ()
     keywords: tuple[str, ...] = ()
+    excludes: tuple[str, ...] = ()
     line: int = 0
+    # Examples and keywords in languages other than English: {"ru": {"examples": (...), "keywords": (...)}}.
+    translations: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict, hash=False)
 
 
 @dataclass(frozen=True)
@@ -127,33 +143,149 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str,
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
-def _text_list(value: Any, where: str, file: str, line: int) -> tuple[str, ...]:
+def _text_list(value: Any) -> tuple[str, ...]:
+    """A list of texts; one text alone is a list of one; blanks dropped."""
     if value is None:
         return ()
     if isinstance(value, str):
-        return (value,)
+        value = [value]
     if not isinstance(value, list) or not all(isinstance(v, str | int | float) for v in value):
-        raise CodebookError(f"[{where}] must be a list of texts", file=file, line=line)
+        raise ValueError("must be a list of texts")
     return tuple(str(v).strip() for v in value if str(v).strip())
 
 
-def _parse_groups(node: Any, file: str, line: int) -> dict[str, dict[str, int]]:
-    """Optional ``groups: {recruitment: {max_per_segment: 1}}``: how many codes of a group one turn carries."""
-    if node is None:
-        return {}
-    if not isinstance(node, dict):
-        raise CodebookError("[groups] must be a mapping of group -> settings", file=file, line=line)
-    out: dict[str, dict[str, int]] = {}
-    for group, settings in node.items():
-        if group.startswith("__"):
-            continue
-        where = node["__lines__"].get(group, line)
-        if not isinstance(settings, dict) or not isinstance(settings.get("max_per_segment"), int):
-            raise CodebookError(f"[groups -> {group!r}] needs an integer max_per_segment", file=file, line=where)
-        if settings["max_per_segment"] < 1:
-            raise CodebookError(f"[groups -> {group!r} -> max_per_segment] must be at least 1", file=file, line=where)
-        out[str(group)] = {"max_per_segment": settings["max_per_segment"]}
+def _by_language(value: Any) -> dict[str, tuple[str, ...]]:
+    """``{language: texts}`` from ``{en: [...], ru: [...]}``; a plain list (or one text) is English."""
+    if not isinstance(value, dict):
+        return {"en": _text_list(value)}
+    out: dict[str, tuple[str, ...]] = {}
+    for language, texts in value.items():
+        if not _LANGUAGE.match(str(language)):
+            raise ValueError(f"{language!r} is not a language code such as en or ru")
+        out[str(language)] = _text_list(texts)
     return out
+
+
+TextList = Annotated[tuple[str, ...], BeforeValidator(_text_list)]
+ByLanguage = Annotated[dict[str, tuple[str, ...]], BeforeValidator(_by_language)]
+Text = Annotated[str, BeforeValidator(lambda v: "" if v is None else str(v).strip())]
+
+
+class _Header(BaseModel):
+    """``codebook: {id, name, version}``."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: Text
+    name: Text
+    version: Text = "1"
+
+    @field_validator("id", "name")
+    @classmethod
+    def _required(cls, value: str) -> str:
+        if not value:
+            raise ValueError("field required")
+        return value
+
+
+class _Group(BaseModel):
+    """``groups: {recruitment: {max_per_segment: 1}}``: how many codes of a group one turn carries."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    max_per_segment: StrictInt = Field(ge=1)
+
+
+class _Code(BaseModel):
+    """One code as written; unknown fields are kept aside and reported as warnings, not errors."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+    id: Text
+    name: Text = ""
+    definition: Text = ""
+    colour: Text = Field("#888888", validation_alias=AliasChoices("colour", "color"))
+    parent: Text = ""
+    group: Text = ""
+    include: TextList = ()
+    exclude: TextList = ()
+    examples: ByLanguage = Field(default_factory=dict)
+    keywords: ByLanguage = Field(default_factory=dict)
+    excludes: TextList = ()
+
+    @field_validator("id")
+    @classmethod
+    def _code_id(cls, value: str) -> str:
+        if not value:
+            raise ValueError("field required")
+        if not _CODE_ID.match(value):
+            raise ValueError(f"{value!r} is not a code id (lower case, dots between levels, e.g. root_cause.family)")
+        return value
+
+    @field_validator("colour")
+    @classmethod
+    def _colour(cls, value: str) -> str:
+        if not _COLOUR.match(value or "#888888"):
+            raise ValueError(f"{value!r} is not a colour; use #RRGGBB")
+        return (value or "#888888").lower()
+
+    @model_validator(mode="after")
+    def _defined(self) -> _Code:
+        if not self.definition:
+            raise ValueError(f"missing definition for {self.id!r}")
+        return self
+
+
+class _Codebook(BaseModel):
+    """The whole file."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    codebook: _Header
+    codes: list[_Code] = Field(min_length=1)
+    groups: dict[str, _Group] = Field(default_factory=dict)
+
+
+def _plain(node: Any) -> Any:
+    """The loaded YAML without the loader's line bookkeeping (keys starting with ``__``)."""
+    if isinstance(node, dict):
+        return {k: _plain(v) for k, v in node.items() if not (isinstance(k, str) and k.startswith("__"))}
+    if isinstance(node, list):
+        return [_plain(v) for v in node]
+    return node
+
+
+def _located(doc: Any, loc: tuple[Any, ...]) -> tuple[str, int | None]:
+    """Where a pydantic error points: ``codes -> 3 -> colour`` and the line of the deepest node found."""
+    node, line, parts = doc, 1, []
+    for part in loc:
+        if isinstance(node, dict) and part in node:
+            line = node["__lines__"].get(part, node.get("__line__", line))
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+            line = node["__line__"] if isinstance(node, dict) else line
+        elif isinstance(node, dict) and isinstance(part, str) and part.isidentifier():
+            parts.append(part)  # a missing field: name it, at the line of its mapping
+            line = node.get("__line__", line)
+            break
+        else:
+            break  # pydantic's own steps (a validator's name): the path of the data ends here
+        parts.append(str(part) if isinstance(part, int) or str(part).isprintable() else repr(part))
+    return " -> ".join(parts), line
+
+
+def _first_error(error: ValidationError, doc: Any, file: str) -> CodebookError:
+    detail = error.errors(include_url=False)[0]
+    where, line = _located(doc, tuple(detail["loc"]))
+    message = str(detail["msg"]).removeprefix("Value error, ")
+    if detail["type"] == "missing":
+        message = "field required"
+    elif detail["type"] == "too_short" and where == "codes":
+        message = "must be a non-empty list"
+    elif detail["type"] in ("model_type", "dict_type"):
+        message = "must be a mapping"
+    return CodebookError(f"[{where}] {message}" if where else message, file=file, line=line)
 
 
 def parse_codebook(
@@ -191,85 +323,67 @@ def parse_codebook(
         raise CodebookError(f"not a valid value: {exc}", file=file) from None
     if not isinstance(doc, dict):
         raise CodebookError("expected a mapping with 'codebook' and 'codes'", file=file, line=1)
-    header = doc.get("codebook")
-    if not isinstance(header, dict):
+    if not isinstance(doc.get("codebook"), dict):
         raise CodebookError("[codebook] missing: give id, name and version", file=file, line=1)
-    for key in ("id", "name"):
-        if not str(header.get(key) or "").strip():
-            raise CodebookError(f"[codebook -> {key}] field required", file=file, line=header["__line__"])
-    codes_node = doc.get("codes")
-    if not isinstance(codes_node, list) or not codes_node:
-        raise CodebookError("[codes] must be a non-empty list", file=file, line=doc["__lines__"].get("codes", 1))
+    try:
+        book = _Codebook.model_validate(_plain(doc))
+    except ValidationError as exc:
+        raise _first_error(exc, doc, file) from None
     codes: list[CodeSpec] = []
     seen: dict[str, int] = {}
     warnings: list[str] = []
-    for index, item in enumerate(codes_node):
-        if not isinstance(item, dict):
-            raise CodebookError(f"[codes -> {index}] must be a mapping", file=file, line=doc["__lines__"]["codes"])
-        line = item["__line__"]
-        lines = item["__lines__"]
-        code_id = str(item.get("id") or "").strip()
-        if not code_id:
-            raise CodebookError(f"[codes -> {index} -> id] field required", file=file, line=line)
-        if not _CODE_ID.match(code_id):
+    for index, (code, item) in enumerate(zip(book.codes, doc["codes"], strict=True)):
+        line, lines = item["__line__"], item["__lines__"]
+        if code.id in seen:
             raise CodebookError(
-                f"[codes -> {index} -> id] {code_id!r} is not a code id (lower case, dots between levels, "
-                "e.g. root_cause.family)",
+                f"[codes -> {index} -> id] duplicate id {code.id!r} (first on line {seen[code.id]})",
                 file=file,
                 line=lines.get("id", line),
             )
-        if code_id in seen:
-            raise CodebookError(
-                f"[codes -> {index} -> id] duplicate id {code_id!r} (first on line {seen[code_id]})",
-                file=file,
-                line=lines.get("id", line),
-            )
-        seen[code_id] = lines.get("id", line)
-        definition = str(item.get("definition") or "").strip()
-        if not definition:
-            raise CodebookError(
-                f"[codes -> {index} -> definition] missing definition for {code_id!r}", file=file, line=line
-            )
-        colour = str(item.get("colour") or item.get("color") or "#888888").strip()
-        if not _COLOUR.match(colour):
-            raise CodebookError(
-                f"[codes -> {index} -> colour] {colour!r} is not a colour; use #RRGGBB",
-                file=file,
-                line=lines.get("colour", lines.get("color", line)),
-            )
-        unknown_fields = sorted(k for k in item if not k.startswith("__") and k not in _KNOWN_FIELDS)
-        if unknown_fields:
-            warnings.append(f"{file}, line {line}: unknown fields ignored: {', '.join(unknown_fields)}")
-        lists = {
-            key: _text_list(item.get(key), f"codes -> {index} -> {key}", file, lines.get(key, line))
-            for key in _LIST_FIELDS
-        }
-        parent = item.get("parent")
+        seen[code.id] = lines.get("id", line)
+        if code.model_extra:
+            warnings.append(f"{file}, line {line}: unknown fields ignored: {', '.join(sorted(code.model_extra))}")
+        examples, keywords = dict(code.examples), dict(code.keywords)
+        translations: dict[str, dict[str, tuple[str, ...]]] = {}
+        for key, by_language in (("examples", examples), ("keywords", keywords)):
+            for language, texts in by_language.items():
+                if language != "en":
+                    translations.setdefault(language, {})[key] = texts
         codes.append(
             CodeSpec(
-                id=code_id,
-                name=str(item.get("name") or code_id).strip(),
-                definition=" ".join(definition.split()),
-                group=str(item.get("group") or code_id.split(".")[0]),
-                colour=colour.lower(),
-                parent=str(parent).strip() if parent else None,
+                id=code.id,
+                name=code.name or code.id,
+                definition=" ".join(code.definition.split()),
+                group=code.group or code.id.split(".")[0],
+                colour=code.colour,
+                parent=code.parent or None,
+                include=code.include,
+                exclude=code.exclude,
+                examples=examples.get("en", ()),
+                keywords=keywords.get("en", ()),
+                excludes=code.excludes,
+                translations=translations,
                 line=line,
-                **lists,
             )
         )
-    groups = _parse_groups(doc.get("groups"), file, doc["__lines__"].get("groups", 1))
     ids = {c.id for c in codes}
-    for index, code in enumerate(codes):
-        if code.parent and code.parent not in ids and code.parent not in known_ids:
+    for index, spec in enumerate(codes):
+        if spec.parent and spec.parent not in ids and spec.parent not in known_ids:
             raise CodebookError(
-                f"[codes -> {index} -> parent] unknown parent {code.parent!r} of {code.id!r}",
-                file=file,
-                line=code.line,
+                f"[codes -> {index} -> parent] unknown parent {spec.parent!r} of {spec.id!r}", file=file, line=spec.line
             )
+        for other in spec.excludes:
+            if other == spec.id or (other not in ids and other not in known_ids):
+                raise CodebookError(
+                    f"[codes -> {index} -> excludes] {other!r} is not another code of the codebook",
+                    file=file,
+                    line=spec.line,
+                )
+    groups = {name: {"max_per_segment": group.max_per_segment} for name, group in book.groups.items()}
     return CodebookSpec(
-        id=str(header["id"]).strip(),
-        name=str(header["name"]).strip(),
-        version=str(header.get("version") or "1").strip(),
+        id=book.codebook.id,
+        name=book.codebook.name,
+        version=book.codebook.version or "1",
         codes=tuple(codes),
         groups=groups,
         source=file,
