@@ -9,7 +9,8 @@ offline hashing embedder so the bench needs no model), then copied to a fresh Po
 each does ``--actions`` mixed actions through the library, as the CLI and the dashboard do: code a turn,
 uncode and recode one of its own codings (with the version it last saw), decide an open suggestion
 (accept / reject / change, with the version it read: another coder may win it, which is a refusal the
-process sees, not a loss) and write a memo. A write that meets a busy store (SQLite's single writer) is
+process sees, not a loss; when none is open, undo its own last decision, which reopens one) and write a
+memo. A write that meets a busy store (SQLite's single writer) is
 retried and counted. Each process keeps its own log of what it believes it did.
 
 Afterwards the audit trail and the final state are compared with the logs: every logged action must have
@@ -77,10 +78,10 @@ def worker(url: str, index: int, actions: int, barrier: Any, out: Any) -> None:
     """One coder: ``actions`` random actions, each logged with its outcome and latency."""
     from sqlalchemy import select
 
-    from toolkit.coding.review import add_coding, add_memo, decide, recode, remove_coding
+    from toolkit.coding.review import add_coding, add_memo, decide, recode, remove_coding, undo_last
     from toolkit.errors import AlreadyDecidedError, StaleVersionError
     from toolkit.store.engine import open_store
-    from toolkit.store.models import Code, Coding, Document, Segment, Suggestion
+    from toolkit.store.models import Code, Coding, Document, Review, Segment, Suggestion
 
     rng = random.Random(1000 + index)
     me = f"coder{index}"
@@ -95,6 +96,7 @@ def worker(url: str, index: int, actions: int, barrier: Any, out: Any) -> None:
         )
         codes = sorted(session.scalars(select(Code.id)))
     mine: dict[int, tuple[str, int]] = {}  # coding id -> (code, version I last saw)
+    decided: list[tuple[int, int | None]] = []  # (suggestion, the coding my decision made), newest last
     log: list[dict[str, Any]] = []
     stats: Counter = Counter()
     barrier.wait()
@@ -130,8 +132,18 @@ def worker(url: str, index: int, actions: int, barrier: Any, out: Any) -> None:
                             select(Suggestion.id, Suggestion.version).where(Suggestion.status == "open").limit(50)
                         )
                     )
+                if not open_ids and decided:  # the queue is empty: undo my last decision (it reopens)
+                    entry["kind"] = "undo"
+                    result = _retrying(lambda: undo_last(store, me), stats)
+                    sid, coding = decided.pop()
+                    with store.read() as session:
+                        assert session.get(Review, result.review_id).suggestion_id == sid
+                    mine.pop(coding, None)
+                    entry.update(audit=("suggestion.undo", str(sid)), outcome="ok", seconds=time.perf_counter() - t0)
+                    log.append(entry)
+                    continue
                 if not open_ids:
-                    entry.update(kind="decide", outcome="none-open")
+                    entry.update(outcome="none-open")
                     stats["none-open"] += 1
                     log.append(entry)
                     continue
@@ -145,6 +157,7 @@ def worker(url: str, index: int, actions: int, barrier: Any, out: Any) -> None:
                 if result.coding_id is not None:  # the reviewer's new coding: its code read back once
                     with store.read() as session:
                         mine[result.coding_id] = (session.get(Coding, result.coding_id).code_id, 1)
+                decided.append((sid, result.coding_id))
                 entry.update(audit=(f"suggestion.{decision}", str(sid)), coding=result.coding_id)
             else:
                 doc = rng.choice(turns)[0]

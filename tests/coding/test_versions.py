@@ -84,19 +84,10 @@ def test_versions_decision_on_a_suggestion_decided_meanwhile_names_the_reviewer(
         decide(team, "bob", sid, "accept", expected_version=shown)
 
 
-@pytest.mark.postgres
-def test_versions_change_racing_between_read_and_write_is_refused_on_postgres(pg_url, blank_nlp, tmp_path, monkeypatch):
-    """The other tab commits after this transaction read the row and before it writes: the version catches it.
-
-    (SQLite lets only one writer in at a time, so this interleaving cannot happen there.)
-    """
-    from toolkit.store.engine import create_store
-
-    store = create_store(pg_url)
-    sample_study(store, blank_nlp, tmp_path, ["S01"], ["S01"])
-    add_coder(store, "bob")
-    cid = add_coding(store, "bob", "S01", 10, 60, "root_cause.family")
-    other = open_store(pg_url)
+def test_versions_change_racing_between_read_and_write_is_refused(team, monkeypatch):
+    """The other tab commits after this transaction read the row and before it writes: the version catches it."""
+    cid = add_coding(team, "bob", "S03", 10, 60, "root_cause.family")
+    other = open_store(team.engine.url.render_as_string(hide_password=False))  # another tab, its own connection
     real = review._own_coding
 
     def read_then_other_tab_writes(tx, coder, coding_id, expected_version=None):
@@ -107,8 +98,7 @@ def test_versions_change_racing_between_read_and_write_is_refused_on_postgres(pg
 
     monkeypatch.setattr(review, "_own_coding", read_then_other_tab_writes)
     with pytest.raises(StaleVersionError, match=r"bob \(coding.recode at .*now 2"):
-        recode(store, "bob", cid, "root_cause.education")
-    with store.read() as session:
+        recode(team, "bob", cid, "root_cause.education")
+    with team.read() as session:
         assert session.get(Coding, cid).code_id == "root_cause.economic"
     other.close()
-    store.close()
