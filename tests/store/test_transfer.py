@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import create_engine, func, inspect, select
+from sqlalchemy import create_engine, func, inspect, select, text
 from typer.testing import CliRunner
 
 from toolkit.cli.main import app
 from toolkit.coding.review import add_coder, add_coding, add_memo, decide, recode
 from toolkit.errors import StoreError
 from toolkit.store.engine import create_store, open_store
+from toolkit.store.migrate import head_revision
 from toolkit.store.models import Base, Coding, EmbeddingCache, LemmaCache, Suggestion
 from toolkit.store.transfer import table_digests, transfer
 from toolkit.suggest.embed import HashingEmbedder
@@ -17,8 +18,6 @@ from toolkit.suggest.lemmas import SimpleLemmatizer
 from toolkit.suggest.suggestions import suggest
 
 from ..conftest import sample_study
-
-pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture
@@ -48,6 +47,7 @@ def digests(url: str) -> dict[str, tuple[int, str]]:
     return found
 
 
+@pytest.mark.postgres
 def test_transfer_sqlite_to_postgres_and_back_keeps_every_row_and_id(project, pg_url, tmp_path):
     original = digests(project)
     assert all(original[t.name][0] > 0 for t in Base.metadata.sorted_tables), original
@@ -69,6 +69,7 @@ def test_transfer_sqlite_to_postgres_and_back_keeps_every_row_and_id(project, pg
     server.close()
 
 
+@pytest.mark.postgres
 def test_transfer_into_a_store_with_a_project_is_refused_and_changes_nothing(project, pg_url):
     create_store(pg_url).close()
     before = digests(pg_url)
@@ -77,6 +78,7 @@ def test_transfer_into_a_store_with_a_project_is_refused_and_changes_nothing(pro
     assert digests(pg_url) == before
 
 
+@pytest.mark.postgres
 def test_transfer_a_difference_found_on_reading_back_rolls_everything_back(project, pg_url, monkeypatch, tmp_path):
     from toolkit.store import transfer as module
 
@@ -111,3 +113,20 @@ def test_transfer_cli_prints_counts_and_hashes_and_refuses_a_full_target(project
         assert any(line.split()[:3] == [table, str(rows), digest[:16]] for line in result.output.splitlines()), table
     again = runner.invoke(app, ["migrate", "--from", project, "--to", target])
     assert again.exit_code == 2 and "not empty" in again.output and len(again.output.strip().splitlines()) == 1
+
+
+def test_transfer_into_empty_tables_of_another_revision_is_refused(project, tmp_path):
+    target = f"sqlite:///{tmp_path / 'old.sqlite'}"
+    store = create_store(target)
+    with store.engine.begin() as conn:
+        for table in reversed(Base.metadata.sorted_tables):
+            conn.execute(table.delete())
+        conn.execute(text("update alembic_version set version_num = '0004'"))
+    store.close()
+    with pytest.raises(StoreError, match="schema revision 0004"):
+        transfer(project, target)
+    empty = create_engine(target)
+    with empty.begin() as conn:
+        conn.execute(text("update alembic_version set version_num = :v"), {"v": head_revision()})
+    empty.dispose()
+    assert transfer(project, target).rows == sum(n for n, _ in digests(project).values())

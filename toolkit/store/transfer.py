@@ -27,7 +27,7 @@ from sqlalchemy.exc import OperationalError
 from toolkit.errors import StoreError
 from toolkit.store.engine import _enable_wal, _first_line, _make_engine, open_store
 from toolkit.store.limits import mask_url
-from toolkit.store.migrate import _config, _migration_engine
+from toolkit.store.migrate import _config, _migration_engine, current_revision, head_revision
 from toolkit.store.models import Base
 
 __all__ = ["TableCheck", "TransferReport", "table_digests", "transfer"]
@@ -123,6 +123,11 @@ def _refuse_unless_empty(engine: Engine, url: str) -> bool:
     if foreign:
         raise StoreError(
             f"the target {mask_url(url)} holds other tables ({', '.join(sorted(foreign)[:3])}); use an empty database"
+        )
+    if ours and current_revision(engine) != head_revision():
+        raise StoreError(
+            f"the target {mask_url(url)} has the tables of schema revision {current_revision(engine)}, not "
+            f"{head_revision()}; upgrade it with `qda db upgrade` or use an empty database"
         )
     return bool(ours)
 
