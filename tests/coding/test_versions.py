@@ -102,3 +102,23 @@ def test_versions_change_racing_between_read_and_write_is_refused(team, monkeypa
     with team.read() as session:
         assert session.get(Coding, cid).code_id == "root_cause.economic"
     other.close()
+
+
+def test_versions_undo_racing_another_undo_is_refused_and_undoes_once(team, monkeypatch):
+    sid = first_open(team)
+    decide(team, "bob", sid, "accept")
+    other = open_store(team.engine.url.render_as_string(hide_password=False))  # bob's other tab
+    real = review.utcnow
+
+    def other_tab_undoes_first():
+        monkeypatch.setattr(review, "utcnow", real)
+        undo_last(other, "bob")
+        return real()
+
+    monkeypatch.setattr(review, "utcnow", other_tab_undoes_first)
+    with pytest.raises(StaleVersionError, match=rf"suggestion {sid}: bob \(suggestion.undo at .*nothing was undone"):
+        undo_last(team, "bob")
+    with team.read() as session:
+        assert session.get(Suggestion, sid).status == "open"
+        assert session.scalar(select(Coding).where(Coding.suggestion_id == sid)) is None
+    other.close()

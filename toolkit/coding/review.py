@@ -360,7 +360,23 @@ def decide(
 
 
 def undo_last(store: Store, reviewer: str) -> DecisionResult | None:
-    """Revert the reviewer's latest decision that is not undone yet; None if there is nothing to undo."""
+    """Revert the reviewer's latest decision that is not undone yet; None if there is nothing to undo.
+
+    If someone changes that suggestion or its coding while the undo runs, the undo is refused naming them.
+    """
+    seen: list[tuple[str, int]] = []
+    try:
+        return _undo_last(store, reviewer, seen)
+    except StaleDataError:
+        with store.read() as session:
+            entity, entity_id = seen[-1] if seen else ("suggestion", 0)
+            raise StaleVersionError(
+                f"{entity} {entity_id}: {last_change(session, entity, entity_id)} changed it while you undid your "
+                "decision; nothing was undone; reload to see the current state"
+            ) from None
+
+
+def _undo_last(store: Store, reviewer: str, seen: list[tuple[str, int]]) -> DecisionResult | None:
     with store.transaction(actor=reviewer) as tx:
         who = tx.coder(reviewer, create=False)
         review = tx.session.scalar(
@@ -371,6 +387,7 @@ def undo_last(store: Store, reviewer: str) -> DecisionResult | None:
         if review is None:
             return None
         suggestion = tx.session.get(Suggestion, review.suggestion_id)
+        seen.append(("suggestion", suggestion.id))
         coding = tx.session.scalar(
             select(Coding).where(Coding.suggestion_id == suggestion.id, Coding.coder_id == who.id)
         )
