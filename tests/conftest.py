@@ -26,7 +26,21 @@ def blank_nlp() -> spacy.language.Language:
 
 @pytest.fixture
 def db_url(tmp_path: Path) -> str:
+    """A new SQLite store's URL; tests/store, tests/cli and tests/coding override it to run on both back-ends."""
     return f"sqlite:///{tmp_path / 'study.sqlite'}"
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    """For the few tests about SQLite itself (WAL, the file's bytes), wherever db_url is parametrised."""
+    return f"sqlite:///{tmp_path / 'study.sqlite'}"
+
+
+@pytest.fixture
+def sqlite_store(sqlite_url: str) -> Store:
+    created = create_store(sqlite_url)
+    yield created
+    created.close()
 
 
 @pytest.fixture
@@ -59,38 +73,61 @@ def in_ci() -> bool:
     return os.environ.get("CI", "").lower() == "true"
 
 
-PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+PG_SERVER = os.environ.get("QDA_TEST_PG_URL") or "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+"""The PostgreSQL server of the postgres half (``QDA_TEST_PG_URL``, set by .ci/run); each test gets its own database."""
+
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+"""Parameters of a fixture that runs a test on both back-ends (see :func:`backend_url`)."""
+
+
+def backend_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A new, empty database on the back-end named by ``request.param``: an SQLite file or a PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'study.sqlite'}"
+    return request.getfixturevalue("pg_url")
+
+
+def postgres_unreachable(message: str) -> None:
+    """No server: a failure in CI (``CI=true``) or when ``QDA_TEST_PG_URL`` names one; a skip otherwise."""
+    if in_ci() or os.environ.get("QDA_TEST_PG_URL"):
+        pytest.fail(message)
+    pytest.skip(message)
 
 
 @pytest.fixture
 def pg_url():
-    """A throwaway PostgreSQL database on the local server (skipped locally without one, failing in CI)."""
+    """A throwaway PostgreSQL database on the test server, dropped afterwards.
+
+    Skipped locally without a server; a failure, never a skip, in CI (``CI=true``) or when
+    ``QDA_TEST_PG_URL`` names a server that does not answer.
+    """
     import uuid
 
     from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
 
+    server = make_url(PG_SERVER)
+    if server.drivername == "postgresql":
+        server = server.set(drivername="postgresql+psycopg")
     try:
-        admin = create_engine(PG_SERVER, isolation_level="AUTOCOMMIT")
+        admin = create_engine(server, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
             conn.execute(text("select 1"))
     except Exception as exc:  # no server here
-        if in_ci():
-            raise
-        pytest.skip(f"PostgreSQL not reachable: {exc}")
+        postgres_unreachable(f"PostgreSQL at {server.render_as_string()} is not reachable: {exc}")
     name = f"qda_test_{uuid.uuid4().hex[:10]}"
     with admin.connect() as conn:
         conn.execute(text(f'create database "{name}"'))
-    yield f"postgresql://postgres@127.0.0.1:5432/{name}"
+    yield server.set(database=name).render_as_string(hide_password=False)
     with admin.connect() as conn:
         conn.execute(text(f'drop database "{name}" with (force)'))
     admin.dispose()
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(params=BACKENDS)
 def any_store(request, tmp_path):
     """The same test on SQLite and on PostgreSQL: a new empty store on each."""
-    url = f"sqlite:///{tmp_path / 'study.sqlite'}" if request.param == "sqlite" else request.getfixturevalue("pg_url")
-    created = create_store(url)
+    created = create_store(backend_url(request, tmp_path))
     yield created
     created.close()
 

@@ -17,6 +17,7 @@ __all__ = [
     "ConflictError",
     "InputFileError",
     "NotFoundError",
+    "StaleVersionError",
     "StoreError",
     "ToolkitError",
     "ValueLimitError",
@@ -90,6 +91,12 @@ class ConflictError(ToolkitError):
     """Another user or process wrote the same thing at the same moment; this command wrote nothing."""
 
     code = "E800"
+
+
+class StaleVersionError(ConflictError):
+    """Someone else changed this coding or suggestion since it was shown; this change was not made."""
+
+    code = "E820"
 
 
 class ValueLimitError(ToolkitError):

@@ -126,11 +126,11 @@ def test_cli_bad_input_exits_2_names_file_and_leaves_store_byte_for_byte(small_s
         assert settled_digest(db) == before, label
 
 
-def test_cli_no_recognisable_turns_imports_one_segment_with_warning(tmp_path, blank_nlp, monkeypatch):
+def test_cli_no_recognisable_turns_imports_one_segment_with_warning(db_url, tmp_path, blank_nlp, monkeypatch):
     import toolkit.corpus.segment as segment
 
     monkeypatch.setattr(segment, "load_sentence_pipeline", lambda model=None: blank_nlp)
-    url = f"sqlite:///{tmp_path / 's.sqlite'}"
+    url = db_url
     qda(url, "init")
     notes = tmp_path / "notes.txt"
     notes.write_text("Field notes from the visit, no speakers here.\nSecond line.")
@@ -141,8 +141,8 @@ def test_cli_no_recognisable_turns_imports_one_segment_with_warning(tmp_path, bl
     assert len(shown) == 1 and json.loads(shown[0])["role"] == "other"
 
 
-def test_cli_unknown_document_and_missing_store_are_clear(tmp_path):
-    url = f"sqlite:///{tmp_path / 'missing.sqlite'}"
+def test_cli_unknown_document_and_missing_store_are_clear(db_url):
+    url = db_url  # no SQLite file yet / an empty PostgreSQL database
     result = qda(url, "status")
     assert result.exit_code == 2 and "init" in result.output
     qda(url, "init")

@@ -32,8 +32,8 @@ def test_store_transaction_rolls_back_everything_on_error(store):
         assert session.scalar(select(AuditEvent).where(AuditEvent.action == "coder.add")) is None
 
 
-def test_store_sqlite_uses_wal_and_foreign_keys(store):
-    with store.engine.connect() as conn:
+def test_store_sqlite_uses_wal_and_foreign_keys(sqlite_store):
+    with sqlite_store.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
 

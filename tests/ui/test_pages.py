@@ -344,3 +344,37 @@ def test_pages_show_data_verbatim_not_as_markdown(demo_url, tmp_path, blank_nlp)
             text = getattr(element, "value", None) or getattr(element, "label", "")
             if "attacker" in str(text) or "200" in str(text):
                 assert not unescaped.search(str(text)), (page, text)
+
+
+def test_pages_review_decision_on_a_card_someone_changed_meanwhile_is_refused_naming_them(demo_url):
+    from toolkit.coding.review import add_coder, decide, undo_last
+
+    at = render("review_page", demo_url)
+    shown = card_id(at)
+    store = open_store(demo_url)
+    add_coder(store, "dana")
+    decide(store, "dana", shown, "accept")  # in another browser, while this card is on screen
+    undo_last(store, "dana")
+    at.button(key="review_accept").click().run()
+    assert not at.exception
+    assert any(md_escape("dana (suggestion.undo") in i.value for i in at.info), [i.value for i in at.info]
+    with store.read() as session:
+        assert session.get(Suggestion, shown).status == "open"
+    store.close()
+
+
+def test_pages_review_click_never_lands_on_a_card_nobody_looked_at(demo_url):
+    from toolkit.coding.review import add_coder, decide
+
+    at = render("review_page", demo_url)
+    shown = card_id(at)
+    store = open_store(demo_url)
+    add_coder(store, "dana")
+    decide(store, "dana", shown, "reject")  # the card leaves the queue under the reviewer's click
+    at.button(key="review_accept").click().run()
+    messages = [i.value for i in at.info]
+    assert any(md_escape(f"Suggestion {shown},") in m and "dana" in m for m in messages), messages
+    with store.read() as session:
+        assert session.get(Suggestion, shown).status == "rejected"
+        assert session.scalar(select(Coding).where(Coding.suggestion_id.isnot(None))) is None
+    store.close()

@@ -114,23 +114,35 @@ def code_cmd(
     typer.echo(f"coding {coding_id}: {code} on {document} {start}-{end}")
 
 
+IF_VERSION_HELP = "Only if the coding is still at this version (as you last saw it); refused, naming who, if not."
+
+
 @app.command("uncode")
-def uncode_cmd(coding_id: int, coder: Annotated[str, typer.Option(help="Owner of the coding.")]) -> None:
+def uncode_cmd(
+    coding_id: int,
+    coder: Annotated[str, typer.Option(help="Owner of the coding.")],
+    if_version: Annotated[int | None, typer.Option(help=IF_VERSION_HELP)] = None,
+) -> None:
     """Remove one of your codings."""
     from toolkit.coding.review import remove_coding
 
     with open_cli_store() as store:
-        remove_coding(store, coder, coding_id)
+        remove_coding(store, coder, coding_id, expected_version=if_version)
     typer.echo(f"coding {coding_id} removed")
 
 
 @app.command("recode")
-def recode_cmd(coding_id: int, code: str, coder: Annotated[str, typer.Option(help="Owner of the coding.")]) -> None:
+def recode_cmd(
+    coding_id: int,
+    code: str,
+    coder: Annotated[str, typer.Option(help="Owner of the coding.")],
+    if_version: Annotated[int | None, typer.Option(help=IF_VERSION_HELP)] = None,
+) -> None:
     """Change the code of one of your codings."""
     from toolkit.coding.review import recode
 
     with open_cli_store() as store:
-        recode(store, coder, coding_id, code)
+        recode(store, coder, coding_id, code, expected_version=if_version)
     typer.echo(f"coding {coding_id} is now {code}")
 
 

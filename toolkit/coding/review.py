@@ -3,6 +3,9 @@
 Every function here is one transaction with one audit event (who, when, before, after):
 
 * :func:`add_coding`, :func:`remove_coding`, :func:`recode` for any character span, overlaps allowed;
+* optimistic versioning: codings and suggestions carry a ``version``; :func:`remove_coding`,
+  :func:`recode` and :func:`decide` take the ``expected_version`` the person saw, and a row someone else
+  changed meanwhile raises :class:`StaleVersionError` naming who (from the audit trail), nothing changed;
 * :func:`add_memo` on a code, a document or a coding;
 * :func:`decide` accepts, rejects, changes (to another code) or adjusts (the span of) a suggestion;
   deciding a suggestion someone else already decided raises :class:`AlreadyDecidedError` naming them;
@@ -15,14 +18,18 @@ has been computed (:func:`toolkit.analysis.agreement_store.compute_agreement` re
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from toolkit.coding.blind import is_blind, set_blind
 from toolkit.corpus.importer import segment_at
-from toolkit.errors import AlreadyDecidedError, NotFoundError, ToolkitError
+from toolkit.errors import AlreadyDecidedError, NotFoundError, StaleVersionError, ToolkitError
 from toolkit.store.engine import Store, Transaction
 from toolkit.store.models import (
     DECISIONS,
@@ -46,6 +53,7 @@ __all__ = [
     "DECISIONS",
     "AlreadyDecidedError",
     "DecisionResult",
+    "StaleVersionError",
     "add_coder",
     "add_coding",
     "add_memo",
@@ -53,6 +61,7 @@ __all__ = [
     "decide",
     "explanation_lines",
     "is_blind",
+    "last_change",
     "list_memos",
     "recode",
     "remove_coding",
@@ -88,6 +97,38 @@ def _coding_dict(coding: Coding) -> dict[str, Any]:
         "end": coding.end,
         "origin": coding.origin,
     }
+
+
+def last_change(session: Session, entity: str, entity_id: int) -> str:
+    """Who last changed a row, from the audit trail: ``bob (coding.recode at 2026-12-02 04:10:03 UTC)``."""
+    event = session.scalar(
+        select(AuditEvent)
+        .where(AuditEvent.entity == entity, AuditEvent.entity_id == str(entity_id))
+        .order_by(AuditEvent.id.desc())
+    )
+    if event is None:
+        return "someone (no audit event names them)"
+    return f"{event.actor} ({event.action} at {event.at:%Y-%m-%d %H:%M:%S} UTC)"
+
+
+def _stale(session: Session, entity: str, entity_id: int, saw: int | None, now: int | None) -> StaleVersionError:
+    state = "removed it" if now is None else f"changed it (version {saw} when you saw it, now {now})"
+    who = last_change(session, entity, entity_id)
+    return StaleVersionError(
+        f"{entity} {entity_id}: {who} {state}; your change was not made; reload to see the current state"
+    )
+
+
+@contextmanager
+def _versioned(store: Store, actor: str, entity: str, entity_id: int, saw: int | None) -> Iterator[Transaction]:
+    """A transaction whose lost race on a row's version (changed between our read and our write) names the winner."""
+    try:
+        with store.transaction(actor=actor) as tx:
+            yield tx
+    except StaleDataError:
+        with store.read() as session:
+            row = session.get(Coding if entity == "coding" else Suggestion, entity_id)
+            raise _stale(session, entity, entity_id, saw, row.version if row else None) from None
 
 
 def add_coder(store: Store, name: str, actor: str = "system") -> None:
@@ -132,28 +173,35 @@ def add_coding(
         return coding.id
 
 
-def _own_coding(tx: Transaction, coder: str, coding_id: int) -> Coding:
+def _own_coding(tx: Transaction, coder: str, coding_id: int, expected_version: int | None = None) -> Coding:
     who = tx.coder(coder, create=False)
     coding = tx.session.get(Coding, coding_id)
     if coding is None:
+        if expected_version is not None:
+            raise _stale(tx.session, "coding", coding_id, expected_version, None)
         raise NotFoundError(f"no coding {coding_id}")
     if coding.coder_id != who.id:
         raise ToolkitError(f"coding {coding_id} belongs to another coder; {coder} may change only their own")
+    if expected_version is not None and coding.version != expected_version:
+        raise _stale(tx.session, "coding", coding_id, expected_version, coding.version)
     return coding
 
 
-def remove_coding(store: Store, coder: str, coding_id: int) -> None:
-    """Delete one of the coder's codings (the audit trail keeps what it was)."""
-    with store.transaction(actor=coder) as tx:
-        coding = _own_coding(tx, coder, coding_id)
+def remove_coding(store: Store, coder: str, coding_id: int, *, expected_version: int | None = None) -> None:
+    """Delete one of the coder's codings (the audit trail keeps what it was).
+
+    With ``expected_version`` (the version the coder saw) a coding changed or removed meanwhile is refused.
+    """
+    with _versioned(store, coder, "coding", coding_id, expected_version) as tx:
+        coding = _own_coding(tx, coder, coding_id, expected_version)
         tx.audit("coding.remove", "coding", coding_id, before=_coding_dict(coding))
         tx.session.delete(coding)
 
 
-def recode(store: Store, coder: str, coding_id: int, new_code: str) -> None:
-    """Change the code of one of the coder's codings."""
-    with store.transaction(actor=coder) as tx:
-        coding = _own_coding(tx, coder, coding_id)
+def recode(store: Store, coder: str, coding_id: int, new_code: str, *, expected_version: int | None = None) -> None:
+    """Change the code of one of the coder's codings (refused if it changed since ``expected_version``)."""
+    with _versioned(store, coder, "coding", coding_id, expected_version) as tx:
+        coding = _own_coding(tx, coder, coding_id, expected_version)
         _code(tx, new_code)
         before = _coding_dict(coding)
         coding.code_id = new_code
@@ -212,13 +260,16 @@ def decide(
     new_code: str | None = None,
     start: int | None = None,
     end: int | None = None,
+    expected_version: int | None = None,
 ) -> DecisionResult:
     """Accept, reject, change or adjust a suggestion, in one transaction.
 
     The status flip is a conditional update (``open`` -> decided), so of two reviewers deciding at once
     exactly one wins; the other gets :class:`AlreadyDecidedError` naming who decided, and nothing changes.
     Accepting (or changing, or adjusting) adds a coding by the reviewer that keeps the model, its version
-    and the codebook version that produced the suggestion.
+    and the codebook version that produced the suggestion. With ``expected_version`` (the version the
+    reviewer was shown) a suggestion changed meanwhile, e.g. decided and undone by someone else, is refused
+    with :class:`StaleVersionError` naming who.
     """
     if decision not in DECISIONS:
         raise ToolkitError(f"unknown decision {decision!r}; use one of {', '.join(DECISIONS)}")
@@ -226,7 +277,7 @@ def decide(
         raise ToolkitError("a change needs the new code")
     if decision == "adjust" and (start is None or end is None):
         raise ToolkitError("an adjustment needs the new start and end")
-    with store.transaction(actor=reviewer) as tx:
+    with _versioned(store, reviewer, "suggestion", suggestion_id, expected_version) as tx:
         who = tx.coder(reviewer, create=False)
         suggestion = tx.session.get(Suggestion, suggestion_id)
         if suggestion is None:
@@ -234,13 +285,17 @@ def decide(
         if new_code:
             _code(tx, new_code)
         status = {"accept": "accepted", "reject": "rejected", "change": "changed", "adjust": "accepted"}[decision]
+        seen = [] if expected_version is None else [Suggestion.version == expected_version]
         flipped = tx.session.execute(
             update(Suggestion)
-            .where(Suggestion.id == suggestion_id, Suggestion.status == "open")
-            .values(status=status)
+            .where(Suggestion.id == suggestion_id, Suggestion.status == "open", *seen)
+            .values(status=status, version=Suggestion.version + 1)
             .execution_options(synchronize_session=False)
         )
         if flipped.rowcount != 1:
+            tx.session.refresh(suggestion)
+            if suggestion.status == "open":  # still open, so the version differed: changed and reopened
+                raise _stale(tx.session, "suggestion", suggestion_id, expected_version, suggestion.version)
             previous = tx.session.execute(
                 select(Coder.name, Review.decision)
                 .join(Review, Review.reviewer_id == Coder.id)
@@ -305,7 +360,23 @@ def decide(
 
 
 def undo_last(store: Store, reviewer: str) -> DecisionResult | None:
-    """Revert the reviewer's latest decision that is not undone yet; None if there is nothing to undo."""
+    """Revert the reviewer's latest decision that is not undone yet; None if there is nothing to undo.
+
+    If someone changes that suggestion or its coding while the undo runs, the undo is refused naming them.
+    """
+    seen: list[tuple[str, int]] = []
+    try:
+        return _undo_last(store, reviewer, seen)
+    except StaleDataError:
+        with store.read() as session:
+            entity, entity_id = seen[-1] if seen else ("suggestion", 0)
+            raise StaleVersionError(
+                f"{entity} {entity_id}: {last_change(session, entity, entity_id)} changed it while you undid your "
+                "decision; nothing was undone; reload to see the current state"
+            ) from None
+
+
+def _undo_last(store: Store, reviewer: str, seen: list[tuple[str, int]]) -> DecisionResult | None:
     with store.transaction(actor=reviewer) as tx:
         who = tx.coder(reviewer, create=False)
         review = tx.session.scalar(
@@ -316,6 +387,7 @@ def undo_last(store: Store, reviewer: str) -> DecisionResult | None:
         if review is None:
             return None
         suggestion = tx.session.get(Suggestion, review.suggestion_id)
+        seen.append(("suggestion", suggestion.id))
         coding = tx.session.scalar(
             select(Coding).where(Coding.suggestion_id == suggestion.id, Coding.coder_id == who.id)
         )
@@ -355,6 +427,7 @@ def suggestion_context(store: Store, suggestion_id: int, around: int = 1) -> dic
             "code_name": code.name if code else suggestion.code_id,
             "probability": suggestion.probability,
             "status": suggestion.status,
+            "version": suggestion.version,
             "explanation": suggestion.explanation,
             "model": suggestion.model_name,
             "model_version": suggestion.model_version,

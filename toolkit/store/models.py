@@ -232,6 +232,11 @@ class Coding(Base):
     model_name: Mapped[str | None] = mapped_column(String(300), nullable=True)
     model_version: Mapped[str | None] = mapped_column(String(100), nullable=True)
     codebook_version: Mapped[str | None] = mapped_column(String(50), nullable=True)
+    # Optimistic versioning: every UPDATE/DELETE says "where version = the one I read", so a change made
+    # meanwhile by someone else is refused (toolkit.coding.review names who), never silently overwritten.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
     document: Mapped[Document] = relationship()
     segment: Mapped[Segment | None] = relationship()
@@ -253,6 +258,10 @@ class Suggestion(Base):
     explanation: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     status: Mapped[str] = mapped_column(String(16), default="open")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Optimistic versioning, as on Coding: a reviewer's decision names the version the reviewer saw.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
 
 class Review(Base):

@@ -11,11 +11,12 @@ from toolkit.coding.review import (
     add_memo,
     decide,
     explanation_lines,
+    last_change,
     suggestion_context,
     undo_last,
 )
 from toolkit.errors import ToolkitError
-from toolkit.store.models import MODEL_CODER
+from toolkit.store.models import MODEL_CODER, Suggestion
 from toolkit.suggest.suggestions import review_queue
 from toolkit.ui.components import (
     show_html,
@@ -60,8 +61,14 @@ def _decide(ctx: Context, reviewer: str, item: dict) -> None:
     Keying by id gives each card fresh inputs: a span or a "Change to" code chosen on one card can never
     be applied to the next. The new code is a row of pills (buttons): Streamlit ignores shortcut keys while
     any <input> has the focus, and a selectbox or a radio keeps it after a choice, so E did nothing.
+
+    A click reruns the page, which reads the queue afresh; the decision goes to the card the reviewer was
+    *shown* (id and version kept from the previous run), with that version, so a suggestion someone else
+    changed meanwhile is refused naming them, and a click never lands on a card nobody looked at.
     """
     sid = item["id"]
+    shown = st.session_state.get("review_shown") or (sid, item["version"])
+    st.session_state["review_shown"] = (sid, item["version"])
     codes = sorted(ctx.names)
     a, r, c, n = st.columns(4)  # the buttons, drawn above the choices below
     with st.expander("Change to another code (choose one, then E or Change code)"):
@@ -111,12 +118,27 @@ def _decide(ctx: Context, reviewer: str, item: dict) -> None:
         if action[0] == "change" and not action[1]:
             st.session_state["review_message"] = "Choose the code to change to first (under Change to another code)."
             st.rerun()
+        if shown[0] != sid:
+            st.session_state["review_message"] = _moved_on(ctx, shown[0])
+            st.rerun()
         span = {"start": int(start), "end": int(end)} if action[0] == "adjust" else {}
         _act(
-            lambda: decide(ctx.store, reviewer, sid, action[0], new_code=action[1], **span),
+            lambda: decide(ctx.store, reviewer, sid, action[0], new_code=action[1], expected_version=shown[1], **span),
             f"{action[0]}: suggestion {sid} decided.",
             True,
         )
+
+
+def _moved_on(ctx: Context, shown_id: int) -> str:
+    """Why the card changed under the reviewer's click: who changed the suggestion they were looking at."""
+    with ctx.store.read() as session:
+        row = session.get(Suggestion, shown_id)
+        state = row.status if row else "removed"
+        who = last_change(session, "suggestion", shown_id)
+    return (
+        f"Suggestion {shown_id}, the one you were looking at, is now {state} ({who}); nothing was decided. "
+        "This is the next open one: look at it, then decide."
+    )
 
 
 def _act(run, done: str, ready: bool) -> None:
