@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 import typer
 
 from toolkit.cli.app import app, consensus_app, open_cli_store, split_list
+from toolkit.io.private import write_private_text
 
 
 @app.command("agreement")
@@ -57,7 +58,7 @@ def disagreements_cmd(
         rows = disagreement_rows(store, split_list(coders), split_list(codes))
     text = disagreements_csv(rows)
     if output:
-        output.write_text(text, encoding="utf-8")
+        write_private_text(output, text)
         typer.echo(f"{len(rows)} disagreements written to {output}; fill in the consensus column")
     else:
         sys.stdout.write(text)

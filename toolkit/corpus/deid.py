@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 
 from toolkit.config import Settings
 from toolkit.errors import ToolkitError
+from toolkit.store.models import IDENTIFIER_TYPES
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -45,7 +46,7 @@ __all__ = [
     "normalise_key",
 ]
 
-TYPES = ("person", "place", "organisation", "phone", "email", "date_of_birth", "id_number", "address")
+TYPES = IDENTIFIER_TYPES
 PSEUDONYM_PREFIX = {
     "person": "PERSON",
     "place": "PLACE",
@@ -88,8 +89,10 @@ _DATE = (
 _DATE_RE = re.compile(rf"(?<![\w.]){_DATE}(?![\w])", re.IGNORECASE)
 _BIRTH_CUE = re.compile(r"\b(?:born|birth|birthday|d\.?\s?o\.?\s?b\.?|date of birth)\b", re.IGNORECASE)
 
-_EMAIL_RE = re.compile(r"(?<![\w.+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
-                       r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,24}(?![\w-])")
+_EMAIL_RE = re.compile(
+    r"(?<![\w.+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,24}(?![\w-])"
+)
 
 # A run of digits with the separators people write phone numbers with.
 _PHONE_CANDIDATE = re.compile(r"(?<![\w+])(?:\+|00)?\(?\d[\d\s().\-\u00a0]{5,22}\d(?![\w])")
@@ -122,7 +125,9 @@ _STREET_PREFIX = r"(?:ul\.|ulitsa|ulica|vul\.|vulica|vulitsa|pr\.|prosp\.|prospe
 _UNIT = r"(?:,?\s*(?:apt\.?|apartment|flat|kv\.?|room|m\.)\s*\d{1,4}[A-Za-z]?)?"
 _ADDRESS_RES = (
     re.compile(rf"(?<![\w])\d{{1,4}}[A-Za-z]?,?\s+(?:[A-Z][\w'-]+\s+){{1,3}}{_STREET_WORDS}(?![\w]){_UNIT}"),
-    re.compile(rf"(?<![\w])(?:[A-Z][\w'-]+\s+){{1,3}}{_STREET_WORDS}(?:,?\s*\d{{1,4}}[A-Za-z]?(?:[-/]\d{{1,4}})?)?{_UNIT}"),
+    re.compile(
+        rf"(?<![\w])(?:[A-Z][\w'-]+\s+){{1,3}}{_STREET_WORDS}(?:,?\s*\d{{1,4}}[A-Za-z]?(?:[-/]\d{{1,4}})?)?{_UNIT}"
+    ),
     re.compile(
         rf"(?<![\w]){_STREET_PREFIX}\s*[A-Z][\w'-]+(?:\s+[A-Z][\w'-]+)?,?\s*\d{{1,4}}[A-Za-z]?(?:[-/]\d{{1,4}})?{_UNIT}",
         re.IGNORECASE,
@@ -484,8 +489,9 @@ class Detector:
                 continue
             if surface.lower().removeprefix("the ") in self.keep_places | COUNTRIES:
                 continue
-            if all(w.lower() in COUNTRIES for w in words) or (len(words) == 1 and DEMONYM.match(surface) and
-                                                               label in ("NORP", "GPE", "LOC", "PLACE_CUE")):
+            if all(w.lower() in COUNTRIES for w in words) or (
+                len(words) == 1 and DEMONYM.match(surface) and label in ("NORP", "GPE", "LOC", "PLACE_CUE")
+            ):
                 continue
             before = text[max(0, start - 40) : start]
             cue = _cue_type(surface, before)
