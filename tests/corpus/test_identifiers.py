@@ -99,7 +99,8 @@ def test_identifiers_every_reader_shows_the_deidentified_text(deid_store):
     assert row["quote"] == "[PERSON_2] did. [PERSON_1], "
     assert "Zhanna" not in export_codings(deid_store, "csv") and "Zhanna" not in export_codings(deid_store, "jsonl")
     corpus = load_corpus(deid_store, HashingEmbedder(), SimpleLemmatizer())  # what the model sees
-    seen = " ".join([*corpus.batch.texts, *corpus.batch.questions, *(s for g in corpus.batch.sentence_texts for s in g)])
+    sentences = [s for group in corpus.batch.sentence_texts for s in group]
+    seen = " ".join([*corpus.batch.texts, *corpus.batch.questions, *sentences])
     assert not words(seen) & {"Dmitry", "Savchuk", "Zhanna", "Kobryn"}
     with deid_store.read() as session:
         lemmas = " ".join(session.scalars(select(LemmaCache.lemmas)))

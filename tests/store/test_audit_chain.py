@@ -53,13 +53,12 @@ def test_audit_chain_detects_a_deleted_event(store, db_url):
     assert code == 1 and "were deleted" in result["reason"] and result["broken_at"] == 3
 
 
-def test_audit_chain_detects_a_deleted_last_event_and_an_edited_payload(store, db_url):
+def test_audit_chain_detects_a_deleted_last_event(store, db_url):
     events(store)
     sql(store, "delete from audit_events where seq = (select max(seq) from audit_events)")
     code, result = verify(db_url)
     assert code == 1 and "last event" in result["reason"]
-    store2_events = verify_audit(store)
-    assert not store2_events.ok
+    assert not verify_audit(store).ok
 
 
 def test_audit_chain_detects_an_edited_payload(store, db_url):
