@@ -146,12 +146,14 @@ def deid_list(
     documents: DocumentsOption = None,
     status: Annotated[str | None, typer.Option(help="proposed, confirmed or rejected.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="JSON lines.")] = False,
+    actor: Annotated[str, typer.Option(help="Who reads them (audit trail).")] = "system",
 ) -> None:
-    """The stored identifiers with their ids, for review (this shows the identifiers themselves)."""
-    from toolkit.corpus.identifiers import identifier_rows
+    """The stored identifiers with their ids, for review (this shows the identifiers themselves: audited)."""
+    from toolkit.corpus.identifiers import audit_raw_access, identifier_rows
 
     with open_cli_store() as store:
         rows = identifier_rows(store, split_list(documents), status)
+        audit_raw_access(store, sorted({r["document"] for r in rows}), actor, "identifier review")
     for row in rows:
         if as_json:
             typer.echo(json.dumps(row, ensure_ascii=False))
