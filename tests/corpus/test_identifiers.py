@@ -184,3 +184,33 @@ def test_identifiers_cli_scan_apply_list_review(deid_store, db_url):
     assert "A01" in status.output and "reviewed" in status.output
     mapping = runner.invoke(app, ["--db", db_url, "deid", "mapping", "--actor", "admin"])
     assert "[PERSON_1]" in mapping.output
+
+
+def test_identifiers_applied_after_the_fact_clean_caches_and_explanations(store, blank_nlp, tmp_path):
+    from toolkit.coding.codebook import load_codebook
+    from toolkit.coding.codings import import_codings
+    from toolkit.store.models import Suggestion
+    from toolkit.suggest.suggestions import suggest
+
+    from ..conftest import CODEBOOK, SAMPLE
+
+    paths = [SAMPLE / "transcripts" / f"S0{i}.txt" for i in (1, 2, 3, 4)]
+    import_files(store, paths, nlp=blank_nlp, deid=False)  # not de-identified: everything sees the names
+    assert {r["scanned"] for r in deid_status(store)} == {False}
+    load_codebook(store, CODEBOOK)
+    gold = tmp_path / "gold.jsonl"
+    lines = (SAMPLE / "gold_codings.jsonl").read_text(encoding="utf-8").splitlines()
+    gold.write_text("".join(r + "\n" for r in lines if json.loads(r)["document"] in ("S01", "S02")), encoding="utf-8")
+    import_codings(store, gold, coder="alice", new_coder=True)
+    suggest(store, embedder="hashing", lemmatizer="simple")
+    with store.read() as session:
+        before = json.dumps(list(session.scalars(select(Suggestion.explanation))))
+        lemmas_before = " ".join(session.scalars(select(LemmaCache.lemmas)))
+    assert "savchuk" in lemmas_before
+
+    apply(store, detector=NamesDetector())
+    with store.read() as session:
+        after = json.dumps(list(session.scalars(select(Suggestion.explanation))))
+        lemmas_after = " ".join(session.scalars(select(LemmaCache.lemmas)))
+    assert "savchuk" not in lemmas_after
+    assert "Savchuk" not in after and ("Savchuk" not in before or "[PERSON_1]" in after)

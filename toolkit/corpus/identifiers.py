@@ -25,6 +25,7 @@ the cache never keeps a name the view no longer shows.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -47,6 +48,7 @@ from toolkit.store.models import (
     Pseudonym,
     Segment,
     Sentence,
+    Suggestion,
     utcnow,
 )
 
@@ -63,6 +65,7 @@ __all__ = [
     "purge_text_caches",
     "review",
     "scan",
+    "scrub_explanations",
     "store_detections",
     "views",
 ]
@@ -81,6 +84,8 @@ class DocumentView:
     labels: dict[str, str] = field(default_factory=dict)
     """Surface text of a person found in the document -> pseudonym, for speaker labels."""
     raw: bool = False
+    reviewed: bool = False
+    """A reviewer has marked the document "de-identification reviewed"."""
 
     @property
     def text(self) -> str:
@@ -124,11 +129,14 @@ def _documents(session: Session, names: Sequence[str] | None) -> list[Document]:
 
 def views(session: Session, document_ids: Iterable[int] | None = None, *, raw: bool = False) -> dict[int, DocumentView]:
     """Document id -> :class:`DocumentView`, for the given documents (all when None)."""
-    query = select(Document.id, Document.name, Document.text)
+    query = select(Document.id, Document.name, Document.text, Document.deid_reviewed)
     ids = None if document_ids is None else sorted(set(document_ids))
     if ids is not None:
         query = query.where(Document.id.in_(ids))
-    out = {doc_id: DocumentView(name, text, raw=raw) for doc_id, name, text in session.execute(query)}
+    out = {
+        doc_id: DocumentView(name, text, raw=raw, reviewed=bool(reviewed))
+        for doc_id, name, text, reviewed in session.execute(query)
+    }
     if raw or not out:
         return out
     spans = select(Identifier.document_id, Identifier.start, Identifier.end, Identifier.type, Pseudonym.label).join(
@@ -207,6 +215,32 @@ def purge_text_caches(session: Session, texts: Iterable[str]) -> int:
             result = session.execute(delete(table).where(table.text_sha256.in_(chunk)))
             deleted += result.rowcount or 0
     return deleted
+
+
+def scrub_explanations(session: Session, document: Document) -> int:
+    """Replace the document's identifiers inside stored suggestion explanations by their pseudonyms.
+
+    Explanations quote turns (the sentence that carried a code, similar coded turns) as the model saw
+    them; a suggestion made before an identifier was found still quotes it. Returns explanations changed.
+    """
+    if not session.scalar(select(func.count()).select_from(Suggestion)):
+        return 0
+    view = views(session, [document.id])[document.id]
+    surfaces = {view.original[r.start : r.end]: r.label for r in view.replacements}
+    surfaces = {k: v for k, v in surfaces.items() if k.strip()}
+    if not surfaces:
+        return 0
+    pattern = re.compile(
+        "|".join(rf"(?<!\w){re.escape(k)}(?!\w)" for k in sorted(surfaces, key=len, reverse=True))
+    )
+    changed = 0
+    for suggestion in session.scalars(select(Suggestion)):
+        text = json.dumps(suggestion.explanation or {}, ensure_ascii=False)
+        new = pattern.sub(lambda m: surfaces[m.group()], text)
+        if new != text:
+            suggestion.explanation = json.loads(new)
+            changed += 1
+    return changed
 
 
 # ------------------------------------------------------------------------------------------- detecting
@@ -335,6 +369,7 @@ def store_detections(tx: Transaction, document: Document, detections: Sequence[D
     session.flush()
     if stale:
         purge_text_caches(session, stale)
+    scrub_explanations(session, document)
     counts = dict(
         session.execute(
             select(Identifier.status, func.count())
@@ -492,6 +527,7 @@ def add(
             tx.session.flush()
             ids.append(identifier.id)
         purge_text_caches(tx.session, derived_texts(tx.session, doc, old_view))
+        scrub_explanations(tx.session, doc)
         tx.audit("deid.add", "document", doc.id, after={"identifiers": ids, "type": type_})
     return ids
 

@@ -31,6 +31,11 @@ def transcript_page() -> None:
     view = document_view(ctx.store, name)
     if not view.replacements:
         st.caption("No identifiers are recorded for this transcript: it is shown as imported.")
+    elif not view.reviewed:
+        st.warning(
+            "Identifiers were replaced by pseudonyms automatically and nobody has reviewed them yet "
+            "(`qda deid list`, then `qda deid reviewed DOCUMENT`)."
+        )
     codings = ctx.codings[ctx.codings["document"] == name]
     suggestions = suggestion_rows(ctx.store, [name], status=None)
     by_position: dict[int, list[dict]] = {}
