@@ -315,7 +315,7 @@ def test_analysis_empty_codings_give_zeros(cases):
 
 
 def test_analysis_report_is_json_and_consistent(codings, cases):
-    result = report(codings, cases, coder_label="gold")
+    result = report(codings, cases, coder_label="gold", min_cell=0)
     json.dumps(result, allow_nan=False)
     assert result["coder"] == "gold"
     assert result["n_interviews"] == len(cases)
@@ -372,7 +372,7 @@ def test_analysis_report_of_sample_corpus_matches_its_files(sample_store):
     assert codings.attrs["coder"] == "gold"
     assert set(codings["coder"]) == {"gold"}
     assert sorted(cases["document"]) == sorted(rows)
-    result = report(codings, cases, codings.attrs["coder"])
+    result = report(codings, cases, codings.attrs["coder"], min_cell=0)  # every cell, to compare with the files
     json.dumps(result, allow_nan=False)
 
     n = len(rows)
@@ -403,6 +403,12 @@ def test_analysis_report_of_sample_corpus_matches_its_files(sample_store):
                 group = {d for d, r in rows.items() if r[attribute] == value}
                 assert cell["interviews"] == len(documents & group), (attribute, code, value)
                 assert cell["share"] == pytest.approx(len(documents & group) / len(group))
+
+    protected = report(codings, cases, codings.attrs["coder"])  # the default: no cell of 1 or 2 people
+    cells = [c for a in protected["code_by_attribute"].values() for v in a.values() for c in v.values()]
+    assert cells and all(c["interviews"] is None or c["interviews"] == 0 or c["interviews"] >= 3 for c in cells)
+    assert protected["case_counts"]["exploitation_type"]["other (groups under 3)"] is None  # one man: begging
+    assert "merged" in protected["suppression"]["notes"]["exploitation_type"]
 
     everyone, _ = load_frames(sample_store, coder=None)
     assert len(everyone) == len(codings)  # the demo has one coder

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from toolkit.analysis.agreement import agreement_table, disagreements
 from toolkit.coding.blind import record_blind
+from toolkit.corpus.identifiers import views
 from toolkit.errors import NotFoundError, ToolkitError
 from toolkit.io.csv_safe import write_csv
 from toolkit.store.engine import Store
@@ -97,8 +98,14 @@ def agreement_frame(
         if unit == "respondent":
             query = query.where(Segment.role == ROLE_RESPONDENT)
         segments = list(session.execute(query.order_by(Document.name, Segment.position)))
+        shown = views(session, {seg.document_id for seg, _ in segments})
     units = {
-        seg.id: {"document": name, "position": seg.position, "text": seg.text, "document_id": seg.document_id}
+        seg.id: {
+            "document": name,
+            "position": seg.position,
+            "text": shown[seg.document_id].slice(seg.start, seg.end),
+            "document_id": seg.document_id,
+        }
         for seg, name in segments
     }
     records = []

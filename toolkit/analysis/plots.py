@@ -218,7 +218,10 @@ def by_attribute_figure(
         code = str(code)
         figure.add_trace(
             go.Bar(
-                x=[f"{_escape(v)} (n={_number(n)})" for v, n in zip(rows["value"], rows["n"], strict=True)],
+                x=[
+                    f"{_escape(v)} (n={_number(n)})" if _number(n) is not None else f"{_escape(v)} (n hidden)"
+                    for v, n in zip(rows["value"], rows["n"], strict=True)
+                ],
                 y=rows["share"].tolist(),
                 name=_label(labels, code),
                 marker_color=_colour(colours, code),

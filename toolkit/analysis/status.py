@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from toolkit.corpus.identifiers import audit_raw_access, views
 from toolkit.errors import NotFoundError
 from toolkit.store.engine import Store
 from toolkit.store.models import Code, Codebook, Coder, Coding, Document, Project, Segment, Suggestion
@@ -46,29 +47,47 @@ def project_status(store: Store) -> dict[str, Any]:
                 session.execute(select(Suggestion.status, func.count()).group_by(Suggestion.status)).all()
             ),
             "codings_per_code": {code: per_code.get(code, {}) for code in codes},
+            "deidentification": {
+                "not_scanned": session.scalar(
+                    select(func.count()).select_from(Document).where(Document.deid_scanned_at.is_(None))
+                )
+                or 0,
+                "not_reviewed": session.scalar(
+                    select(func.count()).select_from(Document).where(Document.deid_reviewed.is_(False))
+                )
+                or 0,
+            },
         }
 
 
-def document_segments(store: Store, name: str) -> list[dict[str, Any]]:
-    """A document's segments as dicts (position, role, speaker label, timestamp, offsets, text)."""
+def document_segments(store: Store, name: str, *, raw: bool = False, actor: str = "system") -> list[dict[str, Any]]:
+    """A document's segments as dicts (position, role, speaker label, timestamp, offsets, text).
+
+    Text and speaker labels are de-identified (:mod:`toolkit.corpus.identifiers`); ``raw=True`` gives the
+    original text and records that read in the audit trail. Offsets point into the original text.
+    """
     with store.read() as session:
         document = session.scalar(select(Document).where(Document.name == name))
         if document is None:
             known = ", ".join(session.scalars(select(Document.name).order_by(Document.name).limit(10)))
             raise NotFoundError(f"no document {name!r} (documents: {known or 'none yet'})")
-        return [
+        view = views(session, [document.id], raw=raw)[document.id]
+        rows = [
             {
                 "position": s.position,
                 "role": s.role,
-                "speaker_label": s.speaker_label,
+                "speaker_label": view.speaker(s.speaker_label),
                 "timestamp": s.timestamp,
                 "start": s.start,
                 "end": s.end,
                 "sentences": len(s.sentences),
-                "text": s.text,
+                "text": view.slice(s.start, s.end),
             }
             for s in document.segments
         ]
+    if raw:
+        audit_raw_access(store, [name], actor, "document segments")
+    return rows
 
 
 def format_status(info: dict[str, Any]) -> str:
@@ -82,6 +101,12 @@ def format_status(info: dict[str, Any]) -> str:
         f"codings    {info['codings']}",
         "suggestions " + (", ".join(f"{k} {v}" for k, v in sorted(info.get("suggestions", {}).items())) or "none"),
     ]
+    deid = info.get("deidentification", {})
+    if deid:
+        lines.append(
+            f"de-identification: {deid['not_scanned']} document(s) not scanned (shown as imported: run "
+            f"`qda deid apply`), {deid['not_reviewed']} not reviewed (`qda deid list`, `qda deid reviewed DOC`)"
+        )
     for code, per_coder in info["codings_per_code"].items():
         counts = ", ".join(f"{coder} {n}" for coder, n in per_coder.items()) or "0"
         lines.append(f"  {code:32} {counts}")

@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 import typer
 
 from toolkit.cli.app import app, consensus_app, open_cli_store, split_list
+from toolkit.io.private import write_private_text
 
 
 @app.command("agreement")
@@ -57,7 +58,7 @@ def disagreements_cmd(
         rows = disagreement_rows(store, split_list(coders), split_list(codes))
     text = disagreements_csv(rows)
     if output:
-        output.write_text(text, encoding="utf-8")
+        write_private_text(output, text)
         typer.echo(f"{len(rows)} disagreements written to {output}; fill in the consensus column")
     else:
         sys.stdout.write(text)
@@ -86,11 +87,18 @@ def report_cmd(
         str | None, typer.Option(help="Whose codings count: a coder name, 'all', or 'accepted' (suggestions).")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    min_cell: Annotated[
+        int | None,
+        typer.Option(
+            min=0,
+            help="Fewest people a cell of a breakdown by attributes may show (default $QDA_MIN_CELL or 3; 0: all).",
+        ),
+    ] = None,
 ) -> None:
     """The headline findings computed from codings and case attributes (shares are fractions).
 
     Without --coder the project's reference coder counts (`qda reference NAME`); the output says whose
-    codings it counts and why.
+    codings it counts and why. Breakdowns by attributes merge or leave empty cells of fewer than 3 people.
     """
     from toolkit.analysis.frames import DEFAULT_CODER, CoderChoice, choose_coder, load_frames
     from toolkit.store.models import MODEL_ORIGINS
@@ -105,7 +113,7 @@ def report_cmd(
             choice = choose_coder(store, None if coder == "all" else (coder or DEFAULT_CODER))
             codings, cases = load_frames(store, choice.coder)
             label = choice.label
-    result = report(codings, cases, label)
+    result = report(codings, cases, label, min_cell=min_cell)
     result["coder_reason"] = choice.reason
     if as_json:
         typer.echo(json.dumps(result, indent=2, ensure_ascii=False))
@@ -114,6 +122,8 @@ def report_cmd(
     for key in ("heard_of_tip_share", "signed_documents", "received_share_of_signed", "checked_employer_share"):
         typer.echo(f"  {key}: {result.get(key)}")
     typer.echo(f"  recruitment: {result.get('recruitment_counts')}")
+    for attribute, note in result["suppression"]["notes"].items():
+        typer.echo(f"  by {attribute}: {note}")
 
 
 @app.command("reference")

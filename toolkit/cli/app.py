@@ -41,8 +41,10 @@ __all__ = [
     "consensus_app",
     "db_app",
     "db_url",
+    "deid_app",
     "memo_app",
     "open_cli_store",
+    "participant_app",
     "split_list",
 ]
 
@@ -121,7 +123,13 @@ db_app = typer.Typer(no_args_is_help=True, help="The store's schema: which revis
 coders_app = typer.Typer(no_args_is_help=True, help="Named coders (people; the model is 'model').")
 memo_app = typer.Typer(no_args_is_help=True, help="Memos on codes, documents and codings.")
 consensus_app = typer.Typer(no_args_is_help=True, help="Record what a consensus meeting agreed.")
+deid_app = typer.Typer(
+    no_args_is_help=True, help="De-identification: detect identifiers, review them, replace them by pseudonyms."
+)
+participant_app = typer.Typer(no_args_is_help=True, help="Participants' rights: withdraw a participant everywhere.")
 for _name, _group in (
+    ("deid", deid_app),
+    ("participant", participant_app),
     ("codebook", codebook_app),
     ("codings", codings_app),
     ("attributes", attributes_app),

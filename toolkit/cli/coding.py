@@ -58,17 +58,23 @@ def codings_export(
     fmt: Annotated[Literal["csv", "jsonl"], typer.Option("--format", help="File format.")] = "csv",
     coder: Annotated[list[str] | None, typer.Option(help="Only these coders.")] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write (default: stdout).")] = None,
+    raw: Annotated[
+        bool, typer.Option("--raw", help="Quotes as imported, not de-identified (recorded in the audit trail).")
+    ] = False,
+    actor: Annotated[str, typer.Option(help="Who asks for raw text (for the audit trail).")] = "system",
 ) -> None:
     """Export codings with document, segment, offsets, quote, code, coder and origin.
 
-    In blind mode only your own codings are exported: name yourself with a single --coder.
+    Quotes are de-identified (identifiers replaced by pseudonyms) unless --raw. In blind mode only your
+    own codings are exported: name yourself with a single --coder. A file is written readable by you only.
     """
     from toolkit.coding.codings import export_codings
+    from toolkit.io.private import write_private_text
 
     with open_cli_store() as store:
-        text = export_codings(store, fmt, coder)
+        text = export_codings(store, fmt, coder, raw=raw, actor=actor)
     if output:
-        output.write_text(text, encoding="utf-8")
+        write_private_text(output, text)
         typer.echo(f"wrote {output}")
     else:
         sys.stdout.write(text)
@@ -190,13 +196,20 @@ def blind_cmd(state: Annotated[Literal["on", "off"], typer.Argument(help="on or 
     typer.echo(f"blind mode {state}")
 
 
-@app.command("audit")
+audit_app = typer.Typer(help="The audit trail: list it, or verify its hash chain (`qda audit verify`).")
+app.add_typer(audit_app, name="audit", invoke_without_command=True)
+
+
+@audit_app.callback(invoke_without_command=True)
 def audit_cmd(
+    ctx: typer.Context,
     document: Annotated[str | None, typer.Option(help="Only events about this document.")] = None,
     coder: Annotated[str | None, typer.Option(help="Only events by this person.")] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """List the audit trail: who did what, when, before and after."""
+    if ctx.invoked_subcommand is not None:
+        return
     from toolkit.coding.review import audit_trail
 
     with open_cli_store() as store:
@@ -210,3 +223,34 @@ def audit_cmd(
                 f" before={json.dumps(event['before'], ensure_ascii=False)[:80]}"
                 f" after={json.dumps(event['after'], ensure_ascii=False)[:80]}"
             )
+
+
+@audit_app.command("verify")
+def audit_verify(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Check the hash chain of the audit trail; exit 1 and name the first broken link if it was tampered with."""
+    from toolkit.coding.review import verify_audit
+
+    with open_cli_store() as store:
+        result = verify_audit(store)
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {
+                    "ok": result.ok,
+                    "events": result.events,
+                    "erased_payloads": result.erased,
+                    "head": result.head,
+                    "broken_at": result.broken_at,
+                    "reason": result.reason,
+                }
+            )
+        )
+    elif result.ok:
+        typer.echo(
+            f"audit trail intact: {result.events} events chained, {result.erased} payload(s) erased by design; "
+            f"head {result.head}"
+        )
+    else:
+        typer.echo(f"audit trail BROKEN: {result.reason}", err=True)
+    if not result.ok:
+        raise typer.Exit(1)

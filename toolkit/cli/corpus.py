@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from toolkit.cli.app import app, attributes_app, open_cli_store
+from toolkit.cli.app import app, attributes_app, deid_app, open_cli_store, participant_app, split_list
 
 
 @app.command("import")
@@ -20,15 +20,18 @@ def import_cmd(
     respondent_label: Annotated[list[str] | None, typer.Option(help="Label of the respondent.")] = None,
     label_regex: Annotated[str | None, typer.Option(help="Turn regex with a named group 'label'.")] = None,
     encoding: Annotated[str | None, typer.Option(help="Force a text encoding, e.g. cp1251.")] = None,
+    deid: Annotated[
+        bool, typer.Option(help="Detect personal identifiers and show the text with pseudonyms (default).")
+    ] = True,
 ) -> None:
-    """Import transcripts: segment them into turns and sentences, all in one transaction."""
+    """Import transcripts: segment them into turns and sentences, detect identifiers, all in one transaction."""
     from toolkit.corpus.importer import import_files
     from toolkit.io.transcripts import RoleOverrides
 
     overrides = RoleOverrides(tuple(interviewer_label or ()), tuple(respondent_label or ()), label_regex)
     with open_cli_store() as store:
         report = import_files(
-            store, files, replace=replace, overrides=overrides, encoding=encoding, attributes=attributes
+            store, files, replace=replace, overrides=overrides, encoding=encoding, attributes=attributes, deid=deid
         )
     for warning in report.warnings:
         typer.echo(f"warning: {warning}", err=True)
@@ -38,6 +41,15 @@ def import_cmd(
     )
     for name in report.unchanged:
         typer.echo(f"  {name}: already imported, identical (nothing to do)")
+    if report.identifiers:
+        typer.echo(
+            f"  identifiers found: {sum(report.identifiers.values())} in {len(report.identifiers)} document(s); "
+            "review them with `qda deid list` before coders see the text"
+        )
+    elif not deid and (report.imported or report.replaced):
+        typer.echo("  not de-identified (--no-deid): run `qda deid apply` before anyone codes or exports")
+    if report.cache_rows_purged:
+        typer.echo(f"  {report.cache_rows_purged} cached embeddings/lemmas of the old text deleted")
     if report.replaced:
         typer.echo(f"  codings kept {report.codings_kept}, dropped {report.codings_dropped} (their text changed)")
         dropped = ", ".join(f"{n} {status}" for status, n in sorted(report.suggestions_dropped.items())) or "none"
@@ -58,13 +70,16 @@ def attributes_import(file: Path) -> None:
 
 @app.command()
 def show(
-    document: str, as_json: Annotated[bool, typer.Option("--json", help="One JSON object per segment.")] = False
+    document: str,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per segment.")] = False,
+    raw: Annotated[bool, typer.Option("--raw", help="The text as imported (recorded in the audit trail).")] = False,
+    actor: Annotated[str, typer.Option(help="Who asks for raw text (for the audit trail).")] = "system",
 ) -> None:
-    """Print a document's segments: position, role, speaker, timestamp, offsets, text."""
+    """Print a document's segments: position, role, speaker, timestamp, offsets, de-identified text."""
     from toolkit.analysis.status import document_segments
 
     with open_cli_store() as store:
-        segments = document_segments(store, document)
+        segments = document_segments(store, document, raw=raw, actor=actor)
     for seg in segments:
         if as_json:
             typer.echo(json.dumps(seg, ensure_ascii=False))
@@ -85,3 +100,187 @@ def status(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] 
         typer.echo(json.dumps(info, indent=2, ensure_ascii=False))
         return
     typer.echo(format_status(info))
+
+
+# ------------------------------------------------------------------------------------- de-identification
+
+DocumentsOption = Annotated[
+    list[str] | None, typer.Option("--documents", help="Only these documents (comma-separated).")
+]
+
+
+@deid_app.command("scan")
+def deid_scan(
+    documents: DocumentsOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON lines (the default output too).")] = True,
+) -> None:
+    """Detect identifiers now and print them as JSON lines; nothing is stored (see `qda deid apply`).
+
+    Each line: document, start, end, text, type, pseudonym (the one it has or would get), source, score.
+    """
+    from toolkit.corpus.identifiers import scan
+
+    with open_cli_store() as store:
+        rows = scan(store, split_list(documents))
+    for row in rows:
+        typer.echo(json.dumps(row, ensure_ascii=False))
+
+
+@deid_app.command("apply")
+def deid_apply(
+    documents: DocumentsOption = None,
+    actor: Annotated[str, typer.Option(help="Who runs it (audit trail).")] = "system",
+) -> None:
+    """Detect identifiers and store them: from now on every view shows pseudonyms. Reviewers' decisions stay."""
+    from toolkit.corpus.identifiers import apply
+
+    with open_cli_store() as store:
+        result = apply(store, split_list(documents), actor=actor)
+    for name, counts in result.items():
+        shown = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()) if k != "new")
+        typer.echo(f"{name}: {counts.get('new', 0)} new; {shown or 'none'}")
+
+
+@deid_app.command("list")
+def deid_list(
+    documents: DocumentsOption = None,
+    status: Annotated[str | None, typer.Option(help="proposed, confirmed or rejected.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON lines.")] = False,
+    actor: Annotated[str, typer.Option(help="Who reads them (audit trail).")] = "system",
+) -> None:
+    """The stored identifiers with their ids, for review (this shows the identifiers themselves: audited)."""
+    from toolkit.corpus.identifiers import audit_raw_access, identifier_rows
+
+    with open_cli_store() as store:
+        rows = identifier_rows(store, split_list(documents), status)
+        audit_raw_access(store, sorted({r["document"] for r in rows}), actor, "identifier review")
+    for row in rows:
+        if as_json:
+            typer.echo(json.dumps(row, ensure_ascii=False))
+        else:
+            typer.echo(
+                f"{row['id']:>6} {row['document']:<10} {row['start']:>6}-{row['end']:<6} {row['type']:<13} "
+                f"{row['status']:<9} {row['pseudonym']:<14} {row['text']!r}"
+            )
+
+
+@deid_app.command("confirm")
+def deid_confirm(
+    identifiers: Annotated[list[int], typer.Argument(help="Identifier ids (`qda deid list`).")],
+    reviewer: Annotated[str, typer.Option(help="Your name (audit trail).")],
+) -> None:
+    """Confirm detections: they stay replaced, also when the detector runs again."""
+    from toolkit.corpus.identifiers import review
+
+    with open_cli_store() as store:
+        for identifier in identifiers:
+            review(store, identifier, "confirm", reviewer)
+    typer.echo(f"confirmed {len(identifiers)}")
+
+
+@deid_app.command("reject")
+def deid_reject(
+    identifiers: Annotated[list[int], typer.Argument(help="Identifier ids (`qda deid list`).")],
+    reviewer: Annotated[str, typer.Option(help="Your name (audit trail).")],
+) -> None:
+    """Reject detections (not an identifier): the text is shown as it is, also after the detector runs again."""
+    from toolkit.corpus.identifiers import review
+
+    with open_cli_store() as store:
+        for identifier in identifiers:
+            review(store, identifier, "reject", reviewer)
+    typer.echo(f"rejected {len(identifiers)}")
+
+
+@deid_app.command("add")
+def deid_add(
+    document: str,
+    type_: Annotated[
+        str,
+        typer.Option("--type", help="person, place, organisation, phone, email, date_of_birth, id_number or address."),
+    ],
+    reviewer: Annotated[str, typer.Option(help="Your name (audit trail).")],
+    text: Annotated[str | None, typer.Option(help="Every whole-word occurrence of this text.")] = None,
+    start: Annotated[int | None, typer.Option(help="Or one span: start offset.")] = None,
+    end: Annotated[int | None, typer.Option(help="Span end offset.")] = None,
+) -> None:
+    """Add an identifier the detector missed (confirmed at once)."""
+    from toolkit.corpus.identifiers import add
+
+    with open_cli_store() as store:
+        ids = add(store, document, type_, reviewer, start=start, end=end, text=text)
+    typer.echo(f"added {len(ids)} identifier(s): {', '.join(map(str, ids))}")
+
+
+@deid_app.command("reviewed")
+def deid_reviewed(
+    document: str,
+    reviewer: Annotated[str, typer.Option(help="Your name (audit trail).")],
+    undo: Annotated[bool, typer.Option("--undo", help="Clear the flag instead.")] = False,
+) -> None:
+    """Mark a document "de-identification reviewed" (or clear that with --undo)."""
+    from toolkit.corpus.identifiers import mark_reviewed
+
+    with open_cli_store() as store:
+        mark_reviewed(store, document, reviewer, not undo)
+    typer.echo(f"{document}: de-identification {'not ' if undo else ''}reviewed")
+
+
+@deid_app.command("status")
+def deid_status_cmd(as_json: Annotated[bool, typer.Option("--json", help="JSON lines.")] = False) -> None:
+    """Per document: scanned, reviewed, identifiers proposed / confirmed / rejected."""
+    from toolkit.corpus.identifiers import deid_status
+
+    with open_cli_store() as store:
+        rows = deid_status(store)
+    for row in rows:
+        if as_json:
+            typer.echo(json.dumps(row))
+        else:
+            typer.echo(
+                f"{row['document']:<12} {'scanned' if row['scanned'] else 'NOT SCANNED':<12}"
+                f"{'reviewed' if row['reviewed'] else 'not reviewed':<14} proposed {row['proposed']}, "
+                f"confirmed {row['confirmed']}, rejected {row['rejected']}"
+            )
+
+
+@deid_app.command("mapping")
+def deid_mapping(actor: Annotated[str, typer.Option(help="Who reads it (audit trail).")]) -> None:
+    """The pseudonym table: pseudonym, type, the identifier it stands for (reading it is audited)."""
+    from toolkit.corpus.identifiers import mapping_rows
+
+    with open_cli_store() as store:
+        for row in mapping_rows(store, actor):
+            typer.echo(json.dumps(row, ensure_ascii=False))
+
+
+# ------------------------------------------------------------------------------------------ participants
+
+
+@participant_app.command("withdraw")
+def participant_withdraw(
+    document: str,
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+    actor: Annotated[str, typer.Option(help="Who records the withdrawal (audit trail).")] = "system",
+) -> None:
+    """Remove a participant everywhere, then scrub the store's file.
+
+    Their document, its codings, suggestions, reviews, memos, identifiers, cached embeddings and lemmas,
+    and the payloads of audit events about it.
+    """
+    from toolkit.corpus.withdraw import withdraw
+
+    if not yes and not typer.confirm(
+        f"Remove document {document!r} and everything derived from it? This cannot be undone", default=False
+    ):
+        raise typer.Abort()
+    with open_cli_store() as store:
+        report = withdraw(store, document, actor)
+    removed = ", ".join(f"{kind} {n}" for kind, n in report.removed.items())
+    typer.echo(f"withdrawn {document}: {removed}; audit payloads erased {report.audit_payloads_erased}")
+    if report.scrub.get("backend") == "sqlite" and not report.scrub.get("checkpointed"):
+        typer.echo(
+            "warning: another process was reading the store, so its WAL could not be truncated; close the "
+            "dashboard and run `qda participant withdraw` again or `qda db scrub`",
+            err=True,
+        )

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from toolkit.cli.app import app, db_app, db_url
+from toolkit.cli.app import app, db_app, db_url, open_cli_store
 
 
 @app.command()
@@ -58,3 +58,16 @@ def demo_cmd(
 
     info = build_demo(db_url(), data=data, with_suggestions=suggestions)
     typer.echo(format_status(info))
+
+
+@db_app.command("scrub")
+def db_scrub() -> None:
+    """SQLite: fold the WAL into the store, truncate it and VACUUM, so deleted text leaves the files."""
+    with open_cli_store() as store:
+        result = store.scrub()
+    if result.get("backend") != "sqlite":
+        typer.echo(f"nothing to do on {result.get('backend')}: run VACUUM FULL on the server to reclaim space")
+    elif result.get("checkpointed"):
+        typer.echo("scrubbed: WAL checkpointed and truncated, file vacuumed")
+    else:
+        typer.echo("warning: another process holds the WAL; close it and run `qda db scrub` again", err=True)

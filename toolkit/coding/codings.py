@@ -17,6 +17,7 @@ from typing import Any, BinaryIO
 from sqlalchemy import select
 
 from toolkit.coding.blind import allowed_coders
+from toolkit.corpus.identifiers import views
 from toolkit.corpus.importer import segment_at
 from toolkit.errors import CodingsError
 from toolkit.io.csv_safe import write_csv
@@ -182,24 +183,26 @@ def import_codings(
     return report
 
 
-def coding_rows(store: Store, coders: Iterable[str] | None = None) -> list[dict[str, Any]]:
+def coding_rows(store: Store, coders: Iterable[str] | None = None, *, raw: bool = False) -> list[dict[str, Any]]:
     """Every coding as a flat dict (columns of :data:`EXPORT_COLUMNS`), in document order.
 
     ``coders`` None means everyone's; in blind mode exactly one coder must be named
-    (:func:`toolkit.coding.blind.allowed_coders` raises otherwise).
+    (:func:`toolkit.coding.blind.allowed_coders` raises otherwise). Quotes are de-identified
+    (:mod:`toolkit.corpus.identifiers`) unless ``raw``; the caller audits raw reads.
     """
     allowed = allowed_coders(store, coders)
     wanted = set(allowed) if allowed else None
     with store.read() as session:
+        shown = views(session, raw=raw)
         query = (
-            select(Coding, Document.name, Document.text, Coder.name, Segment.position)
+            select(Coding, Document.name, Document.id, Coder.name, Segment.position)
             .join(Document, Coding.document_id == Document.id)
             .join(Coder, Coding.coder_id == Coder.id)
             .outerjoin(Segment, Coding.segment_id == Segment.id)
             .order_by(Document.name, Coding.start, Coding.code_id, Coder.name)
         )
         out = []
-        for coding, doc_name, text, coder_name, position in session.execute(query):
+        for coding, doc_name, doc_id, coder_name, position in session.execute(query):
             if wanted and coder_name not in wanted:
                 continue
             out.append(
@@ -208,7 +211,7 @@ def coding_rows(store: Store, coders: Iterable[str] | None = None) -> list[dict[
                     "segment": position,
                     "start": coding.start,
                     "end": coding.end,
-                    "quote": text[coding.start : coding.end],
+                    "quote": shown[doc_id].slice(coding.start, coding.end),
                     "code": coding.code_id,
                     "coder": coder_name,
                     "origin": coding.origin,
@@ -217,9 +220,19 @@ def coding_rows(store: Store, coders: Iterable[str] | None = None) -> list[dict[
         return out
 
 
-def export_codings(store: Store, fmt: str = "csv", coders: Iterable[str] | None = None) -> str:
-    """Codings as CSV or JSONL text (document, segment, offsets, quote, code, coder, origin)."""
-    rows = coding_rows(store, coders)
+def export_codings(
+    store: Store, fmt: str = "csv", coders: Iterable[str] | None = None, *, raw: bool = False, actor: str = "system"
+) -> str:
+    """Codings as CSV or JSONL text (document, segment, offsets, quote, code, coder, origin).
+
+    Quotes are de-identified; ``raw=True`` exports the original text and records that in the audit trail.
+    Offsets always point into the original text.
+    """
+    rows = coding_rows(store, coders, raw=raw)
+    if raw:
+        from toolkit.corpus.identifiers import audit_raw_access
+
+        audit_raw_access(store, sorted({r["document"] for r in rows}), actor, "codings export")
     if fmt == "jsonl":
         return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
     if fmt != "csv":

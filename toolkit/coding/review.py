@@ -28,8 +28,10 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from toolkit.coding.blind import is_blind, set_blind
+from toolkit.corpus.identifiers import views
 from toolkit.corpus.importer import segment_at
 from toolkit.errors import AlreadyDecidedError, NotFoundError, StaleVersionError, ToolkitError
+from toolkit.store.audit import ChainReport, verify_chain
 from toolkit.store.engine import Store, Transaction
 from toolkit.store.models import (
     DECISIONS,
@@ -68,6 +70,7 @@ __all__ = [
     "set_blind",
     "suggestion_context",
     "undo_last",
+    "verify_audit",
     "visible_codings",
 ]
 
@@ -411,9 +414,15 @@ def suggestion_context(store: Store, suggestion_id: int, around: int = 1) -> dic
         code = session.get(Code, suggestion.code_id)
         turns = document.segments
         index = next(i for i, s in enumerate(turns) if s.id == segment.id)
+        view = views(session, [document.id])[document.id]
 
         def turn(s: Segment) -> dict[str, Any]:
-            return {"position": s.position, "role": s.role, "speaker": s.speaker_label, "text": s.text}
+            return {
+                "position": s.position,
+                "role": s.role,
+                "speaker": view.speaker(s.speaker_label),
+                "text": view.slice(s.start, s.end),
+            }
 
         return {
             "id": suggestion.id,
@@ -445,6 +454,12 @@ def explanation_lines(explanation: dict[str, Any] | None) -> list[str]:
     for n in why.get("neighbours", []):
         lines.append(f"similar coded turn {n['document']}#{n['position']} ({', '.join(n['codes'])}): {n['quote']}")
     return lines
+
+
+def verify_audit(store: Store) -> ChainReport:
+    """Walk the audit trail's hash chain (:mod:`toolkit.store.audit`): was anything edited or deleted."""
+    with store.read() as session:
+        return verify_chain(session)
 
 
 def audit_trail(store: Store, document: str | None = None, coder: str | None = None) -> list[dict[str, Any]]:

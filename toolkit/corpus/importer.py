@@ -15,6 +15,14 @@ from typing import TYPE_CHECKING
 from sqlalchemy import insert, select
 
 from toolkit.corpus.attributes import AttributeTable, apply_attributes, read_attribute_table
+from toolkit.corpus.deid import Detection, Detector
+from toolkit.corpus.identifiers import (
+    carry_over_reviews,
+    derived_texts,
+    purge_text_caches,
+    store_detections,
+    views,
+)
 from toolkit.corpus.segment import SegmentSpec, segment_text
 from toolkit.errors import InputFileError
 from toolkit.io.transcripts import RoleOverrides, Transcript, read_transcript
@@ -39,6 +47,9 @@ class ImportReport:
     suggestions_kept: int = 0
     suggestions_dropped: dict[str, int] = field(default_factory=dict)
     segments: int = 0
+    identifiers: dict[str, int] = field(default_factory=dict)
+    """Document -> identifiers detected (de-identification on import)."""
+    cache_rows_purged: int = 0
     warnings: list[str] = field(default_factory=list)
 
 
@@ -232,9 +243,16 @@ def import_transcripts(
     actor: str = "system",
     language: str = "en",
     attributes: tuple[str, AttributeTable] | None = None,
+    detections: dict[str, list[Detection]] | None = None,
 ) -> ImportReport:
-    """Write prepared transcripts (and optionally their attribute table) in one transaction."""
+    """Write prepared transcripts (and optionally their attribute table) in one transaction.
+
+    ``detections`` (document name -> identifiers found in its text) are stored with each new or replaced
+    document (:func:`toolkit.corpus.identifiers.store_detections`); a document without detections is
+    stored "not scanned". Replacing a document purges the embedding and lemma cache rows of its old text.
+    """
     report = ImportReport()
+    detections = detections or {}
     with store.transaction(actor=actor) as tx:
         project = tx.project()
         for item in prepared:
@@ -253,7 +271,15 @@ def import_transcripts(
                         "use --replace to update it (codings whose text is unchanged are kept)",
                         file=where,
                     )
+                stale = derived_texts(tx.session, existing, views(tx.session, [existing.id])[existing.id])
+                old_text = existing.text
                 _replace_document(tx, existing, item, report)
+                report.cache_rows_purged += purge_text_caches(tx.session, stale)
+                carry_over_reviews(tx, existing, old_text)
+                if t.name in detections:
+                    report.identifiers[t.name] = store_detections(tx, existing, detections[t.name])["new"]
+                else:
+                    existing.deid_scanned_at = None
                 report.replaced.append(t.name)
                 report.segments += len(item.segments)
                 continue
@@ -276,6 +302,8 @@ def import_transcripts(
                 document.id,
                 after={"name": t.name, "sha256": t.sha256, "encoding": t.encoding, "segments": len(item.segments)},
             )
+            if t.name in detections:
+                report.identifiers[t.name] = store_detections(tx, document, detections[t.name])["new"]
             report.imported.append(t.name)
             report.segments += len(item.segments)
         if attributes is not None:
@@ -294,8 +322,15 @@ def import_files(
     encoding: str | None = None,
     actor: str = "system",
     attributes: str | Path | None = None,
+    deid: bool = True,
+    detector: Detector | None = None,
 ) -> ImportReport:
-    """Read, segment and store transcripts; the one call a notebook or the CLI needs.
+    """Read, segment, de-identify and store transcripts; the one call a notebook or the CLI needs.
+
+    With ``deid`` (the default) the identifiers of every new or changed document are detected before the
+    transaction (``detector``, default: the installed spaCy NER plus patterns) and stored with it, so
+    the document is never shown, exported or embedded with them; ``deid=False`` stores it "not scanned"
+    (then run :func:`toolkit.corpus.identifiers.apply`).
 
     Example:
         >>> report = import_files(store, ["S01.txt", "S02.docx"])  # doctest: +SKIP
@@ -304,6 +339,17 @@ def import_files(
     """
     table = read_attribute_table(attributes) if attributes is not None else None
     prepared, warnings = prepare_transcripts(sources, overrides, nlp, encoding)
-    report = import_transcripts(store, prepared, replace=replace, actor=actor, attributes=table)
+    found: dict[str, list[Detection]] | None = None
+    if deid:
+        with store.read() as session:
+            known = dict(session.execute(select(Document.name, Document.sha256)).all())
+        changed = [p for p in prepared if known.get(p.transcript.name) != p.transcript.sha256]
+        texts = [p.transcript.text for p in changed]
+        found = dict(
+            zip([p.transcript.name for p in changed], (detector or Detector()).detect_many(texts), strict=True)
+        )
+    report = import_transcripts(store, prepared, replace=replace, actor=actor, attributes=table, detections=found)
     report.warnings.extend(warnings)
+    if report.replaced:
+        store.scrub(vacuum=False)  # the old text's page images leave the WAL
     return report

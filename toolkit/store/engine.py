@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, inspect, select
@@ -23,9 +23,11 @@ from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, Ope
 from sqlalchemy.orm import Session, sessionmaker
 
 from toolkit.errors import ConflictError, NotFoundError, StoreError
+from toolkit.store.audit import canonical_payload, payload_digest, seal
 from toolkit.store.limits import check_flush, conflict_subject, mask_url
 from toolkit.store.migrate import UpgradeReport, current_revision, head_revision, stamp_head, upgrade
-from toolkit.store.models import SCHEMA_VERSION, AuditEvent, Base, Coder, Project, SchemaInfo
+from toolkit.store.models import SCHEMA_VERSION, AuditEvent, Base, Coder, Project, SchemaInfo, utcnow
+from toolkit.store.private import create_private_sqlite
 
 __all__ = [
     "DEFAULT_DB_URL",
@@ -70,6 +72,8 @@ def _make_engine(url: str) -> Engine:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=10000")
+            # Deleted or overwritten content is zeroed, not left in free pages (withdrawals, replaced text).
+            cursor.execute("PRAGMA secure_delete=ON")
             cursor.close()
 
     return engine
@@ -81,6 +85,7 @@ class Transaction:
 
     session: Session
     actor: str
+    events: list[AuditEvent] = field(default_factory=list)
 
     def audit(
         self,
@@ -90,17 +95,24 @@ class Transaction:
         before: dict[str, Any] | None = None,
         after: dict[str, Any] | None = None,
     ) -> None:
-        """Append an audit event inside this transaction, so it commits with the change it describes."""
-        self.session.add(
-            AuditEvent(
-                actor=self.actor,
-                action=action,
-                entity=entity,
-                entity_id=str(entity_id),
-                before=before,
-                after=after,
-            )
+        """Append an audit event inside this transaction, so it commits with the change it describes.
+
+        The event is chained (:mod:`toolkit.store.audit`) when the transaction commits.
+        """
+        before, after = canonical_payload(before), canonical_payload(after)
+        event = AuditEvent(
+            at=utcnow(),
+            actor=self.actor,
+            action=action,
+            entity=entity,
+            entity_id=str(entity_id),
+            before=before,
+            after=after,
+            before_digest=payload_digest(before),
+            after_digest=payload_digest(after),
         )
+        self.session.add(event)
+        self.events.append(event)
 
     def coder(self, name: str, *, create: bool = True) -> Coder:
         """The coder of that name, created on first use when ``create`` is true."""
@@ -148,7 +160,11 @@ class Store:
         """
         try:
             with self._sessions() as session, session.begin():
-                yield Transaction(session=session, actor=actor)
+                tx = Transaction(session=session, actor=actor)
+                yield tx
+                if tx.events:
+                    session.flush()
+                    seal(session, tx.events)
         except IntegrityError as exc:
             raise ConflictError(
                 f"{conflict_subject(exc)} was written by another user or process at the same moment; "
@@ -160,6 +176,27 @@ class Store:
         """A session for reading; it never commits. Objects keep their loaded values after it closes."""
         with self._sessions() as session:
             yield session
+
+    def scrub(self, *, vacuum: bool = True) -> dict[str, Any]:
+        """Make deleted content unrecoverable from the SQLite file and its WAL (a no-op on other back-ends).
+
+        Deletions already zero their pages (``secure_delete``); this copies the WAL into the database and
+        truncates it (old page images live in WAL frames until then), then ``VACUUM`` rewrites the file
+        without its free pages, and the WAL is truncated again. Another process reading the store at that
+        moment can hold the checkpoint back: the result says whether it completed.
+        """
+        if self.engine.url.get_backend_name() != "sqlite":
+            return {"backend": self.engine.url.get_backend_name(), "done": False}
+        self.engine.dispose()  # our own idle connections must not pin old WAL frames
+        with self.engine.connect() as conn:
+            conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+            busy, _log, _done = conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()
+            if vacuum:
+                conn.exec_driver_sql("VACUUM")
+                busy2, _log, _done = conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()
+                busy = busy or busy2
+        self.engine.dispose()
+        return {"backend": "sqlite", "checkpointed": not busy, "vacuumed": vacuum}
 
     def close(self) -> None:
         """Release connections (and SQLite's WAL files)."""
@@ -177,8 +214,13 @@ def _enable_wal(engine: Engine) -> None:
 
 
 def create_store(url: str | None = None, project_name: str = "study") -> Store:
-    """Create the schema and the project in an empty database; refuse one that already has a project."""
+    """Create the schema and the project in an empty database; refuse one that already has a project.
+
+    A new SQLite file (and so its WAL and shared-memory files, which SQLite gives the same mode) is
+    readable and writable by its owner only (0600), whatever the umask.
+    """
     engine = _make_engine(url or default_db_url())
+    create_private_sqlite(engine.url)
     try:
         _enable_wal(engine)
         existing = inspect(engine).get_table_names()

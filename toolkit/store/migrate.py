@@ -23,6 +23,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 
 from toolkit.errors import StoreError
+from toolkit.io.private import create_private_file
 
 __all__ = ["LEGACY_REVISION", "UpgradeReport", "current_revision", "head_revision", "stamp_head", "upgrade"]
 
@@ -79,6 +80,7 @@ def _backup_sqlite(engine: Engine) -> Path | None:
     source = Path(database)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     target = source.with_name(f"{source.stem}.backup-{stamp}{source.suffix}")
+    create_private_file(target)  # 0600 before a byte is written
     with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
         src.backup(dst)  # a consistent copy, WAL included, even while others read
     target.chmod(0o600)

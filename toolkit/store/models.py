@@ -40,9 +40,11 @@ __all__ = [
     "Coding",
     "Document",
     "EmbeddingCache",
+    "Identifier",
     "LemmaCache",
     "Memo",
     "Project",
+    "Pseudonym",
     "Review",
     "SchemaInfo",
     "Segment",
@@ -73,6 +75,9 @@ ORIGINS = (ORIGIN_HUMAN, ORIGIN_IMPORTED, ORIGIN_ACCEPTED, ORIGIN_CORRECTED, ORI
 SUGGESTION_STATUSES = ("open", "accepted", "rejected", "changed")
 DECISIONS = ("accept", "reject", "change", "adjust")
 MEMO_TARGETS = ("code", "document", "coding")
+IDENTIFIER_TYPES = ("person", "place", "organisation", "phone", "email", "date_of_birth", "id_number", "address")
+IDENTIFIER_STATUSES = ("proposed", "confirmed", "rejected")
+IDENTIFIER_SOURCES = ("ner", "pattern", "propagated", "reviewer")
 
 
 def one_of(column: str, values: tuple[str, ...], name: str) -> CheckConstraint:
@@ -126,6 +131,10 @@ class Document(Base):
     imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     text: Mapped[str] = mapped_column(Text)
     attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # De-identification: when identifiers were last detected (None: never, the text is shown as it is), and
+    # whether a reviewer has checked them (toolkit.corpus.identifiers).
+    deid_scanned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    deid_reviewed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     segments: Mapped[list[Segment]] = relationship(
         back_populates="document", order_by="Segment.position", cascade="all, delete-orphan"
@@ -293,10 +302,62 @@ class Memo(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class Pseudonym(Base):
+    """One identified entity of a project and its pseudonym (``[PERSON_3]``), apart from every text.
+
+    ``key`` is the normalised identifier (:func:`toolkit.corpus.deid.normalise_key`), so the same person
+    gets the same pseudonym in every document.
+    """
+
+    __tablename__ = "pseudonyms"
+    __table_args__ = (
+        UniqueConstraint("project_id", "type", "key"),
+        UniqueConstraint("project_id", "label"),
+        one_of("type", IDENTIFIER_TYPES, "ck_pseudonyms_type"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"))
+    type: Mapped[str] = mapped_column(String(32))
+    key: Mapped[str] = mapped_column(String(500))
+    number: Mapped[int] = mapped_column(Integer)
+    label: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Identifier(Base):
+    """A personal identifier found in (or added to) a document: a span, its type and its pseudonym."""
+
+    __tablename__ = "identifiers"
+    __table_args__ = (
+        one_of("type", IDENTIFIER_TYPES, "ck_identifiers_type"),
+        one_of("status", IDENTIFIER_STATUSES, "ck_identifiers_status"),
+        one_of("source", IDENTIFIER_SOURCES, "ck_identifiers_source"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
+    pseudonym_id: Mapped[int] = mapped_column(ForeignKey("pseudonyms.id"), index=True)
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+    type: Mapped[str] = mapped_column(String(32))
+    source: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default="proposed")
+    score: Mapped[float] = mapped_column(Float, default=1.0)
+    reviewer: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+    pseudonym: Mapped[Pseudonym] = relationship()
+
+
 class AuditEvent(Base):
-    """Append-only trail: who did what, when, with the state before and after."""
+    """Append-only, hash-chained trail: who did what, when, with the state before and after.
+
+    ``hash`` covers ``seq``, the previous event's hash, the event's fields and the digests of its payloads
+    (:mod:`toolkit.store.audit`), so an edited or deleted event breaks the chain; a payload can be erased
+    (a participant's withdrawal) and the chain still verifies, because it holds the payload's digest.
+    """
 
     __tablename__ = "audit_events"
+    __table_args__ = (UniqueConstraint("seq", name="uq_audit_events_seq"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     actor: Mapped[str] = mapped_column(String(100))
@@ -305,6 +366,11 @@ class AuditEvent(Base):
     entity_id: Mapped[str] = mapped_column(String(200), default="")
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    seq: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    prev_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    before_digest: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    after_digest: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class LemmaCache(Base):

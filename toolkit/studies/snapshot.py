@@ -14,9 +14,9 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
+from toolkit.analysis.disclosure import default_min_cell, merge_small_groups, protected_code_by_attribute
 from toolkit.analysis.findings import (
     MISSING_VALUE,
-    code_by_attribute,
     code_prevalence,
     codings_in_cases,
     interviews_in,
@@ -149,8 +149,14 @@ def report(
     cases: pd.DataFrame,
     coder_label: str,
     attributes: Sequence[str] = REPORT_ATTRIBUTES,
+    min_cell: int | None = None,
 ) -> dict[str, Any]:
     """Every headline figure as one JSON-serialisable dict, with the label of whose codings count.
+
+    Breakdowns by case attributes (``case_counts``, ``by_gender``, ``code_by_attribute``) merge groups of
+    fewer than ``min_cell`` interviews and leave cells of 1 to ``min_cell - 1`` people empty (None)
+    (:mod:`toolkit.analysis.disclosure`; default ``QDA_MIN_CELL`` or 3, 0 lifts it); ``suppression`` says
+    what was done.
 
     The figures are computed from the frames only, so a different corpus, a subgroup (filter ``cases``)
     or another coder gives its own report; nothing of the source report is built in.
@@ -167,19 +173,24 @@ def report(
     Example:
         >>> cases = pd.DataFrame({"document": ["S1", "S2"], "gender": ["female", "male"]})
         >>> codings = pd.DataFrame({"document": ["S1"], "code": ["recruitment.online"]})
-        >>> result = report(codings, cases, "gold")
+        >>> result = report(codings, cases, "gold", min_cell=0)
         >>> result["n_interviews"], result["predominant_recruitment"], result["by_gender"]
         (2, 'recruitment.online', {'female': 1, 'male': 1})
+        >>> report(codings, cases, "gold")["by_gender"]  # groups under 3 merged, and still under 3: no number
+        {'other (groups under 3)': None}
     """
     scoped = codings_in_cases(codings, cases)
-    counts_by_attribute = {
-        column: {
-            str(k): int(v)
-            for k, v in cases[column].astype(object).fillna(MISSING_VALUE).value_counts().sort_index().items()
+    min_cell = default_min_cell() if min_cell is None else min_cell
+    counts_by_attribute = {}
+    notes: dict[str, str] = {}
+    for column in cases.columns:
+        if column == "document":
+            continue
+        merged_cases, _merged = merge_small_groups(cases, column, min_cell)
+        counts = merged_cases[column].astype(object).fillna(MISSING_VALUE).value_counts().sort_index()
+        counts_by_attribute[column] = {
+            str(k): (int(v) if v >= min_cell or min_cell <= 0 else None) for k, v in counts.items()
         }
-        for column in cases.columns
-        if column != "document"
-    }
     prevalence = code_prevalence(scoped, cases)
     funnel = contract_funnel(cases, scoped)
     aware = awareness(cases, scoped)
@@ -190,11 +201,16 @@ def report(
         if attribute not in cases.columns:
             continue
         split: dict[str, dict[str, dict[str, Any]]] = {}
-        table = code_by_attribute(scoped, cases, attribute)
+        protected = protected_code_by_attribute(scoped, cases, attribute, min_cell=min_cell)
+        notes[attribute] = protected.attrs["suppression"]
         for code, value, interviews, share in zip(
-            table["code"].astype(str), table["value"].astype(str), table["interviews"], table["share"], strict=True
+            protected["code"].astype(str), protected["value"].astype(str), protected["interviews"], protected["share"],
+            strict=True,
         ):
-            split.setdefault(code, {})[value] = {"interviews": int(interviews), "share": plain_value(share)}
+            split.setdefault(code, {})[value] = {
+                "interviews": None if interviews is None else int(interviews),
+                "share": None if share is None else plain_value(share),
+            }
         by_attribute[attribute] = split
     return {
         "coder": coder_label,
@@ -224,4 +240,5 @@ def report(
         },
         "predominant_recruitment": str(top["code"].iloc[0]) if not top.empty else None,
         "code_by_attribute": by_attribute,
+        "suppression": {"min_cell": min_cell, "notes": notes},
     }

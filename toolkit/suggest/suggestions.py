@@ -17,6 +17,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import selectinload
 
 from toolkit import __version__
+from toolkit.corpus.identifiers import views
 from toolkit.errors import NotFoundError
 from toolkit.store.engine import Store
 from toolkit.store.limits import fit_length
@@ -99,22 +100,25 @@ def load_corpus(
         if documents:
             query = query.where(Document.name.in_(list(documents)))
         docs = list(session.scalars(query))
+        # The model sees the de-identified text: no name enters the embeddings, lemmas or explanations.
+        shown = views(session, [d.id for d in docs])
         seg_ids, names, positions, starts, ends = [], [], [], [], []
         texts, questions, sentences = [], [], []
         for document in docs:
             question = ""
+            view = shown[document.id]
             for segment in document.segments:
                 if segment.role == ROLE_INTERVIEWER:
-                    question = segment.text
+                    question = view.slice(segment.start, segment.end)
                 elif segment.role == ROLE_RESPONDENT:
                     seg_ids.append(segment.id)
                     names.append(document.name)
                     positions.append(segment.position)
                     starts.append(segment.start)
                     ends.append(segment.end)
-                    texts.append(segment.text)
+                    texts.append(view.slice(segment.start, segment.end))
                     questions.append(question)
-                    sentences.append([document.text[s.start : s.end] for s in segment.sentences])
+                    sentences.append([view.slice(s.start, s.end) for s in segment.sentences])
     flat = [s for group in sentences for s in group]
     all_vecs, embedded = cached_embeddings(store, embedder, [*texts, *questions, *flat], progress=progress)
     dim = all_vecs.shape[1] if len(all_vecs) else 1
@@ -342,6 +346,8 @@ def suggestion_rows(
             query = query.where(Document.name.in_(list(documents)))
         if status:
             query = query.where(Suggestion.status == status)
+        found = session.execute(query).all()
+        shown = views(session, {seg.document_id for _, seg, _ in found})
         return [
             {
                 "id": s.id,
@@ -349,7 +355,7 @@ def suggestion_rows(
                 "position": seg.position,
                 "start": seg.start,
                 "end": seg.end,
-                "quote": seg.text,
+                "quote": shown[seg.document_id].slice(seg.start, seg.end),
                 "code": s.code_id,
                 "probability": round(s.probability, 4),
                 "status": s.status,
@@ -358,7 +364,7 @@ def suggestion_rows(
                 "codebook_version": s.codebook_version,
                 "explanation": s.explanation,
             }
-            for s, seg, doc in session.execute(query)
+            for s, seg, doc in found
         ]
 
 

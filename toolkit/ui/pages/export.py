@@ -6,7 +6,7 @@ import json
 
 import streamlit as st
 
-from toolkit.analysis import findings as analysis
+from toolkit.analysis.disclosure import protected_matrix
 from toolkit.coding.codings import export_codings
 from toolkit.io.csv_safe import frame_to_csv
 from toolkit.studies import snapshot
@@ -44,7 +44,7 @@ def export_page() -> None:
     )
     st.download_button(
         "Code x attribute matrix (CSV)",
-        lambda: frame_to_csv(analysis.code_attribute_matrix(ctx.codings, ctx.cases, snapshot.REPORT_ATTRIBUTES)),
+        lambda: frame_to_csv(protected_matrix(ctx.codings, ctx.cases, snapshot.REPORT_ATTRIBUTES)),
         "code_by_attribute.csv",
         "text/csv",
         key="export_matrix",
@@ -57,3 +57,7 @@ def export_page() -> None:
         key="export_report",
     )
     st.caption(f"{len(ctx.codings)} codings of {len(ctx.cases)} interviews in the current selection.")
+    st.caption(
+        "Quotes are de-identified (identifiers replaced by pseudonyms). In the matrix and the report, groups and "
+        "cells of fewer people than the threshold (QDA_MIN_CELL, default 3) are merged or left empty."
+    )

@@ -7,6 +7,7 @@ import streamlit as st
 
 from toolkit.analysis import findings as analysis
 from toolkit.analysis import plots
+from toolkit.analysis.disclosure import protected_code_by_attribute, protected_composition
 from toolkit.analysis.status import project_status
 from toolkit.studies import snapshot
 from toolkit.ui.components import (
@@ -50,9 +51,10 @@ def overview_page() -> None:
     st.subheader("Composition")
     columns = st.columns(2)
     for index, attribute in enumerate(("gender", "age_group", "exploitation_type", "destination")):
-        frame = analysis.composition(ctx.cases, attribute)
+        frame = protected_composition(ctx.cases, attribute)
         if not frame.empty:
             columns[index % 2].plotly_chart(plots.composition_figure(frame, attribute), width="stretch")
+            columns[index % 2].caption(md_escape(frame.attrs["suppression"]))
 
 
 def root_causes_page() -> None:
@@ -90,9 +92,10 @@ def _by_attribute_charts(ctx: Context, codes: list[str], group: str) -> None:
     for attribute in ("gender", "exploitation_type"):
         if attribute not in ctx.cases:
             continue
-        frame = analysis.code_by_attribute(ctx.codings, ctx.cases, attribute, codes)
+        frame = protected_code_by_attribute(ctx.codings, ctx.cases, attribute, codes)
         figure = plots.by_attribute_figure(frame, ctx.colours, attribute, ctx.names)
         chart_with_drill(figure, key=f"{group}_{attribute}", group=group)
+        st.caption(md_escape(frame.attrs["suppression"]))
 
 
 def _describe(ctx: Context, target: dict) -> str:

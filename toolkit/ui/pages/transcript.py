@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from toolkit.analysis.status import document_segments
+from toolkit.corpus.identifiers import document_view
 from toolkit.suggest.suggestions import suggestion_rows
 from toolkit.ui.components import (
     caption,
@@ -26,7 +27,15 @@ def transcript_page() -> None:
     wanted = st.session_state.get("transcript_document") or st.query_params.get("document")
     index = names.index(wanted) if wanted in names else 0
     name = st.selectbox("Document", names, index=index, key="transcript_select")
-    segments = document_segments(ctx.store, name)
+    segments = document_segments(ctx.store, name)  # de-identified text and speaker labels
+    view = document_view(ctx.store, name)
+    if not view.replacements:
+        st.caption("No identifiers are recorded for this transcript: it is shown as imported.")
+    elif not view.reviewed:
+        st.warning(
+            "Identifiers were replaced by pseudonyms automatically and nobody has reviewed them yet "
+            "(`qda deid list`, then `qda deid reviewed DOCUMENT`)."
+        )
     codings = ctx.codings[ctx.codings["document"] == name]
     suggestions = suggestion_rows(ctx.store, [name], status=None)
     by_position: dict[int, list[dict]] = {}
@@ -39,10 +48,11 @@ def transcript_page() -> None:
     if legend:
         show_html(legend)  # built from escaped text only (safe_text); st.html applies no Markdown
     for segment in segments:
+        # Coding offsets point into the original text; the span map moves them onto the de-identified text.
+        shown = view.segment(segment["start"], segment["end"])
         spans = [
             Span(
-                max(0, int(row.start) - segment["start"]),
-                min(segment["end"], int(row.end)) - segment["start"],
+                *shown.span(max(int(row.start), segment["start"]), min(segment["end"], int(row.end))),
                 row.code,
                 ctx.colours.get(row.code, "#888888"),
                 row.coder,
@@ -51,7 +61,7 @@ def transcript_page() -> None:
             if row.start < segment["end"] and row.end > segment["start"]
         ]
         speaker = safe_text(segment["speaker_label"] or segment["role"])
-        body = highlight_html(segment["text"], spans)  # escapes the transcript text
+        body = highlight_html(shown.text, spans)  # escapes the transcript text
         show_html(f"<p><b>{speaker}</b> &nbsp; {body}</p>")
         for row in by_position.get(segment["position"], []):
             name = md_escape(ctx.names.get(row["code"], row["code"]))

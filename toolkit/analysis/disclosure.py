@@ -1,0 +1,155 @@
+"""Small-number suppression: no breakdown by case attributes shows a cell of one or two people.
+
+With 26 respondents, "the one woman over 45 from Kazakhstan mentioned debt" identifies her. Before a
+breakdown by attributes is shown, exported or reported:
+
+1. groups (attribute values) with fewer than ``min_cell`` interviews are merged into one group,
+   ``other (groups under 3)`` (:func:`merge_small_groups`);
+2. any cell still counting 1 to ``min_cell - 1`` interviews, and any group still smaller than
+   ``min_cell``, shows no number: its count, share (and group size) are empty and ``suppressed`` is true
+   (:func:`suppress_cells`). Zero is shown: it identifies nobody.
+
+Every protected frame carries a note in ``frame.attrs["suppression"]`` saying what was merged and how many
+cells were suppressed, for the page, report or export to print next to the numbers. The threshold is
+``QDA_MIN_CELL`` (default 3); ``min_cell=0`` lifts the protection, for the researcher's own analysis.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from typing import Final
+
+import pandas as pd
+
+from toolkit.analysis.findings import MISSING_VALUE, code_by_attribute, composition
+from toolkit.errors import ToolkitError
+
+__all__ = [
+    "DEFAULT_MIN_CELL",
+    "default_min_cell",
+    "merge_small_groups",
+    "other_label",
+    "protected_code_by_attribute",
+    "protected_composition",
+    "protected_matrix",
+    "suppress_cells",
+]
+
+DEFAULT_MIN_CELL: Final = 3
+
+
+def default_min_cell() -> int:
+    """``QDA_MIN_CELL`` or 3: the fewest people a shown cell may count."""
+    raw = os.environ.get("QDA_MIN_CELL", "")
+    if not raw.strip():
+        return DEFAULT_MIN_CELL
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ToolkitError(f"QDA_MIN_CELL must be a whole number (the fewest people a cell shows), not {raw!r}")
+    if value < 0:
+        raise ToolkitError("QDA_MIN_CELL must be 0 (no suppression) or more")
+    return value
+
+
+def other_label(min_cell: int) -> str:
+    """The name of the merged group: ``other (groups under 3)``."""
+    return f"other (groups under {min_cell})"
+
+
+def merge_small_groups(cases: pd.DataFrame, attribute: str, min_cell: int) -> tuple[pd.DataFrame, list[str]]:
+    """``cases`` with the values of ``attribute`` held by fewer than ``min_cell`` interviews merged into one.
+
+    Returns the new frame and the merged values (sorted). Missing values count as the group
+    :data:`toolkit.analysis.findings.MISSING_VALUE`.
+    """
+    if attribute not in cases.columns or min_cell <= 0 or cases.empty:
+        return cases, []
+    values = cases[attribute].astype(object).where(cases[attribute].notna(), MISSING_VALUE).astype(str)
+    sizes = values.value_counts()
+    small = sorted(v for v, n in sizes.items() if n < min_cell)
+    if not small:
+        return cases, []
+    merged = cases.copy()
+    merged[attribute] = values.where(~values.isin(small), other_label(min_cell))
+    return merged, small
+
+
+def suppress_cells(
+    frame: pd.DataFrame, min_cell: int, count: str = "interviews", size: str | None = "n"
+) -> pd.DataFrame:
+    """Blank (None) counts of 1..min_cell-1 and groups smaller than min_cell; adds the column ``suppressed``."""
+    out = frame.copy()
+    if min_cell <= 0:
+        out["suppressed"] = False
+        return out
+    counts = pd.to_numeric(out[count], errors="coerce")
+    hide = (counts > 0) & (counts < min_cell)
+    if size is not None and size in out:
+        sizes = pd.to_numeric(out[size], errors="coerce")
+        small_group = (sizes > 0) & (sizes < min_cell)
+        hide = hide | small_group
+        out[size] = out[size].astype(object).where(~small_group, None)
+    out[count] = out[count].astype(object).where(~hide, None)
+    if "share" in out:
+        out["share"] = out["share"].astype(object).where(~hide, None)
+    out["suppressed"] = hide.astype(bool)
+    return out
+
+
+def _note(min_cell: int, merged: dict[str, list[str]], suppressed: int) -> str:
+    if min_cell <= 0:
+        return "small-number suppression is off: cells of one or two people are shown"
+    parts = []
+    for attribute, values in merged.items():
+        if values:
+            parts.append(f"{attribute.replace('_', ' ')}: {', '.join(values)} merged into '{other_label(min_cell)}'")
+    if suppressed:
+        parts.append(f"{suppressed} cell(s) counting fewer than {min_cell} people not shown")
+    rule = f"cells of fewer than {min_cell} people are merged or suppressed"
+    return rule + (" (" + "; ".join(parts) + ")" if parts else "")
+
+
+def protected_code_by_attribute(
+    codings: pd.DataFrame,
+    cases: pd.DataFrame,
+    attribute: str,
+    codes: Iterable[str] | None = None,
+    min_cell: int | None = None,
+) -> pd.DataFrame:
+    """:func:`toolkit.analysis.findings.code_by_attribute` with small groups merged and small cells suppressed."""
+    min_cell = default_min_cell() if min_cell is None else min_cell
+    merged_cases, merged = merge_small_groups(cases, attribute, min_cell)
+    frame = code_by_attribute(codings, merged_cases, attribute, codes)
+    frame = suppress_cells(frame, min_cell)
+    frame.attrs["suppression"] = _note(min_cell, {attribute: merged}, int(frame["suppressed"].sum()))
+    return frame
+
+
+def protected_composition(cases: pd.DataFrame, attribute: str, min_cell: int | None = None) -> pd.DataFrame:
+    """:func:`toolkit.analysis.findings.composition` with values of fewer than ``min_cell`` interviews merged."""
+    min_cell = default_min_cell() if min_cell is None else min_cell
+    merged_cases, merged = merge_small_groups(cases, attribute, min_cell)
+    frame = suppress_cells(composition(merged_cases, attribute), min_cell, size=None)
+    frame.attrs["suppression"] = _note(min_cell, {attribute: merged}, int(frame["suppressed"].sum()))
+    return frame
+
+
+def protected_matrix(
+    codings: pd.DataFrame, cases: pd.DataFrame, attributes: Sequence[str], min_cell: int | None = None
+) -> pd.DataFrame:
+    """Every code by every value of the attributes (the export's matrix), protected; the note in ``attrs``."""
+    min_cell = default_min_cell() if min_cell is None else min_cell
+    frames, merged, suppressed = [], {}, 0
+    for attribute in attributes:
+        if attribute in cases:
+            frame = protected_code_by_attribute(codings, cases, attribute, min_cell=min_cell)
+            merged[attribute] = merge_small_groups(cases, attribute, min_cell)[1]
+            suppressed += int(frame["suppressed"].sum())
+            frame.insert(0, "attribute", attribute)
+            frames.append(frame)
+    columns = ["attribute", "code", "value", "interviews", "n", "share", "suppressed"]
+    result = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+    result.attrs["suppression"] = _note(min_cell, merged, suppressed)
+    return result
