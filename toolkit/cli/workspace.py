@@ -1,0 +1,157 @@
+"""Commands of the coding workspace: full-text search and the QDA queries (coding, matrix, co-occurrence, words)."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+
+from toolkit.cli.app import app, open_cli_store, split_list
+from toolkit.errors import ToolkitError
+
+query_app = typer.Typer(no_args_is_help=True, help="Coding, matrix, co-occurrence and word-frequency queries.")
+app.add_typer(query_app, name="query")
+
+CoderOption = Annotated[
+    str | None,
+    typer.Option(help="Whose codings count (default: the reference coder; 'all' pools everyone)."),
+]
+
+
+def _coder(value: str | None) -> str | None:
+    from toolkit.analysis.frames import DEFAULT_CODER
+
+    if value is None:
+        return DEFAULT_CODER
+    return None if value == "all" else value
+
+
+def _attributes(values: list[str] | None) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for item in values or []:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise ToolkitError(f"--attribute takes NAME=VALUE, not {item!r}")
+        out.setdefault(name.strip(), []).append(value.strip())
+    return out
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+@app.command("search")
+def search_cmd(
+    query: Annotated[str, typer.Argument(help='Words (any form) and "quoted phrases"; a turn must hold all.')],
+    role: Annotated[list[str] | None, typer.Option(help="Only turns of this speaker role (repeatable).")] = None,
+    attribute: Annotated[
+        list[str] | None, typer.Option(help="Only interviews with NAME=VALUE (repeatable; same NAME = any of).")
+    ] = None,
+    code: Annotated[list[str] | None, typer.Option(help="Only turns coded with one of these codes.")] = None,
+    document: Annotated[list[str] | None, typer.Option(help="Only these documents.")] = None,
+    coder: CoderOption = None,
+    limit: Annotated[int | None, typer.Option(min=1, help="At most this many results.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+) -> None:
+    """Full-text search: one result per matching turn (document, position, start, end, text)."""
+    from toolkit.analysis.search import search
+
+    with open_cli_store() as store:
+        hits = search(
+            store,
+            query,
+            roles=split_list(role),
+            attributes=_attributes(attribute),
+            codes=split_list(code),
+            documents=split_list(document),
+            coder=_coder(coder),
+            limit=limit,
+        )
+    for hit in hits:
+        if as_json:
+            typer.echo(json.dumps(hit.as_dict(), ensure_ascii=False))
+        else:
+            typer.echo(f"{hit.document}\t{hit.position}\t{hit.start}\t{hit.end}\t{_one_line(hit.text)}")
+    if not as_json:
+        typer.echo(f"{len(hits)} matching turns", err=True)
+
+
+@query_app.command("coding")
+def query_coding(
+    expression: Annotated[str, typer.Argument(help="e.g. 'root_cause.economic AND NOT root_cause.family'")],
+    scope: Annotated[str, typer.Option(help="turn (same turn) or interview (same interview).")] = "turn",
+    coder: CoderOption = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Coding query: turns or interviews whose codes satisfy AND / OR / NOT."""
+    from toolkit.analysis.queries import coding_query
+
+    with open_cli_store() as store:
+        result = coding_query(store, expression, scope, _coder(coder))  # type: ignore[arg-type]
+    if as_json:
+        typer.echo(json.dumps(result.as_dict(), ensure_ascii=False))
+        return
+    typer.echo(f"{result.interviews} interviews, {result.segments} turns ({scope}; coder: {result.coder})")
+    for turn in result.turns:
+        typer.echo(f"{turn['document']}\t{turn['segment']}\t{','.join(turn['codes'])}\t{_one_line(turn['text'])}")
+
+
+def _print_frame(frame, as_json: bool) -> None:
+    if as_json:
+        typer.echo(frame.to_json(orient="split"))
+    else:
+        typer.echo(frame.to_string())
+
+
+@query_app.command("matrix")
+def query_matrix(
+    attribute: Annotated[str, typer.Argument(help="A case attribute, e.g. gender.")],
+    code: Annotated[list[str] | None, typer.Option(help="Rows: these codes (default: all).")] = None,
+    count: Annotated[str, typer.Option(help="interviews or segments.")] = "interviews",
+    coder: CoderOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="pandas 'split' JSON (index, columns, data).")] = False,
+) -> None:
+    """Matrix query: codes x attribute values, counting interviews (or turns) per cell."""
+    from toolkit.analysis.queries import matrix_query
+
+    if count not in ("interviews", "segments"):
+        raise ToolkitError("--count is interviews or segments")
+    with open_cli_store() as store:
+        frames = matrix_query(store, attribute, split_list(code), _coder(coder))
+    _print_frame(frames[count], as_json)
+
+
+@query_app.command("cooccurrence")
+def query_cooccurrence(
+    code: Annotated[list[str] | None, typer.Option(help="These codes (default: all).")] = None,
+    scope: Annotated[str, typer.Option(help="turn or interview.")] = "turn",
+    coder: CoderOption = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Co-occurrence: in how many turns (or interviews) two codes are both applied."""
+    from toolkit.analysis.queries import cooccurrence
+
+    with open_cli_store() as store:
+        frame = cooccurrence(store, split_list(code), scope, _coder(coder))  # type: ignore[arg-type]
+    _print_frame(frame, as_json)
+
+
+@query_app.command("words")
+def query_words(
+    code: Annotated[list[str] | None, typer.Option(help="Passages coded with these codes.")] = None,
+    group: Annotated[str | None, typer.Option(help="Or: passages coded with any code of this group.")] = None,
+    top: Annotated[int, typer.Option(min=1)] = 30,
+    coder: CoderOption = None,
+    lemmatizer: Annotated[str | None, typer.Option(help="'simple' for the model-free stand-in.")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Word frequency by lemma (stop words out) in the passages of some codes or a code group."""
+    from toolkit.analysis.queries import word_frequencies
+
+    with open_cli_store() as store:
+        frame = word_frequencies(store, split_list(code), group, top=top, coder=_coder(coder), lemmatizer=lemmatizer)
+    if as_json:
+        typer.echo(frame.to_json(orient="records", force_ascii=False))
+    else:
+        typer.echo(frame.to_string(index=False))
