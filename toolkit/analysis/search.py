@@ -75,9 +75,9 @@ def parse_query(query: str) -> list[list[str]]:
     return terms
 
 
-def _contains(stems: Sequence[str], phrase: Sequence[str]) -> bool:
-    n = len(phrase)
-    return any(list(stems[i : i + n]) == list(phrase) for i in range(len(stems) - n + 1))
+def _contains(padded_stems: str, phrase: Sequence[str]) -> bool:
+    """Stems are space-separated, so a phrase is consecutive exactly when its padded string occurs."""
+    return f" {' '.join(phrase)} " in padded_stems
 
 
 def _match_spans(text: str, offset: int, terms: list[list[str]]) -> list[tuple[int, int]]:
@@ -126,36 +126,46 @@ def search(
     if bad:
         raise SearchError(f"unknown role {bad[0]!r}; use one of {', '.join(ROLES)}")
     with store.read() as session:
-        statement = (
-            select(Document.name, Document.attributes, Segment)
-            .join(Segment, Segment.document_id == Document.id)
-            .join(Project, Document.project_id == Project.id)
-            .order_by(Document.name, Segment.position)
-        )
+        documents_of = {
+            doc_id: (name, attrs or {})
+            for doc_id, name, attrs in session.execute(
+                select(Document.id, Document.name, Document.attributes).join(Project, Document.project_id == Project.id)
+            )
+        }
+        names = set(documents or ())
+        allowed = {key: {str(v) for v in values} for key, values in (attributes or {}).items() if values}
+        wanted = [
+            doc_id
+            for doc_id, (name, attrs) in documents_of.items()
+            if (not names or name in names) and all(str(attrs.get(k)) in v for k, v in allowed.items())
+        ]
+        statement = select(
+            Segment.document_id,
+            Segment.position,
+            Segment.role,
+            Segment.speaker_label,
+            Segment.start,
+            Segment.end,
+            Segment.text,
+        ).order_by(Segment.document_id, Segment.position)
+        if names or allowed:
+            statement = statement.where(Segment.document_id.in_(wanted))
         if roles:
             statement = statement.where(Segment.role.in_(list(roles)))
-        if documents:
-            statement = statement.where(Document.name.in_(list(documents)))
         rows = [
-            (name, attrs or {}, s.position, s.role, s.speaker_label, s.start, s.end, s.text)
-            for name, attrs, s in session.execute(statement)
+            (documents_of[doc_id][0], *rest) for doc_id, *rest in session.execute(statement) if doc_id in documents_of
         ]
-    if attributes:
-        rows = [
-            r
-            for r in rows
-            if all(str(r[1].get(key)) in {str(v) for v in values} for key, values in attributes.items() if values)
-        ]
+    rows.sort(key=lambda r: (r[0], r[1]))
     if codes:
         coded = _coded_spans(store, codes, coder)
-        rows = [r for r in rows if any(s < r[6] and r[5] < e for s, e in coded.get(r[0], ()))]
-    stem_strings = cached_lemmas(store, StemNormaliser(), [r[7] for r in rows])
+        rows = [r for r in rows if any(s < r[5] and r[4] < e for s, e in coded.get(r[0], ()))]
+    stem_strings = cached_lemmas(store, StemNormaliser(), [r[6] for r in rows])
     hits: list[SearchHit] = []
     for row, stems in zip(rows, stem_strings, strict=True):
-        words = stems.split()
-        if not all(_contains(words, phrase) for phrase in terms):
+        padded = f" {stems} "
+        if not all(_contains(padded, phrase) for phrase in terms):
             continue
-        name, _attrs, position, role, speaker, start, end, text = row
+        name, position, role, speaker, start, end, text = row
         hits.append(SearchHit(name, position, role, speaker, start, end, text, _match_spans(text, start, terms)))
         if limit is not None and len(hits) >= limit:
             break
