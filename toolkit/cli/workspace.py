@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from toolkit.cli.app import app, open_cli_store, split_list
+from toolkit.cli.app import app, codebook_app, open_cli_store, split_list
 from toolkit.errors import ToolkitError
 
 query_app = typer.Typer(no_args_is_help=True, help="Coding, matrix, co-occurrence and word-frequency queries.")
@@ -155,3 +156,84 @@ def query_words(
         typer.echo(frame.to_json(orient="records", force_ascii=False))
     else:
         typer.echo(frame.to_string(index=False))
+
+
+ActorOption = Annotated[str, typer.Option("--by", help="Who makes the change (the audit trail's actor).")]
+
+
+@codebook_app.command("export")
+def codebook_export(
+    out: Annotated[Path | None, typer.Option("--out", help="Write to this file (default: standard output).")] = None,
+    codebook: Annotated[str | None, typer.Option(help="Which codebook, if the store has several.")] = None,
+) -> None:
+    """Write the store's codebook (with the code tree and every edit) back to YAML."""
+    from toolkit.coding.codes import export_codebook
+
+    with open_cli_store() as store:
+        text = export_codebook(store, codebook)
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        out.write_text(text, encoding="utf-8")
+        typer.echo(f"codebook written to {out}", err=True)
+
+
+@codebook_app.command("add")
+def codebook_add(
+    code_id: Annotated[str, typer.Argument(help="e.g. root_cause.debt")],
+    name: Annotated[str, typer.Option(help="Display name.")],
+    definition: Annotated[str, typer.Option(help="What the code means.")],
+    by: ActorOption,
+    parent: Annotated[str | None, typer.Option(help="Parent code id.")] = None,
+    colour: Annotated[str, typer.Option(help="#RRGGBB")] = "#888888",
+) -> None:
+    """Create a code (audited)."""
+    from toolkit.coding.codes import create_code
+
+    with open_cli_store() as store:
+        create_code(store, by, code_id, name, definition, parent=parent, colour=colour)
+    typer.echo(f"code {code_id} created")
+
+
+@codebook_app.command("rename")
+def codebook_rename(code_id: str, name: str, by: ActorOption) -> None:
+    """Change a code's display name (its id stays)."""
+    from toolkit.coding.codes import rename_code
+
+    with open_cli_store() as store:
+        rename_code(store, by, code_id, name)
+    typer.echo(f"code {code_id} is now called {name!r}")
+
+
+@codebook_app.command("recolour")
+def codebook_recolour(code_id: str, colour: str, by: ActorOption) -> None:
+    """Give a code another colour (#RRGGBB)."""
+    from toolkit.coding.codes import recolour_code
+
+    with open_cli_store() as store:
+        recolour_code(store, by, code_id, colour)
+    typer.echo(f"code {code_id} is now {colour}")
+
+
+@codebook_app.command("move")
+def codebook_move(
+    code_id: str,
+    by: ActorOption,
+    parent: Annotated[str | None, typer.Option(help="New parent (omit: top level).")] = None,
+) -> None:
+    """Move a code in the tree."""
+    from toolkit.coding.codes import move_code
+
+    with open_cli_store() as store:
+        move_code(store, by, code_id, parent)
+    typer.echo(f"code {code_id} moved under {parent or 'the top level'}")
+
+
+@codebook_app.command("merge")
+def codebook_merge(source: str, target: str, by: ActorOption) -> None:
+    """Merge SOURCE into TARGET: its codings, suggestions, memos and children move; SOURCE goes."""
+    from toolkit.coding.codes import merge_codes
+
+    with open_cli_store() as store:
+        counts = merge_codes(store, by, source, target)
+    typer.echo(f"{source} merged into {target}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
