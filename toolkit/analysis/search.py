@@ -29,7 +29,7 @@ from toolkit.store.engine import Store
 from toolkit.store.models import ROLES, Document, Project, Segment
 from toolkit.suggest.caches import cached_lemmas
 
-__all__ = ["SearchError", "SearchHit", "kwic", "parse_query", "search"]
+__all__ = ["SearchError", "SearchHit", "kwic", "parse_query", "search", "search_memos"]
 
 _PHRASE = re.compile(r'"([^"]*)"|(\S+)')
 
@@ -186,4 +186,22 @@ def kwic(hit: SearchHit, width: int = 60) -> list[tuple[str, str, str]]:
                 right.replace("\n", " ") + ("…" if b + width < len(hit.text) else ""),
             )
         )
+    return out
+
+
+def search_memos(store: Store, query: str) -> list[dict[str, Any]]:
+    """Memos holding every word (any form) and phrase of ``query``, with what each is about.
+
+    Memos are few and short, so they are stemmed on the fly rather than cached.
+    """
+    from toolkit.coding.memos import memo_rows
+
+    terms = parse_query(query)
+    if not terms:
+        raise SearchError("the search has no words in it")
+    out = []
+    for memo in memo_rows(store):
+        padded = f" {StemNormaliser().lemmatize([memo['text']])[0]} "
+        if all(_contains(padded, phrase) for phrase in terms):
+            out.append(memo)
     return out

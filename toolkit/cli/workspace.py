@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from toolkit.cli.app import app, codebook_app, open_cli_store, split_list
+from toolkit.cli.app import app, codebook_app, memo_app, open_cli_store, split_list
 from toolkit.errors import ToolkitError
 
 query_app = typer.Typer(no_args_is_help=True, help="Coding, matrix, co-occurrence and word-frequency queries.")
@@ -237,3 +237,50 @@ def codebook_merge(source: str, target: str, by: ActorOption) -> None:
     with open_cli_store() as store:
         counts = merge_codes(store, by, source, target)
     typer.echo(f"{source} merged into {target}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+
+
+@app.command("undo")
+def undo_cmd(coder: Annotated[str, typer.Option(help="Whose last hand-coding action to undo.")]) -> None:
+    """Undo your last hand-coding action (code, uncode, recode); again to step further back."""
+    from toolkit.coding.hand_undo import undo_last_coding
+
+    with open_cli_store() as store:
+        undone = undo_last_coding(store, coder)
+    if undone is None:
+        typer.echo("nothing to undo")
+    else:
+        typer.echo(f"undone: {undone['action']} of coding {undone['coding_id']}")
+
+
+@memo_app.command("export")
+def memo_export(
+    fmt: Annotated[str, typer.Option("--format", help="csv or jsonl")] = "csv",
+    out: Annotated[Path | None, typer.Option("--out")] = None,
+) -> None:
+    """Every memo with what it is about (code, document, coding) as CSV or JSON lines."""
+    from toolkit.coding.memos import export_memos
+
+    with open_cli_store() as store:
+        text = export_memos(store, fmt)
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        out.write_text(text, encoding="utf-8")
+
+
+@memo_app.command("search")
+def memo_search(
+    query: Annotated[str, typer.Argument(help="Words in any form; a memo must hold all.")],
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Search memos (same word forms as `qda search`)."""
+    from toolkit.analysis.search import search_memos
+
+    with open_cli_store() as store:
+        memos = search_memos(store, query)
+    for memo in memos:
+        typer.echo(
+            json.dumps(memo, ensure_ascii=False)
+            if as_json
+            else f"[{memo['target_type']} {memo['about']}] {memo['coder']}: {_one_line(memo['text'])}"
+        )
