@@ -17,7 +17,7 @@ from toolkit.analysis.queries import (
     matrix_query,
     word_frequencies,
 )
-from toolkit.analysis.search import kwic, search
+from toolkit.analysis.search import kwic, search, search_memos
 from toolkit.errors import ToolkitError
 from toolkit.store.models import ROLES
 from toolkit.ui.components import caption, show_html, show_quotes, show_transcript_link
@@ -55,6 +55,7 @@ def search_page() -> None:
     if not query.strip():
         st.info("Type a word: `passport` also finds `passports`, `паспорт` also finds `паспорта`.")
         return
+    _memo_hits(ctx, query)
     try:
         hits = search(
             ctx.store,
@@ -76,6 +77,20 @@ def search_page() -> None:
     if len(hits) > 200:
         st.caption(f"The first 200 of {len(hits)} turns are shown; narrow the search to see the rest.")
     show_transcript_link(list(dict.fromkeys(h.document for h in hits)), key="search")
+
+
+def _memo_hits(ctx: Context, query: str) -> None:
+    """Memos holding the words too, with what each is about (text shown verbatim)."""
+    try:
+        memos = search_memos(ctx.store, query)
+    except ToolkitError:
+        return
+    if not memos:
+        return
+    with st.expander(md_escape(f"Memos ({len(memos)})")):
+        for memo in memos:
+            st.caption(md_escape(f"{memo['target_type']} {memo['about']} - {memo['coder']}"))
+            st.text(memo["text"])
 
 
 def _coding_tab(ctx: Context) -> None:
