@@ -55,7 +55,8 @@ navigation = st.navigation(
         "Findings": [HOME, *(PAGES[k] for k in ("overview", "root_causes", "recruitment", "contracts", "awareness"))],
         "Evidence": [PAGES[k] for k in ("quotes", "transcript", "search", "queries")],
         "Coding": [PAGES[k] for k in ("review", "agreement", "codebook", "export")],
-    }
+    },
+    expanded=True,  # every page stays one click away (Streamlit folds a long menu into "View more")
 )
 st.sidebar.caption(f"Store: {md_escape(display_url(st.session_state['db_url']))}")
 navigation.run()

@@ -182,6 +182,22 @@ def test_code_by_selection_two_codes_and_a_memo(server, browser, tmp_path):  # n
     frame.locator("#chosen").get_by_text("Thank you.", exact=True).wait_for(timeout=10_000)
     assert page.evaluate("() => window.__xss") is None
     assert frame.locator("body").evaluate("() => window.__xss") is None
+    # Search: the keyword in context shows the hostile turn as text, the memo is found by another word form.
+    page.goto(f"{base}/search")
+    wait_for_page(page, "Search")
+    box = page.get_by_label('Words (any form) and "quoted phrases"')
+    box.fill("bosses")
+    box.press("Enter")
+    page.get_by_text("Matching turns").first.wait_for(timeout=30_000)
+    settle(page)
+    assert "said <script>window.__xss = 1</script>" in page.inner_text("body")
+    box.fill("passport")
+    box.press("Enter")
+    page.get_by_text("Memos (1)").first.wait_for(timeout=30_000)
+    settle(page)
+    page.get_by_text("Memos (1)").first.click()
+    page.get_by_text(MEMO, exact=True).first.wait_for(timeout=30_000)
+    assert page.evaluate("() => window.__xss") is None
     assert not outside, outside
     page.screenshot(path=str(os.environ.get("QDA_SCREENSHOT_DIR", tmp_path)) + "/selection.png", full_page=True)
     context.close()
