@@ -137,3 +137,12 @@ def test_bad_queries_are_one_line_errors(sample):
         matrix_query(sample, "shoe_size")
     result = CliRunner().invoke(app, ["--db", str(sample.engine.url), "query", "coding", f"{A} AND"])
     assert result.exit_code == 2 and result.stderr.startswith("error: [E410]")
+
+
+def test_queries_keep_only_the_origins_asked_for(sample):
+    expression = f"{A} OR {B}"
+    everything = coding_query(sample, expression)
+    assert coding_query(sample, expression, origins=["imported"]).segments == everything.segments > 0
+    assert coding_query(sample, expression, origins=["accepted-suggestion"]).segments == 0
+    assert matrix_query(sample, "gender", origins=["accepted-suggestion"])["interviews"].to_numpy().sum() == 0
+    assert cooccurrence(sample, [A, B], origins=["accepted-suggestion"]).to_numpy().sum() == 0

@@ -1,7 +1,8 @@
 """The queries a QDA user expects: coding query, matrix, co-occurrence and word frequency.
 
 All four read the codings whose coder :func:`~toolkit.analysis.frames.choose_coder` picks (blind coding
-obeyed, through :func:`~toolkit.analysis.frames.load_frames`), and count two kinds of unit: a *turn*
+obeyed, through :func:`~toolkit.analysis.frames.load_frames`; ``origins`` keeps only codings of those
+origins, e.g. accepted suggestions), and count two kinds of unit: a *turn*
 (segment; a coding counts on every turn its span overlaps) and an *interview* (document). The CLI
 (``qda query ...``) and the dashboard's Queries page print what these functions return, so the three
 always agree.
@@ -203,7 +204,11 @@ class CodingQueryResult:
 
 
 def coding_query(
-    store: Store, expression: str, scope: Scope = "turn", coder: str | None = DEFAULT_CODER
+    store: Store,
+    expression: str,
+    scope: Scope = "turn",
+    coder: str | None = DEFAULT_CODER,
+    origins: list[str] | None = None,
 ) -> CodingQueryResult:
     """Turns (``scope="turn"``) or interviews (``"interview"``) whose codes satisfy ``expression``.
 
@@ -217,7 +222,7 @@ def coding_query(
         raise QueryError(f"unknown scope {scope!r}; use turn or interview")
     tree = parse_expression(expression)
     _check_codes(store, _codes_in(tree))
-    codings, cases = load_frames(store, coder)
+    codings, cases = load_frames(store, coder, origins=origins)
     segments = _segments(store)
     units = unit_codes(codings, segments)
     positive = _positive_codes(tree)
@@ -248,7 +253,10 @@ def coding_query(
     if scope == "turn":
         result.documents = list(dict.fromkeys(d for d, _ in matched))
     keep = set(matched)
-    quote_rows = units[units.apply(lambda r: (r["document"], r["segment"]) in keep and r["code"] in positive, axis=1)]
+    mask = [
+        (d, p) in keep and c in positive for d, p, c in units[["document", "segment", "code"]].itertuples(index=False)
+    ]
+    quote_rows = units[pd.Series(mask, index=units.index, dtype=bool)]
     result.quotes = quote_rows.assign(
         quote=[text[(d, p)][1] for d, p in zip(quote_rows["document"], quote_rows["segment"], strict=True)]
     )
@@ -267,6 +275,7 @@ def matrix_query(
     attribute: str,
     codes: Sequence[str] | None = None,
     coder: str | None = DEFAULT_CODER,
+    origins: list[str] | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Codes x values of ``attribute``: ``{"interviews": counts, "segments": counts, "totals": interviews per value}``.
 
@@ -277,7 +286,7 @@ def matrix_query(
     Raises:
         QueryError: an unknown attribute or code.
     """
-    codings, cases = load_frames(store, coder)
+    codings, cases = load_frames(store, coder, origins=origins)
     values = _attribute_values(cases, attribute)
     with store.read() as session:
         all_codes = list(session.scalars(select(Code.id).order_by(Code.id)))
@@ -308,17 +317,26 @@ def _zeros(rows: list[str], columns: list[str]) -> pd.DataFrame:
 
 
 def matrix_cell_quotes(
-    store: Store, attribute: str, value: str, code: str, coder: str | None = DEFAULT_CODER
+    store: Store,
+    attribute: str,
+    value: str,
+    code: str,
+    coder: str | None = DEFAULT_CODER,
+    origins: list[str] | None = None,
 ) -> pd.DataFrame:
     """The coded passages behind one matrix cell: codings of ``code`` in interviews whose ``attribute`` is ``value``."""
-    codings, cases = load_frames(store, coder)
+    codings, cases = load_frames(store, coder, origins=origins)
     values = _attribute_values(cases, attribute)
     documents = set(values[values == str(value)].index)
     return codings[(codings["code"] == code) & codings["document"].isin(documents)].reset_index(drop=True)
 
 
 def cooccurrence(
-    store: Store, codes: Sequence[str] | None = None, scope: Scope = "turn", coder: str | None = DEFAULT_CODER
+    store: Store,
+    codes: Sequence[str] | None = None,
+    scope: Scope = "turn",
+    coder: str | None = DEFAULT_CODER,
+    origins: list[str] | None = None,
 ) -> pd.DataFrame:
     """Codes x codes: in how many turns (or interviews) both are applied; the diagonal is each code alone.
 
@@ -327,7 +345,7 @@ def cooccurrence(
     """
     if scope not in SCOPES:
         raise QueryError(f"unknown scope {scope!r}; use turn or interview")
-    codings, _cases = load_frames(store, coder)
+    codings, _cases = load_frames(store, coder, origins=origins)
     with store.read() as session:
         all_codes = list(session.scalars(select(Code.id).order_by(Code.id)))
     rows = list(codes) if codes else all_codes
@@ -364,6 +382,7 @@ def word_frequencies(
     top: int = 30,
     coder: str | None = DEFAULT_CODER,
     lemmatizer: str | Lemmatizer | None = None,
+    origins: list[str] | None = None,
 ) -> pd.DataFrame:
     """The most frequent lemmas in the passages coded with ``codes`` (or any code of ``group``).
 
@@ -375,7 +394,7 @@ def word_frequencies(
     Raises:
         QueryError: neither codes nor a group, or an unknown code.
     """
-    codings, _cases = load_frames(store, coder)
+    codings, _cases = load_frames(store, coder, origins=origins)
     with store.read() as session:
         groups = dict(session.execute(select(Code.id, Code.group)).all())
     if codes:

@@ -93,12 +93,14 @@ def _match_spans(text: str, offset: int, terms: list[list[str]]) -> list[tuple[i
     return sorted(set(spans))
 
 
-def _coded_spans(store: Store, codes: Iterable[str], coder: str | None) -> dict[str, list[tuple[int, int]]]:
+def _coded_spans(
+    store: Store, codes: Iterable[str], coder: str | None, origins: Sequence[str] | None
+) -> dict[str, list[tuple[int, int]]]:
     wanted = set(codes)
     resolved = choose_coder(store, coder).coder
     spans: dict[str, list[tuple[int, int]]] = {}
     for row in coding_rows(store, [resolved] if resolved is not None else None):
-        if row["code"] in wanted:
+        if row["code"] in wanted and (origins is None or row["origin"] in origins):
             spans.setdefault(row["document"], []).append((row["start"], row["end"]))
     return spans
 
@@ -112,6 +114,7 @@ def search(
     codes: Sequence[str] | None = None,
     documents: Sequence[str] | None = None,
     coder: str | None = DEFAULT_CODER,
+    origins: Sequence[str] | None = None,
     limit: int | None = None,
 ) -> list[SearchHit]:
     """Every turn matching ``query`` and the filters, in document and turn order.
@@ -157,7 +160,7 @@ def search(
         ]
     rows.sort(key=lambda r: (r[0], r[1]))
     if codes:
-        coded = _coded_spans(store, codes, coder)
+        coded = _coded_spans(store, codes, coder, origins)
         rows = [r for r in rows if any(s < r[5] and r[4] < e for s, e in coded.get(r[0], ()))]
     stem_strings = cached_lemmas(store, StemNormaliser(), [r[6] for r in rows])
     hits: list[SearchHit] = []

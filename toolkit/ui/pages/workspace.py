@@ -19,10 +19,10 @@ from toolkit.analysis.queries import (
 )
 from toolkit.analysis.search import kwic, search, search_memos
 from toolkit.errors import ToolkitError
-from toolkit.store.models import ROLES
+from toolkit.store.models import MODEL_ORIGINS, ROLES
 from toolkit.ui.components import caption, show_html, show_quotes, show_transcript_link
 from toolkit.ui.highlight import kwic_html, md_escape
-from toolkit.ui.state import Context, context
+from toolkit.ui.state import ACCEPTED_LABEL, Context, context
 
 __all__ = ["queries_page", "search_page"]
 
@@ -31,6 +31,11 @@ _ATTRIBUTE_NONE = "(any)"
 
 def _attributes(ctx: Context) -> list[str]:
     return [c for c in ctx.all_cases.columns if c != "document"]
+
+
+def _origins() -> list[str] | None:
+    """Only accepted suggestions, when that is the sidebar's choice (as on every other page)."""
+    return list(MODEL_ORIGINS) if st.session_state.get("coder_choice") == ACCEPTED_LABEL else None
 
 
 def _note(ctx: Context) -> None:
@@ -64,6 +69,7 @@ def search_page() -> None:
             codes=codes or None,
             attributes={attribute: values} if values else None,
             coder=ctx.coder,
+            origins=_origins(),
         )
     except ToolkitError as exc:
         st.error(md_escape(str(exc)))
@@ -104,7 +110,7 @@ def _coding_tab(ctx: Context) -> None:
         st.info("Write a coding query, e.g. `root_cause.economic AND root_cause.family`.")
         return
     try:
-        result = coding_query(ctx.store, expression, scope, ctx.coder)  # type: ignore[arg-type]
+        result = coding_query(ctx.store, expression, scope, ctx.coder, _origins())  # type: ignore[arg-type]
     except ToolkitError as exc:
         st.error(md_escape(str(exc)))
         return
@@ -126,7 +132,7 @@ def _matrix_tab(ctx: Context) -> None:
     attribute = st.selectbox("Attribute (columns)", attributes, key="matrix_attribute")
     count = st.radio("Count", ["interviews", "segments"], horizontal=True, key="matrix_count")
     try:
-        frames = matrix_query(ctx.store, attribute, coder=ctx.coder)
+        frames = matrix_query(ctx.store, attribute, coder=ctx.coder, origins=_origins())
     except ToolkitError as exc:
         st.error(md_escape(str(exc)))
         return
@@ -138,7 +144,7 @@ def _matrix_tab(ctx: Context) -> None:
     one, two = st.columns(2)
     code = one.selectbox("Code", list(frames[count].index), key="matrix_code", format_func=md_escape)
     value = two.selectbox("Value", list(frames[count].columns), key="matrix_value", format_func=md_escape)
-    quotes = matrix_cell_quotes(ctx.store, attribute, value, code, ctx.coder)
+    quotes = matrix_cell_quotes(ctx.store, attribute, value, code, ctx.coder, _origins())
     st.metric("Quotes in this cell", len(quotes))
     show_quotes(quotes, key="matrix_quotes")
 
@@ -146,7 +152,7 @@ def _matrix_tab(ctx: Context) -> None:
 def _cooccurrence_tab(ctx: Context) -> None:
     codes = st.multiselect("Codes (default: all)", sorted(ctx.names), key="cooc_codes", format_func=md_escape)
     scope = st.radio("Both in the same", ["turn", "interview"], horizontal=True, key="cooc_scope")
-    frame = cooccurrence(ctx.store, codes or None, scope, ctx.coder)  # type: ignore[arg-type]
+    frame = cooccurrence(ctx.store, codes or None, scope, ctx.coder, _origins())  # type: ignore[arg-type]
     st.dataframe(frame, width="stretch")
 
 
@@ -163,7 +169,7 @@ def _words_tab(ctx: Context) -> None:
         codes = []
         group = st.selectbox("Code group", groups, key="words_group")
     top = st.slider("How many words", 5, 100, 30, key="words_top")
-    frame = word_frequencies(ctx.store, codes or None, group, top=top, coder=ctx.coder)
+    frame = word_frequencies(ctx.store, codes or None, group, top=top, coder=ctx.coder, origins=_origins())
     st.dataframe(frame, hide_index=True, width="stretch")
 
 
