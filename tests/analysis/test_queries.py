@@ -146,3 +146,19 @@ def test_queries_keep_only_the_origins_asked_for(sample):
     assert coding_query(sample, expression, origins=["accepted-suggestion"]).segments == 0
     assert matrix_query(sample, "gender", origins=["accepted-suggestion"])["interviews"].to_numpy().sum() == 0
     assert cooccurrence(sample, [A, B], origins=["accepted-suggestion"]).to_numpy().sum() == 0
+
+
+@pytest.mark.parametrize("expression", [f"{A} AND {B}", f"{A} AND NOT {B}"])
+def test_search_and_coding_query_agree_on_sqlite_and_postgres(any_store, blank_nlp, tmp_path, expression):
+    from toolkit.analysis.search import search
+
+    from ..conftest import sample_study
+    from .workspace_data import text_lines_matching
+
+    documents = ["S01", "S02", "S03"]
+    sample_study(any_store, blank_nlp, tmp_path, documents, documents, coder="gold")
+    rows = [r for r in gold_rows() if r["document"] in documents and QUERIES[expression](set(r["codes"]))]
+    result = coding_query(any_store, expression)
+    assert (result.interviews, result.segments) == (len({r["document"] for r in rows}), len(rows))
+    lines = text_lines_matching(r"\bpassport(s|'s)?\b")
+    assert len(search(any_store, "passports")) == sum(lines[d] for d in documents)
