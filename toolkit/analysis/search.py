@@ -184,7 +184,7 @@ def kwic(hit: SearchHit, width: int = 60) -> list[tuple[str, str, str]]:
         right = hit.text[b : b + width]
         out.append(
             (
-                ("…" if a > width else "") + " ".join(left.split(" ")).replace("\n", " "),
+                ("…" if a > width else "") + left.replace("\n", " "),
                 hit.text[a:b],
                 right.replace("\n", " ") + ("…" if b + width < len(hit.text) else ""),
             )

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from functools import lru_cache
+from importlib.metadata import version
 
 import snowballstemmer
 
@@ -45,7 +46,8 @@ def tokens(text: str) -> list[tuple[int, int, str]]:
 class StemNormaliser:
     """A :class:`~toolkit.suggest.lemmas.Lemmatizer` whose "lemmas" are Snowball stems, for the store's cache."""
 
-    name = f"stems:snowball-{snowballstemmer.__version__ if hasattr(snowballstemmer, '__version__') else '3'}"
+    # The stemmer's release and this module's tokenisation ("w1") key the cache: a change to either re-stems.
+    name = f"stems:snowball-{version('snowballstemmer')}:w1"
 
     def lemmatize(self, texts: Sequence[str]) -> list[str]:
         """One space-separated stem string per text."""
