@@ -29,6 +29,8 @@ PAGES = {
     "awareness": st.Page(pages.awareness_page, title="Awareness", url_path="awareness"),
     "quotes": st.Page(pages.quotes_page, title="Quotes", url_path="quotes"),
     "transcript": st.Page(pages.transcript_page, title="Transcript", url_path="transcript"),
+    "search": st.Page(pages.search_page, title="Search", url_path="search"),
+    "queries": st.Page(pages.queries_page, title="Queries", url_path="queries"),
     "review": st.Page(pages.review_page, title="Review queue", url_path="review"),
     "agreement": st.Page(pages.agreement_page, title="Agreement", url_path="agreement"),
     "codebook": st.Page(pages.codebook_page, title="Codebook", url_path="codebook"),
@@ -51,9 +53,10 @@ HOME = st.Page(_home, title="Home", url_path="home", default=True, visibility="h
 navigation = st.navigation(
     {
         "Findings": [HOME, *(PAGES[k] for k in ("overview", "root_causes", "recruitment", "contracts", "awareness"))],
-        "Evidence": [PAGES[k] for k in ("quotes", "transcript")],
+        "Evidence": [PAGES[k] for k in ("quotes", "transcript", "search", "queries")],
         "Coding": [PAGES[k] for k in ("review", "agreement", "codebook", "export")],
-    }
+    },
+    expanded=True,  # every page stays one click away (Streamlit folds a long menu into "View more")
 )
 st.sidebar.caption(f"Store: {md_escape(display_url(st.session_state['db_url']))}")
 navigation.run()

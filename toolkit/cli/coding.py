@@ -27,13 +27,14 @@ def codebook_load(file: Path) -> None:
 
 @codebook_app.command("list")
 def codebook_list() -> None:
-    """List the codes in the store."""
-    from toolkit.coding.codebook import list_codes
+    """List the codes in the store as a tree (a child indented under its parent)."""
+    from toolkit.coding.codes import code_tree
 
     with open_cli_store() as store:
-        codes = list_codes(store)
-    for code in codes:
-        typer.echo(f"{code.id:32} {code.colour}  {code.name}")
+        rows = code_tree(store)
+    for row in rows:
+        label = "  " * row.depth + row.id
+        typer.echo(f"{label:32} {row.colour}  {row.name}")
 
 
 @codings_app.command("import")

@@ -7,7 +7,15 @@ The commands live in modules named after the library layer they call (:mod:`tool
 
 from __future__ import annotations
 
-from toolkit.cli import analysis, coding, corpus, project, suggest, team  # noqa: F401  (registers the commands)
+from toolkit.cli import (  # noqa: F401  (importing a module registers its commands)
+    analysis,
+    coding,
+    corpus,
+    project,
+    suggest,
+    team,
+    workspace,
+)
 from toolkit.cli.app import app
 
 __all__ = ["app", "main"]

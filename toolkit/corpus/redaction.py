@@ -62,6 +62,31 @@ class RedactedText:
             view_start = self._view_starts[index]
         return view_start, self.to_view(end) if end > start else view_start
 
+    def to_original(self, view_offset: int, *, at_end: bool = False) -> int:
+        """The original (absolute) offset of a view offset; inside a pseudonym, the identifier's edge.
+
+        A selection made on the de-identified text comes back to the original with this: an offset inside
+        ``[PERSON_3]`` goes to the start of the name it replaces, or to its end with ``at_end``, so a coded
+        span holds the whole identifier or none of it.
+
+        Example:
+            >>> view = redact("I am Dmitry Savchuk.", [Replacement(5, 19, "[PERSON_1]")])
+            >>> view.to_original(7), view.to_original(7, at_end=True), view.to_original(16)
+            (5, 19, 19)
+        """
+        view_offset = min(max(view_offset, 0), len(self.text))
+        index = bisect.bisect_right(list(self._view_starts), view_offset) - 1
+        if index < 0:
+            return self.base + view_offset
+        replacement = self.replacements[index]
+        view_start = self._view_starts[index]
+        view_end = view_start + len(replacement.label)
+        if view_offset == view_start:
+            return replacement.start
+        if view_offset < view_end:
+            return replacement.end if at_end else replacement.start
+        return replacement.end + (view_offset - view_end)
+
     def slice(self, start: int, end: int) -> str:
         """The de-identified text of the original span ``[start, end)``."""
         view_start, view_end = self.span(start, end)

@@ -15,7 +15,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-__all__ = ["Span", "highlight_html", "md_escape", "safe_text"]
+__all__ = ["Span", "highlight_html", "kwic_html", "md_escape", "safe_text"]
 
 # Every ASCII punctuation character that Streamlit's Markdown (CommonMark + GFM, KaTeX ``$``, directives
 # ``:red[...]``) may give a meaning to; CommonMark lets any of them be escaped with a backslash.
@@ -88,3 +88,14 @@ def highlight_html(text: str, spans: Sequence[Span]) -> str:
             )
         pieces.append(chunk)
     return "".join(pieces)
+
+
+def kwic_html(left: str, keyword: str, right: str) -> str:
+    """One keyword-in-context line: the keyword in bold between its escaped left and right context.
+
+    Example:
+        >>> kwic_html("took our ", "<passports>", " away")
+        '<span style="color:#666">took our </span><b>&lt;passports&gt;</b><span style="color:#666"> away</span>'
+    """
+    side = '<span style="color:#666">{}</span>'
+    return side.format(safe_text(left)) + f"<b>{safe_text(keyword)}</b>" + side.format(safe_text(right))

@@ -15,6 +15,7 @@ from toolkit.ui.pages.findings import (
 )
 from toolkit.ui.pages.review import review_page
 from toolkit.ui.pages.transcript import transcript_page
+from toolkit.ui.pages.workspace import queries_page, search_page
 
 __all__ = [
     "agreement_page",
@@ -23,9 +24,11 @@ __all__ = [
     "contracts_page",
     "export_page",
     "overview_page",
+    "queries_page",
     "quotes_page",
     "recruitment_page",
     "review_page",
     "root_causes_page",
+    "search_page",
     "transcript_page",
 ]

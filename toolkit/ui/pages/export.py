@@ -7,7 +7,10 @@ import json
 import streamlit as st
 
 from toolkit.analysis.disclosure import protected_matrix
+from toolkit.coding.codes import export_codebook
 from toolkit.coding.codings import export_codings
+from toolkit.coding.memos import export_memos
+from toolkit.errors import ToolkitError
 from toolkit.io.csv_safe import frame_to_csv
 from toolkit.studies import snapshot
 from toolkit.ui.components import (
@@ -55,6 +58,24 @@ def export_page() -> None:
         "report.json",
         "application/json",
         key="export_report",
+    )
+    try:
+        codebook_yaml = export_codebook(ctx.store)
+    except ToolkitError as exc:
+        st.caption(md_escape(f"No codebook export: {exc}"))
+    else:
+        st.download_button(
+            "Codebook with its code tree (YAML)",
+            codebook_yaml,
+            "codebook.yaml",
+            "application/yaml",
+            key="export_codebook",
+        )
+    st.download_button(
+        "Memos (CSV)", lambda: export_memos(ctx.store, "csv"), "memos.csv", "text/csv", key="export_memos_csv"
+    )
+    st.download_button(
+        "Memos (JSON lines)", lambda: export_memos(ctx.store, "jsonl"), "memos.jsonl", key="export_memos_jsonl"
     )
     st.caption(f"{len(ctx.codings)} codings of {len(ctx.cases)} interviews in the current selection.")
     st.caption(
