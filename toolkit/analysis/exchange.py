@@ -1,0 +1,841 @@
+"""REFI-QDA exchange with NVivo, ATLAS.ti, MAXQDA and QualCoder: a store to and from ``.qdpx`` / ``.qdc``.
+
+Export (:func:`export_qdpx`): coders are users, codes keep their tree, colours and definition (as the
+``Description``), documents travel with their text, each coding is a ``PlainTextSelection`` with its
+positions, memos are notes, case attributes are variables of one case per document. The model's
+suggestions are codings of a separate pseudo-user (:data:`SUGGESTION_USER`) so another tool can set them
+beside the humans'. What REFI cannot hold goes into a sidecar JSON inside the archive (definitions beyond
+``Description``, speaker turns and roles, coding origins, suggestion probabilities); this toolkit restores
+it on import, other tools ignore it: :attr:`ExchangeReport.not_seen` tells the user what they will miss.
+
+Import (:func:`import_qdpx`) fills an empty store; everything is read and checked before one
+transaction writes it, and every item left out is named in :attr:`ExchangeReport.skipped`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, BinaryIO
+
+from sqlalchemy import func, select
+
+from toolkit.coding.blind import allowed_coders
+from toolkit.corpus.importer import segment_at
+from toolkit.corpus.segment import SegmentSpec, segment_text
+from toolkit.errors import InputFileError
+from toolkit.io.refi_qda import (
+    RefiCase,
+    RefiCode,
+    RefiCoding,
+    RefiNote,
+    RefiProject,
+    RefiSelection,
+    RefiSource,
+    RefiUser,
+    read_qdc,
+    read_qdpx,
+    write_qdc,
+    write_qdpx,
+)
+from toolkit.store.engine import Store
+from toolkit.store.models import (
+    ORIGIN_IMPORTED,
+    ORIGINS,
+    SUGGESTION_STATUSES,
+    Code,
+    Codebook,
+    Coder,
+    Coding,
+    Document,
+    Memo,
+    Project,
+    Segment,
+    Sentence,
+    Suggestion,
+)
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+
+__all__ = [
+    "MAX_QDPX_FILE_BYTES",
+    "SUGGESTION_USER",
+    "ExchangeReport",
+    "build_refi_project",
+    "export_qdc",
+    "export_qdpx",
+    "guid_for",
+    "import_qdpx",
+    "load_qdc",
+]
+
+SUGGESTION_USER = "survivor-qda suggestions (model)"
+"""The pseudo-user whose codings are the model's suggestions, as ATLAS.ti and NVivo do for auto-coding."""
+SIDECAR_FORMAT = "survivor-qda-sidecar"
+MAX_QDPX_FILE_BYTES = 256 * 1024 * 1024
+_DEFAULT_COLOUR = "#888888"
+
+
+@dataclass
+class ExchangeReport:
+    """What an export or import did: counts, what was left out, and what other tools will not see."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+    skipped: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    not_seen: list[str] = field(default_factory=list)
+
+
+def guid_for(kind: str, key: str) -> str:
+    """A GUID fixed by what it names, so exporting the same store twice gives the same GUIDs."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"survivor-qda:{kind}:{key}")).upper()
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _stamp(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _parse_stamp(value: str | None) -> datetime | None:
+    """A REFI ``xsd:dateTime`` (``...Z``) as an aware datetime; None (the store's default: now) if unreadable."""
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+# ---------------------------------------------------------------------------------------------- export
+
+
+def _code_list(codes: list[Code], notes: dict[str, list[str]]) -> tuple[list[RefiCode], list[str]]:
+    """Codes as a REFI tree; a group without a code of its own becomes a non-codable folder."""
+    ids = {c.id for c in codes}
+    folders: dict[str, RefiCode] = {}
+    out: list[RefiCode] = []
+    for code in codes:
+        parent = code.parent_id
+        if parent is None and code.group and code.group != code.id and code.group not in ids:
+            if code.group not in folders:
+                folders[code.group] = RefiCode(guid_for("group", code.group), code.group, codable=False)
+            parent_guid: str | None = folders[code.group].guid
+        else:
+            parent_guid = guid_for("code", parent) if parent else None
+        out.append(
+            RefiCode(
+                guid=guid_for("code", code.id),
+                name=code.name or code.id,
+                codable=True,
+                color=code.colour if re.fullmatch(r"#[0-9a-fA-F]{6}", code.colour or "") else None,
+                description=code.definition or "",
+                parent=parent_guid,
+                notes=notes.get(code.id, []),
+            )
+        )
+    return [*folders.values(), *out], [f.guid for f in folders.values()]
+
+
+def build_refi_project(store: Store, coders: list[str] | None = None) -> tuple[RefiProject, ExchangeReport]:
+    """The store as a :class:`RefiProject` with its sidecar (blind mode: one coder's codings only)."""
+    allowed = allowed_coders(store, coders)
+    wanted = set(allowed) if allowed else None
+    report = ExchangeReport()
+    with store.read() as session:
+        project_row = session.scalar(select(Project).order_by(Project.id))
+        documents = list(session.scalars(select(Document).order_by(Document.name)))
+        codes = list(session.scalars(select(Code).order_by(Code.id)))
+        books = list(session.scalars(select(Codebook).order_by(Codebook.id)))
+        coder_rows = list(session.scalars(select(Coder).order_by(Coder.name)))
+        codings = list(
+            session.execute(
+                select(Coding, Coder.name, Document.name)
+                .join(Coder, Coding.coder_id == Coder.id)
+                .join(Document, Coding.document_id == Document.id)
+                .order_by(Document.name, Coding.start, Coding.end, Coding.code_id, Coder.name, Coding.id)
+            )
+        )
+        suggestions = list(
+            session.execute(
+                select(Suggestion, Segment, Document.name)
+                .join(Segment, Suggestion.segment_id == Segment.id)
+                .join(Document, Segment.document_id == Document.id)
+                .order_by(Document.name, Segment.position, Suggestion.code_id, Suggestion.id)
+            )
+        )
+        memos = list(session.execute(select(Memo, Coder.name).join(Coder, Memo.coder_id == Coder.id).order_by(Memo.id)))
+        segments = {doc.id: [(s, [(t.start, t.end) for t in s.sentences]) for s in doc.segments] for doc in documents}
+    if wanted is not None:
+        coder_rows = [c for c in coder_rows if c.name in wanted]
+        codings = [row for row in codings if row[1] in wanted]
+        memos = [row for row in memos if row[1] in wanted]
+        suggestions = []
+    user_guid = {c.name: guid_for("coder", c.name) for c in coder_rows}
+    users = [RefiUser(user_guid[c.name], c.name) for c in coder_rows]
+    suggestion_guid = guid_for("coder", SUGGESTION_USER)
+    if suggestions:
+        users.append(RefiUser(suggestion_guid, SUGGESTION_USER))
+
+    # codings: one selection per (document, span), with each coder's codings inside it
+    selections: dict[tuple[str, int, int], RefiSelection] = {}
+    coding_guid_by_id: dict[int, str] = {}
+    seen: dict[str, int] = defaultdict(int)
+    sidecar_codings: dict[str, dict[str, Any]] = {}
+
+    def selection(doc_name: str, start: int, end: int, text: str) -> RefiSelection:
+        key = (doc_name, start, end)
+        if key not in selections:
+            quote = " ".join(text[start:end].split())
+            selections[key] = RefiSelection(
+                guid=guid_for("selection", f"{doc_name}:{start}:{end}"),
+                start=start,
+                end=end,
+                name=quote[:60] + ("…" if len(quote) > 60 else ""),
+            )
+        return selections[key]
+
+    texts = {d.name: d.text for d in documents}
+    for coding, coder_name, doc_name in codings:
+        key = f"{doc_name}:{coding.start}:{coding.end}:{coding.code_id}:{coder_name}"
+        seen[key] += 1
+        guid = guid_for("coding", f"{key}:{seen[key]}")
+        coding_guid_by_id[coding.id] = guid
+        selection(doc_name, coding.start, coding.end, texts[doc_name]).codings.append(
+            RefiCoding(guid, guid_for("code", coding.code_id), user_guid.get(coder_name), _stamp(coding.created_at))
+        )
+        sidecar_codings[guid] = {
+            "origin": coding.origin,
+            "model_name": coding.model_name,
+            "model_version": coding.model_version,
+            "codebook_version": coding.codebook_version,
+        }
+    sidecar_suggestions: dict[str, dict[str, Any]] = {}
+    for suggestion, segment, doc_name in suggestions:
+        guid = guid_for("suggestion", f"{doc_name}:{segment.position}:{suggestion.code_id}:{suggestion.id}")
+        selection(doc_name, segment.start, segment.end, texts[doc_name]).codings.append(
+            RefiCoding(guid, guid_for("code", suggestion.code_id), suggestion_guid, _stamp(suggestion.created_at))
+        )
+        sidecar_suggestions[guid] = {
+            "segment": segment.position,
+            "code": suggestion.code_id,
+            "probability": suggestion.probability,
+            "model_name": suggestion.model_name,
+            "model_version": suggestion.model_version,
+            "codebook_version": suggestion.codebook_version,
+            "status": suggestion.status,
+            "explanation": suggestion.explanation,
+        }
+
+    # memos as notes, referenced from what they are about
+    notes: list[RefiNote] = []
+    code_notes: dict[str, list[str]] = defaultdict(list)
+    doc_notes: dict[str, list[str]] = defaultdict(list)
+    coding_notes: dict[str, list[str]] = defaultdict(list)
+    by_coding_guid = {c.guid: c for s in selections.values() for c in s.codings}
+    memo_seen: dict[str, int] = defaultdict(int)
+    for memo, coder_name in memos:
+        target = memo.target_id
+        if memo.target_type == "coding":
+            coding_guid = coding_guid_by_id.get(int(target)) if target.isdigit() else None
+            if coding_guid is None:
+                report.skipped.append(f"memo {memo.id} on coding {target}: that coding is not exported")
+                continue
+            target = coding_guid
+        memo_key = f"{memo.target_type}:{target}:{hashlib.sha256(memo.text.encode()).hexdigest()[:16]}"
+        memo_seen[memo_key] += 1
+        guid = guid_for("memo", f"{memo_key}:{memo_seen[memo_key]}")
+        notes.append(
+            RefiNote(guid, f"Memo on {memo.target_type} {memo.target_id}"[:200], memo.text, user_guid.get(coder_name),
+                     _stamp(memo.created_at))
+        )  # fmt: skip
+        {"code": code_notes, "document": doc_notes, "coding": coding_notes}[memo.target_type][target].append(guid)
+    for guid, refs in coding_notes.items():
+        by_coding_guid[guid].notes.extend(refs)
+
+    refi_codes, folder_guids = _code_list(codes, code_notes)
+    by_doc: dict[str, list[RefiSelection]] = defaultdict(list)
+    for (doc_name, _, _), sel in selections.items():
+        by_doc[doc_name].append(sel)
+    sources = []
+    variables: dict[str, str] = {}
+    cases = []
+    sidecar_docs: dict[str, dict[str, Any]] = {}
+    for doc in documents:
+        guid = guid_for("document", doc.name)
+        sources.append(
+            RefiSource(guid=guid, name=doc.name, text=doc.text, selections=by_doc.get(doc.name, []),
+                       notes=doc_notes.get(doc.name, []))
+        )  # fmt: skip
+        attributes = {str(k): "" if v is None else str(v) for k, v in (doc.attributes or {}).items()}
+        for key in attributes:
+            variables.setdefault(key, "Text")
+        if attributes:
+            cases.append(RefiCase(guid_for("case", doc.name), doc.name, attributes, [guid]))
+        sidecar_docs[guid] = {
+            "name": doc.name,
+            "encoding": doc.encoding,
+            "language": doc.language,
+            "sha256": doc.sha256,
+            "segments": [
+                [s.position, s.role, s.speaker_label, s.timestamp, s.start, s.end, sentences]
+                for s, sentences in segments[doc.id]
+            ],
+        }
+    sidecar = {
+        "format": SIDECAR_FORMAT,
+        "version": 1,
+        "project": {"name": project_row.name if project_row else "", "blind": bool(project_row and project_row.blind)},
+        "codebooks": [
+            {"id": b.id, "name": b.name, "version": b.version, "sha256": b.sha256, "groups": b.groups} for b in books
+        ],
+        "codes": {
+            guid_for("code", c.id): {
+                "id": c.id,
+                "codebook_id": c.codebook_id,
+                "group": c.group,
+                "definition": c.definition,
+                "include": c.include,
+                "exclude": c.exclude,
+                "examples": c.examples,
+                "keywords": c.keywords,
+                "colour": c.colour,
+                "parent_id": c.parent_id,
+            }
+            for c in codes
+        },
+        "folders": folder_guids,
+        "documents": sidecar_docs,
+        "codings": sidecar_codings,
+        "suggestion_user": suggestion_guid if suggestions else None,
+        "suggestions": sidecar_suggestions,
+    }
+    project = RefiProject(
+        name=project_row.name if project_row else "survivor-qda project",
+        origin="survivor-qda",
+        creating_user=users[0].guid if users else None,
+        users=users,
+        codes=refi_codes,
+        variables=variables,
+        cases=cases,
+        sources=sources,
+        notes=notes,
+        sidecar=sidecar,
+    )
+    report.counts = {
+        "users": len(users),
+        "codes": len(codes),
+        "code folders": len(folder_guids),
+        "documents": len(documents),
+        "codings": len(codings),
+        "suggestions": len(suggestions),
+        "notes": len(notes),
+        "cases": len(cases),
+    }
+    extra = sum(bool(c.include or c.exclude or c.examples or c.keywords) for c in codes)
+    if extra:
+        report.not_seen.append(
+            f"{extra} codes' include/exclude criteria, examples and keywords (other tools see the definition only)"
+        )
+    n_segments = sum(len(v) for v in segments.values())
+    if n_segments:
+        report.not_seen.append(f"{n_segments} speaker turns with their roles (other tools see plain text)")
+    if suggestions:
+        report.not_seen.append(
+            f"{len(suggestions)} suggestions' probabilities, explanations and review status (other tools see "
+            f"them as codings by user {SUGGESTION_USER!r})"
+        )
+    if any(c.origin != ORIGIN_IMPORTED and c.origin != "human" for c, _, _ in codings):
+        report.not_seen.append("which codings came from accepted or corrected suggestions or consensus")
+    if folder_guids:
+        report.not_seen.append(
+            f"{len(folder_guids)} code groups are exported as non-codable folders (isCodable=false) so that "
+            "other tools show the tree"
+        )
+    return project, report
+
+
+def export_qdpx(
+    store: Store, output: str | Path | None = None, coders: list[str] | None = None
+) -> tuple[bytes, ExchangeReport]:
+    """Write the store as a REFI-QDA project archive; return its bytes and what it holds."""
+    project, report = build_refi_project(store, coders)
+    data = write_qdpx(project, _now())
+    if output is not None:
+        Path(output).write_bytes(data)
+    return data, report
+
+
+def export_qdc(store: Store, output: str | Path | None = None) -> tuple[bytes, ExchangeReport]:
+    """Write the codebook alone as a REFI-QDA ``.qdc`` file."""
+    with store.read() as session:
+        codes = list(session.scalars(select(Code).order_by(Code.id)))
+    if not codes:
+        raise InputFileError("the store has no codes to export; load a codebook first")
+    refi_codes, folders = _code_list(codes, {})
+    data = write_qdc(refi_codes)
+    if output is not None:
+        Path(output).write_bytes(data)
+    report = ExchangeReport(counts={"codes": len(codes), "code folders": len(folders)})
+    extra = sum(bool(c.include or c.exclude or c.examples or c.keywords) for c in codes)
+    if extra:
+        report.not_seen.append(
+            f"{extra} codes' include/exclude criteria, examples and keywords and the fixed code ids "
+            "(a .qdc holds names, colours and descriptions; use the YAML codebook to keep them)"
+        )
+    return data, report
+
+
+# ---------------------------------------------------------------------------------------------- import
+
+
+def _slug(text: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
+    if not slug:
+        return "code"
+    return slug if slug[0].isalpha() else f"c_{slug}"
+
+
+def _colour(value: str | None) -> str:
+    if not value:
+        return _DEFAULT_COLOUR
+    value = value.strip()
+    if re.fullmatch(r"#[0-9a-fA-F]{3}", value):
+        return "#" + "".join(ch * 2 for ch in value[1:]).lower()
+    return value.lower() if re.fullmatch(r"#[0-9a-fA-F]{6}", value) else _DEFAULT_COLOUR
+
+
+def _code_ids(codes: list[RefiCode], sidecar: dict[str, Any] | None, known: dict[str, str]) -> dict[str, str]:
+    """GUID -> code id: the sidecar's (or the store's, by GUID) id, else a slug of the names down the tree."""
+    restored = (sidecar or {}).get("codes") or {}
+    ids: dict[str, str] = {}
+    taken: set[str] = set()
+    for code in codes:
+        meta = restored.get(code.guid)
+        if isinstance(meta, dict) and isinstance(meta.get("id"), str):
+            ids[code.guid] = meta["id"]
+        elif code.guid in known:
+            ids[code.guid] = known[code.guid]
+        else:
+            base = _slug(code.name.split("::")[-1] if "::" in code.name and code.parent is None else code.name)
+            if "::" in code.name and code.parent is None:
+                base = ".".join(_slug(part) for part in code.name.split("::"))
+            parent = ids.get(code.parent) if code.parent else None
+            candidate = f"{parent}.{base}" if parent else base
+            unique, n = candidate, 2
+            while unique in taken or unique in ids.values():
+                unique, n = f"{candidate}_{n}", n + 1
+            ids[code.guid] = unique
+        taken.add(ids[code.guid])
+    return ids
+
+
+def _code_rows(
+    codes: list[RefiCode], ids: dict[str, str], sidecar: dict[str, Any] | None, book_id: str
+) -> list[dict[str, Any]]:
+    restored = (sidecar or {}).get("codes") or {}
+    folders = set((sidecar or {}).get("folders") or [])
+    rows = []
+    for code in codes:
+        if code.guid in folders:
+            continue
+        meta = restored.get(code.guid) if isinstance(restored.get(code.guid), dict) else {}
+        code_id = ids[code.guid]
+        parent = ids.get(code.parent) if code.parent and code.parent not in folders else None
+        rows.append(
+            {
+                "id": code_id,
+                "codebook_id": meta.get("codebook_id", book_id) if meta else book_id,
+                "group": meta.get("group", code_id.split(".")[0]) if meta else code_id.split(".")[0],
+                "name": code.name[:200],
+                "definition": meta.get("definition", code.description) if meta else code.description,
+                "include": list(meta.get("include") or []) if meta else [],
+                "exclude": list(meta.get("exclude") or []) if meta else [],
+                "examples": list(meta.get("examples") or []) if meta else [],
+                "keywords": list(meta.get("keywords") or []) if meta else [],
+                "colour": _colour(meta.get("colour") if meta else code.color),
+                "parent_id": meta.get("parent_id", parent) if meta else parent,
+            }
+        )
+    return rows
+
+
+@dataclass
+class _PlannedDoc:
+    source: RefiSource
+    segments: list[SegmentSpec]
+    meta: dict[str, Any]
+    attributes: dict[str, str] = field(default_factory=dict)
+
+
+def _segments_from_sidecar(text: str, rows: list[Any]) -> list[SegmentSpec]:
+    specs = []
+    for row in rows:
+        position, role, label, timestamp, start, end, sentences = row
+        if not (0 <= start <= end <= len(text)):
+            raise InputFileError(f"sidecar segment {position} lies outside its document's text")
+        specs.append(
+            SegmentSpec(
+                position=position,
+                role=role,
+                speaker_label=label,
+                timestamp=timestamp,
+                start=start,
+                end=end,
+                text=text[start:end],
+                sentences=tuple((s, e) for s, e in sentences),
+            )
+        )
+    return specs
+
+
+def _attribute_sets(project: RefiProject, report: ExchangeReport) -> dict[str, dict[str, str]]:
+    """ATLAS.ti writes document attributes as document groups named ``attribute: value``."""
+    out: dict[str, dict[str, str]] = defaultdict(dict)
+    for name, members in project.sets.items():
+        match = re.fullmatch(r"\s*([^:]{1,60}?)\s*:\s*(.+?)\s*", name)
+        if match and members:
+            for member in members:
+                out[member][match.group(1)] = match.group(2)
+            report.warnings.append(f"set {name!r} read as the attribute {match.group(1)}={match.group(2)!r}")
+        elif members:
+            report.skipped.append(f"set {name!r} ({len(members)} members): document groups are not kept")
+    return out
+
+
+def _plan_documents(project: RefiProject, nlp: Language | None, report: ExchangeReport) -> dict[str, _PlannedDoc]:
+    sidecar_docs = (project.sidecar or {}).get("documents") or {}
+    planned: dict[str, _PlannedDoc] = {}
+    names: set[str] = set()
+    for source in project.sources:
+        if source.text is None:
+            n = len(source.selections)
+            report.skipped.append(
+                f"{n} selection(s) of text source {source.name!r}, whose text the archive does not carry"
+            )
+            continue
+        if not source.text.strip():
+            report.skipped.append(f"text source {source.name!r}: empty text")
+            continue
+        meta = sidecar_docs.get(source.guid) if isinstance(sidecar_docs.get(source.guid), dict) else {}
+        name = str(meta.get("name") or Path(source.name).stem or source.name)[:200]
+        base, n = name, 2
+        while name in names:
+            name, n = f"{base}_{n}", n + 1
+        names.add(name)
+        if meta.get("segments") is not None:
+            specs = _segments_from_sidecar(source.text, meta["segments"])
+        else:
+            specs, warnings = segment_text(source.text, None, nlp, name=name)
+            report.warnings.extend(f"{name}: {w}" for w in warnings)
+        planned[source.guid] = _PlannedDoc(source, specs, {**meta, "name": name})
+    sets = _attribute_sets(project, report)
+    for guid, doc in planned.items():
+        doc.attributes.update(sets.get(guid, {}))
+        doc.attributes.update(doc.source.variables)
+    for case in project.cases:
+        members = [g for g in case.sources if g in planned]
+        if not case.values:
+            continue
+        if not members:
+            report.skipped.append(f"case {case.name!r}: its variables belong to no imported text source")
+            continue
+        if len(members) > 1:
+            report.warnings.append(f"case {case.name!r} groups {len(members)} sources; its variables go on each")
+        for guid in members:
+            planned[guid].attributes.update(case.values)
+    return planned
+
+
+def _store_is_empty(store: Store) -> bool:
+    with store.read() as session:
+        return not any(
+            session.scalar(select(func.count()).select_from(model)) for model in (Document, Code, Coding, Suggestion)
+        )
+
+
+def _read_upload(source: str | Path | bytes | BinaryIO, name: str | None) -> tuple[bytes, str]:
+    if isinstance(source, str | Path):
+        path = Path(source)
+        if not path.is_file():
+            raise InputFileError("no such file", file=str(path))
+        if path.stat().st_size > MAX_QDPX_FILE_BYTES:
+            raise InputFileError(f"file over {MAX_QDPX_FILE_BYTES:,} bytes (limit)", file=str(path))
+        return path.read_bytes(), str(path)
+    data = source if isinstance(source, bytes) else source.read(MAX_QDPX_FILE_BYTES + 1)
+    display = name or getattr(source, "name", "<upload>")
+    if len(data) > MAX_QDPX_FILE_BYTES:
+        raise InputFileError(f"file over {MAX_QDPX_FILE_BYTES:,} bytes (limit)", file=display)
+    return data, display
+
+
+def _user_names(project: RefiProject) -> dict[str, str]:
+    names: dict[str, str] = {}
+    used: set[str] = set()
+    for user in project.users:
+        name = " ".join(user.name.split())[:100] or user.guid
+        base, n = name, 2
+        while name in used:
+            name, n = f"{base} ({n})", n + 1
+        used.add(name)
+        names[user.guid] = name
+    return names
+
+
+def import_qdpx(
+    store: Store,
+    source: str | Path | bytes | BinaryIO,
+    name: str | None = None,
+    *,
+    nlp: Language | None = None,
+    actor: str = "system",
+) -> ExchangeReport:
+    """Import a REFI-QDA project into an empty store; return what was imported and what was skipped."""
+    data, display = _read_upload(source, name)
+    project = read_qdpx(data, display)
+    report = ExchangeReport(skipped=list(project.skipped), warnings=list(project.warnings))
+    if not _store_is_empty(store):
+        raise InputFileError(
+            "import a .qdpx into a new, empty store (it has documents, codes or codings already); "
+            "create one with `qda --db sqlite:///imported.sqlite init`",
+            file=display,
+        )
+    sidecar = project.sidecar if (project.sidecar or {}).get("format") == SIDECAR_FORMAT else None
+    if project.sidecar is not None and sidecar is None:
+        report.warnings.append("the archive's survivor-qda.json is not a survivor-qda sidecar; ignored")
+    book_id = f"refi_{_slug(project.name or Path(display).stem)}"[:100]
+    ids = _code_ids(project.codes, sidecar, {})
+    codes = _code_rows(project.codes, ids, sidecar, book_id)
+    folders = [
+        c.name for c in project.codes if not c.codable and c.guid not in set((sidecar or {}).get("folders") or [])
+    ]
+    if folders:
+        report.warnings.append(
+            f"{len(folders)} code folder(s) (isCodable=false) kept as parent codes: {', '.join(folders)}"
+        )
+    planned = _plan_documents(project, nlp, report)
+    users = _user_names(project)
+    suggestion_user = (sidecar or {}).get("suggestion_user")
+    sidecar_codings = (sidecar or {}).get("codings") or {}
+    sidecar_suggestions = (sidecar or {}).get("suggestions") or {}
+    notes = {n.guid: n for n in project.notes}
+    attached: set[str] = set()
+    code_guids = {c.guid for c in project.codes}
+    fallback_user = project.creating_user if project.creating_user in users else None
+
+    with store.transaction(actor=actor) as tx:
+        project_row = tx.project()
+        if sidecar and sidecar.get("project"):
+            project_row.blind = bool(sidecar["project"].get("blind"))
+        project_row.name = (project.name or project_row.name)[:200]
+        books = (sidecar or {}).get("codebooks") or [{"id": book_id, "name": project.name or book_id, "version": "1"}]
+        for book in books:
+            tx.session.add(
+                Codebook(id=book["id"], name=book.get("name", ""), version=str(book.get("version", "1")),
+                         source_path=display[:1000], sha256=book.get("sha256", ""), groups=book.get("groups") or {})
+            )  # fmt: skip
+        tx.session.flush()
+        for row in codes:
+            tx.session.add(Code(**row))
+        tx.session.flush()
+        coders: dict[str, Coder] = {}
+        for guid, user_name in users.items():
+            if guid == suggestion_user:
+                continue
+            coders[guid] = tx.coder(user_name)
+
+        def coder_for(guid: str | None) -> Coder:
+            key = guid if guid in coders else fallback_user
+            if key in coders:
+                return coders[key]
+            if "" not in coders:
+                coders[""] = tx.coder("imported")
+            return coders[""]
+
+        documents: dict[str, Document] = {}
+        for guid, doc in planned.items():
+            text = doc.source.text or ""
+            row = Document(
+                project_id=project_row.id,
+                name=doc.meta["name"],
+                source_path=display[:1000],
+                sha256=doc.meta.get("sha256") or hashlib.sha256(text.encode("utf-8")).hexdigest(),
+                encoding=doc.meta.get("encoding") or "utf-8",
+                language=doc.meta.get("language") or "en",
+                text=text,
+                attributes=doc.attributes,
+            )
+            tx.session.add(row)
+            tx.session.flush()
+            for spec in doc.segments:
+                segment = Segment(
+                    document_id=row.id, position=spec.position, role=spec.role, speaker_label=spec.speaker_label,
+                    timestamp=spec.timestamp, start=spec.start, end=spec.end, text=spec.text,
+                )  # fmt: skip
+                segment.sentences = [Sentence(position=i, start=s, end=e) for i, (s, e) in enumerate(spec.sentences)]
+                tx.session.add(segment)
+            tx.session.flush()
+            tx.session.expire(row, ["segments"])
+            documents[guid] = row
+            tx.audit("document.import", "document", row.id, after={"name": row.name, "from": "qdpx"})
+
+        memo_targets: list[tuple[str, str, str]] = []  # (note guid, target type, target id)
+        n_codings = n_suggestions = 0
+        for guid, doc in planned.items():
+            row = documents[guid]
+            text = row.text
+            segs = list(row.segments)
+            whole = RefiSelection(guid=guid, start=0, end=len(text), codings=doc.source.codings)
+            if doc.source.codings:
+                report.warnings.append(
+                    f"{len(doc.source.codings)} coding(s) of the whole of {row.name!r} kept as spans"
+                )
+            for note in doc.source.notes:
+                memo_targets.append((note, "document", row.name))
+            for sel in [*doc.source.selections, *([whole] if doc.source.codings else [])]:
+                if not (0 <= sel.start <= sel.end <= len(text)):
+                    report.skipped.append(
+                        f"selection {sel.guid} of {row.name!r}: positions {sel.start}-{sel.end} outside the text "
+                        f"(length {len(text)})"
+                    )
+                    continue
+                if not sel.codings:
+                    report.skipped.append(
+                        f"selection {sel.name or sel.guid!r} of {row.name!r}: no code on it (a quotation only)"
+                    )
+                    continue
+                segment = segment_at(segs, sel.start, sel.end)
+                first_coding_id = None
+                for refi in sel.codings:
+                    if refi.code not in code_guids or refi.code not in ids:
+                        report.skipped.append(f"coding {refi.guid} on {row.name!r}: unknown code {refi.code}")
+                        continue
+                    code_id = ids[refi.code]
+                    if tx.session.get(Code, code_id) is None:
+                        report.skipped.append(f"coding {refi.guid}: code folder {code_id!r} is not a code here")
+                        continue
+                    if suggestion_user and refi.user == suggestion_user and refi.guid in sidecar_suggestions:
+                        meta = sidecar_suggestions[refi.guid]
+                        seg = next((s for s in segs if s.position == meta.get("segment")), segment)
+                        if seg is None:
+                            report.skipped.append(f"suggestion {refi.guid}: no turn to put it on")
+                            continue
+                        status = meta.get("status") if meta.get("status") in SUGGESTION_STATUSES else "open"
+                        tx.session.add(
+                            Suggestion(segment_id=seg.id, code_id=code_id,
+                                       probability=float(meta.get("probability", 0)),
+                                       model_name=str(meta.get("model_name", "")), status=status,
+                                       model_version=str(meta.get("model_version", "")),
+                                       codebook_version=str(meta.get("codebook_version") or ""),
+                                       explanation=meta.get("explanation") or {})
+                        )  # fmt: skip
+                        n_suggestions += 1
+                        continue
+                    meta = sidecar_codings.get(refi.guid) or {}
+                    origin = meta.get("origin") if meta.get("origin") in ORIGINS else ORIGIN_IMPORTED
+                    coding = Coding(
+                        document_id=row.id, segment_id=segment.id if segment else None, code_id=code_id,
+                        coder_id=coder_for(refi.user or sel.user).id, start=sel.start, end=sel.end, origin=origin,
+                        model_name=meta.get("model_name"), model_version=meta.get("model_version"),
+                        codebook_version=meta.get("codebook_version"),
+                    )  # fmt: skip
+                    created = _parse_stamp(refi.created)
+                    if created is not None:
+                        coding.created_at = created
+                    tx.session.add(coding)
+                    tx.session.flush()
+                    n_codings += 1
+                    first_coding_id = first_coding_id or coding.id
+                    for note in refi.notes:
+                        memo_targets.append((note, "coding", str(coding.id)))
+                if first_coding_id is not None:
+                    for note in sel.notes:
+                        memo_targets.append((note, "coding", str(first_coding_id)))
+                    if sel.description.strip():
+                        author = coder_for(sel.user)
+                        tx.session.add(Memo(target_type="coding", target_id=str(first_coding_id), coder_id=author.id,
+                                            text=sel.description.strip()))  # fmt: skip
+        for code in project.codes:
+            for note in code.notes:
+                if code.guid in ids and tx.session.get(Code, ids[code.guid]) is not None:
+                    memo_targets.append((note, "code", ids[code.guid]))
+        n_memos = 0
+        for note_guid, target_type, target_id in memo_targets:
+            note = notes.get(note_guid)
+            if note is None or not note.text.strip():
+                continue
+            attached.add(note_guid)
+            tx.session.add(Memo(target_type=target_type, target_id=target_id, coder_id=coder_for(note.user).id,
+                                text=note.text.strip()))  # fmt: skip
+            n_memos += 1
+        for note in project.notes:
+            if note.guid not in attached:
+                report.skipped.append(f"note {note.name or note.guid!r}: attached to no code, document or coding here")
+        report.counts = {
+            "users": len(coders),
+            "codes": len(codes),
+            "documents": len(documents),
+            "codings": n_codings,
+            "suggestions": n_suggestions,
+            "memos": n_memos,
+            "documents with attributes": sum(bool(d.attributes) for d in planned.values()),
+        }
+        tx.audit("project.import_qdpx", "project", project_row.id, after={"file": display, **report.counts})
+    return report
+
+
+def load_qdc(
+    store: Store, source: str | Path | bytes | BinaryIO, name: str | None = None, actor: str = "system"
+) -> ExchangeReport:
+    """Load (or update) the codes of a REFI-QDA ``.qdc`` codebook; a code exported from here keeps its id."""
+    data, display = _read_upload(source, name)
+    refi_codes = read_qdc(data, display)
+    book_id = f"qdc_{_slug(Path(display).stem)}"[:100]
+    with store.read() as session:
+        existing = {c.id: c.codebook_id for c in session.scalars(select(Code))}
+    known = {guid_for("code", code_id): code_id for code_id in existing}
+    ids = _code_ids(refi_codes, None, known)
+    rows = _code_rows(refi_codes, ids, None, book_id)
+    report = ExchangeReport()
+    folders = [c.name for c in refi_codes if not c.codable]
+    if folders:
+        report.warnings.append(
+            f"{len(folders)} code folder(s) (isCodable=false) kept as parent codes: {', '.join(folders)}"
+        )
+    added = updated = 0
+    with store.transaction(actor=actor) as tx:
+        if tx.session.get(Codebook, book_id) is None:
+            tx.session.add(Codebook(id=book_id, name=Path(display).stem, version="1", source_path=display[:1000],
+                                    sha256=hashlib.sha256(data).hexdigest()))  # fmt: skip
+            tx.session.flush()
+        for row in rows:
+            code = tx.session.get(Code, row["id"])
+            if code is None:
+                tx.session.add(Code(**row))
+                tx.audit("code.add", "code", row["id"], after={"name": row["name"], "from": display})
+                added += 1
+                continue
+            before = {"name": code.name, "definition": code.definition, "colour": code.colour}
+            code.name, code.definition = row["name"], row["definition"] or code.definition
+            if row["colour"] != _DEFAULT_COLOUR:
+                code.colour = row["colour"]
+            after = {"name": code.name, "definition": code.definition, "colour": code.colour}
+            if after != before:
+                tx.audit("code.update", "code", row["id"], before=before, after=after)
+                updated += 1
+        tx.audit("codebook.load_qdc", "codebook", book_id, after={"file": display, "added": added, "updated": updated})
+    report.counts = {"codes": len(rows), "added": added, "updated": updated}
+    return report
