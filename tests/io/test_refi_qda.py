@@ -36,7 +36,8 @@ G5 = "55555555-5555-4555-8555-555555555555"
 
 
 def qde(body: str, name: str = "t") -> str:
-    return f'<?xml version="1.0" encoding="utf-8"?>\n<Project xmlns="urn:QDA-XML:project:1.0" name="{name}">{body}</Project>'
+    head = '<?xml version="1.0" encoding="utf-8"?>\n'
+    return f'{head}<Project xmlns="urn:QDA-XML:project:1.0" name="{name}">{body}</Project>'
 
 
 def archive(members: dict[str, str | bytes]) -> bytes:

@@ -595,6 +595,25 @@ def _user_names(project: RefiProject) -> dict[str, str]:
     return names
 
 
+def _suggestion(meta: dict[str, Any], segment_id: int, code_id: str, created: str | None) -> Suggestion:
+    """A suggestion restored from the sidecar, with its probability, explanation, status and time."""
+    status = meta.get("status") if meta.get("status") in SUGGESTION_STATUSES else "open"
+    row = Suggestion(
+        segment_id=segment_id,
+        code_id=code_id,
+        probability=float(meta.get("probability", 0)),
+        model_name=str(meta.get("model_name", "")),
+        model_version=str(meta.get("model_version", "")),
+        codebook_version=str(meta.get("codebook_version") or ""),
+        explanation=meta.get("explanation") or {},
+        status=status,
+    )
+    stamp = _parse_stamp(created)
+    if stamp is not None:
+        row.created_at = stamp
+    return row
+
+
 def import_qdpx(
     store: Store,
     source: str | Path | bytes | BinaryIO,
@@ -733,15 +752,7 @@ def import_qdpx(
                         if seg is None:
                             report.skipped.append(f"suggestion {refi.guid}: no turn to put it on")
                             continue
-                        status = meta.get("status") if meta.get("status") in SUGGESTION_STATUSES else "open"
-                        tx.session.add(
-                            Suggestion(segment_id=seg.id, code_id=code_id,
-                                       probability=float(meta.get("probability", 0)),
-                                       model_name=str(meta.get("model_name", "")), status=status,
-                                       model_version=str(meta.get("model_version", "")),
-                                       codebook_version=str(meta.get("codebook_version") or ""),
-                                       explanation=meta.get("explanation") or {})
-                        )  # fmt: skip
+                        tx.session.add(_suggestion(meta, seg.id, code_id, refi.created))
                         n_suggestions += 1
                         continue
                     meta = sidecar_codings.get(refi.guid) or {}
@@ -805,12 +816,14 @@ def load_qdc(
     refi_codes = read_qdc(data, display)
     book_id = f"qdc_{_slug(Path(display).stem)}"[:100]
     with store.read() as session:
-        existing = {c.id: c.codebook_id for c in session.scalars(select(Code))}
+        existing = {c.id: c.group for c in session.scalars(select(Code))}
     known = {guid_for("code", code_id): code_id for code_id in existing}
+    # the group folders this toolkit wrote are not codes: their members keep their own place
+    own_folders = {"folders": [guid_for("group", group) for group in set(existing.values()) if group]}
     ids = _code_ids(refi_codes, None, known)
-    rows = _code_rows(refi_codes, ids, None, book_id)
+    rows = _code_rows(refi_codes, ids, own_folders, book_id)
     report = ExchangeReport()
-    folders = [c.name for c in refi_codes if not c.codable]
+    folders = [c.name for c in refi_codes if not c.codable and c.guid not in set(own_folders["folders"])]
     if folders:
         report.warnings.append(
             f"{len(folders)} code folder(s) (isCodable=false) kept as parent codes: {', '.join(folders)}"
