@@ -215,3 +215,37 @@ def test_cli_export_import_and_codebook_load(study, tmp_path, db_url):
     assert result.exit_code == 0 and "6 added" in result.output
     result = runner.invoke(app, ["--db", fresh, "export", "--format", "qdc", str(tmp_path / "b.qdc")])
     assert result.exit_code == 0 and (tmp_path / "b.qdc").read_bytes().startswith(b"<?xml")
+
+
+def test_xlsx_has_one_sheet_per_table_and_no_live_formulas(study, tmp_path):
+    from openpyxl import load_workbook
+
+    from toolkit.analysis.tables_export import export_tables
+
+    import_attributes(study, b'document,region\nS01,=HYPERLINK("http://x")\nS02,north\n', "evil.csv")
+    export_tables(study, tmp_path / "t.xlsx", "xlsx")
+    book = load_workbook(tmp_path / "t.xlsx")
+    assert book.sheetnames == ["about", "codings", "code_x_case", "code_x_attribute", "agreement"]
+    codings = list(book["codings"].values)
+    assert codings[0] == ("document", "segment", "start", "end", "quote", "code", "coder", "origin")
+    assert len(codings) - 1 == len(coding_rows(study))
+    cells = [c for row in book["code_x_attribute"].values for c in row if isinstance(c, str)]
+    assert '\'=HYPERLINK("http://x")' in cells and not any(c.startswith("=") for c in cells)
+    matrix = list(book["code_x_case"].values)
+    assert matrix[0] == ("code", *DOCS)
+    total = sum(sum(row[1:]) for row in matrix[1:])
+    assert total == len([r for r in coding_rows(study) if r["coder"] == "alice"])
+    assert "blind" not in " ".join(str(r[0]) for r in book["about"].values)
+
+
+def test_csv_folder_and_agreement_with_two_coders(study, tmp_path):
+    from toolkit.analysis.tables_export import export_tables
+    from toolkit.coding.review import add_coding
+
+    row = coding_rows(study)[0]
+    add_coding(study, "bob", row["document"], row["start"], row["end"], row["code"], new_coder=True)
+    report = export_tables(study, tmp_path / "tables", "csv")
+    names = sorted(p.name for p in (tmp_path / "tables").iterdir())
+    assert names == ["about.txt", "agreement.csv", "code_x_attribute.csv", "code_x_case.csv", "codings.csv"]
+    assert report.counts["agreement"] > 0
+    assert (tmp_path / "tables" / "agreement.csv").read_text().startswith("code,percent_agreement")
