@@ -344,3 +344,35 @@ def test_pages_show_data_verbatim_not_as_markdown(demo_url, tmp_path, blank_nlp)
             text = getattr(element, "value", None) or getattr(element, "label", "")
             if "attacker" in str(text) or "200" in str(text):
                 assert not unescaped.search(str(text)), (page, text)
+
+
+def test_pages_export_downloads_report_of_the_current_view_and_exchange_files(demo_url, monkeypatch):
+    """Issue 15: "Download report" gives the current view (filters, whose codings) as Word and offline HTML."""
+    import io
+    import zipfile
+
+    import streamlit
+    from docx import Document as WordDocument
+    from openpyxl import load_workbook
+
+    downloads: dict[str, object] = {}
+    monkeypatch.setattr(
+        streamlit, "download_button", lambda label, data, *a, **k: downloads.__setitem__(k["key"], data)
+    )
+    monkeypatch.setattr(
+        streamlit.delta_generator.DeltaGenerator,
+        "download_button",
+        lambda self, label, data, *a, **k: downloads.__setitem__(k["key"], data),
+    )
+    at = AppTest.from_function(page_script, args=("export_page", demo_url), default_timeout=60).run()
+    at.sidebar.multiselect(key="filter_gender").set_value(["female"]).run()
+    assert not at.exception
+    word = WordDocument(io.BytesIO(downloads["export_report_docx"]()))
+    first = [p.text for p in word.paragraphs[:10]]
+    assert "Filters: gender: female" in first
+    assert any(t.startswith("Whose codings count: gold") for t in first)
+    html = downloads["export_report_html"]().decode()
+    assert "Filters: gender: female" in html and "<script src" not in html
+    assert load_workbook(io.BytesIO(downloads["export_xlsx"]())).sheetnames[0] == "about"
+    with zipfile.ZipFile(io.BytesIO(downloads["export_qdpx"]())) as archive:
+        assert "project.qde" in archive.namelist()

@@ -7,6 +7,7 @@ are neutralised in both. The first sheet (``about``) says whose codings the matr
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,7 @@ from toolkit.io.csv_safe import frame_to_csv, neutralise_cell
 from toolkit.store.engine import Store
 from toolkit.store.models import Code
 
-__all__ = ["build_tables", "export_tables"]
+__all__ = ["build_tables", "export_tables", "xlsx_bytes"]
 
 
 def _code_by_case(codings: pd.DataFrame, cases: pd.DataFrame, codes: list[str]) -> pd.DataFrame:
@@ -86,7 +87,7 @@ def _cell(value: Any) -> Any:
     return value.item() if hasattr(value, "item") else value
 
 
-def _write_xlsx(tables: dict[str, pd.DataFrame], notes: list[str], output: Path) -> None:
+def _write_xlsx(tables: dict[str, pd.DataFrame], notes: list[str], output: Path | io.BytesIO) -> None:
     from openpyxl import Workbook
 
     book = Workbook()
@@ -120,3 +121,10 @@ def export_tables(store: Store, output: str | Path, fmt: str, coders: list[str] 
     else:
         raise ToolkitError(f"unknown table format {fmt!r}; use csv or xlsx")
     return ExchangeReport(counts={name: len(frame) for name, frame in tables.items()}, warnings=[])
+
+
+def xlsx_bytes(store: Store, coders: list[str] | None = None) -> bytes:
+    """The workbook as bytes, for a download button."""
+    buffer = io.BytesIO()
+    _write_xlsx(*build_tables(store, coders), buffer)
+    return buffer.getvalue()
