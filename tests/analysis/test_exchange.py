@@ -249,3 +249,38 @@ def test_csv_folder_and_agreement_with_two_coders(study, tmp_path):
     assert names == ["about.txt", "agreement.csv", "code_x_attribute.csv", "code_x_case.csv", "codings.csv"]
     assert report.counts["agreement"] > 0
     assert (tmp_path / "tables" / "agreement.csv").read_text().startswith("code,percent_agreement")
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda s: s["documents"].__setitem__(next(iter(s["documents"])), {"name": "S01", "segments": [[0, "boss"]]}),
+        lambda s: next(iter(s["documents"].values()))["segments"][0].__setitem__(1, "villain"),
+        lambda s: next(iter(s["documents"].values()))["segments"][0].__setitem__(5, 10**9),
+        lambda s: next(iter(s["codes"].values())).__setitem__("parent_id", "nowhere"),
+        lambda s: next(iter(s["codes"].values())).__setitem__("include", [{"x": 1}]),
+        lambda s: next(iter(s["suggestions"].values())).__setitem__("probability", "high"),
+    ],
+    ids=["short-row", "unknown-role", "offset-out-of-text", "unknown-parent", "not-texts", "probability-not-number"],
+)
+def test_a_damaged_sidecar_is_a_clear_error_and_writes_nothing(study, tmp_path, damage):
+    import json
+
+    data, _ = export_qdpx(study)
+    with zipfile.ZipFile(io.BytesIO(data)) as src:
+        members = {item.filename: src.read(item) for item in src.infolist()}
+    sidecar = json.loads(members["survivor-qda.json"])
+    damage(sidecar)
+    members["survivor-qda.json"] = json.dumps(sidecar).encode()
+    damaged = io.BytesIO()
+    with zipfile.ZipFile(damaged, "w") as dst:
+        for name, content in members.items():
+            dst.writestr(name, content)
+    path = tmp_path / "fresh.sqlite"
+    fresh = create_store(f"sqlite:///{path}")
+    fresh.close()
+    before = file_digest(path)
+    with pytest.raises(InputFileError, match="damaged"):
+        import_qdpx(fresh, damaged.getvalue(), "damaged.qdpx")
+    fresh.close()
+    assert file_digest(path) == before

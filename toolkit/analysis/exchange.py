@@ -47,6 +47,7 @@ from toolkit.store.engine import Store
 from toolkit.store.models import (
     ORIGIN_IMPORTED,
     ORIGINS,
+    ROLES,
     SUGGESTION_STATUSES,
     Code,
     Codebook,
@@ -482,11 +483,21 @@ class _PlannedDoc:
 
 
 def _segments_from_sidecar(text: str, rows: list[Any]) -> list[SegmentSpec]:
+    """Speaker turns as this toolkit wrote them; anything out of shape or out of range is refused."""
     specs = []
+    positions: set[int] = set()
     for row in rows:
         position, role, label, timestamp, start, end, sentences = row
-        if not (0 <= start <= end <= len(text)):
-            raise InputFileError(f"sidecar segment {position} lies outside its document's text")
+        if not all(isinstance(v, int) and not isinstance(v, bool) for v in (position, start, end)):
+            raise ValueError("segment position and offsets must be whole numbers")
+        if not (0 <= start <= end <= len(text)) or position in positions:
+            raise ValueError(f"segment {position} lies outside its document's text or repeats a position")
+        if role not in ROLES or not isinstance(label, str) or not (timestamp is None or isinstance(timestamp, str)):
+            raise ValueError(f"segment {position} has an unknown role {role!r}")
+        spans = tuple((int(s), int(e)) for s, e in sentences)
+        if any(not (start <= s <= e <= end) for s, e in spans):
+            raise ValueError(f"a sentence of segment {position} lies outside it")
+        positions.add(position)
         specs.append(
             SegmentSpec(
                 position=position,
@@ -496,7 +507,7 @@ def _segments_from_sidecar(text: str, rows: list[Any]) -> list[SegmentSpec]:
                 start=start,
                 end=end,
                 text=text[start:end],
-                sentences=tuple((s, e) for s, e in sentences),
+                sentences=spans,
             )
         )
     return specs
@@ -558,6 +569,23 @@ def _plan_documents(project: RefiProject, nlp: Language | None, report: Exchange
         for guid in members:
             planned[guid].attributes.update(case.values)
     return planned
+
+
+def _check_code_rows(rows: list[dict[str, Any]]) -> None:
+    ids = [row["id"] for row in rows]
+    if len(set(ids)) != len(ids):
+        raise ValueError("two codes share one id")
+    for row in rows:
+        if not isinstance(row["id"], str) or not row["id"]:
+            raise ValueError("a code id must be a text")
+        if row["parent_id"] is not None and row["parent_id"] not in ids:
+            raise ValueError(f"code {row['id']!r} names an unknown parent {row['parent_id']!r}")
+        for key in ("name", "definition", "group"):
+            if not isinstance(row[key], str):
+                raise ValueError(f"code {row['id']!r}: {key} must be a text")
+        for key in ("include", "exclude", "examples", "keywords"):
+            if not all(isinstance(v, str) for v in row[key]):
+                raise ValueError(f"code {row['id']!r}: {key} must be a list of texts")
 
 
 def _store_is_empty(store: Store) -> bool:
@@ -636,8 +664,13 @@ def import_qdpx(
     if project.sidecar is not None and sidecar is None:
         report.warnings.append("the archive's survivor-qda.json is not a survivor-qda sidecar; ignored")
     book_id = f"refi_{_slug(project.name or Path(display).stem)}"[:100]
-    ids = _code_ids(project.codes, sidecar, {})
-    codes = _code_rows(project.codes, ids, sidecar, book_id)
+    try:  # the sidecar is JSON from a file: any shape this toolkit never writes is refused, before writing
+        ids = _code_ids(project.codes, sidecar, {})
+        codes = _code_rows(project.codes, ids, sidecar, book_id)
+        _check_code_rows(codes)
+        planned = _plan_documents(project, nlp, report)
+    except (TypeError, ValueError, KeyError, AttributeError) as exc:
+        raise InputFileError(f"survivor-qda.json inside the archive is damaged: {exc}", file=display) from None
     folders = [
         c.name for c in project.codes if not c.codable and c.guid not in set((sidecar or {}).get("folders") or [])
     ]
@@ -645,7 +678,6 @@ def import_qdpx(
         report.warnings.append(
             f"{len(folders)} code folder(s) (isCodable=false) kept as parent codes: {', '.join(folders)}"
         )
-    planned = _plan_documents(project, nlp, report)
     users = _user_names(project)
     suggestion_user = (sidecar or {}).get("suggestion_user")
     sidecar_codings = (sidecar or {}).get("codings") or {}
@@ -655,156 +687,166 @@ def import_qdpx(
     code_guids = {c.guid for c in project.codes}
     fallback_user = project.creating_user if project.creating_user in users else None
 
-    with store.transaction(actor=actor) as tx:
-        project_row = tx.project()
-        if sidecar and sidecar.get("project"):
-            project_row.blind = bool(sidecar["project"].get("blind"))
-        project_row.name = (project.name or project_row.name)[:200]
-        books = (sidecar or {}).get("codebooks") or [{"id": book_id, "name": project.name or book_id, "version": "1"}]
-        for book in books:
-            tx.session.add(
-                Codebook(id=book["id"], name=book.get("name", ""), version=str(book.get("version", "1")),
-                         source_path=display[:1000], sha256=book.get("sha256", ""), groups=book.get("groups") or {})
-            )  # fmt: skip
-        tx.session.flush()
-        for row in codes:
-            tx.session.add(Code(**row))
-        tx.session.flush()
-        coders: dict[str, Coder] = {}
-        for guid, user_name in users.items():
-            if guid == suggestion_user:
-                continue
-            coders[guid] = tx.coder(user_name)
-
-        def coder_for(guid: str | None) -> Coder:
-            key = guid if guid in coders else fallback_user
-            if key in coders:
-                return coders[key]
-            if "" not in coders:
-                coders[""] = tx.coder("imported")
-            return coders[""]
-
-        documents: dict[str, Document] = {}
-        for guid, doc in planned.items():
-            text = doc.source.text or ""
-            row = Document(
-                project_id=project_row.id,
-                name=doc.meta["name"],
-                source_path=display[:1000],
-                sha256=doc.meta.get("sha256") or hashlib.sha256(text.encode("utf-8")).hexdigest(),
-                encoding=doc.meta.get("encoding") or "utf-8",
-                language=doc.meta.get("language") or "en",
-                text=text,
-                attributes=doc.attributes,
-            )
-            tx.session.add(row)
-            tx.session.flush()
-            for spec in doc.segments:
-                segment = Segment(
-                    document_id=row.id, position=spec.position, role=spec.role, speaker_label=spec.speaker_label,
-                    timestamp=spec.timestamp, start=spec.start, end=spec.end, text=spec.text,
+    try:
+        with store.transaction(actor=actor) as tx:
+            project_row = tx.project()
+            if sidecar and sidecar.get("project"):
+                project_row.blind = bool(sidecar["project"].get("blind"))
+            project_row.name = (project.name or project_row.name)[:200]
+            books = (sidecar or {}).get("codebooks") or [
+                {"id": book_id, "name": project.name or book_id, "version": "1"}
+            ]
+            for book in books:
+                tx.session.add(
+                    Codebook(id=book["id"], name=book.get("name", ""), version=str(book.get("version", "1")),
+                             source_path=display[:1000], sha256=book.get("sha256", ""), groups=book.get("groups") or {})
                 )  # fmt: skip
-                segment.sentences = [Sentence(position=i, start=s, end=e) for i, (s, e) in enumerate(spec.sentences)]
-                tx.session.add(segment)
             tx.session.flush()
-            tx.session.expire(row, ["segments"])
-            documents[guid] = row
-            tx.audit("document.import", "document", row.id, after={"name": row.name, "from": "qdpx"})
+            for row in codes:
+                tx.session.add(Code(**row))
+            tx.session.flush()
+            coders: dict[str, Coder] = {}
+            for guid, user_name in users.items():
+                if guid == suggestion_user:
+                    continue
+                coders[guid] = tx.coder(user_name)
 
-        memo_targets: list[tuple[str, str, str]] = []  # (note guid, target type, target id)
-        n_codings = n_suggestions = 0
-        for guid, doc in planned.items():
-            row = documents[guid]
-            text = row.text
-            segs = list(row.segments)
-            whole = RefiSelection(guid=guid, start=0, end=len(text), codings=doc.source.codings)
-            if doc.source.codings:
-                report.warnings.append(
-                    f"{len(doc.source.codings)} coding(s) of the whole of {row.name!r} kept as spans"
+            def coder_for(guid: str | None) -> Coder:
+                key = guid if guid in coders else fallback_user
+                if key in coders:
+                    return coders[key]
+                if "" not in coders:
+                    coders[""] = tx.coder("imported")
+                return coders[""]
+
+            documents: dict[str, Document] = {}
+            for guid, doc in planned.items():
+                text = doc.source.text or ""
+                row = Document(
+                    project_id=project_row.id,
+                    name=doc.meta["name"],
+                    source_path=display[:1000],
+                    sha256=doc.meta.get("sha256") or hashlib.sha256(text.encode("utf-8")).hexdigest(),
+                    encoding=doc.meta.get("encoding") or "utf-8",
+                    language=doc.meta.get("language") or "en",
+                    text=text,
+                    attributes=doc.attributes,
                 )
-            for note in doc.source.notes:
-                memo_targets.append((note, "document", row.name))
-            for sel in [*doc.source.selections, *([whole] if doc.source.codings else [])]:
-                if not (0 <= sel.start <= sel.end <= len(text)):
-                    report.skipped.append(
-                        f"selection {sel.guid} of {row.name!r}: positions {sel.start}-{sel.end} outside the text "
-                        f"(length {len(text)})"
-                    )
-                    continue
-                if not sel.codings:
-                    report.skipped.append(
-                        f"selection {sel.name or sel.guid!r} of {row.name!r}: no code on it (a quotation only)"
-                    )
-                    continue
-                segment = segment_at(segs, sel.start, sel.end)
-                first_coding_id = None
-                for refi in sel.codings:
-                    if refi.code not in code_guids or refi.code not in ids:
-                        report.skipped.append(f"coding {refi.guid} on {row.name!r}: unknown code {refi.code}")
-                        continue
-                    code_id = ids[refi.code]
-                    if tx.session.get(Code, code_id) is None:
-                        report.skipped.append(f"coding {refi.guid}: code folder {code_id!r} is not a code here")
-                        continue
-                    if suggestion_user and refi.user == suggestion_user and refi.guid in sidecar_suggestions:
-                        meta = sidecar_suggestions[refi.guid]
-                        seg = next((s for s in segs if s.position == meta.get("segment")), segment)
-                        if seg is None:
-                            report.skipped.append(f"suggestion {refi.guid}: no turn to put it on")
-                            continue
-                        tx.session.add(_suggestion(meta, seg.id, code_id, refi.created))
-                        n_suggestions += 1
-                        continue
-                    meta = sidecar_codings.get(refi.guid) or {}
-                    origin = meta.get("origin") if meta.get("origin") in ORIGINS else ORIGIN_IMPORTED
-                    coding = Coding(
-                        document_id=row.id, segment_id=segment.id if segment else None, code_id=code_id,
-                        coder_id=coder_for(refi.user or sel.user).id, start=sel.start, end=sel.end, origin=origin,
-                        model_name=meta.get("model_name"), model_version=meta.get("model_version"),
-                        codebook_version=meta.get("codebook_version"),
+                tx.session.add(row)
+                tx.session.flush()
+                for spec in doc.segments:
+                    segment = Segment(
+                        document_id=row.id, position=spec.position, role=spec.role, speaker_label=spec.speaker_label,
+                        timestamp=spec.timestamp, start=spec.start, end=spec.end, text=spec.text,
                     )  # fmt: skip
-                    created = _parse_stamp(refi.created)
-                    if created is not None:
-                        coding.created_at = created
-                    tx.session.add(coding)
-                    tx.session.flush()
-                    n_codings += 1
-                    first_coding_id = first_coding_id or coding.id
-                    for note in refi.notes:
-                        memo_targets.append((note, "coding", str(coding.id)))
-                if first_coding_id is not None:
-                    for note in sel.notes:
-                        memo_targets.append((note, "coding", str(first_coding_id)))
-                    if sel.description.strip():
-                        author = coder_for(sel.user)
-                        tx.session.add(Memo(target_type="coding", target_id=str(first_coding_id), coder_id=author.id,
-                                            text=sel.description.strip()))  # fmt: skip
-        for code in project.codes:
-            for note in code.notes:
-                if code.guid in ids and tx.session.get(Code, ids[code.guid]) is not None:
-                    memo_targets.append((note, "code", ids[code.guid]))
-        n_memos = 0
-        for note_guid, target_type, target_id in memo_targets:
-            note = notes.get(note_guid)
-            if note is None or not note.text.strip():
-                continue
-            attached.add(note_guid)
-            tx.session.add(Memo(target_type=target_type, target_id=target_id, coder_id=coder_for(note.user).id,
-                                text=note.text.strip()))  # fmt: skip
-            n_memos += 1
-        for note in project.notes:
-            if note.guid not in attached:
-                report.skipped.append(f"note {note.name or note.guid!r}: attached to no code, document or coding here")
-        report.counts = {
-            "users": len(coders),
-            "codes": len(codes),
-            "documents": len(documents),
-            "codings": n_codings,
-            "suggestions": n_suggestions,
-            "memos": n_memos,
-            "documents with attributes": sum(bool(d.attributes) for d in planned.values()),
-        }
-        tx.audit("project.import_qdpx", "project", project_row.id, after={"file": display, **report.counts})
+                    segment.sentences = [
+                        Sentence(position=i, start=s, end=e) for i, (s, e) in enumerate(spec.sentences)
+                    ]
+                    tx.session.add(segment)
+                tx.session.flush()
+                tx.session.expire(row, ["segments"])
+                documents[guid] = row
+                tx.audit("document.import", "document", row.id, after={"name": row.name, "from": "qdpx"})
+
+            memo_targets: list[tuple[str, str, str]] = []  # (note guid, target type, target id)
+            n_codings = n_suggestions = 0
+            for guid, doc in planned.items():
+                row = documents[guid]
+                text = row.text
+                segs = list(row.segments)
+                whole = RefiSelection(guid=guid, start=0, end=len(text), codings=doc.source.codings)
+                if doc.source.codings:
+                    report.warnings.append(
+                        f"{len(doc.source.codings)} coding(s) of the whole of {row.name!r} kept as spans"
+                    )
+                for note in doc.source.notes:
+                    memo_targets.append((note, "document", row.name))
+                for sel in [*doc.source.selections, *([whole] if doc.source.codings else [])]:
+                    if not (0 <= sel.start <= sel.end <= len(text)):
+                        report.skipped.append(
+                            f"selection {sel.guid} of {row.name!r}: positions {sel.start}-{sel.end} outside the text "
+                            f"(length {len(text)})"
+                        )
+                        continue
+                    if not sel.codings:
+                        report.skipped.append(
+                            f"selection {sel.name or sel.guid!r} of {row.name!r}: no code on it (a quotation only)"
+                        )
+                        continue
+                    segment = segment_at(segs, sel.start, sel.end)
+                    first_coding_id = None
+                    for refi in sel.codings:
+                        if refi.code not in code_guids or refi.code not in ids:
+                            report.skipped.append(f"coding {refi.guid} on {row.name!r}: unknown code {refi.code}")
+                            continue
+                        code_id = ids[refi.code]
+                        if tx.session.get(Code, code_id) is None:
+                            report.skipped.append(f"coding {refi.guid}: code folder {code_id!r} is not a code here")
+                            continue
+                        if suggestion_user and refi.user == suggestion_user and refi.guid in sidecar_suggestions:
+                            meta = sidecar_suggestions[refi.guid]
+                            seg = next((s for s in segs if s.position == meta.get("segment")), segment)
+                            if seg is None:
+                                report.skipped.append(f"suggestion {refi.guid}: no turn to put it on")
+                                continue
+                            tx.session.add(_suggestion(meta, seg.id, code_id, refi.created))
+                            n_suggestions += 1
+                            continue
+                        meta = sidecar_codings.get(refi.guid) or {}
+                        origin = meta.get("origin") if meta.get("origin") in ORIGINS else ORIGIN_IMPORTED
+                        coding = Coding(
+                            document_id=row.id, segment_id=segment.id if segment else None, code_id=code_id,
+                            coder_id=coder_for(refi.user or sel.user).id, start=sel.start, end=sel.end, origin=origin,
+                            model_name=meta.get("model_name"), model_version=meta.get("model_version"),
+                            codebook_version=meta.get("codebook_version"),
+                        )  # fmt: skip
+                        created = _parse_stamp(refi.created)
+                        if created is not None:
+                            coding.created_at = created
+                        tx.session.add(coding)
+                        tx.session.flush()
+                        n_codings += 1
+                        first_coding_id = first_coding_id or coding.id
+                        for note in refi.notes:
+                            memo_targets.append((note, "coding", str(coding.id)))
+                    if first_coding_id is not None:
+                        for note in sel.notes:
+                            memo_targets.append((note, "coding", str(first_coding_id)))
+                        if sel.description.strip():
+                            author = coder_for(sel.user)
+                            memo = Memo(target_type="coding", target_id=str(first_coding_id), coder_id=author.id,
+                                        text=sel.description.strip())  # fmt: skip
+                            tx.session.add(memo)
+            for code in project.codes:
+                for note in code.notes:
+                    if code.guid in ids and tx.session.get(Code, ids[code.guid]) is not None:
+                        memo_targets.append((note, "code", ids[code.guid]))
+            n_memos = 0
+            for note_guid, target_type, target_id in memo_targets:
+                note = notes.get(note_guid)
+                if note is None or not note.text.strip():
+                    continue
+                attached.add(note_guid)
+                tx.session.add(Memo(target_type=target_type, target_id=target_id, coder_id=coder_for(note.user).id,
+                                    text=note.text.strip()))  # fmt: skip
+                n_memos += 1
+            for note in project.notes:
+                if note.guid not in attached:
+                    report.skipped.append(
+                        f"note {note.name or note.guid!r}: attached to no code, document or coding here"
+                    )
+            report.counts = {
+                "users": len(coders),
+                "codes": len(codes),
+                "documents": len(documents),
+                "codings": n_codings,
+                "suggestions": n_suggestions,
+                "memos": n_memos,
+                "documents with attributes": sum(bool(d.attributes) for d in planned.values()),
+            }
+            tx.audit("project.import_qdpx", "project", project_row.id, after={"file": display, **report.counts})
+    except (TypeError, ValueError, KeyError, AttributeError) as exc:  # rolled back: nothing was written
+        raise InputFileError(f"survivor-qda.json inside the archive is damaged: {exc}", file=display) from None
     return report
 
 
