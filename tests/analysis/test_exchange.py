@@ -260,8 +260,17 @@ def test_csv_folder_and_agreement_with_two_coders(study, tmp_path):
         lambda s: next(iter(s["codes"].values())).__setitem__("parent_id", "nowhere"),
         lambda s: next(iter(s["codes"].values())).__setitem__("include", [{"x": 1}]),
         lambda s: next(iter(s["suggestions"].values())).__setitem__("probability", "high"),
+        lambda s: next(iter(s["codes"].values())).__setitem__("codebook_id", "ghost"),
     ],
-    ids=["short-row", "unknown-role", "offset-out-of-text", "unknown-parent", "not-texts", "probability-not-number"],
+    ids=[
+        "short-row",
+        "unknown-role",
+        "offset-out-of-text",
+        "unknown-parent",
+        "not-texts",
+        "probability-not-number",
+        "unknown-codebook",
+    ],
 )
 def test_a_damaged_sidecar_is_a_clear_error_and_writes_nothing(study, tmp_path, damage):
     import json

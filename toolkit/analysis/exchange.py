@@ -702,7 +702,10 @@ def import_qdpx(
                              source_path=display[:1000], sha256=book.get("sha256", ""), groups=book.get("groups") or {})
                 )  # fmt: skip
             tx.session.flush()
+            book_ids = {book["id"] for book in books}
             for row in codes:
+                if row["codebook_id"] is not None and row["codebook_id"] not in book_ids:
+                    raise ValueError(f"code {row['id']!r} names an unknown codebook {row['codebook_id']!r}")
                 tx.session.add(Code(**row))
             tx.session.flush()
             coders: dict[str, Coder] = {}
