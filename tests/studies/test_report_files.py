@@ -66,6 +66,9 @@ def test_docx_has_every_section_a_picture_per_chart_and_the_view_first(study):
     assert any(t.startswith("Whose codings count: gold") for t in first_page)
     assert any(t.startswith("Date: ") for t in first_page)
     assert len(document.tables) >= 1  # the codebook
+    for chart in (c for s in report.sections for c in s.charts):  # a chart on its own still says what it counts
+        assert "filters: gender: female" in chart.figure.layout.title.text and "n = " in chart.note
+    assert not any(c.title.endswith("by gender") for s in report.sections for c in s.charts)  # one group only
 
 
 def test_groups_under_the_threshold_are_marked_with_their_size(study):

@@ -10,6 +10,8 @@ self-contained HTML or Word.
 
 from __future__ import annotations
 
+import html
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -110,7 +112,7 @@ def _comparison_attributes(cases: pd.DataFrame, attributes: Sequence[str] | None
     """The attributes asked for, else the study's, else every attribute with 2 to 12 values."""
     if attributes:
         return [a for a in attributes if a in cases.columns]
-    chosen = [a for a in snapshot.REPORT_ATTRIBUTES if a in cases.columns]
+    chosen = [a for a in snapshot.REPORT_ATTRIBUTES if a in cases.columns and cases[a].nunique() > 1]
     if chosen:
         return chosen
     return [a for a in cases.columns if a != "document" and 2 <= cases[a].nunique() <= 12]
@@ -291,7 +293,11 @@ def build_report(
         _codebook_section(store),
         _method_section(store, coder_text),
     ]
-    for section in sections:  # a chart copied out of the report still says what it counts
+    scope = f"Counting {coder_text}; filters: {filter_text or 'none'}."
+    for section in sections:  # a chart copied out of the report (its PNG button, a screenshot) says what it counts
         for chart in section.charts:
-            chart.note += f" Counting {coder_text}; filters: {filter_text or 'none'}."
+            chart.note += f" {scope}"
+            title = chart.figure.layout.title.text or chart.title
+            subtitle = "<br>".join(html.escape(line) for line in textwrap.wrap(scope, 110))
+            chart.figure.update_layout(title_text=f"{title}<br><sup>{subtitle}</sup>", margin={"t": 110})
     return Report(title or f"Findings: {project.name if project else 'survivor-qda'}", created, view, sections)

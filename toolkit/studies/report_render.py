@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import io
 import re
+import textwrap
 from typing import Any
 
 import plotly.graph_objects as go
@@ -104,7 +105,11 @@ def _colours(marker_color: Any, count: int) -> Any:
 
 
 def _text(value: Any) -> str:
-    return html.unescape(str(value)) if value is not None else ""
+    """Plotly's title markup as plain text: line breaks kept, tags dropped, entities decoded."""
+    if value is None:
+        return ""
+    plain = re.sub(r"<[^>]+>", "", re.sub(r"<br\s*/?>", "\n", str(value)))
+    return html.unescape(plain)
 
 
 def figure_png(figure: go.Figure, width: float = 8.0, height: float = 4.8) -> bytes:
@@ -152,7 +157,8 @@ def figure_png(figure: go.Figure, width: float = 8.0, height: float = 4.8) -> by
     for axis, setter in (("x", ax.xaxis), ("y", ax.yaxis)):
         if _is_share(figure, axis):
             setter.set_major_formatter(PercentFormatter(1.0))
-    ax.set_title(_text(figure.layout.title.text), fontsize=10)
+    head, *scope = _text(figure.layout.title.text).split("\n")
+    ax.set_title("\n".join([head, *textwrap.wrap(" ".join(scope), 100)]), fontsize=9)
     ax.set_xlabel(_text(figure.layout.xaxis.title.text), fontsize=8)
     ax.set_ylabel(_text(figure.layout.yaxis.title.text), fontsize=8)
     canvas.tight_layout()
