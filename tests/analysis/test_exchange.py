@@ -128,6 +128,7 @@ def test_each_real_sample_imports_and_names_what_it_skipped(sample, expected, tm
     assert {k: report.counts[k] for k in expected} == expected
     if "annexA2" in sample:
         skipped = "\n".join(report.skipped)
+        assert "3 selection(s) with 3 coding(s) on text source 'Simon.docx'" in skipped
         for named in ("picture source", "PDF source", "video source", "whose text the archive does not carry"):
             assert named in skipped
         assert "note 'Research Plan'" in skipped

@@ -532,11 +532,14 @@ def _plan_documents(project: RefiProject, nlp: Language | None, report: Exchange
     planned: dict[str, _PlannedDoc] = {}
     names: set[str] = set()
     for source in project.sources:
-        if source.text is None:
+        if source.text is None:  # the reader listed the source; say what went with it
             n = len(source.selections)
-            report.skipped.append(
-                f"{n} selection(s) of text source {source.name!r}, whose text the archive does not carry"
-            )
+            codings = sum(len(s.codings) for s in source.selections) + len(source.codings)
+            if n or codings:
+                report.skipped.append(
+                    f"{n} selection(s) with {codings} coding(s) on text source {source.name!r}, "
+                    "whose text the archive does not carry"
+                )
             continue
         if not source.text.strip():
             report.skipped.append(f"text source {source.name!r}: empty text")
