@@ -15,7 +15,8 @@ import time
 import zipfile
 from pathlib import Path
 
-from toolkit.analysis.exchange import export_qdc, export_qdpx, import_qdpx
+from toolkit.analysis.exchange import export_qdc, export_qdpx
+from toolkit.analysis.exchange_import import import_qdpx
 from toolkit.analysis.frames import load_frames
 from toolkit.analysis.tables_export import xlsx_bytes
 from toolkit.coding.codings import coding_rows

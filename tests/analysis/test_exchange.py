@@ -10,14 +10,8 @@ import xmlschema
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from toolkit.analysis.exchange import (
-    SUGGESTION_USER,
-    build_refi_project,
-    export_qdc,
-    export_qdpx,
-    import_qdpx,
-    load_qdc,
-)
+from toolkit.analysis.exchange import SUGGESTION_USER, build_refi_project, export_qdc, export_qdpx
+from toolkit.analysis.exchange_import import import_qdpx, load_qdc
 from toolkit.cli.main import app
 from toolkit.coding.codings import coding_rows
 from toolkit.coding.review import add_memo, list_memos

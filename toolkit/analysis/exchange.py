@@ -8,8 +8,7 @@ beside the humans'. What REFI cannot hold goes into a sidecar JSON inside the ar
 ``Description``, speaker turns and roles, coding origins, suggestion probabilities); this toolkit restores
 it on import, other tools ignore it: :attr:`ExchangeReport.not_seen` tells the user what they will miss.
 
-Import (:func:`import_qdpx`) fills an empty store; everything is read and checked before one
-transaction writes it, and every item left out is named in :attr:`ExchangeReport.skipped`.
+Import is :mod:`toolkit.analysis.exchange_import`.
 """
 
 from __future__ import annotations
@@ -21,13 +20,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from toolkit.coding.blind import allowed_coders
-from toolkit.corpus.importer import segment_at
-from toolkit.corpus.segment import SegmentSpec, segment_text
 from toolkit.errors import InputFileError
 from toolkit.io.refi_qda import (
     RefiCase,
@@ -38,17 +35,12 @@ from toolkit.io.refi_qda import (
     RefiSelection,
     RefiSource,
     RefiUser,
-    read_qdc,
-    read_qdpx,
     write_qdc,
     write_qdpx,
 )
 from toolkit.store.engine import Store
 from toolkit.store.models import (
     ORIGIN_IMPORTED,
-    ORIGINS,
-    ROLES,
-    SUGGESTION_STATUSES,
     Code,
     Codebook,
     Coder,
@@ -57,30 +49,24 @@ from toolkit.store.models import (
     Memo,
     Project,
     Segment,
-    Sentence,
     Suggestion,
 )
 
 if TYPE_CHECKING:
-    from spacy.language import Language
+    pass
 
 __all__ = [
-    "MAX_QDPX_FILE_BYTES",
     "SUGGESTION_USER",
     "ExchangeReport",
     "build_refi_project",
     "export_qdc",
     "export_qdpx",
     "guid_for",
-    "import_qdpx",
-    "load_qdc",
 ]
 
 SUGGESTION_USER = "survivor-qda suggestions (model)"
 """The pseudo-user whose codings are the model's suggestions, as ATLAS.ti and NVivo do for auto-coding."""
 SIDECAR_FORMAT = "survivor-qda-sidecar"
-MAX_QDPX_FILE_BYTES = 256 * 1024 * 1024
-_DEFAULT_COLOUR = "#888888"
 
 
 @dataclass
@@ -108,17 +94,6 @@ def _stamp(value: datetime | None) -> str | None:
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _parse_stamp(value: str | None) -> datetime | None:
-    """A REFI ``xsd:dateTime`` (``...Z``) as an aware datetime; None (the store's default: now) if unreadable."""
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 # ---------------------------------------------------------------------------------------------- export
@@ -398,505 +373,3 @@ def export_qdc(store: Store, output: str | Path | None = None) -> tuple[bytes, E
             "(a .qdc holds names, colours and descriptions; use the YAML codebook to keep them)"
         )
     return data, report
-
-
-# ---------------------------------------------------------------------------------------------- import
-
-
-def _slug(text: str) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
-    if not slug:
-        return "code"
-    return slug if slug[0].isalpha() else f"c_{slug}"
-
-
-def _colour(value: str | None) -> str:
-    if not value:
-        return _DEFAULT_COLOUR
-    value = value.strip()
-    if re.fullmatch(r"#[0-9a-fA-F]{3}", value):
-        return "#" + "".join(ch * 2 for ch in value[1:]).lower()
-    return value.lower() if re.fullmatch(r"#[0-9a-fA-F]{6}", value) else _DEFAULT_COLOUR
-
-
-def _code_ids(codes: list[RefiCode], sidecar: dict[str, Any] | None, known: dict[str, str]) -> dict[str, str]:
-    """GUID -> code id: the sidecar's (or the store's, by GUID) id, else a slug of the names down the tree."""
-    restored = (sidecar or {}).get("codes") or {}
-    ids: dict[str, str] = {}
-    taken: set[str] = set()
-    for code in codes:
-        meta = restored.get(code.guid)
-        if isinstance(meta, dict) and isinstance(meta.get("id"), str):
-            ids[code.guid] = meta["id"]
-        elif code.guid in known:
-            ids[code.guid] = known[code.guid]
-        else:
-            base = _slug(code.name.split("::")[-1] if "::" in code.name and code.parent is None else code.name)
-            if "::" in code.name and code.parent is None:
-                base = ".".join(_slug(part) for part in code.name.split("::"))
-            parent = ids.get(code.parent) if code.parent else None
-            candidate = f"{parent}.{base}" if parent else base
-            unique, n = candidate, 2
-            while unique in taken or unique in ids.values():
-                unique, n = f"{candidate}_{n}", n + 1
-            ids[code.guid] = unique
-        taken.add(ids[code.guid])
-    return ids
-
-
-def _code_rows(
-    codes: list[RefiCode], ids: dict[str, str], sidecar: dict[str, Any] | None, book_id: str
-) -> list[dict[str, Any]]:
-    restored = (sidecar or {}).get("codes") or {}
-    folders = set((sidecar or {}).get("folders") or [])
-    rows = []
-    for code in codes:
-        if code.guid in folders:
-            continue
-        meta = restored.get(code.guid) if isinstance(restored.get(code.guid), dict) else {}
-        code_id = ids[code.guid]
-        parent = ids.get(code.parent) if code.parent and code.parent not in folders else None
-        rows.append(
-            {
-                "id": code_id,
-                "codebook_id": meta.get("codebook_id", book_id) if meta else book_id,
-                "group": meta.get("group", code_id.split(".")[0]) if meta else code_id.split(".")[0],
-                "name": code.name[:200],
-                "definition": meta.get("definition", code.description) if meta else code.description,
-                "include": list(meta.get("include") or []) if meta else [],
-                "exclude": list(meta.get("exclude") or []) if meta else [],
-                "examples": list(meta.get("examples") or []) if meta else [],
-                "keywords": list(meta.get("keywords") or []) if meta else [],
-                "colour": _colour(meta.get("colour") if meta else code.color),
-                "parent_id": meta.get("parent_id", parent) if meta else parent,
-            }
-        )
-    return rows
-
-
-@dataclass
-class _PlannedDoc:
-    source: RefiSource
-    segments: list[SegmentSpec]
-    meta: dict[str, Any]
-    attributes: dict[str, str] = field(default_factory=dict)
-
-
-def _segments_from_sidecar(text: str, rows: list[Any]) -> list[SegmentSpec]:
-    """Speaker turns as this toolkit wrote them; anything out of shape or out of range is refused."""
-    specs = []
-    positions: set[int] = set()
-    for row in rows:
-        position, role, label, timestamp, start, end, sentences = row
-        if not all(isinstance(v, int) and not isinstance(v, bool) for v in (position, start, end)):
-            raise ValueError("segment position and offsets must be whole numbers")
-        if not (0 <= start <= end <= len(text)) or position in positions:
-            raise ValueError(f"segment {position} lies outside its document's text or repeats a position")
-        if role not in ROLES or not isinstance(label, str) or not (timestamp is None or isinstance(timestamp, str)):
-            raise ValueError(f"segment {position} has an unknown role {role!r}")
-        spans = tuple((int(s), int(e)) for s, e in sentences)
-        if any(not (start <= s <= e <= end) for s, e in spans):
-            raise ValueError(f"a sentence of segment {position} lies outside it")
-        positions.add(position)
-        specs.append(
-            SegmentSpec(
-                position=position,
-                role=role,
-                speaker_label=label,
-                timestamp=timestamp,
-                start=start,
-                end=end,
-                text=text[start:end],
-                sentences=spans,
-            )
-        )
-    return specs
-
-
-def _attribute_sets(project: RefiProject, report: ExchangeReport) -> dict[str, dict[str, str]]:
-    """ATLAS.ti writes document attributes as document groups named ``attribute: value``."""
-    out: dict[str, dict[str, str]] = defaultdict(dict)
-    for name, members in project.sets.items():
-        match = re.fullmatch(r"\s*([^:]{1,60}?)\s*:\s*(.+?)\s*", name)
-        if match and members:
-            for member in members:
-                out[member][match.group(1)] = match.group(2)
-            report.warnings.append(f"set {name!r} read as the attribute {match.group(1)}={match.group(2)!r}")
-        elif members:
-            report.skipped.append(f"set {name!r} ({len(members)} members): document groups are not kept")
-    return out
-
-
-def _plan_documents(project: RefiProject, nlp: Language | None, report: ExchangeReport) -> dict[str, _PlannedDoc]:
-    sidecar_docs = (project.sidecar or {}).get("documents") or {}
-    planned: dict[str, _PlannedDoc] = {}
-    names: set[str] = set()
-    for source in project.sources:
-        if source.text is None:  # the reader listed the source; say what went with it
-            n = len(source.selections)
-            codings = sum(len(s.codings) for s in source.selections) + len(source.codings)
-            if n or codings:
-                report.skipped.append(
-                    f"{n} selection(s) with {codings} coding(s) on text source {source.name!r}, "
-                    "whose text the archive does not carry"
-                )
-            continue
-        if not source.text.strip():
-            report.skipped.append(f"text source {source.name!r}: empty text")
-            continue
-        meta = sidecar_docs.get(source.guid) if isinstance(sidecar_docs.get(source.guid), dict) else {}
-        name = str(meta.get("name") or Path(source.name).stem or source.name)[:200]
-        base, n = name, 2
-        while name in names:
-            name, n = f"{base}_{n}", n + 1
-        names.add(name)
-        if meta.get("segments") is not None:
-            specs = _segments_from_sidecar(source.text, meta["segments"])
-        else:
-            specs, warnings = segment_text(source.text, None, nlp, name=name)
-            report.warnings.extend(f"{name}: {w}" for w in warnings)
-        planned[source.guid] = _PlannedDoc(source, specs, {**meta, "name": name})
-    sets = _attribute_sets(project, report)
-    for guid, doc in planned.items():
-        doc.attributes.update(sets.get(guid, {}))
-        doc.attributes.update(doc.source.variables)
-    for case in project.cases:
-        members = [g for g in case.sources if g in planned]
-        if not case.values:
-            continue
-        if not members:
-            report.skipped.append(f"case {case.name!r}: its variables belong to no imported text source")
-            continue
-        if len(members) > 1:
-            report.warnings.append(f"case {case.name!r} groups {len(members)} sources; its variables go on each")
-        for guid in members:
-            planned[guid].attributes.update(case.values)
-    return planned
-
-
-def _check_code_rows(rows: list[dict[str, Any]]) -> None:
-    ids = [row["id"] for row in rows]
-    if len(set(ids)) != len(ids):
-        raise ValueError("two codes share one id")
-    for row in rows:
-        if not isinstance(row["id"], str) or not row["id"]:
-            raise ValueError("a code id must be a text")
-        if row["parent_id"] is not None and row["parent_id"] not in ids:
-            raise ValueError(f"code {row['id']!r} names an unknown parent {row['parent_id']!r}")
-        for key in ("name", "definition", "group"):
-            if not isinstance(row[key], str):
-                raise ValueError(f"code {row['id']!r}: {key} must be a text")
-        for key in ("include", "exclude", "examples", "keywords"):
-            if not all(isinstance(v, str) for v in row[key]):
-                raise ValueError(f"code {row['id']!r}: {key} must be a list of texts")
-
-
-def _store_is_empty(store: Store) -> bool:
-    with store.read() as session:
-        return not any(
-            session.scalar(select(func.count()).select_from(model)) for model in (Document, Code, Coding, Suggestion)
-        )
-
-
-def _read_upload(source: str | Path | bytes | BinaryIO, name: str | None) -> tuple[bytes, str]:
-    if isinstance(source, str | Path):
-        path = Path(source)
-        if not path.is_file():
-            raise InputFileError("no such file", file=str(path))
-        if path.stat().st_size > MAX_QDPX_FILE_BYTES:
-            raise InputFileError(f"file over {MAX_QDPX_FILE_BYTES:,} bytes (limit)", file=str(path))
-        return path.read_bytes(), str(path)
-    data = source if isinstance(source, bytes) else source.read(MAX_QDPX_FILE_BYTES + 1)
-    display = name or getattr(source, "name", "<upload>")
-    if len(data) > MAX_QDPX_FILE_BYTES:
-        raise InputFileError(f"file over {MAX_QDPX_FILE_BYTES:,} bytes (limit)", file=display)
-    return data, display
-
-
-def _user_names(project: RefiProject) -> dict[str, str]:
-    names: dict[str, str] = {}
-    used: set[str] = set()
-    for user in project.users:
-        name = " ".join(user.name.split())[:100] or user.guid
-        base, n = name, 2
-        while name in used:
-            name, n = f"{base} ({n})", n + 1
-        used.add(name)
-        names[user.guid] = name
-    return names
-
-
-def _suggestion(meta: dict[str, Any], segment_id: int, code_id: str, created: str | None) -> Suggestion:
-    """A suggestion restored from the sidecar, with its probability, explanation, status and time."""
-    status = meta.get("status") if meta.get("status") in SUGGESTION_STATUSES else "open"
-    row = Suggestion(
-        segment_id=segment_id,
-        code_id=code_id,
-        probability=float(meta.get("probability", 0)),
-        model_name=str(meta.get("model_name", "")),
-        model_version=str(meta.get("model_version", "")),
-        codebook_version=str(meta.get("codebook_version") or ""),
-        explanation=meta.get("explanation") or {},
-        status=status,
-    )
-    stamp = _parse_stamp(created)
-    if stamp is not None:
-        row.created_at = stamp
-    return row
-
-
-def import_qdpx(
-    store: Store,
-    source: str | Path | bytes | BinaryIO,
-    name: str | None = None,
-    *,
-    nlp: Language | None = None,
-    actor: str = "system",
-) -> ExchangeReport:
-    """Import a REFI-QDA project into an empty store; return what was imported and what was skipped."""
-    data, display = _read_upload(source, name)
-    project = read_qdpx(data, display)
-    report = ExchangeReport(skipped=list(project.skipped), warnings=list(project.warnings))
-    if not _store_is_empty(store):
-        raise InputFileError(
-            "import a .qdpx into a new, empty store (it has documents, codes or codings already); "
-            "create one with `qda --db sqlite:///imported.sqlite init`",
-            file=display,
-        )
-    sidecar = project.sidecar if (project.sidecar or {}).get("format") == SIDECAR_FORMAT else None
-    if project.sidecar is not None and sidecar is None:
-        report.warnings.append("the archive's survivor-qda.json is not a survivor-qda sidecar; ignored")
-    book_id = f"refi_{_slug(project.name or Path(display).stem)}"[:100]
-    try:  # the sidecar is JSON from a file: any shape this toolkit never writes is refused, before writing
-        ids = _code_ids(project.codes, sidecar, {})
-        codes = _code_rows(project.codes, ids, sidecar, book_id)
-        _check_code_rows(codes)
-        planned = _plan_documents(project, nlp, report)
-    except (TypeError, ValueError, KeyError, AttributeError) as exc:
-        raise InputFileError(f"survivor-qda.json inside the archive is damaged: {exc}", file=display) from None
-    folders = [
-        c.name for c in project.codes if not c.codable and c.guid not in set((sidecar or {}).get("folders") or [])
-    ]
-    if folders:
-        report.warnings.append(
-            f"{len(folders)} code folder(s) (isCodable=false) kept as parent codes: {', '.join(folders)}"
-        )
-    users = _user_names(project)
-    suggestion_user = (sidecar or {}).get("suggestion_user")
-    sidecar_codings = (sidecar or {}).get("codings") or {}
-    sidecar_suggestions = (sidecar or {}).get("suggestions") or {}
-    notes = {n.guid: n for n in project.notes}
-    attached: set[str] = set()
-    code_guids = {c.guid for c in project.codes}
-    fallback_user = project.creating_user if project.creating_user in users else None
-
-    try:
-        with store.transaction(actor=actor) as tx:
-            project_row = tx.project()
-            if sidecar and sidecar.get("project"):
-                project_row.blind = bool(sidecar["project"].get("blind"))
-            project_row.name = (project.name or project_row.name)[:200]
-            books = (sidecar or {}).get("codebooks") or [
-                {"id": book_id, "name": project.name or book_id, "version": "1"}
-            ]
-            for book in books:
-                tx.session.add(
-                    Codebook(id=book["id"], name=book.get("name", ""), version=str(book.get("version", "1")),
-                             source_path=display[:1000], sha256=book.get("sha256", ""), groups=book.get("groups") or {})
-                )  # fmt: skip
-            tx.session.flush()
-            book_ids = {book["id"] for book in books}
-            for row in codes:
-                if row["codebook_id"] is not None and row["codebook_id"] not in book_ids:
-                    raise ValueError(f"code {row['id']!r} names an unknown codebook {row['codebook_id']!r}")
-                tx.session.add(Code(**row))
-            tx.session.flush()
-            coders: dict[str, Coder] = {}
-            for guid, user_name in users.items():
-                if guid == suggestion_user:
-                    continue
-                coders[guid] = tx.coder(user_name)
-
-            def coder_for(guid: str | None) -> Coder:
-                key = guid if guid in coders else fallback_user
-                if key in coders:
-                    return coders[key]
-                if "" not in coders:
-                    coders[""] = tx.coder("imported")
-                return coders[""]
-
-            documents: dict[str, Document] = {}
-            for guid, doc in planned.items():
-                text = doc.source.text or ""
-                row = Document(
-                    project_id=project_row.id,
-                    name=doc.meta["name"],
-                    source_path=display[:1000],
-                    sha256=doc.meta.get("sha256") or hashlib.sha256(text.encode("utf-8")).hexdigest(),
-                    encoding=doc.meta.get("encoding") or "utf-8",
-                    language=doc.meta.get("language") or "en",
-                    text=text,
-                    attributes=doc.attributes,
-                )
-                tx.session.add(row)
-                tx.session.flush()
-                for spec in doc.segments:
-                    segment = Segment(
-                        document_id=row.id, position=spec.position, role=spec.role, speaker_label=spec.speaker_label,
-                        timestamp=spec.timestamp, start=spec.start, end=spec.end, text=spec.text,
-                    )  # fmt: skip
-                    segment.sentences = [
-                        Sentence(position=i, start=s, end=e) for i, (s, e) in enumerate(spec.sentences)
-                    ]
-                    tx.session.add(segment)
-                tx.session.flush()
-                tx.session.expire(row, ["segments"])
-                documents[guid] = row
-                tx.audit("document.import", "document", row.id, after={"name": row.name, "from": "qdpx"})
-
-            memo_targets: list[tuple[str, str, str]] = []  # (note guid, target type, target id)
-            n_codings = n_suggestions = 0
-            for guid, doc in planned.items():
-                row = documents[guid]
-                text = row.text
-                segs = list(row.segments)
-                whole = RefiSelection(guid=guid, start=0, end=len(text), codings=doc.source.codings)
-                if doc.source.codings:
-                    report.warnings.append(
-                        f"{len(doc.source.codings)} coding(s) of the whole of {row.name!r} kept as spans"
-                    )
-                for note in doc.source.notes:
-                    memo_targets.append((note, "document", row.name))
-                for sel in [*doc.source.selections, *([whole] if doc.source.codings else [])]:
-                    if not (0 <= sel.start <= sel.end <= len(text)):
-                        report.skipped.append(
-                            f"selection {sel.guid} of {row.name!r}: positions {sel.start}-{sel.end} outside the text "
-                            f"(length {len(text)})"
-                        )
-                        continue
-                    if not sel.codings:
-                        report.skipped.append(
-                            f"selection {sel.name or sel.guid!r} of {row.name!r}: no code on it (a quotation only)"
-                        )
-                        continue
-                    segment = segment_at(segs, sel.start, sel.end)
-                    first_coding_id = None
-                    for refi in sel.codings:
-                        if refi.code not in code_guids or refi.code not in ids:
-                            report.skipped.append(f"coding {refi.guid} on {row.name!r}: unknown code {refi.code}")
-                            continue
-                        code_id = ids[refi.code]
-                        if tx.session.get(Code, code_id) is None:
-                            report.skipped.append(f"coding {refi.guid}: code folder {code_id!r} is not a code here")
-                            continue
-                        if suggestion_user and refi.user == suggestion_user and refi.guid in sidecar_suggestions:
-                            meta = sidecar_suggestions[refi.guid]
-                            seg = next((s for s in segs if s.position == meta.get("segment")), segment)
-                            if seg is None:
-                                report.skipped.append(f"suggestion {refi.guid}: no turn to put it on")
-                                continue
-                            tx.session.add(_suggestion(meta, seg.id, code_id, refi.created))
-                            n_suggestions += 1
-                            continue
-                        meta = sidecar_codings.get(refi.guid) or {}
-                        origin = meta.get("origin") if meta.get("origin") in ORIGINS else ORIGIN_IMPORTED
-                        coding = Coding(
-                            document_id=row.id, segment_id=segment.id if segment else None, code_id=code_id,
-                            coder_id=coder_for(refi.user or sel.user).id, start=sel.start, end=sel.end, origin=origin,
-                            model_name=meta.get("model_name"), model_version=meta.get("model_version"),
-                            codebook_version=meta.get("codebook_version"),
-                        )  # fmt: skip
-                        created = _parse_stamp(refi.created)
-                        if created is not None:
-                            coding.created_at = created
-                        tx.session.add(coding)
-                        tx.session.flush()
-                        n_codings += 1
-                        first_coding_id = first_coding_id or coding.id
-                        for note in refi.notes:
-                            memo_targets.append((note, "coding", str(coding.id)))
-                    if first_coding_id is not None:
-                        for note in sel.notes:
-                            memo_targets.append((note, "coding", str(first_coding_id)))
-                        if sel.description.strip():
-                            author = coder_for(sel.user)
-                            memo = Memo(target_type="coding", target_id=str(first_coding_id), coder_id=author.id,
-                                        text=sel.description.strip())  # fmt: skip
-                            tx.session.add(memo)
-            for code in project.codes:
-                for note in code.notes:
-                    if code.guid in ids and tx.session.get(Code, ids[code.guid]) is not None:
-                        memo_targets.append((note, "code", ids[code.guid]))
-            n_memos = 0
-            for note_guid, target_type, target_id in memo_targets:
-                note = notes.get(note_guid)
-                if note is None or not note.text.strip():
-                    continue
-                attached.add(note_guid)
-                tx.session.add(Memo(target_type=target_type, target_id=target_id, coder_id=coder_for(note.user).id,
-                                    text=note.text.strip()))  # fmt: skip
-                n_memos += 1
-            for note in project.notes:
-                if note.guid not in attached:
-                    report.skipped.append(
-                        f"note {note.name or note.guid!r}: attached to no code, document or coding here"
-                    )
-            report.counts = {
-                "users": len(coders),
-                "codes": len(codes),
-                "documents": len(documents),
-                "codings": n_codings,
-                "suggestions": n_suggestions,
-                "memos": n_memos,
-                "documents with attributes": sum(bool(d.attributes) for d in planned.values()),
-            }
-            tx.audit("project.import_qdpx", "project", project_row.id, after={"file": display, **report.counts})
-    except (TypeError, ValueError, KeyError, AttributeError) as exc:  # rolled back: nothing was written
-        raise InputFileError(f"survivor-qda.json inside the archive is damaged: {exc}", file=display) from None
-    return report
-
-
-def load_qdc(
-    store: Store, source: str | Path | bytes | BinaryIO, name: str | None = None, actor: str = "system"
-) -> ExchangeReport:
-    """Load (or update) the codes of a REFI-QDA ``.qdc`` codebook; a code exported from here keeps its id."""
-    data, display = _read_upload(source, name)
-    refi_codes = read_qdc(data, display)
-    book_id = f"qdc_{_slug(Path(display).stem)}"[:100]
-    with store.read() as session:
-        existing = {c.id: c.group for c in session.scalars(select(Code))}
-    known = {guid_for("code", code_id): code_id for code_id in existing}
-    # the group folders this toolkit wrote are not codes: their members keep their own place
-    own_folders = {"folders": [guid_for("group", group) for group in set(existing.values()) if group]}
-    ids = _code_ids(refi_codes, None, known)
-    rows = _code_rows(refi_codes, ids, own_folders, book_id)
-    report = ExchangeReport()
-    folders = [c.name for c in refi_codes if not c.codable and c.guid not in set(own_folders["folders"])]
-    if folders:
-        report.warnings.append(
-            f"{len(folders)} code folder(s) (isCodable=false) kept as parent codes: {', '.join(folders)}"
-        )
-    added = updated = 0
-    with store.transaction(actor=actor) as tx:
-        if tx.session.get(Codebook, book_id) is None:
-            tx.session.add(Codebook(id=book_id, name=Path(display).stem, version="1", source_path=display[:1000],
-                                    sha256=hashlib.sha256(data).hexdigest()))  # fmt: skip
-            tx.session.flush()
-        for row in rows:
-            code = tx.session.get(Code, row["id"])
-            if code is None:
-                tx.session.add(Code(**row))
-                tx.audit("code.add", "code", row["id"], after={"name": row["name"], "from": display})
-                added += 1
-                continue
-            before = {"name": code.name, "definition": code.definition, "colour": code.colour}
-            code.name, code.definition = row["name"], row["definition"] or code.definition
-            if row["colour"] != _DEFAULT_COLOUR:
-                code.colour = row["colour"]
-            after = {"name": code.name, "definition": code.definition, "colour": code.colour}
-            if after != before:
-                tx.audit("code.update", "code", row["id"], before=before, after=after)
-                updated += 1
-        tx.audit("codebook.load_qdc", "codebook", book_id, after={"file": display, "added": added, "updated": updated})
-    report.counts = {"codes": len(rows), "added": added, "updated": updated}
-    return report

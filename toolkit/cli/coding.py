@@ -19,7 +19,7 @@ def codebook_load(file: Path) -> None:
     from toolkit.coding.codebook import load_codebook
 
     if file.suffix.lower() == ".qdc":
-        from toolkit.analysis.exchange import load_qdc
+        from toolkit.analysis.exchange_import import load_qdc
 
         with open_cli_store() as store:
             report = load_qdc(store, file)

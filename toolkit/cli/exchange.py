@@ -60,7 +60,7 @@ def import_qdpx_cmd(file: Path) -> None:
 
     Everything that cannot be imported (pictures, PDFs, media, links, graphs) is listed.
     """
-    from toolkit.analysis.exchange import import_qdpx
+    from toolkit.analysis.exchange_import import import_qdpx
 
     with open_cli_store() as store:
         report = import_qdpx(store, file, actor="import")
