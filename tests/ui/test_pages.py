@@ -376,3 +376,18 @@ def test_pages_export_downloads_report_of_the_current_view_and_exchange_files(de
     assert load_workbook(io.BytesIO(downloads["export_xlsx"]())).sheetnames[0] == "about"
     with zipfile.ZipFile(io.BytesIO(downloads["export_qdpx"]())) as archive:
         assert "project.qde" in archive.namelist()
+
+
+def test_pages_compare_by_any_attribute_marks_small_groups(demo_url):
+    """Issue 15: comparisons by any attribute, each group's size on the chart, small groups marked."""
+    import json
+
+    at = render("root_causes_page", demo_url)
+    before = len(at.get("plotly_chart"))
+    at.multiselect(key="rc_compare").set_value(["destination"]).run()
+    assert not at.exception
+    charts = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+    assert len(charts) == before - 1  # gender and exploitation type replaced by destination
+    labels = {x for chart in charts for trace in chart["data"] for x in trace.get("x") or [] if isinstance(x, str)}
+    assert "Russia (n=12)" in labels and "Kazakhstan (n=1, small)" in labels
+    assert any("marked 'small'" in c.value for c in at.caption)

@@ -30,7 +30,7 @@ from toolkit.store.engine import Store
 from toolkit.store.models import MODEL_ORIGINS, Code, Coder, Coding, Project, Suggestion
 from toolkit.studies import snapshot
 
-__all__ = ["MIN_GROUP", "Report", "ReportChart", "ReportSection", "build_report"]
+__all__ = ["MIN_GROUP", "Report", "ReportChart", "ReportSection", "build_report", "mark_small_groups", "small_groups"]
 
 MIN_GROUP = 5
 """Groups with fewer interviews than this are marked on charts: a share of 3 people says little."""
@@ -86,8 +86,14 @@ def _group_note(cases: pd.DataFrame, attribute: str, min_group: int) -> tuple[st
     return note, small
 
 
-def _mark_small(figure: go.Figure, small: list[str]) -> go.Figure:
-    """Append ', small' to the n of each group under the threshold on the x axis labels."""
+def small_groups(cases: pd.DataFrame, attribute: str, min_group: int = MIN_GROUP) -> list[str]:
+    """The values of ``attribute`` held by fewer than ``min_group`` interviews."""
+    sizes = findings.composition(cases, attribute)
+    return [str(v) for v, n in zip(sizes["value"], sizes["interviews"], strict=True) if n < min_group]
+
+
+def mark_small_groups(figure: go.Figure, small: list[str]) -> go.Figure:
+    """Append ', small' to the n of each group under the threshold on the x axis labels (``female (n=3, small)``)."""
     if not small:
         return figure
     for trace in figure.data:
@@ -162,7 +168,7 @@ def _findings_sections(
                 frame, colours, attribute, names, title=f"{group.replace('_', ' ').capitalize()} codes by "
                 f"{attribute.replace('_', ' ')}"
             )  # fmt: skip
-            by = ReportChart(figure.layout.title.text, _mark_small(figure, small), f"n = {n} interviews. {note}")
+            by = ReportChart(figure.layout.title.text, mark_small_groups(figure, small), f"n = {n} interviews. {note}")
             for row in frame.itertuples(index=False):
                 if not row.interviews:
                     continue

@@ -8,7 +8,7 @@ import streamlit as st
 from toolkit.analysis import findings as analysis
 from toolkit.analysis import plots
 from toolkit.analysis.status import project_status
-from toolkit.studies import snapshot
+from toolkit.studies import report_doc, snapshot
 from toolkit.ui.components import (
     caption,
     chart_with_drill,
@@ -86,13 +86,26 @@ def root_causes_page() -> None:
 
 
 def _by_attribute_charts(ctx: Context, codes: list[str], group: str) -> None:
-    """The codes by gender and by exploitation type, each group labelled with its size."""
-    for attribute in ("gender", "exploitation_type"):
-        if attribute not in ctx.cases:
-            continue
+    """The codes by any case attribute (gender and exploitation type first), each group labelled with its size.
+
+    Groups under :data:`~toolkit.studies.report_doc.MIN_GROUP` interviews are marked "small" on the chart.
+    """
+    options = [c for c in ctx.cases.columns if c != "document"]
+    default = [a for a in ("gender", "exploitation_type") if a in options]
+    chosen = st.multiselect(
+        "Compare by", options, default=default, key=f"{group}_compare", format_func=lambda a: a.replace("_", " ")
+    )
+    for attribute in chosen:
         frame = analysis.code_by_attribute(ctx.codings, ctx.cases, attribute, codes)
-        figure = plots.by_attribute_figure(frame, ctx.colours, attribute, ctx.names)
+        small = report_doc.small_groups(ctx.cases, attribute)
+        figure = report_doc.mark_small_groups(
+            plots.by_attribute_figure(frame, ctx.colours, attribute, ctx.names), small
+        )
         chart_with_drill(figure, key=f"{group}_{attribute}", group=group)
+        if small:
+            st.caption(
+                f"Groups under {report_doc.MIN_GROUP} interviews are marked 'small': read their shares with care."
+            )
 
 
 def _describe(ctx: Context, target: dict) -> str:
