@@ -391,3 +391,6 @@ def test_pages_compare_by_any_attribute_marks_small_groups(demo_url):
     labels = {x for chart in charts for trace in chart["data"] for x in trace.get("x") or [] if isinstance(x, str)}
     assert "Russia (n=12)" in labels and "Kazakhstan (n=1, small)" in labels
     assert any("marked 'small'" in c.value for c in at.caption)
+    at.sidebar.multiselect(key="filter_gender").set_value(["female"]).run()
+    titles = [json.loads(chart.proto.spec)["layout"]["title"]["text"] for chart in at.get("plotly_chart")]
+    assert titles and all("Counting gold" in t and "filtered by gender: female" in t for t in titles)

@@ -30,7 +30,16 @@ from toolkit.store.engine import Store
 from toolkit.store.models import MODEL_ORIGINS, Code, Coder, Coding, Project, Suggestion
 from toolkit.studies import snapshot
 
-__all__ = ["MIN_GROUP", "Report", "ReportChart", "ReportSection", "build_report", "mark_small_groups", "small_groups"]
+__all__ = [
+    "MIN_GROUP",
+    "Report",
+    "ReportChart",
+    "ReportSection",
+    "build_report",
+    "mark_small_groups",
+    "small_groups",
+    "with_scope",
+]
 
 MIN_GROUP = 5
 """Groups with fewer interviews than this are marked on charts: a share of 3 people says little."""
@@ -84,6 +93,14 @@ def _group_note(cases: pd.DataFrame, attribute: str, min_group: int) -> tuple[st
     if small:
         note += f" Groups under {min_group} interviews are marked 'small': read their shares with care."
     return note, small
+
+
+def with_scope(figure: go.Figure, scope: str, fallback_title: str = "") -> go.Figure:
+    """Put whose codings and which filters under the title, so the chart saved on its own says what it counts."""
+    title = figure.layout.title.text or html.escape(fallback_title)
+    subtitle = "<br>".join(html.escape(line) for line in textwrap.wrap(scope, 110))
+    figure.update_layout(title_text=f"{title}<br><sup>{subtitle}</sup>", margin={"t": 110})
+    return figure
 
 
 def small_groups(cases: pd.DataFrame, attribute: str, min_group: int = MIN_GROUP) -> list[str]:
@@ -303,7 +320,5 @@ def build_report(
     for section in sections:  # a chart copied out of the report (its PNG button, a screenshot) says what it counts
         for chart in section.charts:
             chart.note += f" {scope}"
-            title = chart.figure.layout.title.text or chart.title
-            subtitle = "<br>".join(html.escape(line) for line in textwrap.wrap(scope, 110))
-            chart.figure.update_layout(title_text=f"{title}<br><sup>{subtitle}</sup>", margin={"t": 110})
+            with_scope(chart.figure, scope, chart.title)
     return Report(title or f"Findings: {project.name if project else 'survivor-qda'}", created, view, sections)
