@@ -288,3 +288,30 @@ def test_a_damaged_sidecar_is_a_clear_error_and_writes_nothing(study, tmp_path, 
         import_qdpx(fresh, damaged.getvalue(), "damaged.qdpx")
     fresh.close()
     assert file_digest(path) == before
+
+
+def test_another_tools_crlf_positions_land_on_the_quoted_text(tmp_path, blank_nlp):
+    text = "Interviewer: Where?\r\nRespondent: In the city.\r\nInterviewer: When?\r\n"
+    text += "Respondent: Last May, with my cousin.\r\n"
+    quote = "Last May, with my cousin."
+    lf = text.replace("\r\n", "\n").index(quote)  # how a tool that reads CRLF as one character counts
+    g = ["AAAAAAAA-1111-4111-8111-11111111111" + str(i) for i in range(5)]
+    body = (
+        f'<Users><User guid="{g[4]}" name="ana"/></Users>'
+        f'<CodeBook><Codes><Code guid="{{{g[0]}}}" name="Family" isCodable="true"/></Codes></CodeBook>'
+        f'<Sources><TextSource guid="{g[1]}" name="P2.txt" plainTextPath="internal://{g[1]}.txt">'
+        f'<PlainTextSelection guid="{g[2]}" startPosition="{lf}" endPosition="{lf + len(quote)}" name="{quote}">'
+        f'<Coding guid="{g[3]}" creatingUser="{g[4]}"><CodeRef targetGUID="{g[0].lower()}"/></Coding>'
+        "</PlainTextSelection></TextSource></Sources>"
+    )
+    data = io.BytesIO()
+    with zipfile.ZipFile(data, "w") as zf:
+        zf.writestr("Project.qde", f'<Project xmlns="urn:QDA-XML:project:1.0" name="x" origin="NVivo">{body}</Project>')
+        zf.writestr(f"Sources/{g[1]}.txt", text.encode("utf-8"))
+    store = create_store(f"sqlite:///{tmp_path / 'x.sqlite'}")
+    report = import_qdpx(store, data.getvalue(), "nvivo.qdpx", nlp=blank_nlp)
+    assert any("CRLF" in w for w in report.warnings)
+    (row,) = coding_rows(store)
+    assert (row["document"], row["quote"], row["code"], row["coder"]) == ("P2", quote, "family", "ana")
+    assert row["segment"] is not None
+    store.close()

@@ -203,3 +203,17 @@ def test_a_header_that_lies_about_its_size_is_still_counted(monkeypatch):
 def test_not_a_project_is_a_clear_error(data, message):
     with pytest.raises(InputFileError, match=message):
         read_qdpx(data)
+
+
+def test_fixtures_are_unchanged_copies_of_the_shared_reference_files():
+    from ..conftest import ROOT, in_ci
+
+    shared = ROOT.parent / "shared" / "refi-qda"
+    if not shared.exists():
+        if in_ci():
+            pytest.fail("CI lays shared/ beside the checkout; the REFI-QDA fixtures cannot be checked without it")
+        pytest.skip("shared/refi-qda is not beside this checkout")
+    for fixture in REFI.iterdir():
+        if fixture.suffix in (".xsd", ".qdc", ".qdpx"):
+            original = shared / fixture.name if fixture.suffix == ".xsd" else shared / "samples" / fixture.name
+            assert fixture.read_bytes() == original.read_bytes(), fixture.name
