@@ -297,7 +297,7 @@ def test_another_tools_crlf_positions_land_on_the_quoted_text(tmp_path, blank_nl
     lf = text.replace("\r\n", "\n").index(quote)  # how a tool that reads CRLF as one character counts
     g = ["AAAAAAAA-1111-4111-8111-11111111111" + str(i) for i in range(5)]
     body = (
-        f'<Users><User guid="{g[4]}" name="ana"/></Users>'
+        f'<Users><User guid="{g[4]}" name="ana"/><User guid="{g[1]}" name="model"/></Users>'
         f'<CodeBook><Codes><Code guid="{{{g[0]}}}" name="Family" isCodable="true"/></Codes></CodeBook>'
         f'<Sources><TextSource guid="{g[1]}" name="P2.txt" plainTextPath="internal://{g[1]}.txt">'
         f'<PlainTextSelection guid="{g[2]}" startPosition="{lf}" endPosition="{lf + len(quote)}" name="{quote}">'
@@ -314,4 +314,8 @@ def test_another_tools_crlf_positions_land_on_the_quoted_text(tmp_path, blank_nl
     (row,) = coding_rows(store)
     assert (row["document"], row["quote"], row["code"], row["coder"]) == ("P2", quote, "family", "ana")
     assert row["segment"] is not None
+    with store.read() as session:
+        from toolkit.store.models import Coder
+
+        assert set(session.scalars(select(Coder.name))) == {"ana", "model (imported)"}
     store.close()

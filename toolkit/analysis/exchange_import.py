@@ -24,6 +24,7 @@ from toolkit.errors import InputFileError
 from toolkit.io.refi_qda import RefiCode, RefiProject, RefiSelection, RefiSource, read_qdc, read_qdpx
 from toolkit.store.engine import Store
 from toolkit.store.models import (
+    MODEL_CODER,
     ORIGIN_IMPORTED,
     ORIGINS,
     ROLES,
@@ -276,7 +277,9 @@ def _user_names(project: RefiProject) -> dict[str, str]:
     names: dict[str, str] = {}
     used: set[str] = set()
     for user in project.users:
-        name = " ".join(user.name.split())[:100] or user.guid
+        name = " ".join(user.name.split())[:90] or user.guid
+        if name == MODEL_CODER:  # the name this toolkit keeps for its model; a person's codings must not vanish
+            name = f"{MODEL_CODER} (imported)"
         base, n = name, 2
         while name in used:
             name, n = f"{base} ({n})", n + 1
