@@ -319,3 +319,12 @@ def test_another_tools_crlf_positions_land_on_the_quoted_text(tmp_path, blank_nl
 
         assert set(session.scalars(select(Coder.name))) == {"ana", "model (imported)"}
     store.close()
+
+
+@pytest.mark.postgres
+def test_round_trip_into_postgres(study, pg_url):
+    data, _ = export_qdpx(study)
+    target = create_store(pg_url)
+    import_qdpx(target, data, "study.qdpx")
+    assert snapshot(target) == snapshot(study)
+    target.close()
