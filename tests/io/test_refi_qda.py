@@ -217,3 +217,9 @@ def test_fixtures_are_unchanged_copies_of_the_shared_reference_files():
         if fixture.suffix in (".xsd", ".qdc", ".qdpx"):
             original = shared / fixture.name if fixture.suffix == ".xsd" else shared / "samples" / fixture.name
             assert fixture.read_bytes() == original.read_bytes(), fixture.name
+
+
+def test_a_code_tree_nested_without_end_is_refused():
+    deep = "".join(f'<Code guid="{G1}" name="c{i}" isCodable="true">' for i in range(5000)) + "</Code>" * 5000
+    with pytest.raises(InputFileError, match="nested more than"):
+        read_qdc(f'<CodeBook xmlns="urn:QDA-XML:codebook:1.0"><Codes>{deep}</Codes></CodeBook>'.encode())

@@ -219,7 +219,13 @@ def _int(value: str | None, what: str, display: str) -> int:
         raise InputFileError(f"{what} is not a whole number: {value!r}", file=display) from None
 
 
-def _codes(element: Element, parent: str | None, out: list[RefiCode]) -> None:
+MAX_CODE_DEPTH = 50
+"""Codes nested deeper than this are refused: real code trees are a few levels; a hostile one could be 100,000."""
+
+
+def _codes(element: Element, parent: str | None, out: list[RefiCode], depth: int = 1) -> None:
+    if depth > MAX_CODE_DEPTH:
+        raise InputFileError(f"refused: codes nested more than {MAX_CODE_DEPTH} levels deep")
     for node in _children(element, "Code"):
         code = RefiCode(
             guid=norm_guid(node.get("guid")),
@@ -231,7 +237,7 @@ def _codes(element: Element, parent: str | None, out: list[RefiCode]) -> None:
             notes=_refs(node, "NoteRef"),
         )
         out.append(code)
-        _codes(node, code.guid, out)
+        _codes(node, code.guid, out, depth + 1)
 
 
 def _codings(element: Element) -> list[RefiCoding]:
