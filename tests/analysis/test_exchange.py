@@ -206,6 +206,13 @@ def test_cli_export_import_and_codebook_load(study, tmp_path, db_url):
     assert "codings" in result.output
     result = runner.invoke(app, ["--db", fresh, "import-qdpx", str(out)])
     assert result.exit_code == 2 and "empty store" in result.output
+    hostile = tmp_path / "hostile.qdpx"
+    with zipfile.ZipFile(hostile, "w") as zf:
+        zf.writestr("project.qde", '<!DOCTYPE P [<!ENTITY a "x">]><Project name="&a;"/>')
+    other = f"sqlite:///{tmp_path / 'other.sqlite'}"
+    assert runner.invoke(app, ["--db", other, "init"]).exit_code == 0
+    result = runner.invoke(app, ["--db", other, "import-qdpx", str(hostile)])
+    assert result.exit_code == 2 and "DTD or entities" in result.output and len(result.output.splitlines()) == 1
     result = runner.invoke(app, ["--db", fresh, "codebook", "load", str(REFI / "refi-spec-annexA1-codebook.qdc")])
     assert result.exit_code == 0 and "6 added" in result.output
     result = runner.invoke(app, ["--db", fresh, "export", "--format", "qdc", str(tmp_path / "b.qdc")])
