@@ -160,3 +160,20 @@ def test_cli_report_html_docx_and_json_still_work(study, tmp_path, db_url):
                                  "--filter", "nonsense"])  # fmt: skip
     assert result.exit_code == 2
     assert write_report(study, tmp_path / "w.html", "html", "gold").startswith("7 interviews, counting gold")
+
+
+def test_key_findings_are_the_most_frequent_codes_counted_from_the_view(study):
+    from toolkit.analysis.findings import code_prevalence
+
+    codings, cases = view(study, gender=["male"])
+    report = build_report(study, codings, cases, "gold")
+    summary = report.sections[0]
+    assert summary.heading == "Key findings"
+    prevalence = code_prevalence(codings, cases).sort_values("interviews", ascending=False, kind="stable")
+    top = prevalence.iloc[0]
+    from toolkit.analysis.frames import load_code_names
+
+    names = load_code_names(study)
+    assert summary.paragraphs[0].startswith(
+        f"{names[top['code']]}: {int(top['interviews'])} of {len(cases)} interviews"
+    )

@@ -219,6 +219,30 @@ def _findings_sections(
     return sections
 
 
+def _summary_section(codings: pd.DataFrame, cases: pd.DataFrame, names: dict[str, str], top: int = 5) -> ReportSection:
+    """The most frequent codes and the study's headline shares, each as 'k of n interviews'."""
+    n = len(cases)
+    section = ReportSection("Key findings")
+    prevalence = findings.code_prevalence(codings, cases)
+    prevalence = prevalence[prevalence["interviews"] > 0].sort_values("interviews", ascending=False, kind="stable")
+    for row in prevalence.head(top).itertuples(index=False):
+        section.paragraphs.append(
+            f"{names.get(str(row.code), row.code)}: {int(row.interviews)} of {n} interviews ({_fmt(row.share, True)})."
+        )
+    funnel = snapshot.contract_funnel(cases, codings)
+    if funnel.get("signed") is not None and funnel.get("n"):
+        section.paragraphs.append(
+            f"Signed documents: {funnel['signed']} of {funnel['n']}; of those, {funnel['received']} received a copy "
+            f"and {funnel['checked_employer']} checked the employer with the authorities."
+        )
+    aware = snapshot.awareness(cases, codings)
+    if aware.get("n"):
+        section.paragraphs.append(f"Had heard of trafficking before: {aware['heard']} of {aware['n']} who answered.")
+    if not section.paragraphs:
+        section.paragraphs.append("No codings in this view yet.")
+    return section
+
+
 def _codebook_section(store: Store) -> ReportSection:
     with store.read() as session:
         codes = list(session.scalars(select(Code).order_by(Code.id)))
@@ -312,6 +336,7 @@ def build_report(
     ]
     chosen = _comparison_attributes(cases, attributes)
     sections = [
+        _summary_section(codings, cases, names),
         *_findings_sections(codings, cases, colours, names, chosen, min_group),
         _codebook_section(store),
         _method_section(store, coder_text),
