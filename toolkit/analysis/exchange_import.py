@@ -22,7 +22,7 @@ from toolkit.corpus.importer import segment_at
 from toolkit.corpus.segment import SegmentSpec, segment_text
 from toolkit.errors import InputFileError
 from toolkit.io.refi_qda import RefiCode, RefiProject, RefiSelection, RefiSource, read_qdc, read_qdpx
-from toolkit.store.engine import Store
+from toolkit.store.engine import Store, Transaction
 from toolkit.store.models import (
     MODEL_CODER,
     ORIGIN_IMPORTED,
@@ -307,6 +307,211 @@ def _suggestion(meta: dict[str, Any], segment_id: int, code_id: str, created: st
     return row
 
 
+@dataclass
+class _Plan:
+    """Everything read and checked from the archive before the transaction."""
+
+    project: RefiProject
+    display: str
+    sidecar: dict[str, Any] | None
+    ids: dict[str, str]  # code GUID -> code id
+    codes: list[dict[str, Any]]
+    documents: dict[str, _PlannedDoc]
+    users: dict[str, str]  # user GUID -> coder name
+    book_id: str
+
+
+class _Writer:
+    """Writes a :class:`_Plan` inside one transaction, counting what it wrote and listing what it left out."""
+
+    def __init__(self, tx: Transaction, plan: _Plan, report: ExchangeReport) -> None:
+        self.tx, self.plan, self.report = tx, plan, report
+        sidecar = plan.sidecar or {}
+        self.suggestion_user = sidecar.get("suggestion_user")
+        self.sidecar_codings = sidecar.get("codings") or {}
+        self.sidecar_suggestions = sidecar.get("suggestions") or {}
+        self.coders: dict[str, Coder] = {}
+        self.memo_targets: list[tuple[str, str, str]] = []  # (note GUID, target type, target id)
+        self.counts = {"codings": 0, "suggestions": 0, "memos": 0}
+        creator = plan.project.creating_user
+        self.fallback_user = creator if creator in plan.users else None
+
+    def codebooks_and_codes(self) -> None:
+        plan = self.plan
+        books = (plan.sidecar or {}).get("codebooks") or [
+            {"id": plan.book_id, "name": plan.project.name or plan.book_id, "version": "1"}
+        ]
+        for book in books:
+            self.tx.session.add(
+                Codebook(id=book["id"], name=book.get("name", ""), version=str(book.get("version", "1")),
+                         source_path=plan.display[:1000], sha256=book.get("sha256", ""),
+                         groups=book.get("groups") or {})
+            )  # fmt: skip
+        self.tx.session.flush()
+        book_ids = {book["id"] for book in books}
+        for row in plan.codes:
+            if row["codebook_id"] is not None and row["codebook_id"] not in book_ids:
+                raise ValueError(f"code {row['id']!r} names an unknown codebook {row['codebook_id']!r}")
+            self.tx.session.add(Code(**row))
+        self.tx.session.flush()
+
+    def users(self) -> None:
+        for guid, user_name in self.plan.users.items():
+            if guid != self.suggestion_user:
+                self.coders[guid] = self.tx.coder(user_name)
+
+    def coder_for(self, guid: str | None) -> Coder:
+        key = guid if guid in self.coders else self.fallback_user
+        if key in self.coders:
+            return self.coders[key]
+        if "" not in self.coders:
+            self.coders[""] = self.tx.coder("imported")
+        return self.coders[""]
+
+    def document(self, project_id: int, doc: _PlannedDoc) -> Document:
+        text = doc.source.text or ""
+        row = Document(
+            project_id=project_id,
+            name=doc.meta["name"],
+            source_path=self.plan.display[:1000],
+            sha256=doc.meta.get("sha256") or hashlib.sha256(text.encode("utf-8")).hexdigest(),
+            encoding=doc.meta.get("encoding") or "utf-8",
+            language=doc.meta.get("language") or "en",
+            text=text,
+            attributes=doc.attributes,
+        )
+        self.tx.session.add(row)
+        self.tx.session.flush()
+        for spec in doc.segments:
+            segment = Segment(
+                document_id=row.id, position=spec.position, role=spec.role, speaker_label=spec.speaker_label,
+                timestamp=spec.timestamp, start=spec.start, end=spec.end, text=spec.text,
+            )  # fmt: skip
+            segment.sentences = [Sentence(position=i, start=s, end=e) for i, (s, e) in enumerate(spec.sentences)]
+            self.tx.session.add(segment)
+        self.tx.session.flush()
+        self.tx.session.expire(row, ["segments"])
+        self.tx.audit("document.import", "document", row.id, after={"name": row.name, "from": "qdpx"})
+        return row
+
+    def selections(self, row: Document, doc: _PlannedDoc) -> None:
+        source = doc.source
+        segments = list(row.segments)
+        self.memo_targets.extend((note, "document", row.name) for note in source.notes)
+        selections = list(source.selections)
+        if source.codings:
+            selections.append(RefiSelection(guid=source.guid, start=0, end=len(row.text), codings=source.codings))
+            self.report.warnings.append(f"{len(source.codings)} coding(s) of the whole of {row.name!r} kept as spans")
+        for selection in selections:
+            if not (0 <= selection.start <= selection.end <= len(row.text)):
+                self.report.skipped.append(
+                    f"selection {selection.guid} of {row.name!r}: positions {selection.start}-{selection.end} "
+                    f"outside the text (length {len(row.text)})"
+                )
+            elif not selection.codings:
+                self.report.skipped.append(
+                    f"selection {selection.name or selection.guid!r} of {row.name!r}: no code on it (a quotation only)"
+                )
+            else:
+                self.selection(row, segments, selection)
+
+    def selection(self, row: Document, segments: list[Segment], selection: RefiSelection) -> None:
+        segment = segment_at(segments, selection.start, selection.end)
+        first_coding_id = None
+        for refi in selection.codings:
+            code_id = self.plan.ids.get(refi.code)
+            if code_id is None:
+                self.report.skipped.append(f"coding {refi.guid} on {row.name!r}: unknown code {refi.code}")
+                continue
+            if self.tx.session.get(Code, code_id) is None:
+                self.report.skipped.append(f"coding {refi.guid}: code folder {code_id!r} is not a code here")
+                continue
+            if self.suggestion_user and refi.user == self.suggestion_user and refi.guid in self.sidecar_suggestions:
+                self.suggestion(refi.guid, segments, segment, code_id, refi.created)
+                continue
+            meta = self.sidecar_codings.get(refi.guid) or {}
+            coding = Coding(
+                document_id=row.id, segment_id=segment.id if segment else None, code_id=code_id,
+                coder_id=self.coder_for(refi.user or selection.user).id, start=selection.start, end=selection.end,
+                origin=meta.get("origin") if meta.get("origin") in ORIGINS else ORIGIN_IMPORTED,
+                model_name=meta.get("model_name"), model_version=meta.get("model_version"),
+                codebook_version=meta.get("codebook_version"),
+            )  # fmt: skip
+            created = _parse_stamp(refi.created)
+            if created is not None:
+                coding.created_at = created
+            self.tx.session.add(coding)
+            self.tx.session.flush()
+            self.counts["codings"] += 1
+            first_coding_id = first_coding_id or coding.id
+            self.memo_targets.extend((note, "coding", str(coding.id)) for note in refi.notes)
+        if first_coding_id is None:
+            return
+        self.memo_targets.extend((note, "coding", str(first_coding_id)) for note in selection.notes)
+        if selection.description.strip():  # ATLAS.ti's quotation comment
+            self.tx.session.add(
+                Memo(target_type="coding", target_id=str(first_coding_id),
+                     coder_id=self.coder_for(selection.user).id, text=selection.description.strip())
+            )  # fmt: skip
+
+    def suggestion(
+        self, guid: str, segments: list[Segment], segment: Segment | None, code_id: str, created: str | None
+    ) -> None:
+        meta = self.sidecar_suggestions[guid]
+        turn = next((s for s in segments if s.position == meta.get("segment")), segment)
+        if turn is None:
+            self.report.skipped.append(f"suggestion {guid}: no turn to put it on")
+            return
+        self.tx.session.add(_suggestion(meta, turn.id, code_id, created))
+        self.counts["suggestions"] += 1
+
+    def memos(self) -> None:
+        project = self.plan.project
+        for code in project.codes:
+            code_id = self.plan.ids.get(code.guid)
+            if code_id is not None and self.tx.session.get(Code, code_id) is not None:
+                self.memo_targets.extend((note, "code", code_id) for note in code.notes)
+        notes = {n.guid: n for n in project.notes}
+        attached: set[str] = set()
+        for note_guid, target_type, target_id in self.memo_targets:
+            note = notes.get(note_guid)
+            if note is None or not note.text.strip():
+                continue
+            attached.add(note_guid)
+            self.tx.session.add(
+                Memo(target_type=target_type, target_id=target_id, coder_id=self.coder_for(note.user).id,
+                     text=note.text.strip())
+            )  # fmt: skip
+            self.counts["memos"] += 1
+        for note in project.notes:
+            if note.guid not in attached:
+                self.report.skipped.append(
+                    f"note {note.name or note.guid!r}: attached to no code, document or coding here"
+                )
+
+
+def _plan(project: RefiProject, display: str, nlp: Language | None, report: ExchangeReport) -> _Plan:
+    """Check everything and segment the texts; the sidecar is JSON from a file, so any odd shape is refused."""
+    sidecar = project.sidecar if (project.sidecar or {}).get("format") == SIDECAR_FORMAT else None
+    if project.sidecar is not None and sidecar is None:
+        report.warnings.append("the archive's survivor-qda.json is not a survivor-qda sidecar; ignored")
+    book_id = f"refi_{_slug(project.name or Path(display).stem)}"[:100]
+    try:
+        ids = _code_ids(project.codes, sidecar, {})
+        codes = _code_rows(project.codes, ids, sidecar, book_id)
+        _check_code_rows(codes)
+        documents = _plan_documents(project, nlp, report)
+    except (TypeError, ValueError, KeyError, AttributeError) as exc:
+        raise InputFileError(f"survivor-qda.json inside the archive is damaged: {exc}", file=display) from None
+    own_folders = set((sidecar or {}).get("folders") or [])
+    folders = [c.name for c in project.codes if not c.codable and c.guid not in own_folders]
+    if folders:
+        report.warnings.append(
+            f"{len(folders)} code folder(s) (isCodable=false) kept as parent codes: {', '.join(folders)}"
+        )
+    return _Plan(project, display, sidecar, ids, codes, documents, _user_names(project), book_id)
+
+
 def import_qdpx(
     store: Store,
     source: str | Path | bytes | BinaryIO,
@@ -325,192 +530,25 @@ def import_qdpx(
             "create one with `qda --db sqlite:///imported.sqlite init`",
             file=display,
         )
-    sidecar = project.sidecar if (project.sidecar or {}).get("format") == SIDECAR_FORMAT else None
-    if project.sidecar is not None and sidecar is None:
-        report.warnings.append("the archive's survivor-qda.json is not a survivor-qda sidecar; ignored")
-    book_id = f"refi_{_slug(project.name or Path(display).stem)}"[:100]
-    try:  # the sidecar is JSON from a file: any shape this toolkit never writes is refused, before writing
-        ids = _code_ids(project.codes, sidecar, {})
-        codes = _code_rows(project.codes, ids, sidecar, book_id)
-        _check_code_rows(codes)
-        planned = _plan_documents(project, nlp, report)
-    except (TypeError, ValueError, KeyError, AttributeError) as exc:
-        raise InputFileError(f"survivor-qda.json inside the archive is damaged: {exc}", file=display) from None
-    folders = [
-        c.name for c in project.codes if not c.codable and c.guid not in set((sidecar or {}).get("folders") or [])
-    ]
-    if folders:
-        report.warnings.append(
-            f"{len(folders)} code folder(s) (isCodable=false) kept as parent codes: {', '.join(folders)}"
-        )
-    users = _user_names(project)
-    suggestion_user = (sidecar or {}).get("suggestion_user")
-    sidecar_codings = (sidecar or {}).get("codings") or {}
-    sidecar_suggestions = (sidecar or {}).get("suggestions") or {}
-    notes = {n.guid: n for n in project.notes}
-    attached: set[str] = set()
-    code_guids = {c.guid for c in project.codes}
-    fallback_user = project.creating_user if project.creating_user in users else None
-
+    plan = _plan(project, display, nlp, report)
     try:
         with store.transaction(actor=actor) as tx:
             project_row = tx.project()
-            if sidecar and sidecar.get("project"):
-                project_row.blind = bool(sidecar["project"].get("blind"))
+            if plan.sidecar and plan.sidecar.get("project"):
+                project_row.blind = bool(plan.sidecar["project"].get("blind"))
             project_row.name = (project.name or project_row.name)[:200]
-            books = (sidecar or {}).get("codebooks") or [
-                {"id": book_id, "name": project.name or book_id, "version": "1"}
-            ]
-            for book in books:
-                tx.session.add(
-                    Codebook(id=book["id"], name=book.get("name", ""), version=str(book.get("version", "1")),
-                             source_path=display[:1000], sha256=book.get("sha256", ""), groups=book.get("groups") or {})
-                )  # fmt: skip
-            tx.session.flush()
-            book_ids = {book["id"] for book in books}
-            for row in codes:
-                if row["codebook_id"] is not None and row["codebook_id"] not in book_ids:
-                    raise ValueError(f"code {row['id']!r} names an unknown codebook {row['codebook_id']!r}")
-                tx.session.add(Code(**row))
-            tx.session.flush()
-            coders: dict[str, Coder] = {}
-            for guid, user_name in users.items():
-                if guid == suggestion_user:
-                    continue
-                coders[guid] = tx.coder(user_name)
-
-            def coder_for(guid: str | None) -> Coder:
-                key = guid if guid in coders else fallback_user
-                if key in coders:
-                    return coders[key]
-                if "" not in coders:
-                    coders[""] = tx.coder("imported")
-                return coders[""]
-
-            documents: dict[str, Document] = {}
-            for guid, doc in planned.items():
-                text = doc.source.text or ""
-                row = Document(
-                    project_id=project_row.id,
-                    name=doc.meta["name"],
-                    source_path=display[:1000],
-                    sha256=doc.meta.get("sha256") or hashlib.sha256(text.encode("utf-8")).hexdigest(),
-                    encoding=doc.meta.get("encoding") or "utf-8",
-                    language=doc.meta.get("language") or "en",
-                    text=text,
-                    attributes=doc.attributes,
-                )
-                tx.session.add(row)
-                tx.session.flush()
-                for spec in doc.segments:
-                    segment = Segment(
-                        document_id=row.id, position=spec.position, role=spec.role, speaker_label=spec.speaker_label,
-                        timestamp=spec.timestamp, start=spec.start, end=spec.end, text=spec.text,
-                    )  # fmt: skip
-                    segment.sentences = [
-                        Sentence(position=i, start=s, end=e) for i, (s, e) in enumerate(spec.sentences)
-                    ]
-                    tx.session.add(segment)
-                tx.session.flush()
-                tx.session.expire(row, ["segments"])
-                documents[guid] = row
-                tx.audit("document.import", "document", row.id, after={"name": row.name, "from": "qdpx"})
-
-            memo_targets: list[tuple[str, str, str]] = []  # (note guid, target type, target id)
-            n_codings = n_suggestions = 0
-            for guid, doc in planned.items():
-                row = documents[guid]
-                text = row.text
-                segs = list(row.segments)
-                whole = RefiSelection(guid=guid, start=0, end=len(text), codings=doc.source.codings)
-                if doc.source.codings:
-                    report.warnings.append(
-                        f"{len(doc.source.codings)} coding(s) of the whole of {row.name!r} kept as spans"
-                    )
-                for note in doc.source.notes:
-                    memo_targets.append((note, "document", row.name))
-                for sel in [*doc.source.selections, *([whole] if doc.source.codings else [])]:
-                    if not (0 <= sel.start <= sel.end <= len(text)):
-                        report.skipped.append(
-                            f"selection {sel.guid} of {row.name!r}: positions {sel.start}-{sel.end} outside the text "
-                            f"(length {len(text)})"
-                        )
-                        continue
-                    if not sel.codings:
-                        report.skipped.append(
-                            f"selection {sel.name or sel.guid!r} of {row.name!r}: no code on it (a quotation only)"
-                        )
-                        continue
-                    segment = segment_at(segs, sel.start, sel.end)
-                    first_coding_id = None
-                    for refi in sel.codings:
-                        if refi.code not in code_guids or refi.code not in ids:
-                            report.skipped.append(f"coding {refi.guid} on {row.name!r}: unknown code {refi.code}")
-                            continue
-                        code_id = ids[refi.code]
-                        if tx.session.get(Code, code_id) is None:
-                            report.skipped.append(f"coding {refi.guid}: code folder {code_id!r} is not a code here")
-                            continue
-                        if suggestion_user and refi.user == suggestion_user and refi.guid in sidecar_suggestions:
-                            meta = sidecar_suggestions[refi.guid]
-                            seg = next((s for s in segs if s.position == meta.get("segment")), segment)
-                            if seg is None:
-                                report.skipped.append(f"suggestion {refi.guid}: no turn to put it on")
-                                continue
-                            tx.session.add(_suggestion(meta, seg.id, code_id, refi.created))
-                            n_suggestions += 1
-                            continue
-                        meta = sidecar_codings.get(refi.guid) or {}
-                        origin = meta.get("origin") if meta.get("origin") in ORIGINS else ORIGIN_IMPORTED
-                        coding = Coding(
-                            document_id=row.id, segment_id=segment.id if segment else None, code_id=code_id,
-                            coder_id=coder_for(refi.user or sel.user).id, start=sel.start, end=sel.end, origin=origin,
-                            model_name=meta.get("model_name"), model_version=meta.get("model_version"),
-                            codebook_version=meta.get("codebook_version"),
-                        )  # fmt: skip
-                        created = _parse_stamp(refi.created)
-                        if created is not None:
-                            coding.created_at = created
-                        tx.session.add(coding)
-                        tx.session.flush()
-                        n_codings += 1
-                        first_coding_id = first_coding_id or coding.id
-                        for note in refi.notes:
-                            memo_targets.append((note, "coding", str(coding.id)))
-                    if first_coding_id is not None:
-                        for note in sel.notes:
-                            memo_targets.append((note, "coding", str(first_coding_id)))
-                        if sel.description.strip():
-                            author = coder_for(sel.user)
-                            memo = Memo(target_type="coding", target_id=str(first_coding_id), coder_id=author.id,
-                                        text=sel.description.strip())  # fmt: skip
-                            tx.session.add(memo)
-            for code in project.codes:
-                for note in code.notes:
-                    if code.guid in ids and tx.session.get(Code, ids[code.guid]) is not None:
-                        memo_targets.append((note, "code", ids[code.guid]))
-            n_memos = 0
-            for note_guid, target_type, target_id in memo_targets:
-                note = notes.get(note_guid)
-                if note is None or not note.text.strip():
-                    continue
-                attached.add(note_guid)
-                tx.session.add(Memo(target_type=target_type, target_id=target_id, coder_id=coder_for(note.user).id,
-                                    text=note.text.strip()))  # fmt: skip
-                n_memos += 1
-            for note in project.notes:
-                if note.guid not in attached:
-                    report.skipped.append(
-                        f"note {note.name or note.guid!r}: attached to no code, document or coding here"
-                    )
+            writer = _Writer(tx, plan, report)
+            writer.codebooks_and_codes()
+            writer.users()
+            for doc in plan.documents.values():
+                writer.selections(writer.document(project_row.id, doc), doc)
+            writer.memos()
             report.counts = {
-                "users": len(coders),
-                "codes": len(codes),
-                "documents": len(documents),
-                "codings": n_codings,
-                "suggestions": n_suggestions,
-                "memos": n_memos,
-                "documents with attributes": sum(bool(d.attributes) for d in planned.values()),
+                "users": len(writer.coders),
+                "codes": len(plan.codes),
+                "documents": len(plan.documents),
+                **writer.counts,
+                "documents with attributes": sum(bool(d.attributes) for d in plan.documents.values()),
             }
             tx.audit("project.import_qdpx", "project", project_row.id, after={"file": display, **report.counts})
     except (TypeError, ValueError, KeyError, AttributeError) as exc:  # rolled back: nothing was written
