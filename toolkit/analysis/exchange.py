@@ -126,157 +126,166 @@ def _code_list(codes: list[Code], notes: dict[str, list[str]]) -> tuple[list[Ref
     return [*folders.values(), *out], [f.guid for f in folders.values()]
 
 
-def build_refi_project(store: Store, coders: list[str] | None = None) -> tuple[RefiProject, ExchangeReport]:
-    """The store as a :class:`RefiProject` with its sidecar (blind mode: one coder's codings only)."""
-    allowed = allowed_coders(store, coders)
-    wanted = set(allowed) if allowed else None
-    report = ExchangeReport()
+@dataclass
+class _Rows:
+    """What an export reads from the store, already limited to the coders a request may see."""
+
+    project: Project | None
+    documents: list[Document]
+    codes: list[Code]
+    books: list[Codebook]
+    coders: list[Coder]
+    codings: list[Any]  # (Coding, coder name, document name)
+    suggestions: list[Any]  # (Suggestion, Segment, document name)
+    memos: list[Any]  # (Memo, coder name)
+    segments: dict[int, list[tuple[Segment, list[tuple[int, int]]]]]
+
+
+def _load_rows(store: Store, wanted: set[str] | None) -> _Rows:
     with store.read() as session:
-        project_row = session.scalar(select(Project).order_by(Project.id))
         documents = list(session.scalars(select(Document).order_by(Document.name)))
-        codes = list(session.scalars(select(Code).order_by(Code.id)))
-        books = list(session.scalars(select(Codebook).order_by(Codebook.id)))
-        coder_rows = list(session.scalars(select(Coder).order_by(Coder.name)))
-        codings = list(
-            session.execute(
-                select(Coding, Coder.name, Document.name)
-                .join(Coder, Coding.coder_id == Coder.id)
-                .join(Document, Coding.document_id == Document.id)
-                .order_by(Document.name, Coding.start, Coding.end, Coding.code_id, Coder.name, Coding.id)
-            )
+        rows = _Rows(
+            project=session.scalar(select(Project).order_by(Project.id)),
+            documents=documents,
+            codes=list(session.scalars(select(Code).order_by(Code.id))),
+            books=list(session.scalars(select(Codebook).order_by(Codebook.id))),
+            coders=list(session.scalars(select(Coder).order_by(Coder.name))),
+            codings=list(
+                session.execute(
+                    select(Coding, Coder.name, Document.name)
+                    .join(Coder, Coding.coder_id == Coder.id)
+                    .join(Document, Coding.document_id == Document.id)
+                    .order_by(Document.name, Coding.start, Coding.end, Coding.code_id, Coder.name, Coding.id)
+                )
+            ),
+            suggestions=list(
+                session.execute(
+                    select(Suggestion, Segment, Document.name)
+                    .join(Segment, Suggestion.segment_id == Segment.id)
+                    .join(Document, Segment.document_id == Document.id)
+                    .order_by(Document.name, Segment.position, Suggestion.code_id, Suggestion.id)
+                )
+            ),
+            memos=list(
+                session.execute(select(Memo, Coder.name).join(Coder, Memo.coder_id == Coder.id).order_by(Memo.id))
+            ),
+            segments={
+                doc.id: [(s, [(t.start, t.end) for t in s.sentences]) for s in doc.segments] for doc in documents
+            },
         )
-        suggestions = list(
-            session.execute(
-                select(Suggestion, Segment, Document.name)
-                .join(Segment, Suggestion.segment_id == Segment.id)
-                .join(Document, Segment.document_id == Document.id)
-                .order_by(Document.name, Segment.position, Suggestion.code_id, Suggestion.id)
-            )
-        )
-        memos = list(session.execute(select(Memo, Coder.name).join(Coder, Memo.coder_id == Coder.id).order_by(Memo.id)))
-        segments = {doc.id: [(s, [(t.start, t.end) for t in s.sentences]) for s in doc.segments] for doc in documents}
-    if wanted is not None:
-        coder_rows = [c for c in coder_rows if c.name in wanted]
-        codings = [row for row in codings if row[1] in wanted]
-        memos = [row for row in memos if row[1] in wanted]
-        suggestions = []
-    user_guid = {c.name: guid_for("coder", c.name) for c in coder_rows}
-    users = [RefiUser(user_guid[c.name], c.name) for c in coder_rows]
-    suggestion_guid = guid_for("coder", SUGGESTION_USER)
-    if suggestions:
-        users.append(RefiUser(suggestion_guid, SUGGESTION_USER))
+    if wanted is not None:  # blind mode: one coder's work, and no suggestions (they pool everyone's)
+        rows.coders = [c for c in rows.coders if c.name in wanted]
+        rows.codings = [row for row in rows.codings if row[1] in wanted]
+        rows.memos = [row for row in rows.memos if row[1] in wanted]
+        rows.suggestions = []
+    return rows
 
-    # codings: one selection per (document, span), with each coder's codings inside it
-    selections: dict[tuple[str, int, int], RefiSelection] = {}
-    coding_guid_by_id: dict[int, str] = {}
-    seen: dict[str, int] = defaultdict(int)
-    sidecar_codings: dict[str, dict[str, Any]] = {}
 
-    def selection(doc_name: str, start: int, end: int, text: str) -> RefiSelection:
+class _Selections:
+    """One selection per (document, span), holding every coder's codings of it and the model's suggestions."""
+
+    def __init__(self, texts: dict[str, str]) -> None:
+        self.texts = texts
+        self.by_span: dict[tuple[str, int, int], RefiSelection] = {}
+        self.coding_guid_by_id: dict[int, str] = {}
+        self.sidecar_codings: dict[str, dict[str, Any]] = {}
+        self.sidecar_suggestions: dict[str, dict[str, Any]] = {}
+
+    def at(self, doc_name: str, start: int, end: int) -> RefiSelection:
         key = (doc_name, start, end)
-        if key not in selections:
-            quote = " ".join(text[start:end].split())
-            selections[key] = RefiSelection(
+        if key not in self.by_span:
+            quote = " ".join(self.texts[doc_name][start:end].split())
+            self.by_span[key] = RefiSelection(
                 guid=guid_for("selection", f"{doc_name}:{start}:{end}"),
                 start=start,
                 end=end,
-                name=quote[:60] + ("…" if len(quote) > 60 else ""),
+                name=quote[:60] + ("…" if len(quote) > 60 else ""),  # the quoted text, as ATLAS.ti writes it
             )
-        return selections[key]
+        return self.by_span[key]
 
-    texts = {d.name: d.text for d in documents}
-    for coding, coder_name, doc_name in codings:
-        key = f"{doc_name}:{coding.start}:{coding.end}:{coding.code_id}:{coder_name}"
-        seen[key] += 1
-        guid = guid_for("coding", f"{key}:{seen[key]}")
-        coding_guid_by_id[coding.id] = guid
-        selection(doc_name, coding.start, coding.end, texts[doc_name]).codings.append(
-            RefiCoding(guid, guid_for("code", coding.code_id), user_guid.get(coder_name), _stamp(coding.created_at))
-        )
-        sidecar_codings[guid] = {
-            "origin": coding.origin,
-            "model_name": coding.model_name,
-            "model_version": coding.model_version,
-            "codebook_version": coding.codebook_version,
-        }
-    sidecar_suggestions: dict[str, dict[str, Any]] = {}
-    for suggestion, segment, doc_name in suggestions:
-        guid = guid_for("suggestion", f"{doc_name}:{segment.position}:{suggestion.code_id}:{suggestion.id}")
-        selection(doc_name, segment.start, segment.end, texts[doc_name]).codings.append(
-            RefiCoding(guid, guid_for("code", suggestion.code_id), suggestion_guid, _stamp(suggestion.created_at))
-        )
-        sidecar_suggestions[guid] = {
-            "segment": segment.position,
-            "code": suggestion.code_id,
-            "probability": suggestion.probability,
-            "model_name": suggestion.model_name,
-            "model_version": suggestion.model_version,
-            "codebook_version": suggestion.codebook_version,
-            "status": suggestion.status,
-            "explanation": suggestion.explanation,
-        }
+    def add_codings(self, codings: list[Any], user_guid: dict[str, str]) -> None:
+        seen: dict[str, int] = defaultdict(int)
+        for coding, coder_name, doc_name in codings:
+            key = f"{doc_name}:{coding.start}:{coding.end}:{coding.code_id}:{coder_name}"
+            seen[key] += 1
+            guid = guid_for("coding", f"{key}:{seen[key]}")
+            self.coding_guid_by_id[coding.id] = guid
+            self.at(doc_name, coding.start, coding.end).codings.append(
+                RefiCoding(guid, guid_for("code", coding.code_id), user_guid.get(coder_name), _stamp(coding.created_at))
+            )
+            self.sidecar_codings[guid] = {
+                "origin": coding.origin,
+                "model_name": coding.model_name,
+                "model_version": coding.model_version,
+                "codebook_version": coding.codebook_version,
+            }
 
-    # memos as notes, referenced from what they are about
+    def add_suggestions(self, suggestions: list[Any], user: str) -> None:
+        for suggestion, segment, doc_name in suggestions:
+            guid = guid_for("suggestion", f"{doc_name}:{segment.position}:{suggestion.code_id}:{suggestion.id}")
+            self.at(doc_name, segment.start, segment.end).codings.append(
+                RefiCoding(guid, guid_for("code", suggestion.code_id), user, _stamp(suggestion.created_at))
+            )
+            self.sidecar_suggestions[guid] = {
+                "segment": segment.position,
+                "code": suggestion.code_id,
+                "probability": suggestion.probability,
+                "model_name": suggestion.model_name,
+                "model_version": suggestion.model_version,
+                "codebook_version": suggestion.codebook_version,
+                "status": suggestion.status,
+                "explanation": suggestion.explanation,
+            }
+
+    def by_document(self) -> dict[str, list[RefiSelection]]:
+        grouped: dict[str, list[RefiSelection]] = defaultdict(list)
+        for (doc_name, _, _), selection in self.by_span.items():
+            grouped[doc_name].append(selection)
+        return grouped
+
+
+def _notes(
+    memos: list[Any], selections: _Selections, user_guid: dict[str, str], report: ExchangeReport
+) -> tuple[list[RefiNote], dict[str, dict[str, list[str]]]]:
+    """Memos as notes, and the note GUIDs each code, document and coding refers to."""
     notes: list[RefiNote] = []
-    code_notes: dict[str, list[str]] = defaultdict(list)
-    doc_notes: dict[str, list[str]] = defaultdict(list)
-    coding_notes: dict[str, list[str]] = defaultdict(list)
-    by_coding_guid = {c.guid: c for s in selections.values() for c in s.codings}
-    memo_seen: dict[str, int] = defaultdict(int)
+    refs: dict[str, dict[str, list[str]]] = {"code": defaultdict(list), "document": defaultdict(list)}
+    by_coding_guid = {c.guid: c for s in selections.by_span.values() for c in s.codings}
+    seen: dict[str, int] = defaultdict(int)
     for memo, coder_name in memos:
         target = memo.target_id
         if memo.target_type == "coding":
-            coding_guid = coding_guid_by_id.get(int(target)) if target.isdigit() else None
+            coding_guid = selections.coding_guid_by_id.get(int(target)) if target.isdigit() else None
             if coding_guid is None:
                 report.skipped.append(f"memo {memo.id} on coding {target}: that coding is not exported")
                 continue
             target = coding_guid
-        memo_key = f"{memo.target_type}:{target}:{hashlib.sha256(memo.text.encode()).hexdigest()[:16]}"
-        memo_seen[memo_key] += 1
-        guid = guid_for("memo", f"{memo_key}:{memo_seen[memo_key]}")
+        key = f"{memo.target_type}:{target}:{hashlib.sha256(memo.text.encode()).hexdigest()[:16]}"
+        seen[key] += 1
+        guid = guid_for("memo", f"{key}:{seen[key]}")
         notes.append(
             RefiNote(guid, f"Memo on {memo.target_type} {memo.target_id}"[:200], memo.text, user_guid.get(coder_name),
                      _stamp(memo.created_at))
         )  # fmt: skip
-        {"code": code_notes, "document": doc_notes, "coding": coding_notes}[memo.target_type][target].append(guid)
-    for guid, refs in coding_notes.items():
-        by_coding_guid[guid].notes.extend(refs)
+        if memo.target_type == "coding":
+            by_coding_guid[target].notes.append(guid)
+        else:
+            refs[memo.target_type][target].append(guid)
+    return notes, refs
 
-    refi_codes, folder_guids = _code_list(codes, code_notes)
-    by_doc: dict[str, list[RefiSelection]] = defaultdict(list)
-    for (doc_name, _, _), sel in selections.items():
-        by_doc[doc_name].append(sel)
-    sources = []
-    variables: dict[str, str] = {}
-    cases = []
-    sidecar_docs: dict[str, dict[str, Any]] = {}
-    for doc in documents:
-        guid = guid_for("document", doc.name)
-        sources.append(
-            RefiSource(guid=guid, name=doc.name, text=doc.text, selections=by_doc.get(doc.name, []),
-                       notes=doc_notes.get(doc.name, []))
-        )  # fmt: skip
-        attributes = {str(k): "" if v is None else str(v) for k, v in (doc.attributes or {}).items()}
-        for key in attributes:
-            variables.setdefault(key, "Text")
-        if attributes:
-            cases.append(RefiCase(guid_for("case", doc.name), doc.name, attributes, [guid]))
-        sidecar_docs[guid] = {
-            "name": doc.name,
-            "encoding": doc.encoding,
-            "language": doc.language,
-            "sha256": doc.sha256,
-            "segments": [
-                [s.position, s.role, s.speaker_label, s.timestamp, s.start, s.end, sentences]
-                for s, sentences in segments[doc.id]
-            ],
-        }
-    sidecar = {
+
+def _sidecar(rows: _Rows, selections: _Selections, folders: list[str], suggestion_user: str | None) -> dict[str, Any]:
+    """What REFI cannot hold, keyed by the GUIDs of the project file."""
+    return {
         "format": SIDECAR_FORMAT,
         "version": 1,
-        "project": {"name": project_row.name if project_row else "", "blind": bool(project_row and project_row.blind)},
+        "project": {
+            "name": rows.project.name if rows.project else "",
+            "blind": bool(rows.project and rows.project.blind),
+        },
         "codebooks": [
-            {"id": b.id, "name": b.name, "version": b.version, "sha256": b.sha256, "groups": b.groups} for b in books
+            {"id": b.id, "name": b.name, "version": b.version, "sha256": b.sha256, "groups": b.groups}
+            for b in rows.books
         ],
         "codes": {
             guid_for("code", c.id): {
@@ -291,16 +300,85 @@ def build_refi_project(store: Store, coders: list[str] | None = None) -> tuple[R
                 "colour": c.colour,
                 "parent_id": c.parent_id,
             }
-            for c in codes
+            for c in rows.codes
         },
-        "folders": folder_guids,
-        "documents": sidecar_docs,
-        "codings": sidecar_codings,
-        "suggestion_user": suggestion_guid if suggestions else None,
-        "suggestions": sidecar_suggestions,
+        "folders": folders,
+        "documents": {
+            guid_for("document", doc.name): {
+                "name": doc.name,
+                "encoding": doc.encoding,
+                "language": doc.language,
+                "sha256": doc.sha256,
+                "segments": [
+                    [s.position, s.role, s.speaker_label, s.timestamp, s.start, s.end, sentences]
+                    for s, sentences in rows.segments[doc.id]
+                ],
+            }
+            for doc in rows.documents
+        },
+        "codings": selections.sidecar_codings,
+        "suggestion_user": suggestion_user,
+        "suggestions": selections.sidecar_suggestions,
     }
+
+
+def _not_seen(rows: _Rows, folders: list[str]) -> list[str]:
+    """What another tool will not see, in the user's words."""
+    out = []
+    extra = sum(bool(c.include or c.exclude or c.examples or c.keywords) for c in rows.codes)
+    if extra:
+        out.append(
+            f"{extra} codes' include/exclude criteria, examples and keywords (other tools see the definition only)"
+        )
+    n_segments = sum(len(v) for v in rows.segments.values())
+    if n_segments:
+        out.append(f"{n_segments} speaker turns with their roles (other tools see plain text)")
+    if rows.suggestions:
+        out.append(
+            f"{len(rows.suggestions)} suggestions' probabilities, explanations and review status (other tools see "
+            f"them as codings by user {SUGGESTION_USER!r})"
+        )
+    if any(c.origin not in (ORIGIN_IMPORTED, "human") for c, _, _ in rows.codings):
+        out.append("which codings came from accepted or corrected suggestions or consensus")
+    if folders:
+        out.append(
+            f"{len(folders)} code groups are exported as non-codable folders (isCodable=false) so that "
+            "other tools show the tree"
+        )
+    return out
+
+
+def build_refi_project(store: Store, coders: list[str] | None = None) -> tuple[RefiProject, ExchangeReport]:
+    """The store as a :class:`RefiProject` with its sidecar (blind mode: one coder's codings only)."""
+    allowed = allowed_coders(store, coders)
+    rows = _load_rows(store, set(allowed) if allowed else None)
+    report = ExchangeReport()
+    user_guid = {c.name: guid_for("coder", c.name) for c in rows.coders}
+    users = [RefiUser(user_guid[c.name], c.name) for c in rows.coders]
+    suggestion_user = guid_for("coder", SUGGESTION_USER) if rows.suggestions else None
+    if suggestion_user:
+        users.append(RefiUser(suggestion_user, SUGGESTION_USER))
+    selections = _Selections({d.name: d.text for d in rows.documents})
+    selections.add_codings(rows.codings, user_guid)
+    if suggestion_user:
+        selections.add_suggestions(rows.suggestions, suggestion_user)
+    notes, refs = _notes(rows.memos, selections, user_guid, report)
+    refi_codes, folders = _code_list(rows.codes, refs["code"])
+    sources, cases, variables = [], [], {}
+    by_document = selections.by_document()
+    for doc in rows.documents:
+        guid = guid_for("document", doc.name)
+        sources.append(
+            RefiSource(guid=guid, name=doc.name, text=doc.text, selections=by_document.get(doc.name, []),
+                       notes=refs["document"].get(doc.name, []))
+        )  # fmt: skip
+        attributes = {str(k): "" if v is None else str(v) for k, v in (doc.attributes or {}).items()}
+        for key in attributes:
+            variables.setdefault(key, "Text")
+        if attributes:
+            cases.append(RefiCase(guid_for("case", doc.name), doc.name, attributes, [guid]))
     project = RefiProject(
-        name=project_row.name if project_row else "survivor-qda project",
+        name=rows.project.name if rows.project else "survivor-qda project",
         origin="survivor-qda",
         creating_user=users[0].guid if users else None,
         users=users,
@@ -309,38 +387,19 @@ def build_refi_project(store: Store, coders: list[str] | None = None) -> tuple[R
         cases=cases,
         sources=sources,
         notes=notes,
-        sidecar=sidecar,
+        sidecar=_sidecar(rows, selections, folders, suggestion_user),
     )
     report.counts = {
         "users": len(users),
-        "codes": len(codes),
-        "code folders": len(folder_guids),
-        "documents": len(documents),
-        "codings": len(codings),
-        "suggestions": len(suggestions),
+        "codes": len(rows.codes),
+        "code folders": len(folders),
+        "documents": len(rows.documents),
+        "codings": len(rows.codings),
+        "suggestions": len(rows.suggestions),
         "notes": len(notes),
         "cases": len(cases),
     }
-    extra = sum(bool(c.include or c.exclude or c.examples or c.keywords) for c in codes)
-    if extra:
-        report.not_seen.append(
-            f"{extra} codes' include/exclude criteria, examples and keywords (other tools see the definition only)"
-        )
-    n_segments = sum(len(v) for v in segments.values())
-    if n_segments:
-        report.not_seen.append(f"{n_segments} speaker turns with their roles (other tools see plain text)")
-    if suggestions:
-        report.not_seen.append(
-            f"{len(suggestions)} suggestions' probabilities, explanations and review status (other tools see "
-            f"them as codings by user {SUGGESTION_USER!r})"
-        )
-    if any(c.origin != ORIGIN_IMPORTED and c.origin != "human" for c, _, _ in codings):
-        report.not_seen.append("which codings came from accepted or corrected suggestions or consensus")
-    if folder_guids:
-        report.not_seen.append(
-            f"{len(folder_guids)} code groups are exported as non-codable folders (isCodable=false) so that "
-            "other tools show the tree"
-        )
+    report.not_seen = _not_seen(rows, folders)
     return project, report
 
 
