@@ -227,7 +227,7 @@ def test_xlsx_has_one_sheet_per_table_and_no_live_formulas(study, tmp_path):
     import_attributes(study, b'document,region\nS01,=HYPERLINK("http://x")\nS02,north\n', "evil.csv")
     export_tables(study, tmp_path / "t.xlsx", "xlsx")
     book = load_workbook(tmp_path / "t.xlsx")
-    assert book.sheetnames == ["about", "codings", "code_x_case", "code_x_attribute", "agreement"]
+    assert book.sheetnames == ["about", "codings", "code_x_case", "code_x_attribute", "agreement", "disagreements"]
     codings = list(book["codings"].values)
     assert codings[0] == ("document", "segment", "start", "end", "quote", "code", "coder", "origin")
     assert len(codings) - 1 == len(coding_rows(study))
@@ -248,8 +248,10 @@ def test_csv_folder_and_agreement_with_two_coders(study, tmp_path):
     add_coding(study, "bob", row["document"], row["start"], row["end"], row["code"], new_coder=True)
     report = export_tables(study, tmp_path / "tables", "csv")
     names = sorted(p.name for p in (tmp_path / "tables").iterdir())
-    assert names == ["about.txt", "agreement.csv", "code_x_attribute.csv", "code_x_case.csv", "codings.csv"]
-    assert report.counts["agreement"] > 0
+    assert names == [
+        "about.txt", "agreement.csv", "code_x_attribute.csv", "code_x_case.csv", "codings.csv", "disagreements.csv"
+    ]  # fmt: skip
+    assert report.counts["agreement"] > 0 and report.counts["disagreements"] > 0
     assert (tmp_path / "tables" / "agreement.csv").read_text().startswith("code,percent_agreement")
 
 

@@ -16,7 +16,7 @@ import pandas as pd
 from sqlalchemy import select
 
 from toolkit.analysis.agreement import agreement_table
-from toolkit.analysis.agreement_store import agreement_frame
+from toolkit.analysis.agreement_store import agreement_frame, disagreement_rows
 from toolkit.analysis.exchange import ExchangeReport
 from toolkit.analysis.findings import agreement_table_frame, code_attribute_matrix
 from toolkit.analysis.frames import DEFAULT_CODER, load_frames
@@ -38,15 +38,18 @@ def _code_by_case(codings: pd.DataFrame, cases: pd.DataFrame, codes: list[str]) 
     return frame.reset_index()
 
 
-def _agreement(store: Store, coders: list[str] | None) -> tuple[pd.DataFrame, str]:
+def _agreement(store: Store, coders: list[str] | None) -> tuple[pd.DataFrame, pd.DataFrame, str]:
+    """Agreement per code and the disagreeing turns (the agenda of a consensus meeting), or why there are none."""
     if is_blind(store):
-        return pd.DataFrame(), "omitted: blind mode is on (run `qda agreement` when coders may compare)"
+        return pd.DataFrame(), pd.DataFrame(), "omitted: blind mode is on (run `qda agreement` when coders may compare)"
     frame, _ = agreement_frame(store, coders)
     if frame.empty or frame["coder"].nunique() < 2:
-        return pd.DataFrame(), "omitted: agreement needs two coders with codings in the same documents"
+        return pd.DataFrame(), pd.DataFrame(), "omitted: agreement needs two coders with codings in the same documents"
     table = agreement_table(frame)
     model = " ('model' = suggestions at probability >= 0.5)" if "model" in table["coders"] else ""
-    return agreement_table_frame(table), f"respondent turns; coders: {', '.join(table['coders'])}{model}"
+    disagreeing = pd.DataFrame(disagreement_rows(store, coders))
+    note = f"respondent turns; coders: {', '.join(table['coders'])}{model}"
+    return agreement_table_frame(table), disagreeing, note
 
 
 def build_tables(store: Store, coders: list[str] | None = None) -> tuple[dict[str, pd.DataFrame], list[str]]:
@@ -60,12 +63,13 @@ def build_tables(store: Store, coders: list[str] | None = None) -> tuple[dict[st
     with store.read() as session:
         codes = list(session.scalars(select(Code.id).order_by(Code.id)))
     attributes = [c for c in cases.columns if c != "document"]
-    agreement, agreement_note = _agreement(store, allowed)
+    agreement, disagreements, agreement_note = _agreement(store, allowed)
     tables = {
         "codings": pd.DataFrame(rows, columns=list(EXPORT_COLUMNS)),
         "code_x_case": _code_by_case(codings, cases, codes),
         "code_x_attribute": code_attribute_matrix(codings, cases, attributes),
         "agreement": agreement,
+        "disagreements": disagreements,
     }
     label = codings.attrs.get("coder", "") if one or not allowed else ", ".join(allowed)
     notes = [
