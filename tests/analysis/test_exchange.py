@@ -126,6 +126,8 @@ def test_each_real_sample_imports_and_names_what_it_skipped(sample, expected, tm
         for named in ("picture source", "PDF source", "video source", "whose text the archive does not carry"):
             assert named in skipped
         assert "note 'Research Plan'" in skipped
+        assert "set 'gender: male' (1 members): its documents are not imported" in skipped
+        assert not any("read as the attribute" in w for w in report.warnings)
     with store.read() as session:
         codes = {c.id: c.parent_id for c in session.scalars(select(Code))}
     if "target" in sample:

@@ -173,17 +173,21 @@ def _segments_from_sidecar(text: str, rows: list[Any]) -> list[SegmentSpec]:
     return specs
 
 
-def _attribute_sets(project: RefiProject, report: ExchangeReport) -> dict[str, dict[str, str]]:
+def _attribute_sets(project: RefiProject, imported: set[str], report: ExchangeReport) -> dict[str, dict[str, str]]:
     """ATLAS.ti writes document attributes as document groups named ``attribute: value``."""
     out: dict[str, dict[str, str]] = defaultdict(dict)
     for name, members in project.sets.items():
         match = re.fullmatch(r"\s*([^:]{1,60}?)\s*:\s*(.+?)\s*", name)
-        if match and members:
-            for member in members:
+        present = [m for m in members if m in imported]
+        if match and present:
+            for member in present:
                 out[member][match.group(1)] = match.group(2)
-            report.warnings.append(f"set {name!r} read as the attribute {match.group(1)}={match.group(2)!r}")
+            report.warnings.append(
+                f"set {name!r} read as the attribute {match.group(1)}={match.group(2)!r} of {len(present)} document(s)"
+            )
         elif members:
-            report.skipped.append(f"set {name!r} ({len(members)} members): document groups are not kept")
+            why = "its documents are not imported" if match else "document groups are not kept"
+            report.skipped.append(f"set {name!r} ({len(members)} members): {why}")
     return out
 
 
@@ -216,7 +220,7 @@ def _plan_documents(project: RefiProject, nlp: Language | None, report: Exchange
             specs, warnings = segment_text(source.text, None, nlp, name=name)
             report.warnings.extend(f"{name}: {w}" for w in warnings)
         planned[source.guid] = _PlannedDoc(source, specs, {**meta, "name": name})
-    sets = _attribute_sets(project, report)
+    sets = _attribute_sets(project, set(planned), report)
     for guid, doc in planned.items():
         doc.attributes.update(sets.get(guid, {}))
         doc.attributes.update(doc.source.variables)
