@@ -16,8 +16,6 @@ from typer.testing import CliRunner
 
 from toolkit.cli.main import app
 
-from .test_cli_errors import _leaf_commands
-
 LINES, DOCUMENT = "json-lines", "json-document"
 SHAPES: dict[tuple[str, ...], str] = {
     ("show",): LINES,
@@ -28,6 +26,16 @@ SHAPES: dict[tuple[str, ...], str] = {
     ("evaluate",): DOCUMENT,
     ("agreement",): DOCUMENT,
     ("report",): DOCUMENT,
+    ("search",): LINES,
+    ("memo", "search"): LINES,
+    ("deid", "scan"): LINES,
+    ("deid", "list"): LINES,
+    ("deid", "status"): LINES,
+    ("query", "words"): LINES,
+    ("query", "coding"): DOCUMENT,
+    ("query", "matrix"): DOCUMENT,
+    ("query", "cooccurrence"): DOCUMENT,
+    ("audit", "verify"): DOCUMENT,
 }
 # The fast ones run against the sample project; suggest and evaluate embed text (tested elsewhere).
 RUN = {
@@ -37,6 +45,12 @@ RUN = {
     ("status",): ["status", "--json"],
     ("agreement",): ["agreement", "--coders", "gold,bob", "--json"],
     ("report",): ["report", "--json"],
+    ("search",): ["search", "passport", "--json"],
+    ("deid", "status"): ["deid", "status", "--json"],
+    ("query", "words"): ["query", "words", "--group", "contract", "--json"],
+    ("query", "coding"): ["query", "coding", "root_cause.economic AND root_cause.family", "--json"],
+    ("query", "matrix"): ["query", "matrix", "gender", "--json"],
+    ("audit", "verify"): ["audit", "verify", "--json"],
 }
 
 
@@ -51,8 +65,17 @@ def _command(path: tuple[str, ...]):
     return command
 
 
+def _all_commands(command, path=()):
+    """Every command and group (a group such as `qda audit` may take options of its own)."""
+    yield path
+    for name, child in (getattr(command, "commands", None) or {}).items():
+        yield from _all_commands(child, (*path, name))
+
+
 def test_cli_json_every_json_command_declares_its_shape():
-    with_json = {path for path in _leaf_commands(typer.main.get_command(app)) if _has_json_option(_command(path))}
+    with_json = {
+        path for path in _all_commands(typer.main.get_command(app)) if path and _has_json_option(_command(path))
+    }
     assert with_json == set(SHAPES), f"declare the shape of: {sorted(with_json - set(SHAPES))}"
 
 

@@ -378,3 +378,53 @@ def test_pages_review_click_never_lands_on_a_card_nobody_looked_at(demo_url):
         assert session.get(Suggestion, shown).status == "rejected"
         assert session.scalar(select(Coding).where(Coding.suggestion_id.isnot(None))) is None
     store.close()
+
+
+def test_pages_export_downloads_report_of_the_current_view_and_exchange_files(demo_url, monkeypatch):
+    """Issue 15: "Download report" gives the current view (filters, whose codings) as Word and offline HTML."""
+    import io
+    import zipfile
+
+    import streamlit
+    from docx import Document as WordDocument
+    from openpyxl import load_workbook
+
+    downloads: dict[str, object] = {}
+    monkeypatch.setattr(
+        streamlit, "download_button", lambda label, data, *a, **k: downloads.__setitem__(k["key"], data)
+    )
+    monkeypatch.setattr(
+        streamlit.delta_generator.DeltaGenerator,
+        "download_button",
+        lambda self, label, data, *a, **k: downloads.__setitem__(k["key"], data),
+    )
+    at = AppTest.from_function(page_script, args=("export_page", demo_url), default_timeout=60).run()
+    at.sidebar.multiselect(key="filter_gender").set_value(["female"]).run()
+    assert not at.exception
+    word = WordDocument(io.BytesIO(downloads["export_report_docx"]()))
+    first = [p.text for p in word.paragraphs[:10]]
+    assert "Filters: gender: female" in first
+    assert any(t.startswith("Whose codings count: gold") for t in first)
+    html = downloads["export_report_html"]().decode()
+    assert "Filters: gender: female" in html and "<script src" not in html
+    assert load_workbook(io.BytesIO(downloads["export_xlsx"]())).sheetnames[0] == "about"
+    with zipfile.ZipFile(io.BytesIO(downloads["export_qdpx"]())) as archive:
+        assert "project.qde" in archive.namelist()
+
+
+def test_pages_compare_by_any_attribute_marks_small_groups(demo_url):
+    """Issue 15: comparisons by any attribute, each group's size on the chart, small groups marked."""
+    import json
+
+    at = render("root_causes_page", demo_url)
+    before = len(at.get("plotly_chart"))
+    at.multiselect(key="rc_compare").set_value(["destination"]).run()
+    assert not at.exception
+    charts = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+    assert len(charts) == before - 1  # gender and exploitation type replaced by destination
+    labels = {x for chart in charts for trace in chart["data"] for x in trace.get("x") or [] if isinstance(x, str)}
+    assert "Russia (n=12)" in labels and "Kazakhstan (n=1, small)" in labels
+    assert any("marked 'small'" in c.value for c in at.caption)
+    at.sidebar.multiselect(key="filter_gender").set_value(["female"]).run()
+    titles = [json.loads(chart.proto.spec)["layout"]["title"]["text"] for chart in at.get("plotly_chart")]
+    assert titles and all("Counting gold" in t and "filtered by gender: female" in t for t in titles)

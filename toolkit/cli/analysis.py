@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 import typer
 
 from toolkit.cli.app import app, consensus_app, open_cli_store, split_list
+from toolkit.errors import ToolkitError
 from toolkit.io.private import write_private_text
 
 
@@ -83,6 +84,7 @@ def consensus_import(
 
 @app.command("report")
 def report_cmd(
+    output: Annotated[Path | None, typer.Argument(help="With --format html|docx: the file to write.")] = None,
     coder: Annotated[
         str | None, typer.Option(help="Whose codings count: a coder name, 'all', or 'accepted' (suggestions).")
     ] = None,
@@ -94,12 +96,33 @@ def report_cmd(
             help="Fewest people a cell of a breakdown by attributes may show (default $QDA_MIN_CELL or 3; 0: all).",
         ),
     ] = None,
+    fmt: Annotated[
+        Literal["text", "html", "docx"],
+        typer.Option("--format", help="html (self-contained, offline) or docx (Word) writes OUTPUT."),
+    ] = "text",
+    filters: Annotated[
+        list[str] | None, typer.Option("--filter", help="Only interviews where ATTRIBUTE=VALUE (repeatable).")
+    ] = None,
+    compare: Annotated[
+        list[str] | None, typer.Option("--compare", help="Attributes to compare groups by (default: the study's).")
+    ] = None,
+    min_group: Annotated[int, typer.Option(min=1, help="Mark groups with fewer interviews than this.")] = 5,
 ) -> None:
     """The headline findings computed from codings and case attributes (shares are fractions).
 
     Without --coder the project's reference coder counts (`qda reference NAME`); the output says whose
-    codings it counts and why. Breakdowns by attributes merge or leave empty cells of fewer than 3 people.
+    codings it counts and why. `--format html|docx OUTPUT` writes the full report for a programme or donor;
+    breakdowns by attributes merge or leave empty cells of fewer than 3 people.
     """
+    if fmt != "text":
+        from toolkit.studies.report_files import write_report
+
+        if output is None:
+            raise ToolkitError(f"name the file to write: qda report --format {fmt} report.{fmt}")
+        with open_cli_store() as store:
+            written = write_report(store, output, fmt, coder, filters or [], split_list(compare), min_group)
+        typer.echo(f"wrote {output}: {written}")
+        return
     from toolkit.analysis.frames import DEFAULT_CODER, CoderChoice, choose_coder, load_frames
     from toolkit.store.models import MODEL_ORIGINS
     from toolkit.studies.snapshot import report

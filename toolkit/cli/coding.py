@@ -15,9 +15,19 @@ from toolkit.errors import ToolkitError
 
 @codebook_app.command("load")
 def codebook_load(file: Path) -> None:
-    """Validate a YAML codebook and load (or update) its codes."""
+    """Validate a YAML codebook (or a REFI-QDA .qdc) and load (or update) its codes."""
     from toolkit.coding.codebook import load_codebook
 
+    if file.suffix.lower() == ".qdc":
+        from toolkit.analysis.exchange_import import load_qdc
+
+        with open_cli_store() as store:
+            report = load_qdc(store, file)
+        for warning in report.warnings:
+            typer.echo(f"warning: {warning}", err=True)
+        typer.echo(f"codebook {file.name}: {report.counts['codes']} codes ({report.counts['added']} added, "
+                   f"{report.counts['updated']} updated)")  # fmt: skip
+        return
     with open_cli_store() as store:
         spec = load_codebook(store, file)
     for warning in spec.warnings:

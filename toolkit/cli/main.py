@@ -11,6 +11,7 @@ from toolkit.cli import (  # noqa: F401  (importing a module registers its comma
     analysis,
     coding,
     corpus,
+    exchange,
     project,
     suggest,
     team,

@@ -153,7 +153,8 @@ def query_words(
     with open_cli_store() as store:
         frame = word_frequencies(store, split_list(code), group, top=top, coder=_coder(coder), lemmatizer=lemmatizer)
     if as_json:
-        typer.echo(frame.to_json(orient="records", force_ascii=False))
+        for record in frame.to_dict(orient="records"):  # a list: JSON Lines, like every listing command
+            typer.echo(json.dumps(record, ensure_ascii=False, default=str))
     else:
         typer.echo(frame.to_string(index=False))
 

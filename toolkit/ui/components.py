@@ -17,6 +17,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from toolkit.analysis.plots import drill_target
+from toolkit.studies.report_doc import with_scope
 from toolkit.ui.highlight import md_escape
 
 __all__ = [
@@ -110,8 +111,14 @@ def _clicked(group: str, key: str) -> None:
     st.session_state[f"{group}_drill_from"] = key
 
 
-def chart_with_drill(figure: go.Figure, key: str, group: str) -> None:
-    """Draw a Plotly chart whose clicked bar or cell opens its quotes (see :func:`clicked_target`)."""
+def chart_with_drill(figure: go.Figure, key: str, group: str, scope: str | None = None) -> None:
+    """Draw a Plotly chart whose clicked bar or cell opens its quotes (see :func:`clicked_target`).
+
+    ``scope`` (whose codings count, the filters) goes under the title, so the chart downloaded alone from its
+    camera button still says what it counts.
+    """
+    if scope:
+        with_scope(figure, f"Counting {scope}")
     callback: Callable[[], None] = functools.partial(_clicked, group, key)
     st.plotly_chart(
         figure, key=key, on_select=callback, selection_mode=("points",), width="stretch", config={"displaylogo": False}

@@ -17,7 +17,7 @@ from toolkit.ui.components import (
     caption,
 )
 from toolkit.ui.highlight import md_escape
-from toolkit.ui.state import context
+from toolkit.ui.state import Context, context
 
 
 def export_page() -> None:
@@ -81,4 +81,53 @@ def export_page() -> None:
     st.caption(
         "Quotes are de-identified (identifiers replaced by pseudonyms). In the matrix and the report, groups and "
         "cells of fewer people than the threshold (QDA_MIN_CELL, default 3) are merged or left empty."
+    )
+    _report_and_exchange(ctx, coders)
+
+
+def _report_and_exchange(ctx: Context, coders: list[str] | None) -> None:
+    """The report of the current view (Word, offline HTML), Excel tables and the REFI-QDA project."""
+    from toolkit.analysis.exchange import export_qdpx
+    from toolkit.analysis.tables_export import xlsx_bytes
+    from toolkit.studies.report_files import report_bytes
+
+    st.subheader("Report")
+    st.caption(
+        "The findings of the current view (whose codings count and the filters are stated on the first page), "
+        "each chart with its n and group sizes, the quotes behind each number, the codebook and the method."
+    )
+    left, right = st.columns(2)
+    left.download_button(
+        "Download report (Word)",
+        lambda: report_bytes(ctx.store, ctx.codings, ctx.cases, ctx.coder_text, "docx", ctx.filters),
+        "report.docx",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        key="export_report_docx",
+    )
+    right.download_button(
+        "Download report (HTML, opens offline)",
+        lambda: report_bytes(ctx.store, ctx.codings, ctx.cases, ctx.coder_text, "html", ctx.filters),
+        "report.html",
+        "text/html",
+        key="export_report_html",
+    )
+    st.subheader("Exchange")
+    st.download_button(
+        "Tables for Excel (codings, code x case, code x attribute, agreement)",
+        lambda: xlsx_bytes(ctx.store, coders),
+        "tables.xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key="export_xlsx",
+    )
+    st.download_button(
+        "REFI-QDA project for NVivo, ATLAS.ti, MAXQDA, QualCoder (.qdpx)",
+        lambda: export_qdpx(ctx.store, coders=coders)[0],
+        "project.qdpx",
+        "application/zip",
+        key="export_qdpx",
+    )
+    st.caption(
+        "Other tools do not see the codes' criteria and examples, the speaker turns, or the suggestions' "
+        "probabilities (suggestions appear as codings of the user 'survivor-qda suggestions (model)'); "
+        "survivor-qda keeps them inside the file and restores them on import."
     )

@@ -9,7 +9,8 @@ from toolkit.analysis import findings as analysis
 from toolkit.analysis import plots
 from toolkit.analysis.disclosure import protected_code_by_attribute, protected_composition
 from toolkit.analysis.status import project_status
-from toolkit.studies import snapshot
+from toolkit.studies import report_doc, snapshot
+from toolkit.studies.report_doc import with_scope
 from toolkit.ui.components import (
     caption,
     chart_with_drill,
@@ -53,7 +54,8 @@ def overview_page() -> None:
     for index, attribute in enumerate(("gender", "age_group", "exploitation_type", "destination")):
         frame = protected_composition(ctx.cases, attribute)
         if not frame.empty:
-            columns[index % 2].plotly_chart(plots.composition_figure(frame, attribute), width="stretch")
+            figure = with_scope(plots.composition_figure(frame, attribute), f"Counting {ctx.coder_text}")
+            columns[index % 2].plotly_chart(figure, width="stretch")
             columns[index % 2].caption(md_escape(frame.attrs["suppression"]))
 
 
@@ -75,7 +77,10 @@ def root_causes_page() -> None:
             row["share"],
         )
     chart_with_drill(
-        plots.prevalence_figure(prevalence, ctx.colours, ctx.names, n=len(ctx.cases)), key="rc_prevalence", group="rc"
+        plots.prevalence_figure(prevalence, ctx.colours, ctx.names, n=len(ctx.cases)),
+        key="rc_prevalence",
+        group="rc",
+        scope=ctx.coder_text,
     )
     codes = list(prevalence["code"])
     _by_attribute_charts(ctx, codes, "rc")
@@ -83,19 +88,33 @@ def root_causes_page() -> None:
         plots.cooccurrence_figure(analysis.cooccurrence(ctx.codings, codes), ctx.colours, ctx.names),
         key="rc_cooccurrence",
         group="rc",
+        scope=ctx.coder_text,
     )
     _drill(ctx, codes, "rc")
 
 
 def _by_attribute_charts(ctx: Context, codes: list[str], group: str) -> None:
-    """The codes by gender and by exploitation type, each group labelled with its size."""
-    for attribute in ("gender", "exploitation_type"):
-        if attribute not in ctx.cases:
-            continue
+    """The codes by any case attribute (gender and exploitation type first), each group labelled with its size.
+
+    Groups under :data:`~toolkit.studies.report_doc.MIN_GROUP` interviews are marked "small" on the chart.
+    """
+    options = [c for c in ctx.cases.columns if c != "document"]
+    default = [a for a in ("gender", "exploitation_type") if a in options]
+    chosen = st.multiselect(
+        "Compare by", options, default=default, key=f"{group}_compare", format_func=lambda a: a.replace("_", " ")
+    )
+    for attribute in chosen:
         frame = protected_code_by_attribute(ctx.codings, ctx.cases, attribute, codes)
-        figure = plots.by_attribute_figure(frame, ctx.colours, attribute, ctx.names)
-        chart_with_drill(figure, key=f"{group}_{attribute}", group=group)
+        small = report_doc.small_groups(ctx.cases, attribute)
+        figure = report_doc.mark_small_groups(
+            plots.by_attribute_figure(frame, ctx.colours, attribute, ctx.names), small
+        )
+        chart_with_drill(figure, key=f"{group}_{attribute}", group=group, scope=ctx.coder_text)
         st.caption(md_escape(frame.attrs["suppression"]))
+        if small:
+            st.caption(
+                f"Groups under {report_doc.MIN_GROUP} interviews are marked 'small': read their shares with care."
+            )
 
 
 def _describe(ctx: Context, target: dict) -> str:
@@ -143,7 +162,10 @@ def recruitment_page() -> None:
         "Most common method", md_escape(ctx.names.get(top["code"], top["code"])), f"{int(top['interviews'])} interviews"
     )
     chart_with_drill(
-        plots.recruitment_figure(counts, ctx.colours, ctx.names, n=len(ctx.cases)), key="rec_counts", group="rec"
+        plots.recruitment_figure(counts, ctx.colours, ctx.names, n=len(ctx.cases)),
+        key="rec_counts",
+        group="rec",
+        scope=ctx.coder_text,
     )
     codes = list(counts["code"])
     _by_attribute_charts(ctx, codes, "rec")
@@ -170,7 +192,12 @@ def contracts_page() -> None:
         f"{funnel['checked_employer']} of {funnel['signed']}",
         funnel["checked_employer_share"],
     )
-    chart_with_drill(plots.contract_funnel_figure(funnel, ctx.colours), key="contracts_funnel", group="contracts")
+    chart_with_drill(
+        plots.contract_funnel_figure(funnel, ctx.colours),
+        key="contracts_funnel",
+        group="contracts",
+        scope=ctx.coder_text,
+    )
     st.write(
         f"Substituted contracts: {funnel['substituted']} interviews; contract promised for later: "
         f"{funnel['promised']} interviews."
@@ -187,7 +214,9 @@ def awareness_page() -> None:
     caption(ctx)
     aware = snapshot.awareness(ctx.cases, ctx.codings)
     _metric(st, "Had heard of trafficking before", f"{aware['heard']} of {aware['n']}", aware["share"])
-    chart_with_drill(plots.awareness_figure(aware, ctx.colours), key="awareness_chart", group="awareness")
+    chart_with_drill(
+        plots.awareness_figure(aware, ctx.colours), key="awareness_chart", group="awareness", scope=ctx.coder_text
+    )
     _drill(ctx, [], "awareness", fallback=aware["quotes"])
 
 
