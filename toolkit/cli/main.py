@@ -7,7 +7,7 @@ The commands live in modules named after the library layer they call (:mod:`tool
 
 from __future__ import annotations
 
-from toolkit.cli import analysis, coding, corpus, project, suggest  # noqa: F401  (registers the commands)
+from toolkit.cli import analysis, coding, corpus, languages, project, suggest  # noqa: F401  (registers the commands)
 from toolkit.cli.app import app
 
 __all__ = ["app", "main"]

@@ -14,12 +14,14 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import insert, select
 
+from toolkit.config import effective_embedding_model, model_languages
 from toolkit.corpus.attributes import AttributeTable, apply_attributes, read_attribute_table
-from toolkit.corpus.segment import SegmentSpec, segment_text
+from toolkit.corpus.language import LANGUAGE_NAMES, detect_language
+from toolkit.corpus.segment import SegmentSpec, segment_text, sentence_pipeline_for
 from toolkit.errors import InputFileError
 from toolkit.io.transcripts import RoleOverrides, Transcript, read_transcript
 from toolkit.store.engine import Store, Transaction
-from toolkit.store.models import Coding, Document, Segment, Sentence, Suggestion
+from toolkit.store.models import Coding, Document, Project, Segment, Sentence, Suggestion
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -40,12 +42,15 @@ class ImportReport:
     suggestions_dropped: dict[str, int] = field(default_factory=dict)
     segments: int = 0
     warnings: list[str] = field(default_factory=list)
+    languages: dict[str, str] = field(default_factory=dict)
+    embedding_model: str = ""
 
 
 @dataclass(frozen=True)
 class _Prepared:
     transcript: Transcript
     segments: list[SegmentSpec]
+    language: str = "en"
 
 
 def prepare_transcripts(
@@ -53,8 +58,13 @@ def prepare_transcripts(
     overrides: RoleOverrides | None = None,
     nlp: Language | None = None,
     encoding: str | None = None,
+    language: str | None = None,
 ) -> tuple[list[_Prepared], list[str]]:
-    """Read and segment every source; raise on the first bad one before anything is stored."""
+    """Read and segment every source; raise on the first bad one before anything is stored.
+
+    Each document's language is ``language`` if given, else detected from its text; it picks the sentence
+    splitter unless ``nlp`` is given.
+    """
     prepared: list[_Prepared] = []
     warnings: list[str] = []
     names: dict[str, str] = {}
@@ -69,9 +79,20 @@ def prepare_transcripts(
             )
         names[transcript.name] = where
         warnings.extend(f"{where}: {w}" for w in transcript.warnings)
-        specs, seg_warnings = segment_text(transcript.text, overrides, nlp, name=where)
+        lang = language
+        if lang is None:
+            guess = detect_language(transcript.text)
+            lang = guess.language
+            if guess.secondary:
+                warnings.append(
+                    f"{where}: mixes {LANGUAGE_NAMES.get(lang, lang)} with much "
+                    f"{LANGUAGE_NAMES.get(guess.secondary, guess.secondary)}; stored as {lang!r} "
+                    "(set it with `qda import --language`)"
+                )
+        pipeline = nlp if nlp is not None else sentence_pipeline_for(lang)
+        specs, seg_warnings = segment_text(transcript.text, overrides, pipeline, name=where)
         warnings.extend(f"{where}: {w}" for w in seg_warnings)
-        prepared.append(_Prepared(transcript, specs))
+        prepared.append(_Prepared(transcript, specs, lang))
     return prepared, warnings
 
 
@@ -230,15 +251,20 @@ def import_transcripts(
     *,
     replace: bool = False,
     actor: str = "system",
-    language: str = "en",
+    language: str | None = None,
     attributes: tuple[str, AttributeTable] | None = None,
 ) -> ImportReport:
-    """Write prepared transcripts (and optionally their attribute table) in one transaction."""
+    """Write prepared transcripts (and optionally their attribute table) in one transaction.
+
+    ``language`` overrides each document's detected language; a language the project's embedding model
+    was not trained on is reported in :attr:`ImportReport.warnings` with the command that fixes it.
+    """
     report = ImportReport()
     with store.transaction(actor=actor) as tx:
         project = tx.project()
         for item in prepared:
             t = item.transcript
+            report.languages[t.name] = language or item.language
             where = t.source_path or t.name
             existing = tx.session.scalar(
                 select(Document).where(Document.project_id == project.id, Document.name == t.name)
@@ -253,6 +279,7 @@ def import_transcripts(
                         "use --replace to update it (codings whose text is unchanged are kept)",
                         file=where,
                     )
+                existing.language = report.languages[t.name]
                 _replace_document(tx, existing, item, report)
                 report.replaced.append(t.name)
                 report.segments += len(item.segments)
@@ -263,7 +290,7 @@ def import_transcripts(
                 source_path=t.source_path,
                 sha256=t.sha256,
                 encoding=t.encoding,
-                language=language,
+                language=report.languages[t.name],
                 text=t.text,
                 attributes={},
             )
@@ -274,14 +301,39 @@ def import_transcripts(
                 "document.import",
                 "document",
                 document.id,
-                after={"name": t.name, "sha256": t.sha256, "encoding": t.encoding, "segments": len(item.segments)},
+                after={
+                    "name": t.name,
+                    "sha256": t.sha256,
+                    "encoding": t.encoding,
+                    "language": document.language,
+                    "segments": len(item.segments),
+                },
             )
             report.imported.append(t.name)
             report.segments += len(item.segments)
         if attributes is not None:
             tx.session.flush()
             apply_attributes(tx, *attributes)
+        _check_model_languages(tx, project, report)
     return report
+
+
+def _check_model_languages(tx: Transaction, project: Project, report: ImportReport) -> None:
+    """Warn about documents in a language the project's embedding model was not trained on, naming the fix."""
+    languages = set(tx.session.scalars(select(Document.language).where(Document.project_id == project.id)))
+    model, why = effective_embedding_model(project.embedding_model, languages)
+    report.embedding_model = model
+    known = model_languages(model)
+    if known is None:
+        return
+    for lang in sorted(set(report.languages.values()) - known):
+        names = sorted(name for name, value in report.languages.items() if value == lang)
+        shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+        report.warnings.append(
+            f"{shown}: {LANGUAGE_NAMES.get(lang, lang)} ({lang}), but the embedding model {model!r} ({why}) "
+            f"was not trained on it, so suggestions will be poor; fix: `qda model set e5-small-multilingual` "
+            "(or use-multilingual), or `qda model set auto` to choose by the documents' languages"
+        )
 
 
 def import_files(
@@ -294,6 +346,7 @@ def import_files(
     encoding: str | None = None,
     actor: str = "system",
     attributes: str | Path | None = None,
+    language: str | None = None,
 ) -> ImportReport:
     """Read, segment and store transcripts; the one call a notebook or the CLI needs.
 
@@ -303,7 +356,7 @@ def import_files(
         ['S01', 'S02']
     """
     table = read_attribute_table(attributes) if attributes is not None else None
-    prepared, warnings = prepare_transcripts(sources, overrides, nlp, encoding)
+    prepared, warnings = prepare_transcripts(sources, overrides, nlp, encoding, language)
     report = import_transcripts(store, prepared, replace=replace, actor=actor, attributes=table)
-    report.warnings.extend(warnings)
+    report.warnings[:0] = warnings
     return report

@@ -109,6 +109,8 @@ class Project(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     # Blind coding: each coder sees only their own codings until agreement is computed (toolkit.coding.blind).
     blind: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The embedding model of the project's suggestions; None: chosen by its documents' languages (config).
+    embedding_model: Mapped[str | None] = mapped_column(String(300), nullable=True, default=None)
 
 
 class Document(Base):

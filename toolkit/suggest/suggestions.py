@@ -37,6 +37,7 @@ from toolkit.suggest.caches import cached_embeddings, cached_lemmas, embedder_ke
 from toolkit.suggest.embed import Embedder, select_embedder
 from toolkit.suggest.estimator import UNLABELLED, CodebookPrototypes, CodeSuggester, SegmentBatch, SuggestConfig
 from toolkit.suggest.lemmas import Lemmatizer, select_lemmatizer
+from toolkit.suggest.model_choice import lemmatizer_for, project_embedding_model
 
 __all__ = [
     "Corpus",
@@ -271,8 +272,8 @@ def suggest(
     """
     if documents:
         _check_documents(store, documents)
-    embedder = select_embedder(embedder)
-    lemmatizer = select_lemmatizer(lemmatizer)
+    embedder = select_embedder(embedder if embedder is not None else project_embedding_model(store)[0])
+    lemmatizer = select_lemmatizer(lemmatizer if lemmatizer is not None else lemmatizer_for(store))
     config = config or SuggestConfig()
     corpus = load_corpus(store, embedder, lemmatizer, progress=progress)
     prototypes, codebook_version = build_prototypes(store, embedder, lemmatizer, codebook)
