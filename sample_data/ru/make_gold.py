@@ -1,4 +1,4 @@
-"""Write ``gold_codings.jsonl`` for the Russian translations from the English gold codings.
+"""Write ``gold_codings.jsonl`` and ``cases.csv`` for the Russian translations from the English files.
 
 Each Russian transcript is a turn-by-turn translation of the English one, so its n-th respondent turn
 carries the codes of the English n-th respondent turn. The script refuses a transcript whose number of
@@ -37,6 +37,10 @@ def main() -> int:
         return 1
     text = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in out)
     (HERE / "gold_codings.jsonl").write_text(text, encoding="utf-8")
+    names = {row["document"] for row in out}
+    lines = (HERE.parent / "cases.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    cases = [lines[0], *(line for line in lines[1:] if line.split(",", 1)[0] in names)]
+    (HERE / "cases.csv").write_text("".join(cases), encoding="utf-8")
     return 0
 
 

@@ -9,8 +9,8 @@ Format (one codebook per file)::
         definition: ...
         include: [...]                   # inclusion criteria
         exclude: [...]                   # exclusion criteria
-        examples: [...]                  # 3-6 example phrasings
-        keywords: [...]
+        examples: [...]                  # 3-6 example phrasings (English), or per language:
+        keywords: {en: [...], ru: [...]} # {language: [...]} for examples and keywords alike
         colour: "#1f77b4"
         parent: root_cause.economic      # optional, another code's id
 
@@ -42,6 +42,8 @@ _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 _CODE_ID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$")
 _LIST_FIELDS = ("include", "exclude", "examples", "keywords")
 _KNOWN_FIELDS = {"id", "name", "definition", "colour", "color", "parent", "group", *_LIST_FIELDS}
+_LANGUAGE_FIELDS = ("examples", "keywords")  # may be {language: [...]}; a plain list is English
+_LANGUAGE = re.compile(r"^[a-z]{2,3}$")
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,8 @@ class CodeSpec:
     examples: tuple[str, ...] = ()
     keywords: tuple[str, ...] = ()
     line: int = 0
+    # Examples and keywords in languages other than English: {"ru": {"examples": (...), "keywords": (...)}}.
+    translations: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict, hash=False)
 
 
 @dataclass(frozen=True)
@@ -135,6 +139,20 @@ def _text_list(value: Any, where: str, file: str, line: int) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str | int | float) for v in value):
         raise CodebookError(f"[{where}] must be a list of texts", file=file, line=line)
     return tuple(str(v).strip() for v in value if str(v).strip())
+
+
+def _by_language(value: Any, where: str, file: str, line: int) -> dict[str, tuple[str, ...]]:
+    """``{language: texts}`` from a mapping such as ``{en: [...], ru: [...]}``; a plain list is English."""
+    if not isinstance(value, dict):
+        return {"en": _text_list(value, where, file, line)}
+    out: dict[str, tuple[str, ...]] = {}
+    for language, texts in value.items():
+        if language.startswith("__"):  # the loader's line bookkeeping
+            continue
+        if not _LANGUAGE.match(language):
+            raise CodebookError(f"[{where}] {language!r} is not a language code such as en or ru", file=file, line=line)
+        out[language] = _text_list(texts, f"{where} -> {language}", file, line)
+    return out
 
 
 def _parse_groups(node: Any, file: str, line: int) -> dict[str, dict[str, int]]:
@@ -254,7 +272,14 @@ def parse_codebook(
         lists = {
             key: _text_list(item.get(key), f"codes -> {index} -> {key}", file, lines.get(key, line))
             for key in _LIST_FIELDS
+            if key not in _LANGUAGE_FIELDS
         }
+        translations: dict[str, dict[str, tuple[str, ...]]] = {}
+        for key in _LANGUAGE_FIELDS:
+            by_language = _by_language(item.get(key), f"codes -> {index} -> {key}", file, lines.get(key, line))
+            lists[key] = by_language.pop("en", ())
+            for language, texts in by_language.items():
+                translations.setdefault(language, {})[key] = texts
         parent = item.get("parent")
         codes.append(
             CodeSpec(
@@ -265,6 +290,7 @@ def parse_codebook(
                 colour=colour.lower(),
                 parent=str(parent).strip() if parent else None,
                 line=line,
+                translations=translations,
                 **lists,
             )
         )

@@ -194,6 +194,8 @@ class Code(Base):
     exclude: Mapped[list[Any]] = mapped_column(default=list)
     examples: Mapped[list[Any]] = mapped_column(default=list)
     keywords: Mapped[list[Any]] = mapped_column(default=list)
+    # Examples and keywords in other languages: {"ru": {"examples": [...], "keywords": [...]}} (None: none).
+    translations: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True, default=dict)
     colour: Mapped[str] = mapped_column(String(7), default="#888888")
     # Deferred: a codebook file may name a parent defined further down; checked when the load commits.
     parent_id: Mapped[str | None] = mapped_column(

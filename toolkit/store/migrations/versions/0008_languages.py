@@ -1,4 +1,6 @@
-"""Add ``projects.embedding_model``: the embedding model a project chose (None: chosen by its languages).
+"""Languages: ``projects.embedding_model`` (None: chosen by the documents' languages) and ``codes.translations``.
+
+``codes.translations`` holds a code's examples and keywords in languages other than English.
 
 Revision ID: 0008
 Revises: 0004
@@ -17,12 +19,16 @@ depends_on = None
 
 
 def upgrade() -> None:
-    """Add the nullable column; existing projects keep choosing by their documents' languages."""
+    """Add nullable columns: existing projects choose by their documents' languages, codes have no translations."""
     with op.batch_alter_table("projects") as batch:
         batch.add_column(sa.Column("embedding_model", sa.String(length=300), nullable=True))
+    with op.batch_alter_table("codes") as batch:
+        batch.add_column(sa.Column("translations", sa.JSON(), nullable=True))
 
 
 def downgrade() -> None:
-    """Drop the column."""
+    """Drop the columns."""
+    with op.batch_alter_table("codes") as batch:
+        batch.drop_column("translations")
     with op.batch_alter_table("projects") as batch:
         batch.drop_column("embedding_model")
