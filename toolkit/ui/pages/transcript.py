@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from toolkit.analysis.status import document_segments
+from toolkit.corpus.language import LANGUAGE_NAMES
 from toolkit.suggest.suggestions import suggestion_rows
 from toolkit.ui.components import (
     caption,
@@ -26,6 +27,8 @@ def transcript_page() -> None:
     wanted = st.session_state.get("transcript_document") or st.query_params.get("document")
     index = names.index(wanted) if wanted in names else 0
     name = st.selectbox("Document", names, index=index, key="transcript_select")
+    language = ctx.languages.get(name, "")
+    st.caption(f"Language: {md_escape(LANGUAGE_NAMES.get(language, language) or 'unknown')} ({md_escape(language)})")
     segments = document_segments(ctx.store, name)
     codings = ctx.codings[ctx.codings["document"] == name]
     suggestions = suggestion_rows(ctx.store, [name], status=None)
@@ -52,7 +55,7 @@ def transcript_page() -> None:
         ]
         speaker = safe_text(segment["speaker_label"] or segment["role"])
         body = highlight_html(segment["text"], spans)  # escapes the transcript text
-        show_html(f"<p><b>{speaker}</b> &nbsp; {body}</p>")
+        show_html(f'<p lang="{safe_text(language)}"><b>{speaker}</b> &nbsp; {body}</p>')
         for row in by_position.get(segment["position"], []):
             name = md_escape(ctx.names.get(row["code"], row["code"]))
             st.caption(f"suggested: {name} p={row['probability']:.2f} ({row['status']})")
