@@ -105,3 +105,39 @@ def test_installed_multilingual_models_match_translations_offline(name, monkeypa
     assert np.allclose(np.linalg.norm(a, axis=1), 1.0, atol=1e-4)
     sims = a @ b.T
     assert sims[0, 1] > sims[0, 0] and sims[1, 0] > sims[1, 1]
+
+
+OFFLINE_SCRIPT = r"""
+import socket, sys
+def refuse(*args, **kwargs):
+    raise RuntimeError(f"network access attempted: {args!r}")
+socket.socket.connect = refuse
+socket.socket.connect_ex = refuse
+socket.create_connection = refuse
+socket.getaddrinfo = refuse
+
+from toolkit.store.engine import create_store
+from toolkit.corpus.importer import import_files
+from toolkit.suggest.embed import select_embedder
+from toolkit.suggest.lemmas import select_lemmatizer
+
+store = create_store(sys.argv[1])
+report = import_files(store, [sys.argv[2]])
+assert report.languages == {"S01": "ru"}, report.languages
+for name in ("use-multilingual", "e5-small-multilingual"):
+    assert select_embedder(name).encode(["Договор нам так и не отдали."]).shape[0] == 1
+assert "NOT_" in select_lemmatizer("multilingual").lemmatize(["Я ничего не проверял."])[0]
+print("offline ok")
+"""
+
+
+@pytest.mark.model
+def test_russian_import_lemmas_and_both_multilingual_models_never_connect(tmp_path):
+    import subprocess
+    import sys
+
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    args = [sys.executable, "-c", OFFLINE_SCRIPT, f"sqlite:///{tmp_path / 'o.sqlite'}", str(RUSSIAN / "S01.txt")]
+    result = subprocess.run(args, capture_output=True, text=True, env=env, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "offline ok" in result.stdout
