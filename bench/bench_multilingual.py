@@ -21,6 +21,7 @@ import argparse
 import csv
 import json
 import shutil
+import sqlite3
 import sys
 import tempfile
 import time
@@ -81,6 +82,17 @@ def mixed_store(url: str, en_data: Path, ru_data: Path) -> None:
         import_codings(store, gold, coder="gold", actor="bench")
     finally:
         store.close()
+
+
+def share_caches(target: Path, sources: list[Path]) -> None:
+    """Copy embedding and lemma caches into the mixed store: the same texts are never embedded twice."""
+    with sqlite3.connect(target) as conn:
+        for index, source in enumerate(sources):
+            conn.execute(f"ATTACH DATABASE ? AS src{index}", (str(source),))
+            for table in ("embedding_cache", "lemma_cache"):
+                conn.execute(f"INSERT OR IGNORE INTO {table} SELECT * FROM src{index}.{table}")
+            conn.commit()
+            conn.execute(f"DETACH DATABASE src{index}")
 
 
 def cross(url: str, model: str) -> dict[str, dict]:
@@ -166,6 +178,7 @@ def main() -> int:
                 en, ru = results["en", mode], results["ru", mode]
                 gap = ru["micro_f1"] - en["micro_f1"]
                 print(f"  {label:24} EN {fmt(en)} | RU {fmt(ru)} | RU-EN micro {gap:+.3f}")
+            share_caches(tmp_path / "mixed.db", [tmp_path / "en.db", tmp_path / "ru.db"])
             for name, report in cross(urls["mixed"], model).items():
                 print(f"  {name:24} {fmt(report)}")
             print(f"  {'throughput (RU turns)':24} {throughput(model, turns):.1f} segments/s")
