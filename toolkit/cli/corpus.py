@@ -23,15 +23,30 @@ def import_cmd(
     deid: Annotated[
         bool, typer.Option(help="Detect personal identifiers and show the text with pseudonyms (default).")
     ] = True,
+    language: Annotated[
+        str | None, typer.Option(help="Language of every file (en, ru, be); default: detected per document.")
+    ] = None,
 ) -> None:
     """Import transcripts: segment them into turns and sentences, detect identifiers, all in one transaction."""
     from toolkit.corpus.importer import import_files
+    from toolkit.corpus.language import normalise_language
     from toolkit.io.transcripts import RoleOverrides
 
     overrides = RoleOverrides(tuple(interviewer_label or ()), tuple(respondent_label or ()), label_regex)
+    try:
+        language = normalise_language(language) if language else None
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--language") from exc
     with open_cli_store() as store:
         report = import_files(
-            store, files, replace=replace, overrides=overrides, encoding=encoding, attributes=attributes, deid=deid
+            store,
+            files,
+            replace=replace,
+            overrides=overrides,
+            encoding=encoding,
+            attributes=attributes,
+            language=language,
+            deid=deid,
         )
     for warning in report.warnings:
         typer.echo(f"warning: {warning}", err=True)
@@ -39,6 +54,12 @@ def import_cmd(
         f"imported {len(report.imported)} document(s), {report.segments} segments; "
         f"unchanged {len(report.unchanged)}; replaced {len(report.replaced)}"
     )
+    counts: dict[str, int] = {}
+    for lang in report.languages.values():
+        counts[lang] = counts.get(lang, 0) + 1
+    if counts:
+        shown = ", ".join(f"{lang} {n}" for lang, n in sorted(counts.items()))
+        typer.echo(f"  languages: {shown}; suggestions use the embedding model {report.embedding_model}")
     for name in report.unchanged:
         typer.echo(f"  {name}: already imported, identical (nothing to do)")
     if report.identifiers:

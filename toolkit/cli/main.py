@@ -12,6 +12,7 @@ from toolkit.cli import (  # noqa: F401  (importing a module registers its comma
     coding,
     corpus,
     exchange,
+    languages,
     project,
     suggest,
     team,

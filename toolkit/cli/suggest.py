@@ -21,7 +21,11 @@ def suggest_cmd(
     ] = 0.5,
     as_json: Annotated[bool, typer.Option("--json", help="Also print the stored suggestions as JSON lines.")] = False,
     model: Annotated[
-        str | None, typer.Option(help="A sentence-transformers directory or installed model package.")
+        str | None,
+        typer.Option(
+            help="use-multilingual, e5-small-multilingual, a sentence-transformers directory or installed model "
+            "package; default: the project's (qda model show)."
+        ),
     ] = None,
 ) -> None:
     """Suggest codes for every respondent turn, learning from the codings and reviews so far."""

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import insert, select
 
+from toolkit.config import effective_embedding_model, model_languages
 from toolkit.corpus.attributes import AttributeTable, apply_attributes, read_attribute_table
 from toolkit.corpus.deid import Detection, Detector
 from toolkit.corpus.identifiers import (
@@ -23,11 +24,12 @@ from toolkit.corpus.identifiers import (
     store_detections,
     views,
 )
-from toolkit.corpus.segment import SegmentSpec, segment_text
+from toolkit.corpus.language import LANGUAGE_NAMES, detect_language
+from toolkit.corpus.segment import SegmentSpec, segment_text, sentence_pipeline_for
 from toolkit.errors import InputFileError
 from toolkit.io.transcripts import RoleOverrides, Transcript, read_transcript
 from toolkit.store.engine import Store, Transaction
-from toolkit.store.models import Coding, Document, Segment, Sentence, Suggestion
+from toolkit.store.models import Coding, Document, Project, Segment, Sentence, Suggestion
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -51,12 +53,15 @@ class ImportReport:
     """Document -> identifiers detected (de-identification on import)."""
     cache_rows_purged: int = 0
     warnings: list[str] = field(default_factory=list)
+    languages: dict[str, str] = field(default_factory=dict)
+    embedding_model: str = ""
 
 
 @dataclass(frozen=True)
 class _Prepared:
     transcript: Transcript
     segments: list[SegmentSpec]
+    language: str = "en"
 
 
 def prepare_transcripts(
@@ -64,8 +69,13 @@ def prepare_transcripts(
     overrides: RoleOverrides | None = None,
     nlp: Language | None = None,
     encoding: str | None = None,
+    language: str | None = None,
 ) -> tuple[list[_Prepared], list[str]]:
-    """Read and segment every source; raise on the first bad one before anything is stored."""
+    """Read and segment every source; raise on the first bad one before anything is stored.
+
+    Each document's language is ``language`` if given, else detected from its text; it picks the sentence
+    splitter unless ``nlp`` is given.
+    """
     prepared: list[_Prepared] = []
     warnings: list[str] = []
     names: dict[str, str] = {}
@@ -80,9 +90,20 @@ def prepare_transcripts(
             )
         names[transcript.name] = where
         warnings.extend(f"{where}: {w}" for w in transcript.warnings)
-        specs, seg_warnings = segment_text(transcript.text, overrides, nlp, name=where)
+        lang = language
+        if lang is None:
+            guess = detect_language(transcript.text)
+            lang = guess.language
+            if guess.secondary:
+                warnings.append(
+                    f"{where}: mixes {LANGUAGE_NAMES.get(lang, lang)} with much "
+                    f"{LANGUAGE_NAMES.get(guess.secondary, guess.secondary)}; stored as {lang!r} "
+                    "(set it with `qda import --language`)"
+                )
+        pipeline = nlp if nlp is not None else sentence_pipeline_for(lang)
+        specs, seg_warnings = segment_text(transcript.text, overrides, pipeline, name=where)
         warnings.extend(f"{where}: {w}" for w in seg_warnings)
-        prepared.append(_Prepared(transcript, specs))
+        prepared.append(_Prepared(transcript, specs, lang))
     return prepared, warnings
 
 
@@ -241,7 +262,7 @@ def import_transcripts(
     *,
     replace: bool = False,
     actor: str = "system",
-    language: str = "en",
+    language: str | None = None,
     attributes: tuple[str, AttributeTable] | None = None,
     detections: dict[str, list[Detection]] | None = None,
 ) -> ImportReport:
@@ -250,6 +271,8 @@ def import_transcripts(
     ``detections`` (document name -> identifiers found in its text) are stored with each new or replaced
     document (:func:`toolkit.corpus.identifiers.store_detections`); a document without detections is
     stored "not scanned". Replacing a document purges the embedding and lemma cache rows of its old text.
+    ``language`` overrides each document's detected language; a language the project's embedding model
+    was not trained on is reported in :attr:`ImportReport.warnings` with the command that fixes it.
     """
     report = ImportReport()
     detections = detections or {}
@@ -257,6 +280,7 @@ def import_transcripts(
         project = tx.project()
         for item in prepared:
             t = item.transcript
+            report.languages[t.name] = language or item.language
             where = t.source_path or t.name
             existing = tx.session.scalar(
                 select(Document).where(Document.project_id == project.id, Document.name == t.name)
@@ -271,6 +295,7 @@ def import_transcripts(
                         "use --replace to update it (codings whose text is unchanged are kept)",
                         file=where,
                     )
+                existing.language = report.languages[t.name]
                 stale = derived_texts(tx.session, existing, views(tx.session, [existing.id])[existing.id])
                 old_text = existing.text
                 _replace_document(tx, existing, item, report)
@@ -289,7 +314,7 @@ def import_transcripts(
                 source_path=t.source_path,
                 sha256=t.sha256,
                 encoding=t.encoding,
-                language=language,
+                language=report.languages[t.name],
                 text=t.text,
                 attributes={},
             )
@@ -300,7 +325,13 @@ def import_transcripts(
                 "document.import",
                 "document",
                 document.id,
-                after={"name": t.name, "sha256": t.sha256, "encoding": t.encoding, "segments": len(item.segments)},
+                after={
+                    "name": t.name,
+                    "sha256": t.sha256,
+                    "encoding": t.encoding,
+                    "language": document.language,
+                    "segments": len(item.segments),
+                },
             )
             if t.name in detections:
                 report.identifiers[t.name] = store_detections(tx, document, detections[t.name])["new"]
@@ -309,7 +340,26 @@ def import_transcripts(
         if attributes is not None:
             tx.session.flush()
             apply_attributes(tx, *attributes)
+        _check_model_languages(tx, project, report)
     return report
+
+
+def _check_model_languages(tx: Transaction, project: Project, report: ImportReport) -> None:
+    """Warn about documents in a language the project's embedding model was not trained on, naming the fix."""
+    languages = set(tx.session.scalars(select(Document.language).where(Document.project_id == project.id)))
+    model, why = effective_embedding_model(project.embedding_model, languages)
+    report.embedding_model = model
+    known = model_languages(model)
+    if known is None:
+        return
+    for lang in sorted(set(report.languages.values()) - known):
+        names = sorted(name for name, value in report.languages.items() if value == lang)
+        shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+        report.warnings.append(
+            f"{shown}: {LANGUAGE_NAMES.get(lang, lang)} ({lang}), but the embedding model {model!r} ({why}) "
+            f"was not trained on it, so suggestions will be poor; fix: `qda model set e5-small-multilingual` "
+            "(or use-multilingual), or `qda model set auto` to choose by the documents' languages"
+        )
 
 
 def import_files(
@@ -324,6 +374,7 @@ def import_files(
     attributes: str | Path | None = None,
     deid: bool = True,
     detector: Detector | None = None,
+    language: str | None = None,
 ) -> ImportReport:
     """Read, segment, de-identify and store transcripts; the one call a notebook or the CLI needs.
 
@@ -338,7 +389,7 @@ def import_files(
         ['S01', 'S02']
     """
     table = read_attribute_table(attributes) if attributes is not None else None
-    prepared, warnings = prepare_transcripts(sources, overrides, nlp, encoding)
+    prepared, warnings = prepare_transcripts(sources, overrides, nlp, encoding, language)
     found: dict[str, list[Detection]] | None = None
     if deid:
         with store.read() as session:
@@ -349,7 +400,7 @@ def import_files(
             zip([p.transcript.name for p in changed], (detector or Detector()).detect_many(texts), strict=True)
         )
     report = import_transcripts(store, prepared, replace=replace, actor=actor, attributes=table, detections=found)
-    report.warnings.extend(warnings)
+    report.warnings[:0] = warnings
     if report.replaced:
         store.scrub(vacuum=False)  # the old text's page images leave the WAL
     return report

@@ -18,7 +18,18 @@ from toolkit.io.transcripts import RoleOverrides, Turn, parse_turns
 if TYPE_CHECKING:
     from spacy.language import Language
 
-__all__ = ["MAX_SPACY_CHARS", "SegmentSpec", "load_sentence_pipeline", "segment_text", "split_sentences"]
+__all__ = [
+    "MAX_SPACY_CHARS",
+    "SegmentSpec",
+    "load_sentence_pipeline",
+    "segment_text",
+    "sentence_pipeline_for",
+    "split_sentences",
+]
+
+# Languages split by spaCy's Russian language class: its tokenizer and punctuation rules fit Cyrillic text,
+# and spaCy has no Belarusian class (Russian with Belarusian words is the study's usual case).
+_RUSSIAN_CLASS = frozenset({"ru", "be", "uk"})
 
 # Longest text given to spaCy at once (its max_length is 1,000,000, but memory grows with length: a batch
 # of twelve 100,000-character pieces took 5 GB), and most characters in one batch of pieces.
@@ -76,6 +87,21 @@ def load_sentence_pipeline(model: str | None = None) -> Language:
     if not nlp.has_pipe("senter") and not nlp.has_pipe("parser"):
         nlp.add_pipe("sentencizer")
     return nlp
+
+
+@lru_cache(maxsize=1)
+def _russian_sentence_pipeline() -> Language:
+    """The Russian language class of spaCy with the rule-based sentencizer: nothing to download."""
+    import spacy
+
+    nlp = spacy.blank("ru")
+    nlp.add_pipe("sentencizer")
+    return nlp
+
+
+def sentence_pipeline_for(language: str) -> Language:
+    """The sentence splitter for a document's language: Russian rules for Cyrillic ones, else the default."""
+    return _russian_sentence_pipeline() if language in _RUSSIAN_CLASS else load_sentence_pipeline()
 
 
 def _pieces(text: str, start: int, end: int, limit: int) -> list[tuple[int, int]]:

@@ -114,6 +114,8 @@ class Project(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     # Blind coding: each coder sees only their own codings until agreement is computed (toolkit.coding.blind).
     blind: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The embedding model of the project's suggestions; None: chosen by its documents' languages (config).
+    embedding_model: Mapped[str | None] = mapped_column(String(300), nullable=True, default=None)
 
 
 class Document(Base):
@@ -201,6 +203,8 @@ class Code(Base):
     exclude: Mapped[list[Any]] = mapped_column(JSON, default=list)
     examples: Mapped[list[Any]] = mapped_column(JSON, default=list)
     keywords: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # Examples and keywords in other languages: {"ru": {"examples": [...], "keywords": [...]}} (None: none).
+    translations: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True, default=dict)
     colour: Mapped[str] = mapped_column(String(7), default="#888888")
     # Deferred: a codebook file may name a parent defined further down; checked when the load commits.
     parent_id: Mapped[str | None] = mapped_column(

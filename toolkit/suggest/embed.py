@@ -102,4 +102,8 @@ def select_embedder(spec: str | Embedder | None = None) -> Embedder:
         return spec
     if spec == "hashing":
         return HashingEmbedder()
+    from toolkit.suggest.embed_multilingual import MULTILINGUAL_EMBEDDERS, multilingual_embedder
+
+    if spec in MULTILINGUAL_EMBEDDERS:
+        return multilingual_embedder(spec)
     return SentenceTransformerEmbedder(spec)

@@ -23,6 +23,7 @@ from toolkit.store.models import Coder, Suggestion
 from toolkit.suggest.embed import Embedder, select_embedder
 from toolkit.suggest.estimator import UNLABELLED, CodeSuggester, SegmentBatch, SuggestConfig
 from toolkit.suggest.lemmas import Lemmatizer, select_lemmatizer
+from toolkit.suggest.model_choice import lemmatizer_for, project_embedding_model
 from toolkit.suggest.suggestions import build_prototypes, label_matrix, load_corpus
 
 __all__ = ["MODES", "classification_report", "cross_validated_probabilities", "evaluate"]
@@ -124,8 +125,8 @@ def evaluate(
         if session.scalar(select(Coder).where(Coder.name == gold_coder)) is None:
             known = ", ".join(session.scalars(select(Coder.name).order_by(Coder.name)))
             raise NotFoundError(f"unknown coder {gold_coder!r} (coders: {known or 'none'})")
-    embedder = select_embedder(embedder)
-    lemmatizer = select_lemmatizer(lemmatizer)
+    embedder = select_embedder(embedder if embedder is not None else project_embedding_model(store)[0])
+    lemmatizer = select_lemmatizer(lemmatizer if lemmatizer is not None else lemmatizer_for(store))
     config = config or SuggestConfig()
     corpus = load_corpus(store, embedder, lemmatizer)
     prototypes, _ = build_prototypes(store, embedder, lemmatizer, codebook)

@@ -29,14 +29,14 @@ class Lemmatizer(Protocol):
         ...
 
 
-def _mark_negation(tokens: list[tuple[str, bool]]) -> str:
+def _mark_negation(tokens: list[tuple[str, bool]], negations: frozenset[str] = NEGATIONS) -> str:
     out: list[str] = []
     scope = 0
     for lemma, is_punct in tokens:
         if is_punct:
             scope = 0
             continue
-        if lemma in NEGATIONS:
+        if lemma in negations:
             out.append(lemma)
             scope = _NEGATION_SCOPE
             continue
@@ -106,9 +106,16 @@ class SimpleLemmatizer:
 
 
 def select_lemmatizer(spec: str | Lemmatizer | None = None) -> Lemmatizer:
-    """``None`` -> the configured spaCy pipeline; ``"simple"`` -> :class:`SimpleLemmatizer`; or an instance."""
+    """``None`` -> the configured spaCy pipeline; ``"simple"`` -> :class:`SimpleLemmatizer`; or an instance.
+
+    ``"multilingual"`` lemmatises Cyrillic texts with spaCy's Russian lemmatiser and the rest as ``None``.
+    """
     if spec is None:
         return SpacyLemmatizer()
+    if spec == "multilingual":
+        from toolkit.suggest.lemmas_multilingual import MultilingualLemmatizer
+
+        return MultilingualLemmatizer()
     if isinstance(spec, str):
         return SimpleLemmatizer() if spec == "simple" else SpacyLemmatizer(spec)
     return spec

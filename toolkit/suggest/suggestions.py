@@ -38,6 +38,7 @@ from toolkit.suggest.caches import cached_embeddings, cached_lemmas, embedder_ke
 from toolkit.suggest.embed import Embedder, select_embedder
 from toolkit.suggest.estimator import UNLABELLED, CodebookPrototypes, CodeSuggester, SegmentBatch, SuggestConfig
 from toolkit.suggest.lemmas import Lemmatizer, select_lemmatizer
+from toolkit.suggest.model_choice import lemmatizer_for, project_embedding_model, project_languages
 
 __all__ = [
     "Corpus",
@@ -142,6 +143,12 @@ def load_corpus(
     return Corpus(seg_ids, names, positions, starts, ends, batch, embedded)
 
 
+def _translated(code: Code, field: str, languages: Sequence[str]) -> list[str]:
+    """A code's examples or keywords in the project's other languages (codebook ``{en: [...], ru: [...]}``)."""
+    translations = code.translations or {}
+    return [text for language in languages for text in translations.get(language, {}).get(field, [])]
+
+
 def build_prototypes(
     store: Store, embedder: Embedder, lemmatizer: Lemmatizer, codebook: str | None = None
 ) -> tuple[CodebookPrototypes, str]:
@@ -162,7 +169,8 @@ def build_prototypes(
     for book in books:
         for group, settings in (book.groups or {}).items():
             max_per_group[group] = int(settings["max_per_segment"])
-    examples = [list(c.examples) for c in codes]
+    languages = sorted(project_languages(store) - {"en"})
+    examples = [[*c.examples, *_translated(c, "examples", languages)] for c in codes]
     definitions = [" ".join([c.definition, *c.include]) for c in codes]
     flat_examples = [e for group in examples for e in group]
     vecs, _ = cached_embeddings(store, embedder, [*definitions, *flat_examples])
@@ -171,7 +179,7 @@ def build_prototypes(
     for group in examples:
         example_vecs.append(vecs[offset : offset + len(group)])
         offset += len(group)
-    keyword_lists = [list(c.keywords) for c in codes]
+    keyword_lists = [[*c.keywords, *_translated(c, "keywords", languages)] for c in codes]
     flat_keywords = [k for group in keyword_lists for k in group]
     keyword_lemmas_flat = cached_lemmas(store, lemmatizer, flat_keywords) if flat_keywords else []
     keyword_lemmas, offset = [], 0
@@ -275,8 +283,8 @@ def suggest(
     """
     if documents:
         _check_documents(store, documents)
-    embedder = select_embedder(embedder)
-    lemmatizer = select_lemmatizer(lemmatizer)
+    embedder = select_embedder(embedder if embedder is not None else project_embedding_model(store)[0])
+    lemmatizer = select_lemmatizer(lemmatizer if lemmatizer is not None else lemmatizer_for(store))
     config = config or SuggestConfig()
     corpus = load_corpus(store, embedder, lemmatizer, progress=progress)
     prototypes, codebook_version = build_prototypes(store, embedder, lemmatizer, codebook)

@@ -31,7 +31,7 @@ __all__ = [
     "show_transcript_link",
 ]
 
-QUOTE_COLUMNS = ("document", "segment", "code", "coder", "quote")
+QUOTE_COLUMNS = ("document", "language", "segment", "code", "coder", "quote")
 
 
 def caption(ctx: Any) -> None:
@@ -61,15 +61,17 @@ def nothing_to_show(ctx: Any, what: str = "codings") -> bool:
     return True
 
 
-def show_quotes(quotes: pd.DataFrame, key: str, limit: int = 200) -> None:
-    """Show quotes as plain text cells (never HTML), with document and position.
+def show_quotes(quotes: pd.DataFrame, key: str, limit: int = 200, languages: dict[str, str] | None = None) -> None:
+    """Show quotes as plain text cells (never HTML), with document, its language and position.
 
     Every quote in the dashboard goes through here, so that de-identified text can replace raw text in
-    one place later.
+    one place later. Quotes are shown as spoken: a Russian quote stays Russian next to an English one.
     """
     if quotes is None or quotes.empty:
         st.info("No quotes for this selection.")
         return
+    if languages and "language" not in quotes.columns:
+        quotes = quotes.assign(language=quotes["document"].map(languages))
     columns = [c for c in QUOTE_COLUMNS if c in quotes.columns]
     st.dataframe(
         quotes[columns].head(limit),

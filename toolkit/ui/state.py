@@ -33,7 +33,7 @@ from toolkit.analysis.frames import (
 from toolkit.coding.blind import allowed_coders, is_blind
 from toolkit.errors import BlindModeError, ToolkitError
 from toolkit.store.engine import Store, default_db_url, open_store
-from toolkit.store.models import MODEL_ORIGINS, AuditEvent, Coder
+from toolkit.store.models import MODEL_ORIGINS, AuditEvent, Coder, Document
 
 __all__ = [
     "ACCEPTED_LABEL",
@@ -52,7 +52,7 @@ __all__ = [
 ]
 
 ACCEPTED_LABEL = "accepted suggestions"
-FILTER_ATTRIBUTES = ("gender", "age_group", "exploitation_type", "destination", "year_assisted")
+FILTER_ATTRIBUTES = ("language", "gender", "age_group", "exploitation_type", "destination", "year_assisted")
 KEPT = "kept_choices"
 """Session key of the sidebar choices kept across pages (widget key -> value)."""
 
@@ -135,6 +135,22 @@ def _codebook(url: str, version: int) -> tuple[dict[str, str], dict[str, str], l
     return load_colours(store), load_code_names(store), coders
 
 
+@st.cache_data(show_spinner=False, max_entries=8)
+def document_languages(url: str, version: int) -> dict[str, str]:
+    """Document name -> language, for the language column and filter (a mixed project's quotes stay original)."""
+    with get_store(url).read() as session:
+        return {name: language for name, language in session.execute(select(Document.name, Document.language))}
+
+
+def with_language(cases: pd.DataFrame, languages: dict[str, str]) -> pd.DataFrame:
+    """The cases frame with each document's language as its second column (filterable like an attribute)."""
+    if "language" in cases.columns:  # a case attribute of that name wins: it is the researcher's
+        return cases
+    out = cases.copy()
+    out.insert(1, "language", [languages.get(name, "") for name in out["document"]])
+    return out
+
+
 @dataclass
 class Context:
     """The filtered frames and what a page needs to label them."""
@@ -151,6 +167,7 @@ class Context:
     coders: list[str]
     filters: dict[str, list[Any]] = field(default_factory=dict)
     blind: bool = False
+    languages: dict[str, str] = field(default_factory=dict)
 
 
 def _choices(cases: pd.DataFrame, attribute: str) -> list[str]:
@@ -192,6 +209,8 @@ def context() -> Context:
     except BlindModeError as exc:
         st.error(str(exc))
         st.stop()
+    languages = document_languages(url, version)
+    all_cases = with_language(all_cases, languages)
     filters: dict[str, list[Any]] = {}
     with st.sidebar.expander("Filters", expanded=any(kept(f"filter_{a}") for a in FILTER_ATTRIBUTES)):
         for attribute in FILTER_ATTRIBUTES:
@@ -226,4 +245,5 @@ def context() -> Context:
         coders=coders,
         filters=filters,
         blind=blind,
+        languages=languages,
     )

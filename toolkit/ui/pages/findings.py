@@ -133,17 +133,19 @@ def _drill(ctx: Context, codes: list[str], group: str, fallback: pd.DataFrame | 
     target = clicked_target(group)
     if target:
         st.caption(f"Clicked: {_describe(ctx, target)}. Click another bar or cell to change; double-click to clear.")
-        show_quotes(analysis.drill_quotes(ctx.codings, ctx.cases, **target), key=f"{group}_quotes")
+        show_quotes(
+            analysis.drill_quotes(ctx.codings, ctx.cases, **target), key=f"{group}_quotes", languages=ctx.languages
+        )
         return
     if fallback is not None:
         st.caption("Click a bar to see the quotes behind it.")
-        show_quotes(fallback, key=f"{group}_quotes")
+        show_quotes(fallback, key=f"{group}_quotes", languages=ctx.languages)
         return
     if not codes:
         return
     st.caption("Click a bar or cell above, or choose a code.")
     code = st.selectbox("Code", codes, key=f"{group}_code", format_func=lambda c: ctx.names.get(c, c))
-    show_quotes(analysis.quotes_for(ctx.codings, code), key=f"{group}_quotes")
+    show_quotes(analysis.quotes_for(ctx.codings, code), key=f"{group}_quotes", languages=ctx.languages)
 
 
 def recruitment_page() -> None:
@@ -230,4 +232,4 @@ def quotes_page() -> None:
     documents = st.multiselect("Documents", sorted(ctx.cases["document"]), key="quotes_docs")
     quotes = analysis.quotes_for(ctx.codings, chosen or None, documents or None)
     st.write(f"{len(quotes)} quotes")
-    show_quotes(quotes, key="quotes_all", limit=500)
+    show_quotes(quotes, key="quotes_all", limit=500, languages=ctx.languages)

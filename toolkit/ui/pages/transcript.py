@@ -20,6 +20,7 @@ from toolkit.coding.hand_undo import undo_last_coding
 from toolkit.coding.review import recode, remove_coding
 from toolkit.coding.selection import code_selection, coder_codings, selection_view
 from toolkit.corpus.identifiers import document_view
+from toolkit.corpus.language import LANGUAGE_NAMES
 from toolkit.errors import ToolkitError
 from toolkit.suggest.suggestions import suggestion_rows
 from toolkit.ui.components import caption, show_html
@@ -34,6 +35,7 @@ MODES = ("Read", "Code by selection")
 def _read(ctx: Context, name: str) -> None:
     segments = document_segments(ctx.store, name)  # de-identified text and speaker labels
     view = document_view(ctx.store, name)
+    language = ctx.languages.get(name, "")
     codings = ctx.codings[ctx.codings["document"] == name]
     suggestions = suggestion_rows(ctx.store, [name], status=None)
     by_position: dict[int, list[dict]] = {}
@@ -60,7 +62,7 @@ def _read(ctx: Context, name: str) -> None:
         ]
         speaker = safe_text(segment["speaker_label"] or segment["role"])
         body = highlight_html(shown.text, spans)  # escapes the transcript text
-        show_html(f"<p><b>{speaker}</b> &nbsp; {body}</p>")
+        show_html(f'<p lang="{safe_text(language)}"><b>{speaker}</b> &nbsp; {body}</p>')
         for row in by_position.get(segment["position"], []):
             name_ = md_escape(ctx.names.get(row["code"], row["code"]))
             st.caption(f"suggested: {name_} p={row['probability']:.2f} ({row['status']})")
@@ -132,6 +134,8 @@ def transcript_page() -> None:
     wanted = st.session_state.get("transcript_document") or st.query_params.get("document")
     index = names.index(wanted) if wanted in names else 0
     name = st.selectbox("Document", names, index=index, key="transcript_select")
+    language = ctx.languages.get(name, "")
+    st.caption(f"Language: {md_escape(LANGUAGE_NAMES.get(language, language) or 'unknown')} ({md_escape(language)})")
     view = document_view(ctx.store, name)
     if not view.replacements:
         st.caption("No identifiers are recorded for this transcript: it is shown as imported.")
