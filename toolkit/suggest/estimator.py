@@ -67,12 +67,15 @@ class SuggestConfig:
     max_iter: int = 500
     neighbours: int = 2
     seed: int = 0
+    prior_strength: float = 0.0
 
     def __post_init__(self) -> None:
         if not 0.0 < self.threshold < 1.0:
             raise ConfigError(f"the threshold is a probability strictly between 0 and 1, not {self.threshold}")
         if self.C <= 0 or self.max_codes < 1 or self.min_positives < 1:
             raise ConfigError("C must be > 0, max_codes and min_positives >= 1")
+        if self.prior_strength < 0:
+            raise ConfigError(f"prior_strength is a number of pseudo-turns >= 0, not {self.prior_strength}")
 
 
 class CodeSuggester(BaseEstimator):
@@ -106,6 +109,7 @@ class CodeSuggester(BaseEstimator):
         max_iter: int = 500,
         neighbours: int = 2,
         seed: int = 0,
+        prior_strength: float = 0.0,
     ) -> None:
         self.prototypes = prototypes
         self.C = C
@@ -118,6 +122,7 @@ class CodeSuggester(BaseEstimator):
         self.max_iter = max_iter
         self.neighbours = neighbours
         self.seed = seed
+        self.prior_strength = prior_strength
 
     @classmethod
     def from_config(cls, prototypes: CodebookPrototypes, config: SuggestConfig | None = None) -> CodeSuggester:
@@ -160,7 +165,17 @@ class CodeSuggester(BaseEstimator):
         self.batch_ = batch
         self.estimators_: list[LogisticRegression | None] = [None] * n_codes
         self.trained_ = np.zeros(n_codes, dtype=bool)
+        self.positives_ = np.zeros(n_codes, dtype=np.int64)
         self._fit_codes(range(n_codes))
+        return self
+
+    def refit_classifiers(self) -> CodeSuggester:
+        """Refit every code's classifier on the features of the last ``fit`` (after ``set_params(C=...)``).
+
+        Nested selection tries several C on one inner fold; the features do not depend on C, so only the
+        small per-code fits are repeated.
+        """
+        self._fit_codes(range(len(self._prototypes().code_ids)))
         return self
 
     def _transform(self, batch: SegmentBatch) -> np.ndarray | sp.csr_matrix:
@@ -181,6 +196,7 @@ class CodeSuggester(BaseEstimator):
             y = column[rows] == 1
             enough = y.sum() >= self.min_positives and (~y).sum() >= 1
             self.trained_[j] = bool(enough)
+            self.positives_[j] = int(y.sum())
             self.estimators_[j] = (
                 LogisticRegression(
                     C=self.C, class_weight="balanced", max_iter=self.max_iter, random_state=self.seed
@@ -208,15 +224,23 @@ class CodeSuggester(BaseEstimator):
 
     # ------------------------------------------------------------------ scoring
     def predict_proba(self, batch: SegmentBatch) -> np.ndarray:
-        """Probabilities (turns x codes) in [0, 1]."""
+        """Probabilities (turns x codes) in [0, 1].
+
+        With ``prior_strength`` k > 0 the codebook stays evidence after codings arrive: a trained code's
+        probability is ``(n * p_learnt + k * p_codebook) / (n + k)`` for n coded turns, a prior that the
+        data outweighs as it accumulates (so two or three coded turns cannot wipe out the codebook).
+        """
         evidence = code_evidence(batch, self._prototypes())
         probs = self.zero_shot_.predict_proba(evidence)
         if self.trained_.any():
             X = self.X_ if batch is self.batch_ else self._transform(batch)
+            k = float(self.prior_strength)
             for j in np.where(self.trained_)[0]:
                 estimator = self.estimators_[j]
                 assert estimator is not None  # trained_ says so
-                probs[:, j] = estimator.predict_proba(X)[:, 1]
+                learnt = estimator.predict_proba(X)[:, 1]
+                n = float(self.positives_[j])
+                probs[:, j] = learnt if k == 0 else (n * learnt + k * probs[:, j]) / (n + k)
         short = np.array([len(t.split()) < _MIN_WORDS for t in batch.texts], dtype=bool)
         probs[short] = np.minimum(probs[short], _SHORT_CAP)
         return np.clip(probs, 0.0, 1.0)
