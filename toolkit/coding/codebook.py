@@ -18,7 +18,7 @@ from toolkit.store.models import Code, Codebook
 
 __all__ = ["add_code", "list_codes", "load_codebook"]
 
-_FIELDS = ("name", "definition", "group", "colour", "include", "exclude", "examples", "keywords")
+_FIELDS = ("name", "definition", "group", "colour", "include", "exclude", "examples", "keywords", "excludes")
 
 
 def _code_values(spec: CodeSpec) -> dict[str, object]:
@@ -32,6 +32,7 @@ def _code_values(spec: CodeSpec) -> dict[str, object]:
         "exclude": list(spec.exclude),
         "examples": list(spec.examples),
         "keywords": list(spec.keywords),
+        "excludes": list(spec.excludes),
     }
 
 

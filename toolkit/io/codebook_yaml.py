@@ -13,6 +13,7 @@ Format (one codebook per file)::
         keywords: [...]
         colour: "#1f77b4"
         parent: root_cause.economic      # optional, another code's id
+        excludes: [contract.received]    # optional: codes that may not share a turn with this one
 
 Use :func:`parse_codebook` on a path, text or an upload; it returns a :class:`CodebookSpec`.
 
@@ -41,7 +42,7 @@ MAX_DEPTH = 20  # mappings and lists inside each other; a codebook needs 4
 _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 _CODE_ID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$")
 _LIST_FIELDS = ("include", "exclude", "examples", "keywords")
-_KNOWN_FIELDS = {"id", "name", "definition", "colour", "color", "parent", "group", *_LIST_FIELDS}
+_KNOWN_FIELDS = {"id", "name", "definition", "colour", "color", "parent", "group", "excludes", *_LIST_FIELDS}
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,7 @@ class CodeSpec:
     exclude: tuple[str, ...] = ()
     examples: tuple[str, ...] = ()
     keywords: tuple[str, ...] = ()
+    excludes: tuple[str, ...] = ()
     line: int = 0
 
 
@@ -256,6 +258,7 @@ def parse_codebook(
             for key in _LIST_FIELDS
         }
         parent = item.get("parent")
+        excludes = _text_list(item.get("excludes"), f"codes -> {index} -> excludes", file, lines.get("excludes", line))
         codes.append(
             CodeSpec(
                 id=code_id,
@@ -264,6 +267,7 @@ def parse_codebook(
                 group=str(item.get("group") or code_id.split(".")[0]),
                 colour=colour.lower(),
                 parent=str(parent).strip() if parent else None,
+                excludes=tuple(e.strip() for e in excludes),
                 line=line,
                 **lists,
             )
@@ -277,6 +281,13 @@ def parse_codebook(
                 file=file,
                 line=code.line,
             )
+        for other in code.excludes:
+            if other == code.id or (other not in ids and other not in known_ids):
+                raise CodebookError(
+                    f"[codes -> {index} -> excludes] {other!r} is not another code of the codebook",
+                    file=file,
+                    line=code.line,
+                )
     return CodebookSpec(
         id=str(header["id"]).strip(),
         name=str(header["name"]).strip(),

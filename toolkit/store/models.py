@@ -192,6 +192,8 @@ class Code(Base):
     exclude: Mapped[list[Any]] = mapped_column(default=list)
     examples: Mapped[list[Any]] = mapped_column(default=list)
     keywords: Mapped[list[Any]] = mapped_column(default=list)
+    # Codes that may not share a respondent turn with this one (codebook ``excludes:``; symmetric).
+    excludes: Mapped[list[Any]] = mapped_column(default=list)
     colour: Mapped[str] = mapped_column(String(7), default="#888888")
     # Deferred: a codebook file may name a parent defined further down; checked when the load commits.
     parent_id: Mapped[str | None] = mapped_column(

@@ -63,3 +63,4 @@ class CodebookPrototypes:
     definition_vecs: np.ndarray
     keyword_lemmas: list[list[str]]
     max_per_group: dict[str, int] = field(default_factory=dict)
+    excludes: list[tuple[int, int]] = field(default_factory=list)  # code index pairs never on one turn

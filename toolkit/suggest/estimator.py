@@ -257,6 +257,7 @@ class CodeSuggester(BaseEstimator):
             threshold=self.threshold,
             max_codes=self.max_codes,
             zero_shot_max_codes=self.zero_shot_max_codes,
+            excludes=prototypes.excludes,
         )
         return policy.decide(probs, getattr(self, "trained_", None))
 

@@ -24,9 +24,8 @@ DEFAULT_SIZES = (1, 2, 4, 8, 13, 25)
 METRICS = ("micro_f1", "macro_f1", "micro_precision", "micro_recall", "decisions_right")
 
 
-def _score(truth: np.ndarray, pred: np.ndarray, code_ids: Sequence[str]) -> dict[str, float]:
-    report = classification_report(truth, pred, code_ids)
-    scores = {m: float(report[m]) for m in METRICS if m in report}
+def _score(report: dict[str, Any], truth: np.ndarray, pred: np.ndarray) -> dict[str, float]:
+    scores = {m: float(report[m]) for m in METRICS if m in report}  # decisions_right is not in the report
     scores["decisions_right"] = float((truth == pred).all(axis=1).mean()) if len(truth) else 0.0
     return scores
 
@@ -55,7 +54,7 @@ def learning_curve(
     code_ids = model.prototypes.code_ids if model.prototypes is not None else []
     points = []
     for n in usable:
-        runs = []
+        runs, per_code = [], []
         for order in permutations:
             train_docs = set(order[:n])
             train = np.isin(groups_arr, list(train_docs))
@@ -64,7 +63,9 @@ def learning_curve(
             fold_labels[~train] = UNLABELLED
             fitted = clone(model).fit(batch, fold_labels)
             pred = fitted.predict(batch)[test]
-            runs.append(_score(labels[test] == 1, pred, code_ids))
+            report = classification_report(labels[test] == 1, pred, code_ids)
+            runs.append(_score(report, labels[test] == 1, pred))
+            per_code.append(report["per_code"])
         point: dict[str, Any] = {"coded_interviews": n, "orders": len(runs)}
         for metric in METRICS:
             values = np.array([r[metric] for r in runs])
@@ -73,5 +74,9 @@ def learning_curve(
                 "min": round(float(values.min()), 4),
                 "max": round(float(values.max()), 4),
             }
+        point["per_code_f1"] = {
+            code: round(float(np.mean([r[code]["f1"] for r in per_code if r[code]["support"]] or [0.0])), 4)
+            for code in code_ids
+        }
         points.append(point)
     return {"documents": len(documents), "orders": orders, "seed": seed, "points": points}

@@ -182,9 +182,22 @@ def build_prototypes(
         definition_vecs=definition_vecs,
         keyword_lemmas=keyword_lemmas,
         max_per_group=max_per_group,
+        excludes=exclusion_pairs([c.id for c in codes], [list(c.excludes or []) for c in codes]),
     )
     version = ",".join(f"{b.id}@{b.version}" for b in books)
     return prototypes, version
+
+
+def exclusion_pairs(code_ids: Sequence[str], excludes: Sequence[Sequence[str]]) -> list[tuple[int, int]]:
+    """Index pairs (i < j) of codes that exclude each other; one side saying so is enough."""
+    index = {c: i for i, c in enumerate(code_ids)}
+    pairs = {
+        tuple(sorted((index[code], index[other])))
+        for code, others in zip(code_ids, excludes, strict=True)
+        for other in others
+        if other in index and other != code
+    }
+    return sorted(pairs)  # type: ignore[arg-type]
 
 
 def label_matrix(
