@@ -117,6 +117,11 @@ def _show_suggestion(context: dict[str, Any]) -> None:
     typer.echo(f">>> {context['segment']['speaker'] or 'R'}: {context['segment']['text']}")
     for turn in context["after"]:
         typer.echo(f"    {turn['speaker'] or turn['role']}: {turn['text'][:300]}")
+    already = context.get("codes_on_turn") or []
+    typer.echo(
+        "already on this turn: "
+        + ("; ".join(f"{c['code']} ({', '.join(c['coders'])})" for c in already) if already else "nothing")
+    )
     from toolkit.coding.review import explanation_lines
 
     lines = explanation_lines(context["explanation"])
@@ -145,7 +150,7 @@ def review_cmd(
             if not queue:
                 typer.echo("no open suggestions left")
                 break
-            context = suggestion_context(store, queue[0]["id"])
+            context = suggestion_context(store, queue[0]["id"], reviewer=coder)
             _show_suggestion(context)
             key = typer.prompt("[a]ccept [r]eject [c]hange [s]pan [u]ndo [n]ext [q]uit", default="q").strip().lower()
             try:

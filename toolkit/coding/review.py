@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import select, update
 
 from toolkit.coding.blind import is_blind, set_blind
+from toolkit.coding.on_turn import codes_on_turns
 from toolkit.corpus.importer import segment_at
 from toolkit.errors import AlreadyDecidedError, NotFoundError, ToolkitError
 from toolkit.store.engine import Store, Transaction
@@ -218,7 +219,8 @@ def decide(
     The status flip is a conditional update (``open`` -> decided), so of two reviewers deciding at once
     exactly one wins; the other gets :class:`AlreadyDecidedError` naming who decided, and nothing changes.
     Accepting (or changing, or adjusting) adds a coding by the reviewer that keeps the model, its version
-    and the codebook version that produced the suggestion.
+    and the codebook version that produced the suggestion, unless the reviewer already has that code on
+    the turn: the decision is recorded and the existing coding stands (never a duplicate).
     """
     if decision not in DECISIONS:
         raise ToolkitError(f"unknown decision {decision!r}; use one of {', '.join(DECISIONS)}")
@@ -271,7 +273,16 @@ def decide(
         )
         tx.session.add(review)
         coding = None
-        if decision != "reject":
+        code_id = new_code if decision == "change" else suggestion.code_id
+        mine = codes_on_turns(tx.session, [segment.id], only_coder=reviewer).get(segment.id, {})
+        if decision != "reject" and code_id in mine:
+            coding = tx.session.scalars(
+                select(Coding)
+                .where(Coding.document_id == segment.document_id, Coding.coder_id == who.id, Coding.code_id == code_id)
+                .where(Coding.start < segment.end, Coding.end > segment.start)
+                .order_by(Coding.id)
+            ).first()
+        elif decision != "reject":
             coding = Coding(
                 document_id=segment.document_id,
                 segment_id=segment.id,
@@ -328,8 +339,15 @@ def undo_last(store: Store, reviewer: str) -> DecisionResult | None:
         return DecisionResult(review.id, None, "open")
 
 
-def suggestion_context(store: Store, suggestion_id: int, around: int = 1) -> dict[str, Any]:
-    """The suggestion with its turn, the turns before and after, its probability and explanation."""
+def suggestion_context(
+    store: Store, suggestion_id: int, around: int = 1, reviewer: str | None = None
+) -> dict[str, Any]:
+    """The suggestion with its turn, the turns before and after, its probability and explanation.
+
+    ``codes_on_turn`` lists the codes people have already applied to the turn and who applied them; in
+    blind mode only ``reviewer``'s own (nobody's when no reviewer is named).
+    """
+    blind = is_blind(store)
     with store.read() as session:
         suggestion = session.get(Suggestion, suggestion_id)
         if suggestion is None:
@@ -358,6 +376,14 @@ def suggestion_context(store: Store, suggestion_id: int, around: int = 1) -> dic
             "explanation": suggestion.explanation,
             "model": suggestion.model_name,
             "model_version": suggestion.model_version,
+            "codes_on_turn": [
+                {"code": code, "coders": coders}
+                for code, coders in codes_on_turns(
+                    session, [segment.id], only_coder=(reviewer or "") if blind else None
+                )
+                .get(segment.id, {})
+                .items()
+            ],
         }
 
 

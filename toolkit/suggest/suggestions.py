@@ -17,6 +17,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import selectinload
 
 from toolkit import __version__
+from toolkit.coding.on_turn import codes_on_turns
 from toolkit.errors import NotFoundError
 from toolkit.store.engine import Store
 from toolkit.store.limits import fit_length
@@ -77,6 +78,7 @@ class SuggestReport:
     few_shot_codes: list[str] = field(default_factory=list)
     zero_shot_codes: list[str] = field(default_factory=list)
     labelled_segments: int = 0
+    already_coded: int = 0  # suggestions left out because a person had already applied that code to the turn
     newly_embedded: int = 0
     model_name: str = ""
     model_version: str = ""
@@ -280,7 +282,8 @@ def suggest(
 ) -> SuggestReport:
     """Fit on the store's codings and store suggestions for the respondent turns of ``documents``.
 
-    Open (undecided) suggestions of the scored turns are replaced; decided ones stay for the record.
+    Open (undecided) suggestions of the scored turns are replaced; decided ones stay for the record. A code
+    a person has already applied to a turn is not suggested for it again (the queue holds only what is new).
     """
     if documents:
         _check_documents(store, documents)
@@ -306,12 +309,17 @@ def suggest(
         model_version=fit_length(f"survivor-qda {__version__}; {embedder_key(embedder)}; {lemmatizer.name}", 100),
     )
     target_segments = [corpus.segment_ids[i] for i in target]
+    with store.read() as session:
+        present = codes_on_turns(session, target_segments)
     with store.transaction(actor=actor) as tx:
         for start in range(0, len(target_segments), 500):
             chunk = target_segments[start : start + 500]
             tx.session.execute(delete(Suggestion).where(Suggestion.segment_id.in_(chunk), Suggestion.status == "open"))
         for local, row in enumerate(target):
             for j in np.where(chosen[local])[0]:
+                if prototypes.code_ids[j] in present.get(corpus.segment_ids[row], {}):
+                    report.already_coded += 1
+                    continue
                 explanation = _explanation(corpus, reasons[local][int(j)], prototypes.code_ids, labels, int(row))
                 tx.session.add(
                     Suggestion(
@@ -332,6 +340,7 @@ def suggest(
             after={
                 "segments": report.segments_scored,
                 "suggestions": report.suggestions,
+                "already_coded": report.already_coded,
                 "few_shot_codes": len(report.few_shot_codes),
                 "model": report.model_name,
                 "model_version": report.model_version,
@@ -358,6 +367,7 @@ def suggestion_rows(
         return [
             {
                 "id": s.id,
+                "segment_id": seg.id,
                 "document": doc,
                 "position": seg.position,
                 "start": seg.start,
@@ -384,6 +394,9 @@ def review_queue(
     ``document`` follows the transcripts.
     """
     rows = suggestion_rows(store, documents, status="open")
+    with store.read() as session:  # a suggestion made before a person coded the same turn is no longer news
+        present = codes_on_turns(session, [r["segment_id"] for r in rows])
+    rows = [r for r in rows if r["code"] not in present.get(r["segment_id"], {})]
     if order == "uncertainty":
         rows.sort(key=lambda r: (abs(r["probability"] - 0.5), r["document"], r["position"]))
     elif order != "document":

@@ -49,6 +49,17 @@ def _review_card(ctx: Context, item: dict) -> None:
     )
     for turn in item["after"]:
         st.text(f"{turn['speaker'] or turn['role']}: {turn['text']}")
+    already = item.get("codes_on_turn") or []
+    if already:
+        st.markdown(
+            "Already on this turn: "
+            + "; ".join(
+                f"{md_escape(ctx.names.get(c['code'], c['code']))} ({md_escape(', '.join(c['coders']))})"
+                for c in already
+            )
+        )
+    else:
+        st.caption("No codes on this turn yet.")
     with st.expander("Why this suggestion", expanded=True):
         for line in explanation_lines(item["explanation"]):
             st.text(line)
@@ -167,6 +178,6 @@ def review_page() -> None:
         st.rerun()
     if not queue:
         return
-    item = suggestion_context(ctx.store, queue[0]["id"])
+    item = suggestion_context(ctx.store, queue[0]["id"], reviewer=reviewer)
     _review_card(ctx, item)
     _decide(ctx, reviewer, item)
