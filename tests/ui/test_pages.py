@@ -344,3 +344,21 @@ def test_pages_show_data_verbatim_not_as_markdown(demo_url, tmp_path, blank_nlp)
             text = getattr(element, "value", None) or getattr(element, "label", "")
             if "attacker" in str(text) or "200" in str(text):
                 assert not unescaped.search(str(text)), (page, text)
+
+
+def test_pages_agreement_learning_curve(demo_url, monkeypatch):
+    """The learning curve on the agreement page: one row per number of coded interviews, shares in [0, 1]."""
+    import toolkit.suggest.evaluate as evaluate_module
+    from toolkit.suggest.embed import HashingEmbedder
+    from toolkit.suggest.lemmas import SimpleLemmatizer
+
+    monkeypatch.setattr(evaluate_module, "select_embedder", lambda spec=None: HashingEmbedder())
+    monkeypatch.setattr(evaluate_module, "select_lemmatizer", lambda spec=None: SimpleLemmatizer())
+    at = render("agreement_page", demo_url)
+    at.selectbox(key="curve_coder").set_value("gold").run()
+    at.number_input(key="curve_orders").set_value(1).run()
+    at.button(key="curve_compute").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    frame = at.dataframe[0].value
+    assert list(frame["coded interviews"]) == [1, 2, 4, 8, 13, 25]
+    assert frame["turns right"].between(0, 1).all() and frame["micro-F1"].between(0, 1).all()
