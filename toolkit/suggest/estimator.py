@@ -60,7 +60,7 @@ class SuggestConfig:
     C: float = 5.0
     threshold: float = 0.5
     max_codes: int = 3
-    min_positives: int = 2
+    min_positives: int = 3
     zero_shot_z: float = 2.0
     zero_shot_slope: float = 2.0
     zero_shot_max_codes: int = 1
@@ -68,6 +68,8 @@ class SuggestConfig:
     neighbours: int = 2
     seed: int = 0
     prior_strength: float = 0.0
+    example_weight: float = 1.0
+    min_labelled_turns: int = 50
 
     def __post_init__(self) -> None:
         if not 0.0 < self.threshold < 1.0:
@@ -102,7 +104,7 @@ class CodeSuggester(BaseEstimator):
         C: float = 5.0,
         threshold: float = 0.5,
         max_codes: int = 3,
-        min_positives: int = 2,
+        min_positives: int = 3,
         zero_shot_z: float = 2.0,
         zero_shot_slope: float = 2.0,
         zero_shot_max_codes: int = 1,
@@ -110,6 +112,8 @@ class CodeSuggester(BaseEstimator):
         neighbours: int = 2,
         seed: int = 0,
         prior_strength: float = 0.0,
+        example_weight: float = 1.0,
+        min_labelled_turns: int = 50,
     ) -> None:
         self.prototypes = prototypes
         self.C = C
@@ -123,6 +127,8 @@ class CodeSuggester(BaseEstimator):
         self.neighbours = neighbours
         self.seed = seed
         self.prior_strength = prior_strength
+        self.example_weight = example_weight
+        self.min_labelled_turns = min_labelled_turns
 
     @classmethod
     def from_config(cls, prototypes: CodebookPrototypes, config: SuggestConfig | None = None) -> CodeSuggester:
@@ -153,10 +159,12 @@ class CodeSuggester(BaseEstimator):
         self.zero_shot_ = ZeroShotScorer(z=config.zero_shot_z, slope=config.zero_shot_slope).fit(
             code_evidence(batch, prototypes)
         )
+        self.n_rows_ = len(batch)
+        work, labels = self._with_examples(batch, labels)
         labelled = np.where((labels != UNLABELLED).any(axis=1))[0]
-        fit_rows = labelled if len(labelled) else np.arange(len(batch))
-        self.features_ = make_features(prototypes).fit(batch.subset(fit_rows))
-        views = sp.csr_matrix(self.features_.transform(batch))
+        fit_rows = labelled if len(labelled) else np.arange(len(work))
+        self.features_ = make_features(prototypes).fit(work.subset(fit_rows))
+        views = sp.csr_matrix(self.features_.transform(work))
         self.row_space_ = row_space(views.shape[1], len(fit_rows))
         if self.row_space_ is not None:
             self.row_space_.fit(views[fit_rows].toarray())  # dense: the Gram product is BLAS, not sparse x sparse
@@ -168,6 +176,26 @@ class CodeSuggester(BaseEstimator):
         self.positives_ = np.zeros(n_codes, dtype=np.int64)
         self._fit_codes(range(n_codes))
         return self
+
+    def _with_examples(self, batch: SegmentBatch, labels: np.ndarray) -> tuple[SegmentBatch, np.ndarray]:
+        """With ``example_weight`` > 0, the codebook's examples join the training rows as coded turns.
+
+        Only once some turn is coded (otherwise the model is zero-shot). The joined batch is memoised on
+        ``batch`` so that the folds of a cross-validation share its label-independent features.
+        """
+        prototypes = self._prototypes()
+        if self.example_weight <= 0 or not (labels != UNLABELLED).any():
+            self.sample_weight_ = np.ones(len(batch))
+            return batch, labels
+        key = ("with_examples", id(prototypes))
+        cached = batch.cache.get(key)
+        if cached is None or cached[0] is not prototypes:
+            cached = (prototypes, batch.concat(prototypes.example_batch()))
+            batch.cache[key] = cached
+        work = cached[1]
+        example_labels = prototypes.example_labels()
+        self.sample_weight_ = np.concatenate([np.ones(len(batch)), np.full(len(example_labels), self.example_weight)])
+        return work, np.vstack([labels, example_labels])
 
     def refit_classifiers(self) -> CodeSuggester:
         """Refit every code's classifier on the features of the last ``fit`` (after ``set_params(C=...)``).
@@ -194,13 +222,18 @@ class CodeSuggester(BaseEstimator):
             column = self.labels_[:, j]
             rows = np.where(column != UNLABELLED)[0]
             y = column[rows] == 1
-            enough = y.sum() >= self.min_positives and (~y).sum() >= 1
+            real = rows < self.n_rows_
+            coded = int(y[real].sum())
+            # Trained once people coded it often enough, or (when the codebook's examples are training rows)
+            # once enough turns are coded for the examples to be contrasted with real negatives.
+            examples_suffice = self.example_weight > 0 and int(real.sum()) >= self.min_labelled_turns
+            enough = (coded >= self.min_positives or examples_suffice) and (~y).sum() >= 1 and y.sum() >= 1
             self.trained_[j] = bool(enough)
-            self.positives_[j] = int(y.sum())
+            self.positives_[j] = coded
             self.estimators_[j] = (
                 LogisticRegression(
                     C=self.C, class_weight="balanced", max_iter=self.max_iter, random_state=self.seed
-                ).fit(self.X_[rows], y)
+                ).fit(self.X_[rows], y, sample_weight=self.sample_weight_[rows])
                 if enough
                 else None
             )
@@ -233,7 +266,7 @@ class CodeSuggester(BaseEstimator):
         evidence = code_evidence(batch, self._prototypes())
         probs = self.zero_shot_.predict_proba(evidence)
         if self.trained_.any():
-            X = self.X_ if batch is self.batch_ else self._transform(batch)
+            X = self.X_[: self.n_rows_] if batch is self.batch_ else self._transform(batch)
             k = float(self.prior_strength)
             for j in np.where(self.trained_)[0]:
                 estimator = self.estimators_[j]
@@ -276,5 +309,5 @@ class CodeSuggester(BaseEstimator):
             code_evidence(batch, self._prototypes()),
             self.trained_,
             coded_vecs=self.batch_.turn_vecs,
-            labels=self.labels_,
+            labels=self.labels_[: self.n_rows_],
         )

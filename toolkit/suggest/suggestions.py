@@ -169,6 +169,11 @@ def build_prototypes(
     for group in examples:
         example_vecs.append(vecs[offset : offset + len(group)])
         offset += len(group)
+    example_lemmas_flat = cached_lemmas(store, lemmatizer, flat_examples) if flat_examples else []
+    example_lemmas, offset = [], 0
+    for group in examples:
+        example_lemmas.append(example_lemmas_flat[offset : offset + len(group)])
+        offset += len(group)
     keyword_lists = [list(c.keywords) for c in codes]
     flat_keywords = [k for group in keyword_lists for k in group]
     keyword_lemmas_flat = cached_lemmas(store, lemmatizer, flat_keywords) if flat_keywords else []
@@ -184,6 +189,7 @@ def build_prototypes(
         definition_vecs=definition_vecs,
         keyword_lemmas=keyword_lemmas,
         max_per_group=max_per_group,
+        example_lemmas=example_lemmas,
         excludes=exclusion_pairs([c.id for c in codes], [list(c.excludes or []) for c in codes]),
     )
     version = ",".join(f"{b.id}@{b.version}" for b in books)
