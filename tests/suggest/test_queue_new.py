@@ -70,3 +70,39 @@ def test_accepting_never_duplicates_an_existing_coding(study):
     assert bobs() == before
     with study.read() as session:
         assert session.get(Suggestion, item["id"]).status == "accepted"
+
+
+def test_live_model_learns_each_decision_and_reorders_the_queue(study):
+    from toolkit.coding.review import decide
+    from toolkit.suggest.live import LiveModel, decision_labels
+
+    _suggest(study)
+    live = LiveModel(study, embedder=HashingEmbedder(), lemmatizer=SimpleLemmatizer())
+    queue = review_queue(study, "document")
+    item = queue[0]
+    before = live.probability(item["segment_id"], item["code"])
+    decide(study, "bob", item["id"], "reject")
+    live.record(item["segment_id"], decision_labels("reject", item["code"]))
+    after = live.probability(item["segment_id"], item["code"])
+    assert live.decisions == 1 and after is not None and before is not None and after < before
+    reordered = live.reorder(review_queue(study, "uncertainty"))
+    distances = [abs(r["probability"] - 0.5) for r in reordered]
+    assert distances == sorted(distances) and item["id"] not in {r["id"] for r in reordered}
+    assert decision_labels("change", "a", "b") == [("a", 0), ("b", 1)]
+
+
+def test_suggest_reports_progress_from_start_to_end(study):
+    from toolkit.suggest.suggestions import documents_without_suggestions
+
+    assert documents_without_suggestions(study) == DOCS
+    steps: list[tuple[float, str]] = []
+    suggest(
+        study,
+        documents=["S06"],
+        embedder=HashingEmbedder(),
+        lemmatizer=SimpleLemmatizer(),
+        on_progress=lambda share, step: steps.append((share, step)),
+    )
+    shares = [s for s, _ in steps]
+    assert shares == sorted(shares) and shares[-1] == 1.0 and any("embedding" in s for _, s in steps)
+    assert "S06" not in documents_without_suggestions(study)

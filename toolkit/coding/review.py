@@ -364,6 +364,7 @@ def suggestion_context(
         return {
             "id": suggestion.id,
             "document": document.name,
+            "segment_id": segment.id,
             "segment": turn(segment),
             "start": segment.start,
             "end": segment.end,

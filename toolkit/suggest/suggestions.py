@@ -8,7 +8,7 @@ wherever they occur. Suggestions are made for respondent turns only.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,6 +43,7 @@ __all__ = [
     "Corpus",
     "SuggestReport",
     "build_prototypes",
+    "documents_without_suggestions",
     "label_matrix",
     "load_corpus",
     "review_queue",
@@ -90,6 +91,7 @@ def load_corpus(
     lemmatizer: Lemmatizer,
     documents: Sequence[str] | None = None,
     progress: bool = False,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> Corpus:
     """Respondent turns with the question before each, their sentences, embeddings and lemmas."""
     with store.read() as session:
@@ -118,7 +120,9 @@ def load_corpus(
                     questions.append(question)
                     sentences.append([document.text[s.start : s.end] for s in segment.sentences])
     flat = [s for group in sentences for s in group]
-    all_vecs, embedded = cached_embeddings(store, embedder, [*texts, *questions, *flat], progress=progress)
+    all_vecs, embedded = cached_embeddings(
+        store, embedder, [*texts, *questions, *flat], progress=progress, on_progress=on_progress
+    )
     dim = all_vecs.shape[1] if len(all_vecs) else 1
     turn_vecs = all_vecs[: len(texts)].reshape(len(texts), dim)
     question_vecs = all_vecs[len(texts) : 2 * len(texts)].reshape(len(texts), dim)
@@ -285,23 +289,36 @@ def suggest(
     config: SuggestConfig | None = None,
     progress: bool = False,
     actor: str = MODEL_CODER,
+    on_progress: Callable[[float, str], None] | None = None,
 ) -> SuggestReport:
     """Fit on the store's codings and store suggestions for the respondent turns of ``documents``.
 
     Open (undecided) suggestions of the scored turns are replaced; decided ones stay for the record. A code
     a person has already applied to a turn is not suggested for it again (the queue holds only what is new).
+    ``on_progress(share, step)`` reports the share done (0-1) and the step, for a dashboard's progress bar.
     """
+
+    def report_step(share: float, step: str) -> None:
+        if on_progress is not None:
+            on_progress(share, step)
+
+    def embedding(done: int, total: int) -> None:
+        report_step(0.05 + 0.75 * done / max(total, 1), f"embedding new text: {done} of {total}")
+
     if documents:
         _check_documents(store, documents)
     embedder = select_embedder(embedder)
     lemmatizer = select_lemmatizer(lemmatizer)
     config = config or SuggestConfig()
-    corpus = load_corpus(store, embedder, lemmatizer, progress=progress)
+    report_step(0.02, "reading the corpus")
+    corpus = load_corpus(store, embedder, lemmatizer, progress=progress, on_progress=embedding)
+    report_step(0.8, "fitting the model")
     prototypes, codebook_version = build_prototypes(store, embedder, lemmatizer, codebook)
     labels = label_matrix(store, corpus, prototypes.code_ids, coders)
     model = CodeSuggester.from_config(prototypes, config).fit(corpus.batch, labels)
     target = corpus.rows_of(documents) if documents else np.arange(len(corpus.segment_ids))
     sub = corpus.batch.subset(target) if documents else corpus.batch
+    report_step(0.9, "scoring and explaining")
     probs = model.predict_proba(sub)
     chosen = model.decide(probs)
     reasons = model.explain(sub, probs)
@@ -352,6 +369,7 @@ def suggest(
                 "model_version": report.model_version,
             },
         )
+    report_step(1.0, f"{report.suggestions} suggestions stored")
     return report
 
 
@@ -389,6 +407,26 @@ def suggestion_rows(
             }
             for s, seg, doc in session.execute(query)
         ]
+
+
+def documents_without_suggestions(store: Store) -> list[str]:
+    """Names of documents with respondent turns of which none has ever had a suggestion (open or decided)."""
+    with store.read() as session:
+        with_turns = set(
+            session.scalars(
+                select(Document.name)
+                .join(Segment, Segment.document_id == Document.id)
+                .where(Segment.role == ROLE_RESPONDENT)
+            )
+        )
+        suggested = set(
+            session.scalars(
+                select(Document.name)
+                .join(Segment, Segment.document_id == Document.id)
+                .join(Suggestion, Suggestion.segment_id == Segment.id)
+            )
+        )
+    return sorted(with_turns - suggested)
 
 
 def review_queue(
