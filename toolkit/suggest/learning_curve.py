@@ -74,9 +74,9 @@ def learning_curve(
                 "min": round(float(values.min()), 4),
                 "max": round(float(values.max()), 4),
             }
-        point["per_code_f1"] = {
-            code: round(float(np.mean([r[code]["f1"] for r in per_code if r[code]["support"]] or [0.0])), 4)
-            for code in code_ids
-        }
+        point["per_code_f1"] = {}  # mean over the orders whose uncoded interviews hold the code; None if none do
+        for code in code_ids:
+            scores = [r[code]["f1"] for r in per_code if r[code]["support"]]
+            point["per_code_f1"][code] = round(float(np.mean(scores)), 4) if scores else None
         points.append(point)
     return {"documents": len(documents), "orders": orders, "seed": seed, "points": points}
