@@ -30,6 +30,9 @@ TURNS = [
 ]
 
 
+PLAIN = {"min_positives": 2, "example_weight": 0.0}  # learn from the coded turns alone (no codebook rows)
+
+
 def make_batch(turns) -> SegmentBatch:
     texts = [t for _, t, _ in turns]
     questions = [q for q, _, _ in turns]
@@ -72,7 +75,7 @@ def test_suggest_is_deterministic():
 
 def test_suggest_learns_the_training_codes():
     batch, protos = make_batch(TURNS), make_prototypes()
-    model = CodeSuggester(protos).fit(batch, labels_for(TURNS, protos.code_ids))
+    model = CodeSuggester(protos, **PLAIN).fit(batch, labels_for(TURNS, protos.code_ids))
     assert model.few_shot_codes_ == protos.code_ids
     predicted = model.predict(batch)
     expected = labels_for(TURNS, protos.code_ids).astype(bool)
@@ -120,7 +123,7 @@ def test_suggest_zero_shot_when_nothing_is_coded_finds_obvious_codes():
 def test_suggest_rejections_are_negatives_and_refit_touches_one_code():
     batch, protos = make_batch(TURNS), make_prototypes()
     labels = labels_for(TURNS, protos.code_ids)
-    model = CodeSuggester(protos).fit(batch, labels)
+    model = CodeSuggester(protos, **PLAIN).fit(batch, labels)
     j = protos.code_ids.index("root_cause.family")
     before = [e.coef_.copy() for e in model.estimators_]
     others = [model.estimators_[k] for k in range(3) if k != j]
@@ -160,7 +163,7 @@ def test_suggest_is_a_scikit_learn_estimator():
     from sklearn.linear_model import LogisticRegression
 
     protos = make_prototypes()
-    model = CodeSuggester(protos, C=3.0, threshold=0.4)
+    model = CodeSuggester(protos, C=3.0, threshold=0.4, **PLAIN)
     params = model.get_params()
     assert params["C"] == 3.0 and params["threshold"] == 0.4 and params["prototypes"] is protos
     assert set(params) - {"prototypes"} == set(SuggestConfig.__dataclass_fields__)
@@ -180,7 +183,7 @@ def test_suggest_features_are_scikit_learn_tfidf_on_labelled_turns():
     batch, protos = make_batch(TURNS), make_prototypes()
     labels = labels_for(TURNS, protos.code_ids)
     labels[6:] = UNLABELLED
-    model = CodeSuggester(protos).fit(batch, labels)
+    model = CodeSuggester(protos, **PLAIN).fit(batch, labels)
     turn_tfidf = model.features_.named_transformers["turn_tfidf"].named_steps["tfidf"].vectorizer_
     reference = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True, token_pattern=r"\S+")
     reference.fit(batch.lemmas[:6])
@@ -205,3 +208,22 @@ def test_suggest_policy_limits_zero_shot_codes_per_turn():
     probs = np.array([[0.9, 0.8, 0.7]])
     assert policy.decide(probs).tolist() == [[True, True, True]]
     assert policy.decide(probs, few_shot=np.array([False, False, True])).tolist() == [[True, False, True]]
+
+
+def test_suggest_codebook_examples_are_training_rows_once_enough_turns_are_coded():
+    """The codebook's examples join the coded turns (a prior the data outweighs); never counted as coded."""
+    batch, protos = make_batch(TURNS), make_prototypes()
+    labels = labels_for(TURNS, protos.code_ids)
+    n_examples = sum(len(e) for e in protos.example_texts)
+    few = CodeSuggester(protos, example_weight=1.0, min_positives=3, min_labelled_turns=100).fit(batch, labels)
+    assert few.X_.shape[0] == len(TURNS) + n_examples
+    assert not few.trained_.any()  # two coded turns per code and too few coded turns: still the codebook alone
+    enough = CodeSuggester(protos, example_weight=1.0, min_positives=3, min_labelled_turns=len(TURNS)).fit(
+        batch, labels
+    )
+    assert enough.trained_.all() and enough.positives_.tolist() == [2, 2, 2]  # examples are not coded turns
+    weights = enough.sample_weight_
+    assert weights.shape == (len(TURNS) + n_examples,) and np.all(weights == 1.0)
+    probs = enough.predict_proba(batch)
+    assert probs.shape == (len(TURNS), 3) and np.all((probs >= 0) & (probs <= 1))
+    assert enough.explain(batch, probs) is not None

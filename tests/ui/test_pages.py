@@ -11,6 +11,8 @@ from toolkit.store.models import Coding, Segment, Suggestion
 from toolkit.ui.harness import PAGE_FUNCTIONS, page_script
 from toolkit.ui.highlight import md_escape
 
+from .conftest import UNCODED
+
 pytestmark = pytest.mark.model
 
 PAGES = sorted(PAGE_FUNCTIONS)
@@ -40,7 +42,9 @@ def expected_counts() -> dict[str, int]:
         "signed": len(signed),
         "received": sum(c["received_documents"] == "yes" for c in signed),
         "checked": sum(c["checked_employer"] == "yes" for c in signed),
-        "education": len({g["document"] for g in gold if "root_cause.education" in g["codes"]}),
+        "education": len(
+            {g["document"] for g in gold if "root_cause.education" in g["codes"] and g["document"] not in UNCODED}
+        ),
         "women": sum(c["gender"] == "female" for c in cases),
     }
 
@@ -428,3 +432,51 @@ def test_pages_compare_by_any_attribute_marks_small_groups(demo_url):
     at.sidebar.multiselect(key="filter_gender").set_value(["female"]).run()
     titles = [json.loads(chart.proto.spec)["layout"]["title"]["text"] for chart in at.get("plotly_chart")]
     assert titles and all("Counting gold" in t and "filtered by gender: female" in t for t in titles)
+
+
+def test_pages_agreement_learning_curve(demo_url, monkeypatch):
+    """The learning curve on the agreement page: one row per number of coded interviews, shares in [0, 1]."""
+    import toolkit.suggest.evaluate as evaluate_module
+    from toolkit.suggest.embed import HashingEmbedder
+    from toolkit.suggest.lemmas import SimpleLemmatizer
+
+    monkeypatch.setattr(evaluate_module, "select_embedder", lambda spec=None: HashingEmbedder())
+    monkeypatch.setattr(evaluate_module, "select_lemmatizer", lambda spec=None: SimpleLemmatizer())
+    at = render("agreement_page", demo_url)
+    at.selectbox(key="curve_coder").set_value("gold").run()
+    at.number_input(key="curve_orders").set_value(1).run()
+    at.button(key="curve_compute").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    frame = at.dataframe[0].value
+    coded = 26 - len(UNCODED)  # the learning curve stops at all coded interviews but one
+    assert list(frame["coded interviews"]) == [1, 2, 4, 8, 13, min(25, coded - 1)]
+    assert frame["turns right"].between(0, 1).all() and frame["micro-F1"].between(0, 1).all()
+
+
+def test_pages_review_suggest_codes_and_live_reorder(demo_url, monkeypatch):
+    """'Suggest codes' fills the documents without suggestions; the live toggle refits after a decision."""
+    import toolkit.suggest.live as live_module
+    import toolkit.suggest.suggestions as suggestions_module
+    from toolkit.suggest.embed import HashingEmbedder
+    from toolkit.suggest.lemmas import SimpleLemmatizer
+    from toolkit.suggest.suggestions import documents_without_suggestions
+
+    for module in (suggestions_module, live_module):
+        monkeypatch.setattr(module, "select_embedder", lambda spec=None: HashingEmbedder())
+        monkeypatch.setattr(module, "select_lemmatizer", lambda spec=None: SimpleLemmatizer())
+    store = open_store(demo_url)
+    missing_before = documents_without_suggestions(store)
+    store.close()
+    assert missing_before
+    at = render("review_page", demo_url)
+    at.button(key="review_suggest").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("suggestions for" in i.value for i in at.info)
+    store = open_store(demo_url)
+    assert len(documents_without_suggestions(store)) < len(missing_before)
+    store.close()
+    at.toggle(key="review_live").set_value(True).run()
+    assert any("learnt from 0 decisions" in c.value for c in at.caption)
+    at.button(key="review_reject").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("learnt from 1 decisions" in c.value for c in at.caption)

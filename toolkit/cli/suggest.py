@@ -59,19 +59,26 @@ def suggest_cmd(
 def evaluate_cmd(
     gold_coder: Annotated[str, typer.Option(help="The coder whose codings are the reference.")],
     mode: Annotated[
-        Literal["cross-validated", "zero-shot", "stored"],
-        typer.Option(help="Leave-one-interview-out, codebook only, or the stored suggestions."),
-    ] = "cross-validated",
+        Literal["nested", "cross-validated", "zero-shot", "stored", "learning-curve"],
+        typer.Option(
+            help="Leave-one-interview-out with settings chosen inside the training folds (nested), the same with "
+            "default settings, codebook only, the stored suggestions, or scores after 1, 2, 4 ... coded interviews."
+        ),
+    ] = "nested",
     codebook: Annotated[str | None, typer.Option(help="Only codes of this codebook id.")] = None,
+    orders: Annotated[int, typer.Option(min=1, max=50, help="Learning curve: random orders per point.")] = 5,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Compare suggestions with a coder's codings: per-code precision, recall, F1, support, kappa."""
     from toolkit.suggest.evaluate import evaluate
 
     with open_cli_store() as store:
-        report = evaluate(store, gold_coder, mode, codebook)
+        report = evaluate(store, gold_coder, mode, codebook, orders=orders)
     if as_json:
         typer.echo(json.dumps(report, indent=2))
+        return
+    if mode == "learning-curve":
+        _show_learning_curve(report)
         return
     typer.echo(f"mode {report['mode']}, gold coder {report['gold_coder']}: {report['n_segments']} respondent turns")
     typer.echo(f"{'code':30} {'prec':>6} {'rec':>6} {'F1':>6} {'kappa':>6} {'support':>8}")
@@ -83,6 +90,26 @@ def evaluate_cmd(
         f"micro P {report['micro_precision']:.3f} R {report['micro_recall']:.3f} F1 {report['micro_f1']:.3f}; "
         f"macro P {report['macro_precision']:.3f} R {report['macro_recall']:.3f} F1 {report['macro_f1']:.3f}"
     )
+    for setting in report.get("chosen_settings", []):
+        typer.echo(
+            f"chosen inside the training folds: C {setting['C']}, codebook prior {setting['prior_strength']}, "
+            f"threshold {setting['threshold']} ({setting['folds']} folds)"
+        )
+
+
+def _show_learning_curve(curve: dict[str, Any]) -> None:
+    typer.echo(
+        f"learning curve, gold coder {curve['gold_coder']}: {curve['documents']} interviews, "
+        f"{curve['orders']} random orders (mean [min-max]) on the interviews not yet coded"
+    )
+    typer.echo(f"{'coded':>5}  {'micro-F1':>18}  {'macro-F1':>18}  {'precision':>18}  {'recall':>18}  {'right':>18}")
+    for p in curve["points"]:
+        cells = [
+            f"{p[m]['mean']:.3f} [{p[m]['min']:.2f}-{p[m]['max']:.2f}]"
+            for m in ("micro_f1", "macro_f1", "micro_precision", "micro_recall", "decisions_right")
+        ]
+        typer.echo(f"{p['coded_interviews']:>5}  " + "  ".join(f"{c:>18}" for c in cells))
+    typer.echo("right = share of the remaining turns whose suggested codes are exactly the coder's (none included)")
 
 
 def _show_suggestion(context: dict[str, Any]) -> None:
@@ -94,6 +121,11 @@ def _show_suggestion(context: dict[str, Any]) -> None:
     typer.echo(f">>> {context['segment']['speaker'] or 'R'}: {context['segment']['text']}")
     for turn in context["after"]:
         typer.echo(f"    {turn['speaker'] or turn['role']}: {turn['text'][:300]}")
+    already = context.get("codes_on_turn") or []
+    typer.echo(
+        "already on this turn: "
+        + ("; ".join(f"{c['code']} ({', '.join(c['coders'])})" for c in already) if already else "nothing")
+    )
     from toolkit.coding.review import explanation_lines
 
     lines = explanation_lines(context["explanation"])
@@ -122,7 +154,7 @@ def review_cmd(
             if not queue:
                 typer.echo("no open suggestions left")
                 break
-            context = suggestion_context(store, queue[0]["id"])
+            context = suggestion_context(store, queue[0]["id"], reviewer=coder)
             _show_suggestion(context)
             key = typer.prompt("[a]ccept [r]eject [c]hange [s]pan [u]ndo [n]ext [q]uit", default="q").strip().lower()
             try:

@@ -18,7 +18,18 @@ from toolkit.store.models import Code, Codebook
 
 __all__ = ["add_code", "list_codes", "load_codebook"]
 
-_FIELDS = ("name", "definition", "group", "colour", "include", "exclude", "examples", "keywords", "translations")
+_FIELDS = (
+    "name",
+    "definition",
+    "group",
+    "colour",
+    "include",
+    "exclude",
+    "examples",
+    "keywords",
+    "translations",
+    "excludes",
+)
 
 
 def _code_values(spec: CodeSpec) -> dict[str, object]:
@@ -33,6 +44,7 @@ def _code_values(spec: CodeSpec) -> dict[str, object]:
         "examples": list(spec.examples),
         "keywords": list(spec.keywords),
         "translations": {lang: {k: list(v) for k, v in fields.items()} for lang, fields in spec.translations.items()},
+        "excludes": list(spec.excludes),
     }
 
 

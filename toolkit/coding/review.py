@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from toolkit.coding.blind import is_blind, set_blind
+from toolkit.coding.on_turn import codes_on_turns
 from toolkit.corpus.identifiers import views
 from toolkit.corpus.importer import segment_at
 from toolkit.errors import AlreadyDecidedError, NotFoundError, StaleVersionError, ToolkitError
@@ -272,7 +273,8 @@ def decide(
     Accepting (or changing, or adjusting) adds a coding by the reviewer that keeps the model, its version
     and the codebook version that produced the suggestion. With ``expected_version`` (the version the
     reviewer was shown) a suggestion changed meanwhile, e.g. decided and undone by someone else, is refused
-    with :class:`StaleVersionError` naming who.
+    with :class:`StaleVersionError` naming who. If the reviewer already has that code on the turn, the
+    decision is recorded and the existing coding stands (never a duplicate).
     """
     if decision not in DECISIONS:
         raise ToolkitError(f"unknown decision {decision!r}; use one of {', '.join(DECISIONS)}")
@@ -329,7 +331,16 @@ def decide(
         )
         tx.session.add(review)
         coding = None
-        if decision != "reject":
+        code_id = new_code if decision == "change" else suggestion.code_id
+        mine = codes_on_turns(tx.session, [segment.id], only_coder=reviewer).get(segment.id, {})
+        if decision != "reject" and code_id in mine:
+            coding = tx.session.scalars(
+                select(Coding)
+                .where(Coding.document_id == segment.document_id, Coding.coder_id == who.id, Coding.code_id == code_id)
+                .where(Coding.start < segment.end, Coding.end > segment.start)
+                .order_by(Coding.id)
+            ).first()
+        elif decision != "reject":
             coding = Coding(
                 document_id=segment.document_id,
                 segment_id=segment.id,
@@ -403,8 +414,15 @@ def _undo_last(store: Store, reviewer: str, seen: list[tuple[str, int]]) -> Deci
         return DecisionResult(review.id, None, "open")
 
 
-def suggestion_context(store: Store, suggestion_id: int, around: int = 1) -> dict[str, Any]:
-    """The suggestion with its turn, the turns before and after, its probability and explanation."""
+def suggestion_context(
+    store: Store, suggestion_id: int, around: int = 1, reviewer: str | None = None
+) -> dict[str, Any]:
+    """The suggestion with its turn, the turns before and after, its probability and explanation.
+
+    ``codes_on_turn`` lists the codes people have already applied to the turn and who applied them; in
+    blind mode only ``reviewer``'s own (nobody's when no reviewer is named).
+    """
+    blind = is_blind(store)
     with store.read() as session:
         suggestion = session.get(Suggestion, suggestion_id)
         if suggestion is None:
@@ -427,6 +445,7 @@ def suggestion_context(store: Store, suggestion_id: int, around: int = 1) -> dic
         return {
             "id": suggestion.id,
             "document": document.name,
+            "segment_id": segment.id,
             "segment": turn(segment),
             "start": segment.start,
             "end": segment.end,
@@ -440,6 +459,14 @@ def suggestion_context(store: Store, suggestion_id: int, around: int = 1) -> dic
             "explanation": suggestion.explanation,
             "model": suggestion.model_name,
             "model_version": suggestion.model_version,
+            "codes_on_turn": [
+                {"code": code, "coders": coders}
+                for code, coders in codes_on_turns(
+                    session, [segment.id], only_coder=(reviewer or "") if blind else None
+                )
+                .get(segment.id, {})
+                .items()
+            ],
         }
 
 

@@ -205,6 +205,8 @@ class Code(Base):
     keywords: Mapped[list[Any]] = mapped_column(JSON, default=list)
     # Examples and keywords in other languages: {"ru": {"examples": [...], "keywords": [...]}} (None: none).
     translations: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True, default=dict)
+    # Codes that may not share a respondent turn with this one (codebook ``excludes:``; symmetric).
+    excludes: Mapped[list[Any]] = mapped_column(JSON, default=list)
     colour: Mapped[str] = mapped_column(String(7), default="#888888")
     # Deferred: a codebook file may name a parent defined further down; checked when the load commits.
     parent_id: Mapped[str | None] = mapped_column(

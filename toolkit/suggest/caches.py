@@ -7,7 +7,7 @@ back from the store. New cache rows are written in one transaction.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from sqlalchemy import select
@@ -44,9 +44,18 @@ def _lookup(store: Store, table: type, key_column: str, key: str, hashes: list[s
 
 
 def cached_embeddings(
-    store: Store, embedder: Embedder, texts: Sequence[str], *, batch_size: int = 64, progress: bool = False
+    store: Store,
+    embedder: Embedder,
+    texts: Sequence[str],
+    *,
+    batch_size: int = 64,
+    progress: bool = False,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> tuple[np.ndarray, int]:
-    """Vectors for ``texts`` (row-aligned) and how many had to be computed."""
+    """Vectors for ``texts`` (row-aligned) and how many had to be computed.
+
+    ``on_progress(done, total)`` is called after each chunk of new texts is embedded (a dashboard's bar).
+    """
     key = embedder_key(embedder)
     hashes = [text_hash(t) for t in texts]
     unique = list(dict.fromkeys(hashes))
@@ -57,7 +66,15 @@ def cached_embeddings(
     missing = [h for h in unique if h not in vectors]
     if missing:
         first_text = {h: t for h, t in zip(hashes, texts, strict=True)}
-        computed = embedder.encode([first_text[h] for h in missing], batch_size=batch_size, progress=progress)
+        todo = [first_text[h] for h in missing]
+        if on_progress is None:
+            computed = embedder.encode(todo, batch_size=batch_size, progress=progress)
+        else:
+            chunk, parts = max(batch_size * 4, 1), []
+            for start in range(0, len(todo), chunk):
+                parts.append(np.asarray(embedder.encode(todo[start : start + chunk], batch_size=batch_size)))
+                on_progress(min(start + chunk, len(todo)), len(todo))
+            computed = np.vstack(parts)
         with store.transaction(actor="embedder") as tx:
             for h, vec in zip(missing, computed, strict=True):
                 vec = np.asarray(vec, dtype=np.float32)

@@ -37,6 +37,19 @@ class SegmentBatch:
     def __len__(self) -> int:
         return len(self.texts)
 
+    def concat(self, other: SegmentBatch) -> SegmentBatch:
+        """The rows of both batches, ``other``'s last (with an empty cache)."""
+        return SegmentBatch(
+            texts=self.texts + other.texts,
+            questions=self.questions + other.questions,
+            turn_vecs=np.vstack([self.turn_vecs, other.turn_vecs.astype(self.turn_vecs.dtype)]),
+            question_vecs=np.vstack([self.question_vecs, other.question_vecs.astype(self.question_vecs.dtype)]),
+            sentence_vecs=self.sentence_vecs + other.sentence_vecs,
+            sentence_texts=self.sentence_texts + other.sentence_texts,
+            lemmas=self.lemmas + other.lemmas,
+            question_lemmas=self.question_lemmas + other.question_lemmas,
+        )
+
     def subset(self, rows: Sequence[int] | np.ndarray) -> SegmentBatch:
         """The same batch restricted to some rows, in that order (with an empty cache)."""
         idx = list(map(int, rows))
@@ -63,3 +76,32 @@ class CodebookPrototypes:
     definition_vecs: np.ndarray
     keyword_lemmas: list[list[str]]
     max_per_group: dict[str, int] = field(default_factory=dict)
+    excludes: list[tuple[int, int]] = field(default_factory=list)  # code index pairs never on one turn
+    example_lemmas: list[list[str]] = field(default_factory=list)  # lemma strings of the examples, if known
+
+    def example_batch(self) -> SegmentBatch:
+        """The codebook's examples as turns (no question), code-ordered: training rows for a prior."""
+        texts = [t for group in self.example_texts for t in group]
+        vecs = [v for group in self.example_vecs for v in group]
+        dim = self.definition_vecs.shape[1]
+        lemmas = [lem for group in self.example_lemmas for lem in group]
+        if len(lemmas) != len(texts):
+            lemmas = [t.lower() for t in texts]
+        turn_vecs = np.vstack(vecs).astype(np.float32) if vecs else np.zeros((0, dim), dtype=np.float32)
+        return SegmentBatch(
+            texts=texts,
+            questions=[""] * len(texts),
+            turn_vecs=turn_vecs,
+            question_vecs=np.zeros((len(texts), dim), dtype=np.float32),
+            sentence_vecs=[turn_vecs[i : i + 1] for i in range(len(texts))],
+            sentence_texts=[[t] for t in texts],
+            lemmas=lemmas,
+            question_lemmas=[""] * len(texts),
+        )
+
+    def example_labels(self) -> np.ndarray:
+        """Examples x codes: 1 for the example's own code, -1 (unknown) for the others."""
+        rows = [j for j, group in enumerate(self.example_texts) for _ in group]
+        labels = np.full((len(rows), len(self.code_ids)), -1, dtype=np.int8)
+        labels[np.arange(len(rows)), rows] = 1
+        return labels

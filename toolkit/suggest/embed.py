@@ -10,14 +10,34 @@ from __future__ import annotations
 
 import hashlib
 import re
+from functools import lru_cache
 from itertools import pairwise
+from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 import numpy as np
 
 from toolkit.config import Settings, force_offline, resolve_model_path
 
-__all__ = ["Embedder", "HashingEmbedder", "SentenceTransformerEmbedder", "select_embedder"]
+__all__ = ["Embedder", "HashingEmbedder", "SentenceTransformerEmbedder", "model_content_hash", "select_embedder"]
+
+
+@lru_cache(maxsize=8)
+def model_content_hash(path: Path) -> str:
+    """sha256 over a model directory's files (relative names and bytes): the identity of its weights.
+
+    Cached vectors are keyed by it, so a model replaced in place (same path and package version, other
+    weights) never reads vectors of the old one. About 0.3 s for MiniLM's 90 MB, once per process.
+    """
+    digest = hashlib.sha256()
+    root = Path(path)
+    files = sorted(p for p in root.rglob("*") if p.is_file()) if root.is_dir() else [root]
+    for file in files:
+        digest.update(str(file.relative_to(root) if root.is_dir() else file.name).encode())
+        with open(file, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()
 
 
 @runtime_checkable
@@ -47,9 +67,10 @@ class SentenceTransformerEmbedder:
         try:
             from importlib.metadata import version
 
-            return version(self.model.replace("_", "-"))
+            package = version(self.model.replace("_", "-"))
         except Exception:  # a bare directory has no distribution metadata
-            return hashlib.sha256(str(self._path).encode()).hexdigest()[:12]
+            package = "dir"
+        return f"{package}+{model_content_hash(self._path)[:16]}"
 
     def _load(self):
         if self._st is None:

@@ -60,19 +60,24 @@ class SuggestConfig:
     C: float = 5.0
     threshold: float = 0.5
     max_codes: int = 3
-    min_positives: int = 2
+    min_positives: int = 3
     zero_shot_z: float = 2.0
     zero_shot_slope: float = 2.0
     zero_shot_max_codes: int = 1
     max_iter: int = 500
     neighbours: int = 2
     seed: int = 0
+    prior_strength: float = 0.0
+    example_weight: float = 1.0
+    min_labelled_turns: int = 50
 
     def __post_init__(self) -> None:
         if not 0.0 < self.threshold < 1.0:
             raise ConfigError(f"the threshold is a probability strictly between 0 and 1, not {self.threshold}")
         if self.C <= 0 or self.max_codes < 1 or self.min_positives < 1:
             raise ConfigError("C must be > 0, max_codes and min_positives >= 1")
+        if self.prior_strength < 0:
+            raise ConfigError(f"prior_strength is a number of pseudo-turns >= 0, not {self.prior_strength}")
 
 
 class CodeSuggester(BaseEstimator):
@@ -99,13 +104,16 @@ class CodeSuggester(BaseEstimator):
         C: float = 5.0,
         threshold: float = 0.5,
         max_codes: int = 3,
-        min_positives: int = 2,
+        min_positives: int = 3,
         zero_shot_z: float = 2.0,
         zero_shot_slope: float = 2.0,
         zero_shot_max_codes: int = 1,
         max_iter: int = 500,
         neighbours: int = 2,
         seed: int = 0,
+        prior_strength: float = 0.0,
+        example_weight: float = 1.0,
+        min_labelled_turns: int = 50,
     ) -> None:
         self.prototypes = prototypes
         self.C = C
@@ -118,6 +126,9 @@ class CodeSuggester(BaseEstimator):
         self.max_iter = max_iter
         self.neighbours = neighbours
         self.seed = seed
+        self.prior_strength = prior_strength
+        self.example_weight = example_weight
+        self.min_labelled_turns = min_labelled_turns
 
     @classmethod
     def from_config(cls, prototypes: CodebookPrototypes, config: SuggestConfig | None = None) -> CodeSuggester:
@@ -148,10 +159,12 @@ class CodeSuggester(BaseEstimator):
         self.zero_shot_ = ZeroShotScorer(z=config.zero_shot_z, slope=config.zero_shot_slope).fit(
             code_evidence(batch, prototypes)
         )
+        self.n_rows_ = len(batch)
+        work, labels = self._with_examples(batch, labels)
         labelled = np.where((labels != UNLABELLED).any(axis=1))[0]
-        fit_rows = labelled if len(labelled) else np.arange(len(batch))
-        self.features_ = make_features(prototypes).fit(batch.subset(fit_rows))
-        views = sp.csr_matrix(self.features_.transform(batch))
+        fit_rows = labelled if len(labelled) else np.arange(len(work))
+        self.features_ = make_features(prototypes).fit(work.subset(fit_rows))
+        views = sp.csr_matrix(self.features_.transform(work))
         self.row_space_ = row_space(views.shape[1], len(fit_rows))
         if self.row_space_ is not None:
             self.row_space_.fit(views[fit_rows].toarray())  # dense: the Gram product is BLAS, not sparse x sparse
@@ -160,7 +173,37 @@ class CodeSuggester(BaseEstimator):
         self.batch_ = batch
         self.estimators_: list[LogisticRegression | None] = [None] * n_codes
         self.trained_ = np.zeros(n_codes, dtype=bool)
+        self.positives_ = np.zeros(n_codes, dtype=np.int64)
         self._fit_codes(range(n_codes))
+        return self
+
+    def _with_examples(self, batch: SegmentBatch, labels: np.ndarray) -> tuple[SegmentBatch, np.ndarray]:
+        """With ``example_weight`` > 0, the codebook's examples join the training rows as coded turns.
+
+        Only once some turn is coded (otherwise the model is zero-shot). The joined batch is memoised on
+        ``batch`` so that the folds of a cross-validation share its label-independent features.
+        """
+        prototypes = self._prototypes()
+        if self.example_weight <= 0 or not (labels != UNLABELLED).any():
+            self.sample_weight_ = np.ones(len(batch))
+            return batch, labels
+        key = ("with_examples", id(prototypes))
+        cached = batch.cache.get(key)
+        if cached is None or cached[0] is not prototypes:
+            cached = (prototypes, batch.concat(prototypes.example_batch()))
+            batch.cache[key] = cached
+        work = cached[1]
+        example_labels = prototypes.example_labels()
+        self.sample_weight_ = np.concatenate([np.ones(len(batch)), np.full(len(example_labels), self.example_weight)])
+        return work, np.vstack([labels, example_labels])
+
+    def refit_classifiers(self) -> CodeSuggester:
+        """Refit every code's classifier on the features of the last ``fit`` (after ``set_params(C=...)``).
+
+        Nested selection tries several C on one inner fold; the features do not depend on C, so only the
+        small per-code fits are repeated.
+        """
+        self._fit_codes(range(len(self._prototypes().code_ids)))
         return self
 
     def _transform(self, batch: SegmentBatch) -> np.ndarray | sp.csr_matrix:
@@ -179,12 +222,18 @@ class CodeSuggester(BaseEstimator):
             column = self.labels_[:, j]
             rows = np.where(column != UNLABELLED)[0]
             y = column[rows] == 1
-            enough = y.sum() >= self.min_positives and (~y).sum() >= 1
+            real = rows < self.n_rows_
+            coded = int(y[real].sum())
+            # Trained once people coded it often enough, or (when the codebook's examples are training rows)
+            # once enough turns are coded for the examples to be contrasted with real negatives.
+            examples_suffice = self.example_weight > 0 and int(real.sum()) >= self.min_labelled_turns
+            enough = (coded >= self.min_positives or examples_suffice) and (~y).sum() >= 1 and y.sum() >= 1
             self.trained_[j] = bool(enough)
+            self.positives_[j] = coded
             self.estimators_[j] = (
                 LogisticRegression(
                     C=self.C, class_weight="balanced", max_iter=self.max_iter, random_state=self.seed
-                ).fit(self.X_[rows], y)
+                ).fit(self.X_[rows], y, sample_weight=self.sample_weight_[rows])
                 if enough
                 else None
             )
@@ -208,15 +257,23 @@ class CodeSuggester(BaseEstimator):
 
     # ------------------------------------------------------------------ scoring
     def predict_proba(self, batch: SegmentBatch) -> np.ndarray:
-        """Probabilities (turns x codes) in [0, 1]."""
+        """Probabilities (turns x codes) in [0, 1].
+
+        With ``prior_strength`` k > 0 the codebook stays evidence after codings arrive: a trained code's
+        probability is ``(n * p_learnt + k * p_codebook) / (n + k)`` for n coded turns, a prior that the
+        data outweighs as it accumulates (so two or three coded turns cannot wipe out the codebook).
+        """
         evidence = code_evidence(batch, self._prototypes())
         probs = self.zero_shot_.predict_proba(evidence)
         if self.trained_.any():
-            X = self.X_ if batch is self.batch_ else self._transform(batch)
+            X = self.X_[: self.n_rows_] if batch is self.batch_ else self._transform(batch)
+            k = float(self.prior_strength)
             for j in np.where(self.trained_)[0]:
                 estimator = self.estimators_[j]
                 assert estimator is not None  # trained_ says so
-                probs[:, j] = estimator.predict_proba(X)[:, 1]
+                learnt = estimator.predict_proba(X)[:, 1]
+                n = float(self.positives_[j])
+                probs[:, j] = learnt if k == 0 else (n * learnt + k * probs[:, j]) / (n + k)
         short = np.array([len(t.split()) < _MIN_WORDS for t in batch.texts], dtype=bool)
         probs[short] = np.minimum(probs[short], _SHORT_CAP)
         return np.clip(probs, 0.0, 1.0)
@@ -233,6 +290,7 @@ class CodeSuggester(BaseEstimator):
             threshold=self.threshold,
             max_codes=self.max_codes,
             zero_shot_max_codes=self.zero_shot_max_codes,
+            excludes=prototypes.excludes,
         )
         return policy.decide(probs, getattr(self, "trained_", None))
 
@@ -251,5 +309,5 @@ class CodeSuggester(BaseEstimator):
             code_evidence(batch, self._prototypes()),
             self.trained_,
             coded_vecs=self.batch_.turn_vecs,
-            labels=self.labels_,
+            labels=self.labels_[: self.n_rows_],
         )

@@ -1,9 +1,10 @@
 """How good are the suggestions? Per-code and averaged agreement with a coder's codings.
 
 :func:`classification_report` compares two boolean matrices (turns x codes). :func:`evaluate` builds
-them from a store: ``cross-validated`` holds out one interview at a time (the model never sees the
-interview it is scored on), ``zero-shot`` uses the codebook alone, ``stored`` scores the suggestions
-currently in the store.
+them from a store: ``nested`` holds out one interview at a time and chooses every setting inside the
+other interviews (``toolkit.suggest.selection``), ``cross-validated`` holds out one interview at a time
+with the default settings, ``zero-shot`` uses the codebook alone, ``stored`` scores the suggestions
+currently in the store, ``learning-curve`` scores after 1, 2, 4 ... coded interviews.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from dataclasses import asdict
 from typing import Any
 
 import numpy as np
-from sklearn.metrics import cohen_kappa_score, precision_recall_fscore_support
 from sklearn.model_selection import LeaveOneGroupOut
 from sqlalchemy import select
 
@@ -22,64 +22,16 @@ from toolkit.store.engine import Store
 from toolkit.store.models import Coder, Suggestion
 from toolkit.suggest.embed import Embedder, select_embedder
 from toolkit.suggest.estimator import UNLABELLED, CodeSuggester, SegmentBatch, SuggestConfig
+from toolkit.suggest.learning_curve import DEFAULT_SIZES, learning_curve
 from toolkit.suggest.lemmas import Lemmatizer, select_lemmatizer
 from toolkit.suggest.model_choice import lemmatizer_for, project_embedding_model
+from toolkit.suggest.report import classification_report
+from toolkit.suggest.selection import SelectionGrid, nested_predictions
 from toolkit.suggest.suggestions import build_prototypes, label_matrix, load_corpus
 
 __all__ = ["MODES", "classification_report", "cross_validated_probabilities", "evaluate"]
 
-MODES = ("cross-validated", "zero-shot", "stored")
-
-
-def classification_report(truth: np.ndarray, pred: np.ndarray, code_ids: Sequence[str]) -> dict[str, Any]:
-    """Per-code precision, recall, F1, support and kappa; micro and macro averages (``sklearn.metrics``).
-
-    Macro averages run over codes with support or predictions (a code absent from both is left out: it
-    says nothing about the model, and scikit-learn would count it as F1 0 with a warning). The kappa of a
-    code whose two vectors are both constant and equal is 1.0 (scikit-learn returns NaN there).
-    """
-    truth = np.asarray(truth, dtype=bool)
-    pred = np.asarray(pred, dtype=bool)
-    n_codes = len(code_ids)
-    if truth.shape != pred.shape or truth.ndim != 2 or truth.shape[1] != n_codes:
-        raise ValueError(f"truth and pred must both be turns x {n_codes} codes, got {truth.shape} and {pred.shape}")
-    precision, recall, f1, support = precision_recall_fscore_support(truth, pred, average=None, zero_division=0)
-    per_code: dict[str, dict[str, float]] = {}
-    for j, code in enumerate(code_ids):
-        per_code[code] = {
-            "precision": round(float(precision[j]), 4),
-            "recall": round(float(recall[j]), 4),
-            "f1": round(float(f1[j]), 4),
-            "support": int(support[j]),
-            "predicted": int(pred[:, j].sum()),
-            "kappa": round(_kappa(truth[:, j], pred[:, j]), 4),
-        }
-    micro = precision_recall_fscore_support(truth, pred, average="micro", zero_division=0)
-    used = np.where(truth.any(axis=0) | pred.any(axis=0))[0]
-    macro = (
-        precision_recall_fscore_support(truth[:, used], pred[:, used], average="macro", zero_division=0)
-        if len(used) and len(truth)
-        else (0.0, 0.0, 0.0, None)
-    )
-    return {
-        "n_segments": int(truth.shape[0]),
-        "micro_precision": round(float(micro[0]), 4),
-        "micro_recall": round(float(micro[1]), 4),
-        "micro_f1": round(float(micro[2]), 4),
-        "macro_precision": round(float(macro[0]), 4),
-        "macro_recall": round(float(macro[1]), 4),
-        "macro_f1": round(float(macro[2]), 4),
-        "per_code": per_code,
-    }
-
-
-def _kappa(truth: np.ndarray, pred: np.ndarray) -> float:
-    """``cohen_kappa_score``, but 1.0 for two identical constant vectors (perfect agreement, not undefined)."""
-    if not len(truth):
-        return float("nan")
-    if np.array_equal(truth, pred) and len(np.unique(truth)) == 1:
-        return 1.0
-    return float(cohen_kappa_score(truth, pred))
+MODES = ("nested", "cross-validated", "zero-shot", "stored", "learning-curve")
 
 
 def cross_validated_probabilities(
@@ -112,13 +64,20 @@ def cross_validated_probabilities(
 def evaluate(
     store: Store,
     gold_coder: str,
-    mode: str = "cross-validated",
+    mode: str = "nested",
     codebook: str | None = None,
     embedder: Embedder | str | None = None,
     lemmatizer: Lemmatizer | str | None = None,
     config: SuggestConfig | None = None,
+    grid: SelectionGrid | None = None,
+    sizes: Sequence[int] = DEFAULT_SIZES,
+    orders: int = 5,
 ) -> dict[str, Any]:
-    """Compare suggestions with ``gold_coder``'s codings over the respondent turns of the documents they coded."""
+    """Compare suggestions with ``gold_coder``'s codings over the respondent turns of the documents they coded.
+
+    ``nested`` (the default) chooses C, the codebook prior and the threshold inside each training fold
+    (``grid``); ``learning-curve`` returns scores after ``sizes`` coded interviews instead of a report.
+    """
     if mode not in MODES:
         raise ToolkitError(f"unknown mode {mode!r}; use one of {', '.join(MODES)}")
     with store.read() as session:
@@ -136,9 +95,18 @@ def evaluate(
         raise ToolkitError(f"coder {gold_coder!r} has no codings on respondent turns")
     truth = gold[rows] == 1
     model = CodeSuggester.from_config(prototypes, config)
-    if mode == "cross-validated":
+    documents = [corpus.documents[i] for i in rows]
+    if mode == "learning-curve":
+        curve = learning_curve(model, corpus.batch, gold, corpus.documents, sizes=sizes, orders=orders)
+        curve.update({"mode": mode, "gold_coder": gold_coder, "n_segments": len(rows)})
+        return curve
+    chosen = None
+    if mode == "nested":
+        pred, _, chosen = nested_predictions(model, corpus.batch, gold, corpus.documents, grid)
+        pred = pred[rows]
+    elif mode == "cross-validated":
         batch = corpus.batch.subset(rows)
-        probs = cross_validated_probabilities(model, batch, gold[rows], [corpus.documents[i] for i in rows])
+        probs = cross_validated_probabilities(model, batch, gold[rows], documents)
         pred = model.decide(probs)
     elif mode == "zero-shot":
         unlabelled = np.full(gold.shape, UNLABELLED, dtype=np.int8)
@@ -147,7 +115,11 @@ def evaluate(
     else:
         pred = _stored_predictions(store, [corpus.segment_ids[i] for i in rows], prototypes.code_ids)
     report = classification_report(truth, pred, prototypes.code_ids)
-    report.update({"mode": mode, "gold_coder": gold_coder, "documents": len({corpus.documents[i] for i in rows})})
+    report.update({"mode": mode, "gold_coder": gold_coder, "documents": len(set(documents))})
+    if chosen is not None:
+        report["chosen_settings"] = [
+            {"C": c, "prior_strength": k, "threshold": t, "folds": n} for (c, k, t), n in chosen.most_common()
+        ]
     return report
 
 

@@ -1,4 +1,4 @@
-"""From probabilities to suggestions: threshold, then the codebook's per-group and per-turn limits."""
+"""From probabilities to suggestions: threshold, then the codebook's exclusions, per-group and per-turn limits."""
 
 from __future__ import annotations
 
@@ -22,6 +22,8 @@ class DecisionPolicy:
         threshold: the probability at or above which a code is suggested.
         max_codes: at most this many codes per turn (also the default group limit).
         zero_shot_max_codes: zero-shot scores are rough: at most this many of them per turn.
+        excludes: pairs of code indices that never share a turn (codebook ``excludes:``); the more
+            probable code of a pair wins.
     """
 
     def __init__(
@@ -31,12 +33,17 @@ class DecisionPolicy:
         threshold: float = 0.5,
         max_codes: int = 3,
         zero_shot_max_codes: int = 1,
+        excludes: Sequence[tuple[int, int]] = (),
     ) -> None:
         self.groups = list(groups)
         self.max_per_group = dict(max_per_group or {})
         self.threshold = threshold
         self.max_codes = max_codes
         self.zero_shot_max_codes = zero_shot_max_codes
+        self.excluded: dict[int, set[int]] = {}
+        for a, b in excludes:
+            self.excluded.setdefault(a, set()).add(b)
+            self.excluded.setdefault(b, set()).add(a)
 
     def decide(self, probs: np.ndarray, few_shot: np.ndarray | None = None) -> np.ndarray:
         """Boolean matrix of suggested codes; ``few_shot`` marks trained codes (default: all)."""
@@ -49,7 +56,8 @@ class DecisionPolicy:
             for j in on:
                 group = self.groups[j]
                 limit = self.max_per_group.get(group, self.max_codes)
-                if per_group.get(group, 0) < limit and len(keep) < self.max_codes:
+                clash = any(k in self.excluded.get(j, ()) for k in keep)
+                if not clash and per_group.get(group, 0) < limit and len(keep) < self.max_codes:
                     keep.append(j)
                     per_group[group] = per_group.get(group, 0) + 1
             chosen[i] = False

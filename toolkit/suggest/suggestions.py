@@ -8,7 +8,7 @@ wherever they occur. Suggestions are made for respondent turns only.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +17,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import selectinload
 
 from toolkit import __version__
+from toolkit.coding.on_turn import codes_on_turns
 from toolkit.corpus.identifiers import views
 from toolkit.errors import NotFoundError
 from toolkit.store.engine import Store
@@ -44,6 +45,7 @@ __all__ = [
     "Corpus",
     "SuggestReport",
     "build_prototypes",
+    "documents_without_suggestions",
     "label_matrix",
     "load_corpus",
     "review_queue",
@@ -79,6 +81,7 @@ class SuggestReport:
     few_shot_codes: list[str] = field(default_factory=list)
     zero_shot_codes: list[str] = field(default_factory=list)
     labelled_segments: int = 0
+    already_coded: int = 0  # suggestions left out because a person had already applied that code to the turn
     newly_embedded: int = 0
     model_name: str = ""
     model_version: str = ""
@@ -90,6 +93,7 @@ def load_corpus(
     lemmatizer: Lemmatizer,
     documents: Sequence[str] | None = None,
     progress: bool = False,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> Corpus:
     """Respondent turns with the question before each, their sentences, embeddings and lemmas."""
     with store.read() as session:
@@ -121,7 +125,9 @@ def load_corpus(
                     questions.append(question)
                     sentences.append([view.slice(s.start, s.end) for s in segment.sentences])
     flat = [s for group in sentences for s in group]
-    all_vecs, embedded = cached_embeddings(store, embedder, [*texts, *questions, *flat], progress=progress)
+    all_vecs, embedded = cached_embeddings(
+        store, embedder, [*texts, *questions, *flat], progress=progress, on_progress=on_progress
+    )
     dim = all_vecs.shape[1] if len(all_vecs) else 1
     turn_vecs = all_vecs[: len(texts)].reshape(len(texts), dim)
     question_vecs = all_vecs[len(texts) : 2 * len(texts)].reshape(len(texts), dim)
@@ -179,6 +185,11 @@ def build_prototypes(
     for group in examples:
         example_vecs.append(vecs[offset : offset + len(group)])
         offset += len(group)
+    example_lemmas_flat = cached_lemmas(store, lemmatizer, flat_examples) if flat_examples else []
+    example_lemmas, offset = [], 0
+    for group in examples:
+        example_lemmas.append(example_lemmas_flat[offset : offset + len(group)])
+        offset += len(group)
     keyword_lists = [[*c.keywords, *_translated(c, "keywords", languages)] for c in codes]
     flat_keywords = [k for group in keyword_lists for k in group]
     keyword_lemmas_flat = cached_lemmas(store, lemmatizer, flat_keywords) if flat_keywords else []
@@ -194,9 +205,23 @@ def build_prototypes(
         definition_vecs=definition_vecs,
         keyword_lemmas=keyword_lemmas,
         max_per_group=max_per_group,
+        example_lemmas=example_lemmas,
+        excludes=exclusion_pairs([c.id for c in codes], [list(c.excludes or []) for c in codes]),
     )
     version = ",".join(f"{b.id}@{b.version}" for b in books)
     return prototypes, version
+
+
+def exclusion_pairs(code_ids: Sequence[str], excludes: Sequence[Sequence[str]]) -> list[tuple[int, int]]:
+    """Index pairs (i < j) of codes that exclude each other; one side saying so is enough."""
+    index = {c: i for i, c in enumerate(code_ids)}
+    pairs = {
+        tuple(sorted((index[code], index[other])))
+        for code, others in zip(code_ids, excludes, strict=True)
+        for other in others
+        if other in index and other != code
+    }
+    return sorted(pairs)  # type: ignore[arg-type]
 
 
 def label_matrix(
@@ -276,22 +301,36 @@ def suggest(
     config: SuggestConfig | None = None,
     progress: bool = False,
     actor: str = MODEL_CODER,
+    on_progress: Callable[[float, str], None] | None = None,
 ) -> SuggestReport:
     """Fit on the store's codings and store suggestions for the respondent turns of ``documents``.
 
-    Open (undecided) suggestions of the scored turns are replaced; decided ones stay for the record.
+    Open (undecided) suggestions of the scored turns are replaced; decided ones stay for the record. A code
+    a person has already applied to a turn is not suggested for it again (the queue holds only what is new).
+    ``on_progress(share, step)`` reports the share done (0-1) and the step, for a dashboard's progress bar.
     """
+
+    def report_step(share: float, step: str) -> None:
+        if on_progress is not None:
+            on_progress(share, step)
+
+    def embedding(done: int, total: int) -> None:
+        report_step(0.05 + 0.75 * done / max(total, 1), f"embedding new text: {done} of {total}")
+
     if documents:
         _check_documents(store, documents)
     embedder = select_embedder(embedder if embedder is not None else project_embedding_model(store)[0])
     lemmatizer = select_lemmatizer(lemmatizer if lemmatizer is not None else lemmatizer_for(store))
     config = config or SuggestConfig()
-    corpus = load_corpus(store, embedder, lemmatizer, progress=progress)
+    report_step(0.02, "reading the corpus")
+    corpus = load_corpus(store, embedder, lemmatizer, progress=progress, on_progress=embedding)
+    report_step(0.8, "fitting the model")
     prototypes, codebook_version = build_prototypes(store, embedder, lemmatizer, codebook)
     labels = label_matrix(store, corpus, prototypes.code_ids, coders)
     model = CodeSuggester.from_config(prototypes, config).fit(corpus.batch, labels)
     target = corpus.rows_of(documents) if documents else np.arange(len(corpus.segment_ids))
     sub = corpus.batch.subset(target) if documents else corpus.batch
+    report_step(0.9, "scoring and explaining")
     probs = model.predict_proba(sub)
     chosen = model.decide(probs)
     reasons = model.explain(sub, probs)
@@ -305,12 +344,17 @@ def suggest(
         model_version=fit_length(f"survivor-qda {__version__}; {embedder_key(embedder)}; {lemmatizer.name}", 100),
     )
     target_segments = [corpus.segment_ids[i] for i in target]
+    with store.read() as session:
+        present = codes_on_turns(session, target_segments)
     with store.transaction(actor=actor) as tx:
         for start in range(0, len(target_segments), 500):
             chunk = target_segments[start : start + 500]
             tx.session.execute(delete(Suggestion).where(Suggestion.segment_id.in_(chunk), Suggestion.status == "open"))
         for local, row in enumerate(target):
             for j in np.where(chosen[local])[0]:
+                if prototypes.code_ids[j] in present.get(corpus.segment_ids[row], {}):
+                    report.already_coded += 1
+                    continue
                 explanation = _explanation(corpus, reasons[local][int(j)], prototypes.code_ids, labels, int(row))
                 tx.session.add(
                     Suggestion(
@@ -331,11 +375,13 @@ def suggest(
             after={
                 "segments": report.segments_scored,
                 "suggestions": report.suggestions,
+                "already_coded": report.already_coded,
                 "few_shot_codes": len(report.few_shot_codes),
                 "model": report.model_name,
                 "model_version": report.model_version,
             },
         )
+    report_step(1.0, f"{report.suggestions} suggestions stored")
     return report
 
 
@@ -359,6 +405,7 @@ def suggestion_rows(
         return [
             {
                 "id": s.id,
+                "segment_id": seg.id,
                 "document": doc,
                 "position": seg.position,
                 "start": seg.start,
@@ -376,6 +423,26 @@ def suggestion_rows(
         ]
 
 
+def documents_without_suggestions(store: Store) -> list[str]:
+    """Names of documents with respondent turns of which none has ever had a suggestion (open or decided)."""
+    with store.read() as session:
+        with_turns = set(
+            session.scalars(
+                select(Document.name)
+                .join(Segment, Segment.document_id == Document.id)
+                .where(Segment.role == ROLE_RESPONDENT)
+            )
+        )
+        suggested = set(
+            session.scalars(
+                select(Document.name)
+                .join(Segment, Segment.document_id == Document.id)
+                .join(Suggestion, Suggestion.segment_id == Segment.id)
+            )
+        )
+    return sorted(with_turns - suggested)
+
+
 def review_queue(
     store: Store, order: str = "uncertainty", documents: Sequence[str] | None = None
 ) -> list[dict[str, Any]]:
@@ -385,6 +452,9 @@ def review_queue(
     ``document`` follows the transcripts.
     """
     rows = suggestion_rows(store, documents, status="open")
+    with store.read() as session:  # a suggestion made before a person coded the same turn is no longer news
+        present = codes_on_turns(session, [r["segment_id"] for r in rows])
+    rows = [r for r in rows if r["code"] not in present.get(r["segment_id"], {})]
     if order == "uncertainty":
         rows.sort(key=lambda r: (abs(r["probability"] - 0.5), r["document"], r["position"]))
     elif order != "document":

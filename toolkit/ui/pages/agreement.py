@@ -17,6 +17,8 @@ def agreement_page() -> None:
 
     ctx = context()
     st.title("Agreement")
+    _learning_curve_section(ctx)
+    st.header("Coder against coder")
     options = [*ctx.coders, *([MODEL_CODER] if MODEL_CODER not in ctx.coders else [])]
     chosen = st.multiselect("Coders", options, default=options[:2], key="agreement_coders")
     unit = st.radio("Unit", ["respondent", "all"], horizontal=True, key="agreement_unit")
@@ -35,3 +37,49 @@ def agreement_page() -> None:
     st.subheader(f"Disagreements ({len(rows)})")
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
     st.download_button("Disagreements as CSV", disagreements_csv(rows), "disagreements.csv", "text/csv")
+
+
+def _learning_curve_section(ctx) -> None:
+    """How many interviews to code by hand: suggestion quality after 1, 2, 4 ... coded interviews."""
+    from toolkit.suggest.evaluate import evaluate
+
+    st.header("How many interviews to code by hand?")
+    st.caption(
+        "The model learns from the first n interviews of a random order (several orders) and is scored against "
+        "the reference coder on all the others. 'Turns right' is the share of the remaining turns whose "
+        "suggested codes are exactly the coder's (no code included): decisions suggestions would have made."
+    )
+    people = [c for c in ctx.coders if c != MODEL_CODER]
+    if not people:
+        st.info("No coder has coded anything yet.")
+        return
+    left, right = st.columns(2)
+    coder = left.selectbox("Reference coder", people, key="curve_coder")
+    orders = right.number_input("Random orders", min_value=1, max_value=20, value=3, key="curve_orders")
+    if st.button("Compute learning curve", key="curve_compute"):
+        with st.spinner("Fitting the model on growing sets of coded interviews..."):
+            st.session_state["learning_curve"] = evaluate(ctx.store, coder, "learning-curve", orders=int(orders))
+    curve = st.session_state.get("learning_curve")
+    if not curve:
+        return
+    rows = []
+    for point in curve["points"]:
+        row: dict[str, object] = {"coded interviews": point["coded_interviews"]}
+        for metric, label in (
+            ("micro_f1", "micro-F1"),
+            ("macro_f1", "macro-F1"),
+            ("micro_precision", "precision"),
+            ("micro_recall", "recall"),
+            ("decisions_right", "turns right"),
+        ):
+            m = point[metric]
+            row[label] = m["mean"]
+            row[f"{label} range"] = f"{m['min']:.2f}-{m['max']:.2f}"
+        rows.append(row)
+    frame = pd.DataFrame(rows)
+    st.caption(
+        f"{curve['documents']} interviews coded by {md_escape(curve['gold_coder'])}; "
+        f"{curve['orders']} random orders; mean and range."
+    )
+    st.line_chart(frame.set_index("coded interviews")[["micro-F1", "macro-F1", "turns right"]])
+    st.dataframe(frame, hide_index=True, width="stretch")

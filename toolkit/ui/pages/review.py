@@ -17,7 +17,8 @@ from toolkit.coding.review import (
 )
 from toolkit.errors import ToolkitError
 from toolkit.store.models import MODEL_CODER, Suggestion
-from toolkit.suggest.suggestions import review_queue
+from toolkit.suggest.live import decision_labels
+from toolkit.suggest.suggestions import documents_without_suggestions, review_queue, suggest
 from toolkit.ui.components import (
     show_html,
 )
@@ -50,6 +51,17 @@ def _review_card(ctx: Context, item: dict) -> None:
     )
     for turn in item["after"]:
         st.text(f"{turn['speaker'] or turn['role']}: {turn['text']}")
+    already = item.get("codes_on_turn") or []
+    if already:
+        st.markdown(
+            "Already on this turn: "
+            + "; ".join(
+                f"{md_escape(ctx.names.get(c['code'], c['code']))} ({md_escape(', '.join(c['coders']))})"
+                for c in already
+            )
+        )
+    else:
+        st.caption("No codes on this turn yet.")
     with st.expander("Why this suggestion", expanded=True):
         for line in explanation_lines(item["explanation"]):
             st.text(line)
@@ -122,11 +134,56 @@ def _decide(ctx: Context, reviewer: str, item: dict) -> None:
             st.session_state["review_message"] = _moved_on(ctx, shown[0])
             st.rerun()
         span = {"start": int(start), "end": int(end)} if action[0] == "adjust" else {}
-        _act(
-            lambda: decide(ctx.store, reviewer, sid, action[0], new_code=action[1], expected_version=shown[1], **span),
-            f"{action[0]}: suggestion {sid} decided.",
-            True,
-        )
+
+        def run() -> None:
+            decide(ctx.store, reviewer, sid, action[0], new_code=action[1], expected_version=shown[1], **span)
+            live = st.session_state.get("review_live_model")
+            if live is not None and st.session_state.get("review_live"):
+                live.record(item["segment_id"], decision_labels(action[0], item["code"], action[1]))
+
+        _act(run, f"{action[0]}: suggestion {sid} decided.", True)
+
+
+def _live_model(ctx: Context):
+    """The session's live model (fitted on first use, then refit per decision), or None if it cannot be built."""
+    from toolkit.suggest.live import LiveModel
+
+    live = st.session_state.get("review_live_model")
+    if live is None:
+        try:
+            with st.spinner("Fitting the model for this session..."):
+                live = LiveModel(ctx.store)
+        except ToolkitError as exc:
+            st.warning(md_escape(str(exc)))
+            return None
+        st.session_state["review_live_model"] = live
+    return live
+
+
+def _suggest_section(ctx: Context) -> None:
+    """Suggest codes for documents that have none yet, with a progress bar."""
+    missing = documents_without_suggestions(ctx.store)
+    if not missing:
+        return
+    st.write(
+        f"{len(missing)} documents have no suggestions yet: {md_escape(', '.join(missing[:10]))}"
+        + (" ..." if len(missing) > 10 else "")
+    )
+    if st.button("Suggest codes", key="review_suggest", help="Embeds new text (cached), fits, stores suggestions."):
+        bar = st.progress(0.0, text="starting")
+        try:
+            report = suggest(
+                ctx.store, documents=missing, on_progress=lambda share, step: bar.progress(min(share, 1.0), text=step)
+            )
+        except ToolkitError as exc:
+            st.session_state["review_message"] = str(exc)
+        else:
+            st.session_state["review_message"] = (
+                f"{report.suggestions} suggestions for {len(missing)} documents "
+                f"({report.already_coded} left out: already coded by a person)."
+            )
+        st.session_state.pop("review_live_model", None)
+        st.rerun()
 
 
 def _moved_on(ctx: Context, shown_id: int) -> str:
@@ -176,9 +233,20 @@ def review_page() -> None:
     keep("reviewer", reviewers)
     reviewer = st.selectbox("Reviewer", reviewers, key="reviewer", on_change=remember_widget, args=("reviewer",))
     remember("reviewer", reviewer)
+    _suggest_section(ctx)
     order = st.radio("Order", ["uncertainty", "document"], horizontal=True, key="review_order")
+    live_on = st.toggle(
+        "Reorder as I review (the model learns from each decision in this session)",
+        key="review_live",
+        help="Refits only the code you decided (well under a second) and rescores the queue; the stored "
+        "suggestions are not changed.",
+    )
     skipped = st.session_state.setdefault("review_skipped", [])
     queue = [q for q in review_queue(ctx.store, order) if q["id"] not in skipped]
+    live = _live_model(ctx) if live_on else None
+    if live is not None and order == "uncertainty":
+        queue = live.reorder(queue)
+        st.caption(f"Live order: the model has learnt from {live.decisions} decisions in this session.")
     st.write(f"{len(queue)} open suggestions" + (f" ({len(skipped)} skipped)" if skipped else ""))
     if skipped and st.button("Show the skipped ones again", key="review_unskip"):
         skipped.clear()
@@ -189,6 +257,6 @@ def review_page() -> None:
         st.rerun()
     if not queue:
         return
-    item = suggestion_context(ctx.store, queue[0]["id"])
+    item = suggestion_context(ctx.store, queue[0]["id"], reviewer=reviewer)
     _review_card(ctx, item)
     _decide(ctx, reviewer, item)

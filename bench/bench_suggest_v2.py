@@ -1,0 +1,257 @@
+"""Suggestions v2 (issue 13): nested selection, a held-out corpus, learning curve, robustness to questions.
+
+Usage:
+    python bench/bench_suggest_v2.py                       # builds both stores in a temporary folder
+    python bench/bench_suggest_v2.py --sample-db URL --heldout-db URL --orders 5
+
+Two corpora: the sample corpus (``sample_data/``, 26 interviews, on which the defaults were once chosen)
+and the held-out corpus (``sample_data/heldout/``, written apart from it; no choice is made on it). Every
+figure on the held-out corpus is a single measurement: nothing in this script selects anything on it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+from collections import Counter
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+from sklearn.base import clone
+
+from toolkit.store.engine import open_store
+from toolkit.studies.demo import build_demo
+from toolkit.suggest.data import SegmentBatch
+from toolkit.suggest.embed import select_embedder
+from toolkit.suggest.estimator import UNLABELLED, CodeSuggester
+from toolkit.suggest.evaluate import classification_report, cross_validated_probabilities
+from toolkit.suggest.learning_curve import learning_curve
+from toolkit.suggest.lemmas import select_lemmatizer
+from toolkit.suggest.selection import nested_predictions
+from toolkit.suggest.suggestions import build_prototypes, label_matrix, load_corpus
+
+ROOT = Path(__file__).resolve().parent.parent
+GENERIC_QUESTION = "Can you tell me about it?"
+
+
+def line(name: str, r: dict) -> str:
+    return (
+        f"  {name:58} micro-F1 {r['micro_f1']:.3f} (P {r['micro_precision']:.2f} R {r['micro_recall']:.2f})"
+        f"  macro-F1 {r['macro_f1']:.3f}"
+    )
+
+
+def load(url: str, embedder, lemmatizer):
+    store = open_store(url)
+    corpus = load_corpus(store, embedder, lemmatizer)
+    protos, _ = build_prototypes(store, embedder, lemmatizer)
+    gold = label_matrix(store, corpus, protos.code_ids, coders=["gold"])
+    rows = np.where((gold != UNLABELLED).any(axis=1))[0]
+    return corpus.batch.subset(rows), gold[rows], [corpus.documents[i] for i in rows], protos
+
+
+def with_question(batch: SegmentBatch, question: str, embedder, lemmatizer) -> SegmentBatch:
+    """The same turns with every interviewer question replaced (``""`` = questions removed)."""
+    vec = embedder.encode([question])[0] if question else np.zeros(batch.question_vecs.shape[1], dtype=np.float32)
+    lemma = lemmatizer.lemmatize([question])[0] if question else ""
+    return replace(
+        batch,
+        questions=[question] * len(batch),
+        question_vecs=np.tile(vec, (len(batch), 1)).astype(batch.question_vecs.dtype),
+        question_lemmas=[lemma] * len(batch),
+        cache={},
+    )
+
+
+def reliability(probs: np.ndarray, truth: np.ndarray) -> list[str]:
+    out = []
+    for lo in np.arange(0.0, 1.0, 0.1):
+        hi = lo + 0.1
+        in_bin = (probs >= lo) & ((probs < hi) if hi < 1.0 else (probs <= 1.0))
+        n = int(in_bin.sum())
+        if n:
+            observed = float(truth[in_bin].mean())
+            mean_p = float(probs[in_bin].mean())
+            flag = "" if n < 20 else ("  ok" if abs(observed - mean_p) <= 0.1 else "  OFF by > 0.1")
+            out.append(f"    [{lo:.1f}, {hi:.1f}): n={n:5d} mean p={mean_p:.3f} observed={observed:.3f}{flag}")
+    return out
+
+
+def live_part(url: str) -> None:
+    """Refit after one review decision in a warm process (the dashboard's live queue), 20 decisions."""
+    from toolkit.suggest.live import LiveModel
+
+    store = open_store(url)
+    t0 = time.perf_counter()
+    live = LiveModel(store)
+    print(f"\n== live queue: model fitted on the whole store in {time.perf_counter() - t0:.1f} s")
+    rng = np.random.default_rng(0)
+    rows = rng.choice(len(live.corpus.segment_ids), size=20, replace=False)
+    times = []
+    for row in rows:
+        code = live.prototypes.code_ids[int(rng.integers(len(live.prototypes.code_ids)))]
+        t0 = time.perf_counter()
+        live.record(live.corpus.segment_ids[int(row)], [(code, int(rng.integers(2)))])
+        times.append(time.perf_counter() - t0)
+    ms = np.array(times) * 1000
+    print(f"  refit + rescore after one decision: median {np.median(ms):.0f} ms, max {ms.max():.0f} ms (target < 1 s)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sample-db")
+    parser.add_argument("--heldout-db")
+    parser.add_argument("--orders", type=int, default=5)
+    parser.add_argument("--live-only", action="store_true", help="only the live-refit timing on --sample-db")
+    args = parser.parse_args()
+    if args.live_only:
+        live_part(args.sample_db)
+        return
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    tmp = Path(tempfile.mkdtemp(prefix="bench_v2_"))
+    sample_url = args.sample_db or f"sqlite:///{tmp / 'sample.sqlite'}"
+    held_url = args.heldout_db or f"sqlite:///{tmp / 'heldout.sqlite'}"
+    if not args.sample_db:
+        build_demo(sample_url)
+    if not args.heldout_db:
+        build_demo(held_url, data=ROOT / "sample_data" / "heldout")
+    embedder, lemmatizer = select_embedder(), select_lemmatizer()
+    t0 = time.perf_counter()
+    s_batch, s_gold, s_docs, protos = load(sample_url, embedder, lemmatizer)
+    h_batch, h_gold, h_docs, h_protos = load(held_url, embedder, lemmatizer)
+    assert h_protos.code_ids == protos.code_ids
+    codes = protos.code_ids
+    print(
+        f"embedder {embedder.name}; corpora loaded (embeddings cached or computed) in {time.perf_counter() - t0:.1f} s"
+    )
+    print(
+        f"sample: {len(s_batch)} turns, {len(set(s_docs))} interviews; "
+        f"held-out: {len(h_batch)} turns, {len(set(h_docs))}"
+    )
+    base = CodeSuggester(protos)
+    unl = np.full(s_gold.shape, UNLABELLED, dtype=np.int8)
+
+    print("\n== sample corpus (leave-one-interview-out)")
+    zero = clone(base).fit(s_batch, unl)
+    zero_sample = classification_report(s_gold == 1, zero.predict(s_batch), codes)
+    print(line("zero-shot (codebook only)", zero_sample))
+    probs = cross_validated_probabilities(base, s_batch, s_gold, s_docs)
+    fixed = clone(base)
+    fixed.trained_ = np.ones(len(codes), dtype=bool)
+    print(
+        line(
+            "few-shot, default settings (chosen on this corpus earlier)",
+            classification_report(s_gold == 1, fixed.decide(probs), codes),
+        )
+    )
+    t0 = time.perf_counter()
+    pred, nprobs, chosen = nested_predictions(base, s_batch, s_gold, s_docs)
+    nested_sample = classification_report(s_gold == 1, pred, codes)
+    print(line("few-shot, NESTED selection", nested_sample) + f"  [{time.perf_counter() - t0:.0f} s]")
+    print("  settings chosen inside the training folds (C, prior, threshold): folds")
+    for setting, n in chosen.most_common():
+        print(f"    {setting}: {n}")
+    print("  per code (nested): F1 / zero-shot F1 / support")
+    for code in codes:
+        m, z = nested_sample["per_code"][code], zero_sample["per_code"][code]
+        print(f"    {code:28} {m['f1']:.2f} / {z['f1']:.2f} / {m['support']}")
+    print("  reliability of nested held-out probabilities (bins with n >= 20 must be within 0.1):")
+    print("\n".join(reliability(nprobs, s_gold == 1)))
+
+    print("\n== robustness to the interviewer's questions (sample, leave-one-interview-out, default settings)")
+    with_q = classification_report(s_gold == 1, fixed.decide(probs), codes)
+    for label, q in (("questions removed", ""), (f"generic question {GENERIC_QUESTION!r}", GENERIC_QUESTION)):
+        b = with_question(s_batch, q, embedder, lemmatizer)
+        p = cross_validated_probabilities(base, b, s_gold, s_docs)
+        r = classification_report(s_gold == 1, fixed.decide(p), codes)
+        print(line(label, r) + f"  recall drop {with_q['micro_recall'] - r['micro_recall']:+.3f}")
+
+    most = Counter({s: n for s, n in chosen.items()}).most_common(1)[0][0]
+    chosen_model = clone(base).set_params(C=most[0], prior_strength=most[1], threshold=most[2])
+    print(f"\n== held-out corpus: settings fixed on the sample corpus only (most chosen: C, prior, threshold = {most})")
+    hz = clone(base).fit(h_batch, np.full(h_gold.shape, UNLABELLED, dtype=np.int8))
+    zero_held = classification_report(h_gold == 1, hz.predict(h_batch), codes)
+    print(line("zero-shot (codebook only)", zero_held))
+    both = SegmentBatch(
+        texts=s_batch.texts + h_batch.texts,
+        questions=s_batch.questions + h_batch.questions,
+        turn_vecs=np.vstack([s_batch.turn_vecs, h_batch.turn_vecs]),
+        question_vecs=np.vstack([s_batch.question_vecs, h_batch.question_vecs]),
+        sentence_vecs=s_batch.sentence_vecs + h_batch.sentence_vecs,
+        sentence_texts=s_batch.sentence_texts + h_batch.sentence_texts,
+        lemmas=s_batch.lemmas + h_batch.lemmas,
+        question_lemmas=s_batch.question_lemmas + h_batch.question_lemmas,
+    )
+    labels_both = np.vstack([s_gold, np.full(h_gold.shape, UNLABELLED, dtype=np.int8)])
+    held_rows = np.arange(len(s_batch), len(both))
+    results = {}
+    for name, model in (("default settings", base), ("settings chosen on the sample", chosen_model)):
+        fitted = clone(model).fit(both, labels_both)
+        hp = fitted.predict_proba(both)[held_rows]
+        results[name] = (classification_report(h_gold == 1, fitted.decide(hp), codes), hp)
+        print(line(f"trained on the 26 sample interviews, {name}", results[name][0]))
+    held_report, held_probs = results["settings chosen on the sample"]
+    print("  per code (trained on the sample, chosen settings): F1 / zero-shot F1 / support")
+    for code in codes:
+        m, z = held_report["per_code"][code], zero_held["per_code"][code]
+        print(f"    {code:28} {m['f1']:.2f} / {z['f1']:.2f} / {m['support']}")
+    print("  reliability on the held-out corpus:")
+    print("\n".join(reliability(held_probs, h_gold == 1)))
+    for label, q in (("questions removed", ""), (f"generic question {GENERIC_QUESTION!r}", GENERIC_QUESTION)):
+        hb = with_question(h_batch, q, embedder, lemmatizer)
+        sb = with_question(s_batch, q, embedder, lemmatizer)
+        b2 = replace(
+            both,
+            questions=sb.questions + hb.questions,
+            question_vecs=np.vstack([sb.question_vecs, hb.question_vecs]),
+            question_lemmas=sb.question_lemmas + hb.question_lemmas,
+            cache={},
+        )
+        fitted = clone(chosen_model).fit(b2, labels_both)
+        r = classification_report(h_gold == 1, fitted.decide(fitted.predict_proba(b2)[held_rows]), codes)
+        print(
+            line(f"  held-out, {label} (train and test)", r)
+            + f"  recall drop {held_report['micro_recall'] - r['micro_recall']:+.3f}"
+        )
+    pred_h, _, _ = nested_predictions(base, h_batch, h_gold, h_docs)
+    print(
+        line(
+            "held-out alone, nested leave-one-interview-out (10 interviews)",
+            classification_report(h_gold == 1, pred_h, codes),
+        )
+    )
+
+    print(
+        f"\n== learning curve on the sample corpus ({args.orders} random orders; "
+        "mean [min-max] on the uncoded interviews)"
+    )
+    for name, model in (("default settings", base), ("settings chosen by nested selection", chosen_model)):
+        t0 = time.perf_counter()
+        curve = learning_curve(model, s_batch, s_gold, s_docs, sizes=(0, 1, 2, 4, 8, 13, 25), orders=args.orders)
+        print(f"  {name} [{time.perf_counter() - t0:.0f} s]")
+        print(
+            f"    {'coded':>5} {'micro-F1':>18} {'macro-F1':>18} {'precision':>18} {'recall':>18} {'turns right':>18}"
+        )
+        for p in curve["points"]:
+            cells = [
+                f"{p[m]['mean']:.3f} [{p[m]['min']:.2f}-{p[m]['max']:.2f}]"
+                for m in ("micro_f1", "macro_f1", "micro_precision", "micro_recall", "decisions_right")
+            ]
+            print(f"    {p['coded_interviews']:>5} " + " ".join(f"{c:>18}" for c in cells))
+        zero_pc = curve["points"][0]["per_code_f1"]
+        worse = [
+            f"{code} n={p['coded_interviews']}: {p['per_code_f1'][code]:.2f} < {zero_pc[code]:.2f}"
+            for p in curve["points"][1:]
+            for code in codes
+            if p["per_code_f1"][code] is not None and p["per_code_f1"][code] < zero_pc[code] - 1e-9
+        ]
+        print(f"    codes whose few-shot F1 (mean over orders) falls below zero-shot: {len(worse)}")
+        for w in worse:
+            print(f"      {w}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,82 @@
+"""How many interviews must a person code before the suggestions pay off? A learning curve.
+
+For each number n of coded interviews (1, 2, 4, 8, 13, 25 by default, capped at all but one) and several
+random orders, the model learns from the first n interviews of the order and is scored on all the others.
+Besides F1, precision and recall, it reports the share of the remaining human decisions the suggestions
+would have made correctly: a decision is one turn's set of codes (possibly none), right when the
+suggested set is exactly the coder's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from sklearn.base import clone
+
+from toolkit.suggest.estimator import UNLABELLED, CodeSuggester, SegmentBatch
+from toolkit.suggest.report import classification_report
+
+__all__ = ["DEFAULT_SIZES", "METRICS", "learning_curve"]
+
+DEFAULT_SIZES = (1, 2, 4, 8, 13, 25)
+METRICS = ("micro_f1", "macro_f1", "micro_precision", "micro_recall", "decisions_right")
+
+
+def _score(report: dict[str, Any], truth: np.ndarray, pred: np.ndarray) -> dict[str, float]:
+    scores = {m: float(report[m]) for m in METRICS if m in report}  # decisions_right is not in the report
+    scores["decisions_right"] = float((truth == pred).all(axis=1).mean()) if len(truth) else 0.0
+    return scores
+
+
+def learning_curve(
+    model: CodeSuggester,
+    batch: SegmentBatch,
+    labels: np.ndarray,
+    groups: Sequence[str],
+    sizes: Sequence[int] = DEFAULT_SIZES,
+    orders: int = 5,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """Scores on the uncoded interviews after n coded ones, over ``orders`` random orders: mean, min, max.
+
+    n = 0 is the codebook alone (zero-shot).
+    ``labels`` is the reference coder's matrix over every row of ``batch``; rows of interviews outside the
+    first n of an order are hidden from the model (it still sees their text, as it would in a project).
+    """
+    labels = np.asarray(labels)
+    groups_arr = np.asarray(groups)
+    documents = sorted(set(groups_arr[(labels != UNLABELLED).any(axis=1)]))
+    usable = sorted({min(int(n), len(documents) - 1) for n in sizes if n >= 0 and len(documents) > 1})
+    rng = np.random.default_rng(seed)
+    permutations = [list(rng.permutation(documents)) for _ in range(orders)]
+    code_ids = model.prototypes.code_ids if model.prototypes is not None else []
+    points = []
+    for n in usable:
+        runs, per_code = [], []
+        for order in permutations:
+            train_docs = set(order[:n])
+            train = np.isin(groups_arr, list(train_docs))
+            test = ~train & (labels != UNLABELLED).any(axis=1)
+            fold_labels = labels.copy()
+            fold_labels[~train] = UNLABELLED
+            fitted = clone(model).fit(batch, fold_labels)
+            pred = fitted.predict(batch)[test]
+            report = classification_report(labels[test] == 1, pred, code_ids)
+            runs.append(_score(report, labels[test] == 1, pred))
+            per_code.append(report["per_code"])
+        point: dict[str, Any] = {"coded_interviews": n, "orders": len(runs)}
+        for metric in METRICS:
+            values = np.array([r[metric] for r in runs])
+            point[metric] = {
+                "mean": round(float(values.mean()), 4),
+                "min": round(float(values.min()), 4),
+                "max": round(float(values.max()), 4),
+            }
+        point["per_code_f1"] = {}  # mean over the orders whose uncoded interviews hold the code; None if none do
+        for code in code_ids:
+            scores = [r[code]["f1"] for r in per_code if r[code]["support"]]
+            point["per_code_f1"][code] = round(float(np.mean(scores)), 4) if scores else None
+        points.append(point)
+    return {"documents": len(documents), "orders": orders, "seed": seed, "points": points}
