@@ -7,6 +7,7 @@ committed file differs from what this script generates. ``--check`` exits 1 inst
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import inspect
 import sys
 from pathlib import Path
@@ -84,11 +85,16 @@ def _walk(path: list[str], group: Any, ctx: Any) -> list[str]:
     return lines
 
 
+def typer_version() -> str:
+    """The installed typer's version: option metavars (``<list[str]>``) are rendered by typer and vary by release."""
+    return importlib.metadata.version("typer")
+
+
 def generate() -> str:
     """The whole reference as Markdown."""
     root = typer.main.get_command(app)
     ctx = root.make_context("qda", [], resilient_parsing=True)
-    lines = [HEADER, "## Commands", ""]
+    lines = [f"<!-- generated with typer {typer_version()} -->", HEADER, "## Commands", ""]
     for name in sorted(root.list_commands(ctx)):
         command = root.get_command(ctx, name)
         if command is not None and not command.hidden:

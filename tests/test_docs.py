@@ -6,6 +6,8 @@ import importlib.util
 import re
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 
@@ -19,9 +21,17 @@ def _generator():
 
 
 def test_cli_reference_is_current() -> None:
-    """Fails when a command, option or help text changed without `python docs/generate_cli_reference.py`."""
+    """Fails when a command, option or help text changed without `python docs/generate_cli_reference.py`.
+
+    Typer renders option types (``<list[str]>``) differently across releases, so the comparison runs with the
+    typer release the file was generated with (the project's environment); CI's lowest-versions run skips it.
+    """
     committed = (DOCS / "cli.md").read_text(encoding="utf-8")
-    assert committed == _generator().generate(), "docs/cli.md is out of date: run python docs/generate_cli_reference.py"
+    generator = _generator()
+    stamp = f"<!-- generated with typer {generator.typer_version()} -->"
+    if not committed.startswith(stamp):
+        pytest.skip(f"docs/cli.md was generated with another typer release ({committed.splitlines()[0]})")
+    assert committed == generator.generate(), "docs/cli.md is out of date: run python docs/generate_cli_reference.py"
 
 
 def test_cli_reference_lists_every_command() -> None:
