@@ -2,6 +2,7 @@
 
     python bench/bench_notebooks.py            # every notebook in notebooks/
     python bench/bench_notebooks.py 02         # the notebooks whose name starts with 02
+    python bench/bench_notebooks.py --save /tmp/executed   # also keep the executed notebooks (outside git)
 
 Prints one line per notebook; the kernel's CPU time is not included in the CPU column (it is another
 process), so wall time is the figure to compare, with the machine's load average printed beside it.
@@ -24,6 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("prefixes", nargs="*", help="only notebooks whose name starts with one of these")
+    parser.add_argument("--save", type=Path, help="write the executed notebooks here (never into notebooks/)")
     args = parser.parse_args()
     os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH", "")]))
     os.environ["HF_HUB_OFFLINE"] = "1"
@@ -40,6 +42,9 @@ def main() -> None:
         ).execute()
         wall = time.perf_counter() - start
         cells = sum(c.cell_type == "code" for c in notebook.cells)
+        if args.save:
+            args.save.mkdir(parents=True, exist_ok=True)
+            nbformat.write(notebook, args.save / path.name)
         print(f"{path.name}: {wall:.1f} s wall, {cells} code cells, load average at start {load:.1f}")
 
 
