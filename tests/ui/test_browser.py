@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
@@ -132,11 +133,11 @@ def import_hostile_data(url: str, tmp_path: Path, nlp) -> None:
     store.close()
 
 
-@pytest.fixture
-def server(demo_url, tmp_path, blank_nlp):
-    import_hostile_data(demo_url, tmp_path, blank_nlp)
+@contextlib.contextmanager
+def serve(url: str):
+    """The dashboard on a free local port, serving the store at ``url``; its base address."""
     port = free_port()
-    env = {**os.environ, "QDA_DB": demo_url, "HF_HUB_OFFLINE": "1"}
+    env = {**os.environ, "QDA_DB": url, "HF_HUB_OFFLINE": "1"}
     process = subprocess.Popen(
         [
             sys.executable,
@@ -169,9 +170,18 @@ def server(demo_url, tmp_path, blank_nlp):
     else:
         process.kill()
         pytest.fail(f"streamlit did not start: {process.stdout.read().decode()[-2000:]}")
-    yield base
-    process.terminate()
-    process.wait(timeout=20)
+    try:
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+@pytest.fixture
+def server(demo_url, tmp_path, blank_nlp):
+    import_hostile_data(demo_url, tmp_path, blank_nlp)
+    with serve(demo_url) as base:
+        yield base
 
 
 def wait_for_page(page, heading: str) -> None:
@@ -364,3 +374,48 @@ def test_browser_every_page_verbatim_no_outside_request_no_script(server, browse
     assert not dialogs
     assert not outside, outside
     context.close()
+
+
+SCREENSHOTS = [
+    ("overview", "Overview", "overview.png"),
+    ("root-causes", "Root causes of vulnerability", "root_causes.png"),
+    ("contracts", "Contracts and vetting", "contracts.png"),
+    ("transcript?document=S04", "Transcript", "transcript.png"),
+    ("review", "Review queue", "review.png"),
+]
+
+
+def test_browser_screenshots_for_the_docs(demo_url, browser):
+    """With ``QDA_SCREENSHOTS=docs/img``, save PNGs of a few pages of the synthetic demo project (no hostile data).
+
+    Skipped otherwise: screenshots are made on purpose, checked by eye for synthetic data only, and committed.
+    """
+    folder = os.environ.get("QDA_SCREENSHOTS")
+    if not folder:
+        pytest.skip("set QDA_SCREENSHOTS=docs/img to save the documentation's screenshots")
+    target = Path(folder) if Path(folder).is_absolute() else ROOT / folder
+    target.mkdir(parents=True, exist_ok=True)
+    with serve(demo_url) as base:
+        context = browser.new_context(viewport={"width": 1400, "height": 900})
+        context.route(
+            "**/*",
+            lambda route: (
+                route.continue_()
+                if route.request.url.startswith(("data:", "blob:"))
+                or urllib.parse.urlsplit(route.request.url).hostname in LOCAL_HOSTS
+                else route.abort()
+            ),
+        )
+        page = context.new_page()
+        for path, heading, name in SCREENSHOTS:
+            page.goto(f"{base}/{path}")
+            wait_for_page(page, heading)
+            if path in ("overview", "root-causes", "contracts"):
+                page.wait_for_selector(".js-plotly-plot .main-svg", timeout=30_000)
+            # Streamlit draws grey placeholders until each element has arrived: wait them out.
+            page.wait_for_function("() => !document.querySelector('[data-testid=\"stSkeleton\"]')", timeout=60_000)
+            settle(page)
+            page.wait_for_timeout(1_000)
+            page.screenshot(path=str(target / name))
+            assert (target / name).stat().st_size > 10_000, name
+        context.close()
