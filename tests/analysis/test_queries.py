@@ -121,9 +121,8 @@ def test_word_frequency_counts_lemmas_without_stop_words(sample):
     quotes = [r["quote"].lower() for r in gold_rows() if any(c.startswith("contract.") for c in r["codes"])]
     top = frame.iloc[0]
     assert top["passages"] <= sum(1 for q in quotes if top["lemma"][:4] in q)
-    cli = json.loads(
-        qda(sample, "query", "words", "--group", "contract", "--top", "15", "--lemmatizer", "simple", "--json")
-    )
+    lines = qda(sample, "query", "words", "--group", "contract", "--top", "15", "--lemmatizer", "simple", "--json")
+    cli = [json.loads(line) for line in lines.splitlines()]  # a list: JSON Lines
     assert [r["lemma"] for r in cli] == list(frame["lemma"])
 
 

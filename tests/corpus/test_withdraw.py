@@ -55,7 +55,10 @@ def two_participants(store, blank_nlp, tmp_path):
     at = s01.index("Through Andrei")
     add_coding(store, "alice", "S01", at, at + 40, "recruitment.in_person")
     add_memo(store, "alice", "document", "W01", "Zorbatronix mentions the violet submarine twice")
-    suggest(store, embedder="hashing", lemmatizer="simple")
+    from toolkit.suggest.estimator import SuggestConfig
+
+    # A low threshold: the point is that W01 has suggestions (with explanations quoting it) to remove.
+    suggest(store, embedder="hashing", lemmatizer="simple", config=SuggestConfig(threshold=0.05))
     rows = suggestion_rows(store, ["W01"])
     assert rows, "the model should suggest something for W01"
     decide(store, "alice", rows[0]["id"], "accept")

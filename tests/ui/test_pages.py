@@ -299,8 +299,10 @@ def test_pages_matrix_download_is_formula_safe(demo_url, monkeypatch):
     with store.transaction() as tx:
         from toolkit.store.models import Document
 
-        document = tx.session.scalar(select(Document).where(Document.name == "S01"))
-        document.attributes = {**document.attributes, "gender": '=HYPERLINK("http://x.invalid")'}
+        # Three interviews: a group of one would be merged into "other (groups under 3)" and never exported.
+        for name in ("S01", "S02", "S03"):
+            document = tx.session.scalar(select(Document).where(Document.name == name))
+            document.attributes = {**document.attributes, "gender": '=HYPERLINK("http://x.invalid")'}
     store.close()
     downloads: dict[str, object] = {}
     monkeypatch.setattr(
@@ -427,7 +429,9 @@ def test_pages_compare_by_any_attribute_marks_small_groups(demo_url):
     charts = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
     assert len(charts) == before - 1  # gender and exploitation type replaced by destination
     labels = {x for chart in charts for trace in chart["data"] for x in trace.get("x") or [] if isinstance(x, str)}
-    assert "Russia (n=12)" in labels and "Kazakhstan (n=1, small)" in labels
+    # Kazakhstan (one interview) and the other groups under 3 people are merged, and marked small together.
+    assert "Russia (n=12)" in labels and "other (groups under 3) (n=4, small)" in labels
+    assert not any(label.startswith("Kazakhstan") for label in labels)
     assert any("marked 'small'" in c.value for c in at.caption)
     at.sidebar.multiselect(key="filter_gender").set_value(["female"]).run()
     titles = [json.loads(chart.proto.spec)["layout"]["title"]["text"] for chart in at.get("plotly_chart")]
@@ -471,10 +475,10 @@ def test_pages_review_suggest_codes_and_live_reorder(demo_url, monkeypatch):
     at = render("review_page", demo_url)
     at.button(key="review_suggest").click().run()
     assert not at.exception, [e.value for e in at.exception]
-    assert any("suggestions for" in i.value for i in at.info)
-    store = open_store(demo_url)
-    assert len(documents_without_suggestions(store)) < len(missing_before)
-    store.close()
+    # Every document without suggestions was scored; what the people had already coded is left out, so
+    # the count of new suggestions depends on the fixture's codings, not on the button.
+    messages = [i.value for i in at.info]
+    assert any(f"for {len(missing_before)} documents" in m and "left out" in m for m in messages), messages
     at.toggle(key="review_live").set_value(True).run()
     assert any("learnt from 0 decisions" in c.value for c in at.caption)
     at.button(key="review_reject").click().run()
