@@ -161,3 +161,21 @@ def test_search_and_coding_query_agree_on_sqlite_and_postgres(any_store, blank_n
     assert (result.interviews, result.segments) == (len({r["document"] for r in rows}), len(rows))
     lines = text_lines_matching(r"\bpassport(s|'s)?\b")
     assert len(search(any_store, "passports")) == sum(lines[d] for d in documents)
+
+
+def test_matrix_heatmap_cells_carry_their_code_value_and_count(sample):
+    from toolkit.analysis.plots import drill_target
+    from toolkit.analysis.query_plots import matrix_heatmap
+
+    frames = matrix_query(sample, "gender", [A, B])
+    figure = matrix_heatmap(frames["interviews"], frames["totals"].iloc[0], "gender", {A: "Economic"})
+    cell = figure.data[0].customdata[1][0]  # row B, first column
+    target = drill_target({"customdata": list(cell)})
+    value = str(frames["interviews"].columns[0])
+    assert target == {"codes": [B], "attribute": "gender", "value": value, "together": False}
+    assert (
+        cell[3]
+        == frames["interviews"].loc[B, value]
+        == len(set(matrix_cell_quotes(sample, "gender", value, B)["document"]))
+    )
+    assert list(figure.data[0].y) == ["Economic", B]

@@ -103,13 +103,13 @@ def _code_by_selection(ctx: Context, name: str, person: str) -> None:
     table = pd.DataFrame(own, columns=["id", "code", "start", "end", "origin", "quote"])
     st.dataframe(table, hide_index=True, width="stretch")
     labels = {c["id"]: f"{c['id']}: {c['code']} {c['start']}-{c['end']}" for c in own}
-    chosen = st.selectbox(
-        "A coding of yours", list(labels), format_func=lambda i: md_escape(labels[i]), key="own_coding"
-    )
+    chosen = st.selectbox("A coding of yours", list(labels), format_func=lambda i: labels[i], key="own_coding")
     one, two, three = st.columns(3)
     if one.button("Remove it", key="own_remove"):
         act(lambda: remove_coding(ctx.store, person, chosen), f"Coding {chosen} removed.")
-    new_code = two.selectbox("Recode to", sorted(ctx.names), key="own_recode_to", format_func=md_escape)
+    new_code = two.selectbox(
+        "Recode to", sorted(ctx.names), key="own_recode_to", format_func=lambda c: f"{ctx.names.get(c, c)} ({c})"
+    )
     if three.button("Recode", key="own_recode"):
         act(lambda: recode(ctx.store, person, chosen, new_code), f"Coding {chosen} is now {new_code}.")
     with st.expander("Memos on this coding"):

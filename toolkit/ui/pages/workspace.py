@@ -17,10 +17,16 @@ from toolkit.analysis.queries import (
     matrix_query,
     word_frequencies,
 )
+from toolkit.analysis.query_plots import matrix_heatmap
 from toolkit.analysis.search import kwic, search, search_memos
 from toolkit.errors import ToolkitError
 from toolkit.store.models import MODEL_ORIGINS, ROLES
-from toolkit.ui.components import caption, show_html, show_quotes, show_transcript_link
+from toolkit.ui.components import (
+    caption,
+    show_html,
+    show_quotes,
+    show_transcript_link,
+)
 from toolkit.ui.highlight import kwic_html, md_escape
 from toolkit.ui.state import ACCEPTED_LABEL, Context, context
 
@@ -51,12 +57,14 @@ def search_page() -> None:
     query = st.text_input('Words (any form) and "quoted phrases"', key="search_query")
     left, middle, right = st.columns(3)
     roles = left.multiselect("Speaker role", list(ROLES), key="search_roles")
-    codes = middle.multiselect("Coded with", sorted(ctx.names), key="search_codes", format_func=md_escape)
+    codes = middle.multiselect(
+        "Coded with", sorted(ctx.names), key="search_codes", format_func=lambda c: ctx.names.get(c, c)
+    )
     attribute = right.selectbox("Attribute", [_ATTRIBUTE_NONE, *_attributes(ctx)], key="search_attribute")
     values: list[str] = []
     if attribute != _ATTRIBUTE_NONE:
         choices = sorted({str(v) for v in ctx.all_cases[attribute].dropna()})
-        values = right.multiselect("Values", choices, key="search_values", format_func=md_escape)
+        values = right.multiselect("Values", choices, key="search_values")
     if not query.strip():
         st.info("Type a word: `passport` also finds `passports`, `паспорт` also finds `паспорта`.")
         return
@@ -136,21 +144,32 @@ def _matrix_tab(ctx: Context) -> None:
     except ToolkitError as exc:
         st.error(md_escape(str(exc)))
         return
-    st.dataframe(frames[count], width="stretch")
-    st.caption(
-        "Interviews per value: " + md_escape(", ".join(f"{k}: {v}" for k, v in frames["totals"].iloc[0].items()))
+    totals = frames["totals"].iloc[0]
+    st.plotly_chart(
+        matrix_heatmap(frames[count], totals, attribute, ctx.names, count),
+        key="matrix_chart",
+        width="stretch",
+        config={"displaylogo": False},
     )
+    st.caption("Interviews per value: " + md_escape(", ".join(f"{k}: {v}" for k, v in totals.items())))
     st.subheader("Open a cell")
+    st.caption("Choose a cell's code and value to read the quotes behind its count.")
     one, two = st.columns(2)
-    code = one.selectbox("Code", list(frames[count].index), key="matrix_code", format_func=md_escape)
-    value = two.selectbox("Value", list(frames[count].columns), key="matrix_value", format_func=md_escape)
+    code = one.selectbox(
+        "Code", list(frames[count].index), key="matrix_code", format_func=lambda c: ctx.names.get(c, c)
+    )
+    value = two.selectbox("Value", [str(v) for v in frames[count].columns], key="matrix_value")
+    with st.expander("The matrix as a table"):
+        st.dataframe(frames[count], width="stretch")
     quotes = matrix_cell_quotes(ctx.store, attribute, value, code, ctx.coder, _origins())
     st.metric("Quotes in this cell", len(quotes))
     show_quotes(quotes, key="matrix_quotes")
 
 
 def _cooccurrence_tab(ctx: Context) -> None:
-    codes = st.multiselect("Codes (default: all)", sorted(ctx.names), key="cooc_codes", format_func=md_escape)
+    codes = st.multiselect(
+        "Codes (default: all)", sorted(ctx.names), key="cooc_codes", format_func=lambda c: ctx.names.get(c, c)
+    )
     scope = st.radio("Both in the same", ["turn", "interview"], horizontal=True, key="cooc_scope")
     frame = cooccurrence(ctx.store, codes or None, scope, ctx.coder, _origins())  # type: ignore[arg-type]
     st.dataframe(frame, width="stretch")
@@ -160,7 +179,7 @@ def _words_tab(ctx: Context) -> None:
     groups = sorted({c.split(".", 1)[0] for c in ctx.names})
     how = st.radio("Passages of", ["a code group", "codes"], horizontal=True, key="words_how")
     if how == "codes":
-        codes = st.multiselect("Codes", sorted(ctx.names), key="words_codes", format_func=md_escape)
+        codes = st.multiselect("Codes", sorted(ctx.names), key="words_codes", format_func=lambda c: ctx.names.get(c, c))
         group = None
         if not codes:
             st.info("Choose one or more codes.")
