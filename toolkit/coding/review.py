@@ -161,20 +161,28 @@ def add_coding(
             raise NotFoundError(f"no document {document!r}")
         if not 0 <= start < end <= len(doc.text):
             raise ToolkitError(f"span {start}-{end} is outside document {document!r} (0-{len(doc.text)})")
-        segment = segment_at(doc.segments, start, end)
-        coding = Coding(
-            document_id=doc.id,
-            segment_id=segment.id if segment else None,
-            code_id=code,
-            coder_id=who.id,
-            start=start,
-            end=end,
-            origin=ORIGIN_HUMAN,
-        )
-        tx.session.add(coding)
-        tx.session.flush()
-        tx.audit("coding.add", "coding", coding.id, after=_coding_dict(coding))
-        return coding.id
+        return add_human_coding(tx, doc, who, code, start, end)
+
+
+def add_human_coding(tx: Transaction, doc: Document, who: Coder, code: str, start: int, end: int) -> int:
+    """Insert one hand coding on ``[start, end)`` of ``doc`` (inside ``tx``, audited); return its id.
+
+    The one place a person's coding row is made, for typed offsets and for selections alike.
+    """
+    segment = segment_at(doc.segments, start, end)
+    coding = Coding(
+        document_id=doc.id,
+        segment_id=segment.id if segment else None,
+        code_id=code,
+        coder_id=who.id,
+        start=start,
+        end=end,
+        origin=ORIGIN_HUMAN,
+    )
+    tx.session.add(coding)
+    tx.session.flush()
+    tx.audit("coding.add", "coding", coding.id, after=_coding_dict(coding))
+    return coding.id
 
 
 def _own_coding(tx: Transaction, coder: str, coding_id: int, expected_version: int | None = None) -> Coding:

@@ -13,13 +13,12 @@ from typing import cast
 
 from sqlalchemy import select
 
-from toolkit.coding.review import _coding_dict
+from toolkit.coding.review import add_human_coding
 from toolkit.corpus.identifiers import document_view
-from toolkit.corpus.importer import segment_at
 from toolkit.corpus.redaction import RedactedText
 from toolkit.errors import NotFoundError, ToolkitError
 from toolkit.store.engine import Store
-from toolkit.store.models import ORIGIN_HUMAN, Code, Coder, Coding, Document, Memo
+from toolkit.store.models import Code, Coder, Coding, Document, Memo
 
 __all__ = ["SelectionView", "code_selection", "coder_codings", "document_turns", "selection_view"]
 
@@ -61,24 +60,7 @@ def code_selection(
                 )
             )
         )
-        segment = segment_at(doc.segments, start, end)
-        ids: list[int] = []
-        for code in wanted:
-            if code in existing:
-                continue
-            coding = Coding(
-                document_id=doc.id,
-                segment_id=segment.id if segment else None,
-                code_id=code,
-                coder_id=who.id,
-                start=start,
-                end=end,
-                origin=ORIGIN_HUMAN,
-            )
-            tx.session.add(coding)
-            tx.session.flush()
-            tx.audit("coding.add", "coding", coding.id, after=_coding_dict(coding))
-            ids.append(coding.id)
+        ids = [add_human_coding(tx, doc, who, code, start, end) for code in wanted if code not in existing]
         if memo and memo.strip():
             if not ids:
                 raise ToolkitError("these codes are already on this passage; nothing to attach the memo to")

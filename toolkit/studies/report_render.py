@@ -199,7 +199,7 @@ def render_docx(report: Report) -> bytes:
             document.add_paragraph(_clean(paragraph))
         for chart in section.charts:
             document.add_heading(_clean(chart.title), level=2)
-            document.add_picture(io.BytesIO(figure_png(chart.figure)), width=Inches(6.3))
+            document.add_picture(io.BytesIO(figure_png(chart.figure)), width=Inches(6))
             document.add_paragraph(_clean(chart.note))
             for label, shown, total in chart.quotes:
                 document.add_paragraph().add_run(_clean(f"{label} ({len(shown)} of {total} quotes)")).bold = True
