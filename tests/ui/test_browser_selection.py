@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import time
 import urllib.parse
 import urllib.request
@@ -18,8 +16,8 @@ from toolkit.corpus.importer import import_files
 from toolkit.store.engine import create_store, open_store
 from toolkit.store.models import Coder, Coding, Document, Memo
 
-from ..conftest import CODEBOOK, ROOT
-from .test_browser import LOCAL_HOSTS, browser, free_port, settle, wait_for_page  # noqa: F401  (fixture)
+from ..conftest import CODEBOOK
+from .test_browser import LOCAL_HOSTS, browser, serve, settle, wait_for_page  # noqa: F401  (fixture)
 
 NEW = (
     "SYNTHETIC TEST TRANSCRIPT\n\nInterviewer: What happened to your documents?\n\n"
@@ -42,42 +40,8 @@ def server(tmp_path, blank_nlp):
     load_codebook(store, CODEBOOK)
     add_coder(store, "alice")
     store.close()
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(ROOT / "app.py"),
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--server.headless",
-            "true",
-            "--browser.gatherUsageStats",
-            "false",
-        ],
-        cwd=ROOT,
-        env={**os.environ, "QDA_DB": url, "HF_HUB_OFFLINE": "1"},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            if urllib.request.urlopen(f"{base}/_stcore/health", timeout=2).read() == b"ok":
-                break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        process.kill()
-        pytest.fail(f"streamlit did not start: {process.stdout.read().decode()[-2000:]}")
-    yield base, url
-    process.terminate()
-    process.wait(timeout=20)
+    with serve(url) as base:
+        yield base, url
 
 
 SELECT_JS = """
