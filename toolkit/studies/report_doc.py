@@ -38,6 +38,7 @@ __all__ = [
     "build_report",
     "mark_small_groups",
     "small_groups",
+    "small_groups_shown",
     "with_scope",
 ]
 
@@ -107,6 +108,16 @@ def small_groups(cases: pd.DataFrame, attribute: str, min_group: int = MIN_GROUP
     """The values of ``attribute`` held by fewer than ``min_group`` interviews."""
     sizes = findings.composition(cases, attribute)
     return [str(v) for v, n in zip(sizes["value"], sizes["interviews"], strict=True) if n < min_group]
+
+
+def small_groups_shown(frame: pd.DataFrame, min_group: int = MIN_GROUP) -> list[str]:
+    """The groups of a by-attribute frame (``value``, ``n``) held by fewer than ``min_group`` interviews.
+
+    Read from the frame as drawn, so a group made by small-number merging ("other (groups under 3)") is
+    judged by its own size.
+    """
+    sizes = frame.drop_duplicates("value")
+    return [str(v) for v, n in zip(sizes["value"], sizes["n"], strict=True) if pd.notna(n) and n < min_group]
 
 
 def mark_small_groups(figure: go.Figure, small: list[str]) -> go.Figure:

@@ -105,11 +105,7 @@ def _by_attribute_charts(ctx: Context, codes: list[str], group: str) -> None:
     )
     for attribute in chosen:
         frame = protected_code_by_attribute(ctx.codings, ctx.cases, attribute, codes)
-        # Groups as the chart shows them (after small-number merging), so a merged group is marked too.
-        sizes = frame.drop_duplicates("value")
-        small = [
-            str(v) for v, n in zip(sizes["value"], sizes["n"], strict=True) if pd.notna(n) and n < report_doc.MIN_GROUP
-        ]
+        small = report_doc.small_groups_shown(frame)
         figure = report_doc.mark_small_groups(
             plots.by_attribute_figure(frame, ctx.colours, attribute, ctx.names), small
         )

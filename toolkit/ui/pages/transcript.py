@@ -19,7 +19,7 @@ from toolkit.coding.codes import code_tree
 from toolkit.coding.hand_undo import undo_last_coding
 from toolkit.coding.review import recode, remove_coding
 from toolkit.coding.selection import code_selection, coder_codings, selection_view
-from toolkit.corpus.identifiers import document_view
+from toolkit.corpus.identifiers import DocumentView, document_view
 from toolkit.corpus.language import LANGUAGE_NAMES
 from toolkit.errors import ToolkitError
 from toolkit.suggest.suggestions import suggestion_rows
@@ -32,9 +32,8 @@ from toolkit.ui.state import Context, context
 MODES = ("Read", "Code by selection")
 
 
-def _read(ctx: Context, name: str) -> None:
+def _read(ctx: Context, name: str, view: DocumentView) -> None:
     segments = document_segments(ctx.store, name)  # de-identified text and speaker labels
-    view = document_view(ctx.store, name)
     language = ctx.languages.get(name, "")
     codings = ctx.codings[ctx.codings["document"] == name]
     suggestions = suggestion_rows(ctx.store, [name], status=None)
@@ -148,7 +147,7 @@ def transcript_page() -> None:
     person = choose_person(ctx)
     show_message()
     if mode == MODES[0]:
-        _read(ctx, name)
+        _read(ctx, name, view)  # the view read once above, for the warning too
     elif person is None:
         st.info("Choose who you are (sidebar) or add yourself, then select text to code it.")
     else:
