@@ -56,3 +56,28 @@ def test_relative_links_in_docs_and_readme_resolve() -> None:
             if not (page.parent / target).exists():
                 broken.append(f"{page.relative_to(ROOT)} -> {target}")
     assert not broken
+
+
+def test_codebook_page_examples_are_valid_codebooks() -> None:
+    """The annotated example of docs/codebook.md loads as written (beside the study codebook it refers to).
+
+    Each ```yaml block is parsed: the full example as a codebook, a fragment of code fields spliced into it.
+    """
+    from toolkit.io.codebook_yaml import parse_codebook
+
+    text = (DOCS / "codebook.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```yaml\n(.*?)```", text, re.S)
+    assert blocks, "docs/codebook.md has no yaml example"
+    full = blocks[0]
+    known = frozenset({"root_cause.awareness"})
+    spec = parse_codebook(full.encode("utf-8"), name="docs/codebook.md", known_ids=known)
+    assert [code.id for code in spec.codes] == ["support.help_sought"]
+    for fragment in blocks[1:]:
+        examples, keywords = fragment.split("    keywords:")
+        spliced = re.sub(r"    examples:.*?(?=    keywords:)", lambda _: examples, full, flags=re.S)
+        keywords = "    keywords:" + keywords
+        spliced = re.sub(r"    keywords:.*?\n(?=    excludes:)", lambda _: keywords, spliced, flags=re.S)
+        spec = parse_codebook(spliced.encode("utf-8"), name="docs/codebook.md", known_ids=known)
+        code = spec.codes[0]
+        assert code.examples and code.keywords, "the fragment's English examples and keywords were not read"
+        assert code.translations["ru"]["examples"] and code.translations["ru"]["keywords"]
