@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 
 import typer
 
+from toolkit.cli.access import act_as, actor_for
 from toolkit.cli.app import NEW_CODER_HELP, app, codebook_app, coders_app, codings_app, memo_app, open_cli_store
 from toolkit.errors import ToolkitError
 
@@ -60,6 +61,7 @@ def codings_import(
     from toolkit.coding.codings import import_codings
 
     with open_cli_store() as store:
+        coder = act_as(store, "code", coder)
         report = import_codings(store, file, coder, new_coder=new_coder)
     typer.echo(f"{report.rows} rows: {report.added} codings added, {report.already_present} already present")
 
@@ -83,6 +85,8 @@ def codings_export(
     from toolkit.io.private import write_private_text
 
     with open_cli_store() as store:
+        if raw:
+            actor = actor_for(store, "raw", actor)
         text = export_codings(store, fmt, coder, raw=raw, actor=actor)
     if output:
         write_private_text(output, text)
@@ -127,6 +131,7 @@ def code_cmd(
     from toolkit.coding.review import add_coding
 
     with open_cli_store() as store:
+        coder = act_as(store, "code", coder)
         coding_id = add_coding(store, coder, document, start, end, code, new_coder=new_coder)
     typer.echo(f"coding {coding_id}: {code} on {document} {start}-{end}")
 
@@ -144,6 +149,7 @@ def uncode_cmd(
     from toolkit.coding.review import remove_coding
 
     with open_cli_store() as store:
+        coder = act_as(store, "code", coder)
         remove_coding(store, coder, coding_id, expected_version=if_version)
     typer.echo(f"coding {coding_id} removed")
 
@@ -159,6 +165,7 @@ def recode_cmd(
     from toolkit.coding.review import recode
 
     with open_cli_store() as store:
+        coder = act_as(store, "code", coder)
         recode(store, coder, coding_id, code, expected_version=if_version)
     typer.echo(f"coding {coding_id} is now {code}")
 
@@ -178,6 +185,7 @@ def memo_add(
     if len(targets) != 1:
         raise ToolkitError("name exactly one of --code, --document, --coding")
     with open_cli_store() as store:
+        coder = act_as(store, "code", coder)
         memo_id = add_memo(store, coder, targets[0][0], targets[0][1], text)
     typer.echo(f"memo {memo_id} saved")
 
