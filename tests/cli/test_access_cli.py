@@ -140,6 +140,10 @@ def test_access_roles_too_low_are_refused(team):
     )
     assert "admin role" in one_line_refusal(users)
     assert "coder role" in one_line_refusal(qda(team, "undo", "--coder", "vera", user="vera"))
+    assert "coder role" in one_line_refusal(qda(team, "codebook", "load", CODEBOOK, user="vera"))
+    assert "admin role" in one_line_refusal(qda(team, "import", FIXTURES / "interview_crlf.txt", user="alice"))
+    assert "admin role" in one_line_refusal(qda(team, "blind", "on", user="alice"))
+    assert "reviewer role" in one_line_refusal(qda(team, "suggest", user="alice"))
 
 
 def test_access_raw_text_needs_an_admin_and_is_audited_with_them(team):

@@ -36,13 +36,17 @@ def test_users_hash_is_salted_and_verifies_only_the_password():
 def test_users_roles_are_ordered_and_capabilities_follow():
     assert ROLES == ("viewer", "coder", "reviewer", "admin")
     allowed = {
-        role: {c for c in ("read", "code", "review", "raw", "identifiers", "users") if Identity("x", role).may(c)}
+        role: {
+            c
+            for c in ("read", "code", "review", "raw", "identifiers", "users", "project")
+            if Identity("x", role).may(c)
+        }
         for role in ROLES
     }
     assert allowed["viewer"] == {"read"}
     assert allowed["coder"] == {"read", "code"}
     assert allowed["reviewer"] == {"read", "code", "review"}
-    assert allowed["admin"] == {"read", "code", "review", "raw", "identifiers", "users"}
+    assert allowed["admin"] == {"read", "code", "review", "raw", "identifiers", "users", "project"}
 
 
 def test_users_sign_in_and_wrong_password_say_the_same_for_unknown_names(store):

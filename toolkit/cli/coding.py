@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 
 import typer
 
-from toolkit.cli.access import act_as, actor_for
+from toolkit.cli.access import act_as, actor_for, sign_in
 from toolkit.cli.app import NEW_CODER_HELP, app, codebook_app, coders_app, codings_app, memo_app, open_cli_store
 from toolkit.errors import ToolkitError
 
@@ -23,6 +23,7 @@ def codebook_load(file: Path) -> None:
         from toolkit.analysis.exchange_import import load_qdc
 
         with open_cli_store() as store:
+            sign_in(store, "code")
             report = load_qdc(store, file)
         for warning in report.warnings:
             typer.echo(f"warning: {warning}", err=True)
@@ -30,6 +31,7 @@ def codebook_load(file: Path) -> None:
                    f"{report.counts['updated']} updated)")  # fmt: skip
         return
     with open_cli_store() as store:
+        sign_in(store, "code")
         spec = load_codebook(store, file)
     for warning in spec.warnings:
         typer.echo(f"warning: {warning}", err=True)
@@ -211,6 +213,7 @@ def blind_cmd(state: Annotated[Literal["on", "off"], typer.Argument(help="on or 
     if state not in ("on", "off"):
         raise ToolkitError("say `qda blind on` or `qda blind off`")
     with open_cli_store() as store:
+        sign_in(store, "project")
         set_blind(store, state == "on")
     typer.echo(f"blind mode {state}")
 

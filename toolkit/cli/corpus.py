@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from toolkit.cli.access import act_as, actor_for
+from toolkit.cli.access import act_as, actor_for, sign_in
 from toolkit.cli.app import app, attributes_app, deid_app, open_cli_store, participant_app, split_list
 
 
@@ -39,6 +39,7 @@ def import_cmd(
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--language") from exc
     with open_cli_store() as store:
+        sign_in(store, "project")
         report = import_files(
             store,
             files,
@@ -86,6 +87,7 @@ def attributes_import(file: Path) -> None:
     from toolkit.corpus.attributes import import_attributes
 
     with open_cli_store() as store:
+        sign_in(store, "project")
         count = import_attributes(store, file)
     typer.echo(f"attributes set for {count} document(s)")
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 import typer
 
-from toolkit.cli.access import act_as
+from toolkit.cli.access import act_as, sign_in
 from toolkit.cli.app import app, open_cli_store, split_list
 from toolkit.errors import ToolkitError
 
@@ -35,6 +35,7 @@ def suggest_cmd(
 
     names = split_list(documents)
     with open_cli_store() as store:
+        sign_in(store, "review")
         report = suggest(
             store,
             names,

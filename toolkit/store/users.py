@@ -72,6 +72,7 @@ CAPABILITIES: dict[str, str] = {
     "raw": "admin",  # text as imported (audited)
     "identifiers": "admin",  # the identifier mapping, reviewing detections, withdrawal
     "users": "admin",  # adding, removing, changing users
+    "project": "admin",  # importing transcripts and attributes, blind mode, languages, the embedding model
 }
 """The least role each capability needs."""
 
