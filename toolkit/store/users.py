@@ -79,7 +79,7 @@ CAPABILITIES: dict[str, str] = {
 MIN_PASSWORD = 8
 """Fewest characters of a password."""
 
-_N, _R, _P = 2**14, 8, 1  # scrypt's interactive-login parameters (16 MiB, tens of milliseconds)
+_N, _R, _P = 2**14, 8, 1  # scrypt interactive-login parameters: 16 MiB, ~0.1 s per check on a loaded 2-core machine
 _PREFIX = "scrypt"
 
 
