@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 __all__ = [
+    "AccessError",
     "AlreadyDecidedError",
     "BlindModeError",
     "CodebookError",
@@ -55,6 +56,12 @@ class StoreError(ToolkitError):
     """The store cannot be opened or is of another schema version."""
 
     code = "E100"
+
+
+class AccessError(ToolkitError):
+    """Not signed in, a wrong name or password, or a role too low for what was asked; nothing was done."""
+
+    code = "E150"
 
 
 class InputFileError(ToolkitError):

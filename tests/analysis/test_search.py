@@ -45,9 +45,10 @@ def test_search_counts_match_the_transcript_files(sample):
 
 
 def sample_text(store, hit):
-    with store.read() as session:
-        segment = session.scalar(select(Segment).where(Segment.start == hit.start, Segment.end == hit.end))
-        return segment.document.text[hit.start : hit.end]
+    """The turn as readers see it: de-identified (search never shows raw text)."""
+    from toolkit.corpus.identifiers import document_view
+
+    return document_view(store, hit.document).slice(hit.start, hit.end)
 
 
 def test_search_cli_json_gives_one_result_per_turn_like_the_library(sample):
@@ -130,3 +131,22 @@ def test_keyword_in_context_escapes_transcript_text(small):
     html = kwic_html(left, keyword, right)
     assert html.count("<b>") == 1 and "<b>Never</b>" in html  # the keyword's own tag, nothing from the text
     assert "&lt;b&gt;</span>" in html and "&lt;/b&gt; again" in html
+
+
+def test_search_reads_and_shows_the_de_identified_text(sample):
+    """A name replaced by a pseudonym is neither found nor shown; the pseudonym is (issue 11, Access)."""
+    from toolkit.corpus.identifiers import identifier_rows
+
+    person = next(
+        r
+        for r in identifier_rows(sample, None, "confirmed") + identifier_rows(sample, None, "proposed")
+        if r["type"] == "person" and " " in r["text"]
+    )
+    surname = person["text"].split()[-1]
+    assert not [h for h in search(sample, surname) if surname in h.text]
+    hits = search(sample, "passport")
+    assert any("[" in h.text for h in hits)  # some turns about passports also hold pseudonyms
+    for hit in hits:
+        assert hit.shown_matches and len(hit.shown_matches) == len(hit.matches)
+        for (a, b), (x, y) in zip(hit.shown_matches, hit.matches, strict=True):
+            assert stem(hit.text[a:b]) == stem("passport") and hit.start <= x < y <= hit.end

@@ -37,6 +37,7 @@ SHAPES: dict[tuple[str, ...], str] = {
     ("query", "matrix"): DOCUMENT,
     ("query", "cooccurrence"): DOCUMENT,
     ("audit", "verify"): DOCUMENT,
+    ("users", "list"): LINES,
 }
 # The fast ones run against the sample project; suggest and evaluate embed text (tested elsewhere).
 RUN = {

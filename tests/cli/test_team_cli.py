@@ -13,6 +13,18 @@ from toolkit.cli.main import app
 runner = CliRunner()
 
 
+def app_context(url: str):
+    """A click context holding ``--db url``, as a running command has."""
+    import typer
+
+    from toolkit.cli.app import CliOptions
+
+    command = typer.main.get_command(app)
+    context = command.make_context("qda", ["--db", url, "status"], resilient_parsing=True)
+    context.obj = CliOptions(db_url=url)
+    return context
+
+
 @pytest.fixture
 def launched(monkeypatch):
     """The command line `qda serve` would run, captured instead of starting Streamlit."""
@@ -52,10 +64,25 @@ def test_serve_beyond_this_machine_is_refused_in_one_line_saying_how(sqlite_stor
     assert launched == {}
 
 
-def test_serve_beyond_this_machine_once_users_are_configured(sqlite_store, sqlite_url, launched, monkeypatch):
-    monkeypatch.setattr(team, "users_configured", lambda: True)
+def test_serve_beyond_this_machine_once_users_are_configured(sqlite_store, sqlite_url, launched):
+    from toolkit.store.users import add_user
+
+    add_user(sqlite_store, "olga", "admin", "a long passphrase")
     result = runner.invoke(app, ["--db", sqlite_url, "serve", "--host", "0.0.0.0"])
     assert result.exit_code == 0, result.output
+    assert launched["command"][launched["command"].index("--server.address") + 1] == "0.0.0.0"
+
+
+def test_serve_users_configured_reads_the_store(sqlite_store, sqlite_url):
+    from toolkit.store.users import add_user
+
+    def configured() -> bool:
+        with app_context(sqlite_url):
+            return team.users_configured()
+
+    assert configured() is False
+    add_user(sqlite_store, "olga", "admin", "a long passphrase")
+    assert configured() is True
 
 
 def test_serve_without_a_store_is_one_line(tmp_path, launched):

@@ -13,6 +13,7 @@ from toolkit.store.engine import create_store, open_store
 from toolkit.store.migrate import head_revision
 from toolkit.store.models import Base, Coding, EmbeddingCache, LemmaCache, Suggestion
 from toolkit.store.transfer import table_digests, transfer
+from toolkit.store.users import add_user
 from toolkit.suggest.embed import HashingEmbedder
 from toolkit.suggest.lemmas import SimpleLemmatizer
 from toolkit.suggest.suggestions import suggest
@@ -35,6 +36,7 @@ def project(tmp_path, blank_nlp) -> str:
     cid = add_coding(store, "bob", "S04", 5, 50, "root_cause.family")
     recode(store, "bob", cid, "root_cause.economic")  # version 2 travels too
     add_memo(store, "bob", "document", "S04", "Ask about the second employer — «quotes» and ümlauts.")
+    add_user(store, "olga", "admin", "a long passphrase")  # users and their hashes travel with the project
     store.close()
     return url
 

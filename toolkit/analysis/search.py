@@ -24,6 +24,7 @@ from sqlalchemy import select
 from toolkit.analysis.frames import DEFAULT_CODER, choose_coder
 from toolkit.analysis.wordforms import StemNormaliser, tokens
 from toolkit.coding.codings import coding_rows
+from toolkit.corpus.identifiers import views
 from toolkit.errors import ToolkitError
 from toolkit.store.engine import Store
 from toolkit.store.models import ROLES, Document, Project, Segment
@@ -42,7 +43,11 @@ class SearchError(ToolkitError):
 
 @dataclass(frozen=True)
 class SearchHit:
-    """One matching turn: where it is, its text, and the document offsets of every matched word."""
+    """One matching turn: where it is, its de-identified text, and where every matched word is.
+
+    ``matches`` are document offsets (into the original text, like every stored offset); ``shown_matches``
+    are offsets into ``text``, the de-identified turn that was searched and is shown.
+    """
 
     document: str
     position: int
@@ -52,11 +57,13 @@ class SearchHit:
     end: int
     text: str
     matches: list[tuple[int, int]] = field(default_factory=list)
+    shown_matches: list[tuple[int, int]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready (tuples become lists)."""
         out = asdict(self)
         out["matches"] = [list(m) for m in self.matches]
+        out["shown_matches"] = [list(m) for m in self.shown_matches]
         return out
 
 
@@ -155,21 +162,28 @@ def search(
             statement = statement.where(Segment.document_id.in_(wanted))
         if roles:
             statement = statement.where(Segment.role.in_(list(roles)))
-        rows = [
-            (documents_of[doc_id][0], *rest) for doc_id, *rest in session.execute(statement) if doc_id in documents_of
-        ]
+        found = [row for row in session.execute(statement) if row[0] in documents_of]
+        shown = views(session, {row[0] for row in found})  # the de-identified text is what is searched and shown
+        rows = []
+        for doc_id, position, role, speaker, start, end, _text in found:
+            view = shown[doc_id]
+            rows.append(
+                (documents_of[doc_id][0], position, role, view.speaker(speaker), start, end, view.segment(start, end))
+            )
     rows.sort(key=lambda r: (r[0], r[1]))
     if codes:
         coded = _coded_spans(store, codes, coder, origins)
         rows = [r for r in rows if any(s < r[5] and r[4] < e for s, e in coded.get(r[0], ()))]
-    stem_strings = cached_lemmas(store, StemNormaliser(), [r[6] for r in rows])
+    stem_strings = cached_lemmas(store, StemNormaliser(), [r[6].text for r in rows])
     hits: list[SearchHit] = []
     for row, stems in zip(rows, stem_strings, strict=True):
         padded = f" {stems} "
         if not all(_contains(padded, phrase) for phrase in terms):
             continue
-        name, position, role, speaker, start, end, text = row
-        hits.append(SearchHit(name, position, role, speaker, start, end, text, _match_spans(text, start, terms)))
+        name, position, role, speaker, start, end, redacted = row
+        on_text = _match_spans(redacted.text, 0, terms)
+        in_document = [(redacted.to_original(a), redacted.to_original(b, at_end=True)) for a, b in on_text]
+        hits.append(SearchHit(name, position, role, speaker, start, end, redacted.text, in_document, on_text))
         if limit is not None and len(hits) >= limit:
             break
     return hits
@@ -178,8 +192,7 @@ def search(
 def kwic(hit: SearchHit, width: int = 60) -> list[tuple[str, str, str]]:
     """Keyword in context: ``(left, keyword, right)`` for each match, ``width`` characters either side."""
     out = []
-    for start, end in hit.matches:
-        a, b = start - hit.start, end - hit.start
+    for a, b in hit.shown_matches:
         left = hit.text[max(0, a - width) : a]
         right = hit.text[b : b + width]
         out.append(

@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 
 import typer
 
+from toolkit.cli.access import sign_in
 from toolkit.cli.app import app, consensus_app, open_cli_store, split_list
 from toolkit.errors import ToolkitError
 from toolkit.io.private import write_private_text
@@ -78,6 +79,7 @@ def consensus_import(
 
     display, rows = read_rows(file, kind="csv")
     with open_cli_store() as store:
+        sign_in(store, "review")
         added = record_consensus(store, [row for _, row in rows], source=display, agreed_from=split_list(agreed_from))
     typer.echo(f"consensus: {added} codings recorded")
 

@@ -46,6 +46,7 @@ __all__ = [
     "open_cli_store",
     "participant_app",
     "split_list",
+    "users_app",
 ]
 
 NEW_CODER_HELP = "Register the coder now if unknown (otherwise an unknown name is an error, so a typo never codes)."
@@ -126,6 +127,9 @@ consensus_app = typer.Typer(no_args_is_help=True, help="Record what a consensus 
 deid_app = typer.Typer(
     no_args_is_help=True, help="De-identification: detect identifiers, review them, replace them by pseudonyms."
 )
+users_app = typer.Typer(
+    no_args_is_help=True, help="Users who sign in, and their roles (viewer, coder, reviewer, admin): docs/access.md."
+)
 participant_app = typer.Typer(no_args_is_help=True, help="Participants' rights: withdraw a participant everywhere.")
 for _name, _group in (
     ("deid", deid_app),
@@ -137,6 +141,7 @@ for _name, _group in (
     ("coders", coders_app),
     ("memo", memo_app),
     ("consensus", consensus_app),
+    ("users", users_app),
 ):
     app.add_typer(_group, name=_name)
 

@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 
 import typer
 
+from toolkit.cli.access import act_as, actor_for, sign_in
 from toolkit.cli.app import NEW_CODER_HELP, app, codebook_app, coders_app, codings_app, memo_app, open_cli_store
 from toolkit.errors import ToolkitError
 
@@ -22,6 +23,7 @@ def codebook_load(file: Path) -> None:
         from toolkit.analysis.exchange_import import load_qdc
 
         with open_cli_store() as store:
+            sign_in(store, "code")
             report = load_qdc(store, file)
         for warning in report.warnings:
             typer.echo(f"warning: {warning}", err=True)
@@ -29,6 +31,7 @@ def codebook_load(file: Path) -> None:
                    f"{report.counts['updated']} updated)")  # fmt: skip
         return
     with open_cli_store() as store:
+        sign_in(store, "code")
         spec = load_codebook(store, file)
     for warning in spec.warnings:
         typer.echo(f"warning: {warning}", err=True)
@@ -60,6 +63,7 @@ def codings_import(
     from toolkit.coding.codings import import_codings
 
     with open_cli_store() as store:
+        coder = act_as(store, "code", coder)
         report = import_codings(store, file, coder, new_coder=new_coder)
     typer.echo(f"{report.rows} rows: {report.added} codings added, {report.already_present} already present")
 
@@ -83,6 +87,8 @@ def codings_export(
     from toolkit.io.private import write_private_text
 
     with open_cli_store() as store:
+        if raw:
+            actor = actor_for(store, "raw", actor)
         text = export_codings(store, fmt, coder, raw=raw, actor=actor)
     if output:
         write_private_text(output, text)
@@ -127,6 +133,7 @@ def code_cmd(
     from toolkit.coding.review import add_coding
 
     with open_cli_store() as store:
+        coder = act_as(store, "code", coder)
         coding_id = add_coding(store, coder, document, start, end, code, new_coder=new_coder)
     typer.echo(f"coding {coding_id}: {code} on {document} {start}-{end}")
 
@@ -144,6 +151,7 @@ def uncode_cmd(
     from toolkit.coding.review import remove_coding
 
     with open_cli_store() as store:
+        coder = act_as(store, "code", coder)
         remove_coding(store, coder, coding_id, expected_version=if_version)
     typer.echo(f"coding {coding_id} removed")
 
@@ -159,6 +167,7 @@ def recode_cmd(
     from toolkit.coding.review import recode
 
     with open_cli_store() as store:
+        coder = act_as(store, "code", coder)
         recode(store, coder, coding_id, code, expected_version=if_version)
     typer.echo(f"coding {coding_id} is now {code}")
 
@@ -178,6 +187,7 @@ def memo_add(
     if len(targets) != 1:
         raise ToolkitError("name exactly one of --code, --document, --coding")
     with open_cli_store() as store:
+        coder = act_as(store, "code", coder)
         memo_id = add_memo(store, coder, targets[0][0], targets[0][1], text)
     typer.echo(f"memo {memo_id} saved")
 
@@ -203,6 +213,7 @@ def blind_cmd(state: Annotated[Literal["on", "off"], typer.Argument(help="on or 
     if state not in ("on", "off"):
         raise ToolkitError("say `qda blind on` or `qda blind off`")
     with open_cli_store() as store:
+        sign_in(store, "project")
         set_blind(store, state == "on")
     typer.echo(f"blind mode {state}")
 

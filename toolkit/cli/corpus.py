@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from toolkit.cli.access import act_as, actor_for, sign_in
 from toolkit.cli.app import app, attributes_app, deid_app, open_cli_store, participant_app, split_list
 
 
@@ -38,6 +39,7 @@ def import_cmd(
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--language") from exc
     with open_cli_store() as store:
+        sign_in(store, "project")
         report = import_files(
             store,
             files,
@@ -85,6 +87,7 @@ def attributes_import(file: Path) -> None:
     from toolkit.corpus.attributes import import_attributes
 
     with open_cli_store() as store:
+        sign_in(store, "project")
         count = import_attributes(store, file)
     typer.echo(f"attributes set for {count} document(s)")
 
@@ -100,6 +103,8 @@ def show(
     from toolkit.analysis.status import document_segments
 
     with open_cli_store() as store:
+        if raw:
+            actor = actor_for(store, "raw", actor)
         segments = document_segments(store, document, raw=raw, actor=actor)
     for seg in segments:
         if as_json:
@@ -156,6 +161,7 @@ def deid_apply(
     from toolkit.corpus.identifiers import apply
 
     with open_cli_store() as store:
+        actor = actor_for(store, "identifiers", actor)
         result = apply(store, split_list(documents), actor=actor)
     for name, counts in result.items():
         shown = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()) if k != "new")
@@ -173,6 +179,7 @@ def deid_list(
     from toolkit.corpus.identifiers import audit_raw_access, identifier_rows
 
     with open_cli_store() as store:
+        actor = actor_for(store, "identifiers", actor)
         rows = identifier_rows(store, split_list(documents), status)
         audit_raw_access(store, sorted({r["document"] for r in rows}), actor, "identifier review")
     for row in rows:
@@ -194,6 +201,7 @@ def deid_confirm(
     from toolkit.corpus.identifiers import review
 
     with open_cli_store() as store:
+        reviewer = act_as(store, "identifiers", reviewer)
         for identifier in identifiers:
             review(store, identifier, "confirm", reviewer)
     typer.echo(f"confirmed {len(identifiers)}")
@@ -208,6 +216,7 @@ def deid_reject(
     from toolkit.corpus.identifiers import review
 
     with open_cli_store() as store:
+        reviewer = act_as(store, "identifiers", reviewer)
         for identifier in identifiers:
             review(store, identifier, "reject", reviewer)
     typer.echo(f"rejected {len(identifiers)}")
@@ -229,7 +238,7 @@ def deid_add(
     from toolkit.corpus.identifiers import add
 
     with open_cli_store() as store:
-        ids = add(store, document, type_, reviewer, start=start, end=end, text=text)
+        ids = add(store, document, type_, act_as(store, "identifiers", reviewer), start=start, end=end, text=text)
     typer.echo(f"added {len(ids)} identifier(s): {', '.join(map(str, ids))}")
 
 
@@ -243,7 +252,7 @@ def deid_reviewed(
     from toolkit.corpus.identifiers import mark_reviewed
 
     with open_cli_store() as store:
-        mark_reviewed(store, document, reviewer, not undo)
+        mark_reviewed(store, document, act_as(store, "identifiers", reviewer), not undo)
     typer.echo(f"{document}: de-identification {'not ' if undo else ''}reviewed")
 
 
@@ -271,7 +280,7 @@ def deid_mapping(actor: Annotated[str, typer.Option(help="Who reads it (audit tr
     from toolkit.corpus.identifiers import mapping_rows
 
     with open_cli_store() as store:
-        for row in mapping_rows(store, actor):
+        for row in mapping_rows(store, act_as(store, "identifiers", actor)):
             typer.echo(json.dumps(row, ensure_ascii=False))
 
 
@@ -296,7 +305,7 @@ def participant_withdraw(
     ):
         raise typer.Abort()
     with open_cli_store() as store:
-        report = withdraw(store, document, actor)
+        report = withdraw(store, document, actor_for(store, "identifiers", actor))
     removed = ", ".join(f"{kind} {n}" for kind, n in report.removed.items())
     typer.echo(f"withdrawn {document}: {removed}; audit payloads erased {report.audit_payloads_erased}")
     if report.scrub.get("backend") == "sqlite" and not report.scrub.get("checkpointed"):

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 import typer
 
+from toolkit.cli.access import sign_in
 from toolkit.cli.app import app, open_cli_store, split_list
 
 
@@ -63,6 +64,7 @@ def import_qdpx_cmd(file: Path) -> None:
     from toolkit.analysis.exchange_import import import_qdpx
 
     with open_cli_store() as store:
+        sign_in(store, "project")
         report = import_qdpx(store, file, actor="import")
     typer.echo(f"imported {file}")
     _print_report(report)

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from toolkit.cli.access import sign_in
 from toolkit.cli.app import app, open_cli_store
 
 model_app = typer.Typer(no_args_is_help=True, help="The project's embedding model (English or multilingual).")
@@ -46,6 +47,7 @@ def language_set(
     from toolkit.corpus.documents import set_language
 
     with open_cli_store() as store:
+        sign_in(store, "project")
         changed = set_language(store, documents, language, actor="cli")
     typer.echo(f"language set for {changed} document(s)")
 
@@ -71,6 +73,7 @@ def model_set(
     from toolkit.suggest.model_choice import project_embedding_model, set_project_model
 
     with open_cli_store() as store:
+        sign_in(store, "project")
         set_project_model(store, model, actor="cli")
         chosen, why = project_embedding_model(store)
     typer.echo(f"embedding model {chosen} ({why})")

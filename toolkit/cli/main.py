@@ -8,6 +8,7 @@ The commands live in modules named after the library layer they call (:mod:`tool
 from __future__ import annotations
 
 from toolkit.cli import (  # noqa: F401  (importing a module registers its commands)
+    access,
     analysis,
     coding,
     corpus,

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 import typer
 
+from toolkit.cli.access import act_as, sign_in
 from toolkit.cli.app import app, open_cli_store, split_list
 from toolkit.errors import ToolkitError
 
@@ -34,6 +35,7 @@ def suggest_cmd(
 
     names = split_list(documents)
     with open_cli_store() as store:
+        sign_in(store, "review")
         report = suggest(
             store,
             names,
@@ -148,6 +150,7 @@ def review_cmd(
 
     decided = 0
     with open_cli_store() as store:
+        coder = act_as(store, "review", coder)
         skipped: set[int] = set()
         while True:
             queue = [r for r in review_queue(store, order, split_list(documents)) if r["id"] not in skipped]

@@ -49,12 +49,18 @@ def is_local(host: str) -> bool:
 
 
 def users_configured() -> bool:
-    """Whether the dashboard has its own sign-in (users) configured.
+    """Whether the store named by --db / QDA_DB has users, so that the dashboard asks everyone to sign in.
 
-    survivor-qda has no user accounts yet (the data-protection issue adds them), so this is False and
-    ``qda serve`` binds only to this machine; a team reaches it through an SSH tunnel.
+    Without users ``qda serve`` binds only to this machine; a team reaches it through an SSH tunnel.
     """
-    return False
+    from toolkit.store.engine import open_store
+    from toolkit.store.users import users_configured as store_has_users
+
+    store = open_store(db_url())
+    try:
+        return store_has_users(store)
+    finally:
+        store.close()
 
 
 @app.command("serve")
@@ -69,7 +75,8 @@ def serve_cmd(
         raise ConfigError(
             f"refusing to serve on {host}: no users are configured, so anyone who reaches this port could read "
             f"the transcripts; serve on 127.0.0.1 and let each coder use an SSH tunnel "
-            f"(ssh -L {port}:127.0.0.1:{port} this-server), or configure users first (README, Team mode)"
+            f"(ssh -L {port}:127.0.0.1:{port} this-server), or add users first "
+            "(`qda users add NAME --role admin`, docs/access.md)"
         )
     if not APP_SCRIPT.exists():
         raise ConfigError(f"the dashboard script {APP_SCRIPT} is missing; run qda serve from a source checkout")

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from toolkit.cli.access import act_as
 from toolkit.cli.app import app, codebook_app, memo_app, open_cli_store, split_list
 from toolkit.errors import ToolkitError
 
@@ -192,7 +193,7 @@ def codebook_add(
     from toolkit.coding.codes import create_code
 
     with open_cli_store() as store:
-        create_code(store, by, code_id, name, definition, parent=parent, colour=colour)
+        create_code(store, act_as(store, "code", by), code_id, name, definition, parent=parent, colour=colour)
     typer.echo(f"code {code_id} created")
 
 
@@ -202,7 +203,7 @@ def codebook_rename(code_id: str, name: str, by: ActorOption) -> None:
     from toolkit.coding.codes import rename_code
 
     with open_cli_store() as store:
-        rename_code(store, by, code_id, name)
+        rename_code(store, act_as(store, "code", by), code_id, name)
     typer.echo(f"code {code_id} is now called {name!r}")
 
 
@@ -212,7 +213,7 @@ def codebook_recolour(code_id: str, colour: str, by: ActorOption) -> None:
     from toolkit.coding.codes import recolour_code
 
     with open_cli_store() as store:
-        recolour_code(store, by, code_id, colour)
+        recolour_code(store, act_as(store, "code", by), code_id, colour)
     typer.echo(f"code {code_id} is now {colour}")
 
 
@@ -226,7 +227,7 @@ def codebook_move(
     from toolkit.coding.codes import move_code
 
     with open_cli_store() as store:
-        move_code(store, by, code_id, parent)
+        move_code(store, act_as(store, "code", by), code_id, parent)
     typer.echo(f"code {code_id} moved under {parent or 'the top level'}")
 
 
@@ -236,7 +237,7 @@ def codebook_merge(source: str, target: str, by: ActorOption) -> None:
     from toolkit.coding.codes import merge_codes
 
     with open_cli_store() as store:
-        counts = merge_codes(store, by, source, target)
+        counts = merge_codes(store, act_as(store, "code", by), source, target)
     typer.echo(f"{source} merged into {target}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
 
 
@@ -246,7 +247,7 @@ def undo_cmd(coder: Annotated[str, typer.Option(help="Whose last hand-coding act
     from toolkit.coding.hand_undo import undo_last_coding
 
     with open_cli_store() as store:
-        undone = undo_last_coding(store, coder)
+        undone = undo_last_coding(store, act_as(store, "code", coder))
     if undone is None:
         typer.echo("nothing to undo")
     else:

@@ -14,7 +14,7 @@ from typing import cast
 from sqlalchemy import select
 
 from toolkit.coding.review import add_human_coding
-from toolkit.corpus.identifiers import document_view
+from toolkit.corpus.identifiers import document_view, views
 from toolkit.corpus.redaction import RedactedText
 from toolkit.errors import NotFoundError, ToolkitError
 from toolkit.store.engine import Store
@@ -92,15 +92,16 @@ def document_turns(store: Store, document: str) -> list[dict[str, object]]:
 
 
 def coder_codings(store: Store, coder: str, document: str) -> list[dict[str, object]]:
-    """One coder's codings in one document (id, code, span, quote, origin), in text order."""
+    """One coder's codings in one document (id, code, span, de-identified quote, origin), in text order."""
     with store.read() as session:
         rows = session.execute(
-            select(Coding, Document.text)
+            select(Coding, Document.id)
             .join(Document, Coding.document_id == Document.id)
             .join(Coder, Coding.coder_id == Coder.id)
             .where(Document.name == document, Coder.name == coder)
             .order_by(Coding.start, Coding.code_id)
         ).all()
+        shown = views(session, {doc_id for _, doc_id in rows})
     return [
         {
             "id": c.id,
@@ -108,9 +109,9 @@ def coder_codings(store: Store, coder: str, document: str) -> list[dict[str, obj
             "start": c.start,
             "end": c.end,
             "origin": c.origin,
-            "quote": text[c.start : c.end],
+            "quote": shown[doc_id].slice(c.start, c.end),
         }
-        for c, text in rows
+        for c, doc_id in rows
     ]
 
 

@@ -86,6 +86,8 @@ class Transaction:
     session: Session
     actor: str
     events: list[AuditEvent] = field(default_factory=list)
+    signed_in: str | None = None
+    """Who signed in (:mod:`toolkit.store.users`), when that is not ``actor`` (an admin acting for a coder)."""
 
     def audit(
         self,
@@ -97,8 +99,11 @@ class Transaction:
     ) -> None:
         """Append an audit event inside this transaction, so it commits with the change it describes.
 
-        The event is chained (:mod:`toolkit.store.audit`) when the transaction commits.
+        The event is chained (:mod:`toolkit.store.audit`) when the transaction commits. When the person
+        signed in is not the actor (an admin acting for a coder), ``after`` names them as ``signed_in``.
         """
+        if self.signed_in is not None and self.signed_in != self.actor:
+            after = {**(after or {}), "signed_in": self.signed_in}
         before, after = canonical_payload(before), canonical_payload(after)
         event = AuditEvent(
             at=utcnow(),
@@ -144,6 +149,8 @@ class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self.signed_in: str | None = None
+        """The user signed in on this store (CLI and dashboard set it); the audit trail records them."""
         event.listen(self._sessions, "before_flush", check_flush)
 
     @property
@@ -160,7 +167,7 @@ class Store:
         """
         try:
             with self._sessions() as session, session.begin():
-                tx = Transaction(session=session, actor=actor)
+                tx = Transaction(session=session, actor=actor, signed_in=self.signed_in)
                 yield tx
                 if tx.events:
                     session.flush()

@@ -50,6 +50,7 @@ __all__ = [
     "Segment",
     "Sentence",
     "Suggestion",
+    "User",
     "utcnow",
 ]
 
@@ -78,6 +79,8 @@ MEMO_TARGETS = ("code", "document", "coding")
 IDENTIFIER_TYPES = ("person", "place", "organisation", "phone", "email", "date_of_birth", "id_number", "address")
 IDENTIFIER_STATUSES = ("proposed", "confirmed", "rejected")
 IDENTIFIER_SOURCES = ("ner", "pattern", "propagated", "reviewer")
+USER_ROLES = ("viewer", "coder", "reviewer", "admin")
+"""Dashboard and CLI roles, least to most access (:mod:`toolkit.store.users`)."""
 
 
 def one_of(column: str, values: tuple[str, ...], name: str) -> CheckConstraint:
@@ -220,6 +223,21 @@ class Coder(Base):
     __tablename__ = "coders"
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class User(Base):
+    """A person who signs in: name (also their coder name), role and a salted scrypt hash of their password.
+
+    The password itself is never stored; :mod:`toolkit.store.users` makes and checks the hash.
+    """
+
+    __tablename__ = "users"
+    __table_args__ = (one_of("role", USER_ROLES, "ck_users_role"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 

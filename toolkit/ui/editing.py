@@ -15,6 +15,8 @@ from toolkit.coding.memos import delete_memo, edit_memo
 from toolkit.coding.review import add_coder, add_memo, list_memos
 from toolkit.errors import ToolkitError
 from toolkit.store.models import MODEL_CODER
+from toolkit.store.users import users_configured
+from toolkit.ui.access import current_identity
 from toolkit.ui.highlight import md_escape
 from toolkit.ui.state import Context, keep, remember, remember_widget
 
@@ -42,7 +44,13 @@ def show_message(key: str = "workspace_message") -> None:
 
 
 def choose_person(ctx: Context, where=st.sidebar) -> str | None:
-    """Who is coding or editing (a named person, never the model); a newcomer adds themselves (audited)."""
+    """Who is coding or editing (a named person, never the model); a newcomer adds themselves (audited).
+
+    Once the store has users, it is whoever signed in, if their role may code (else None: read only).
+    """
+    if users_configured(ctx.store):
+        identity = current_identity(ctx.store)
+        return identity.name if identity is not None and identity.may("code") else None
     people = [c for c in ctx.coders if c != MODEL_CODER]
     pending = st.session_state.pop("workspace_pending_person", None)
     if pending in people:

@@ -19,11 +19,37 @@ from toolkit.errors import ToolkitError
 from toolkit.store.models import MODEL_CODER, Suggestion
 from toolkit.suggest.live import decision_labels
 from toolkit.suggest.suggestions import documents_without_suggestions, review_queue, suggest
+from toolkit.ui.access import current_identity
 from toolkit.ui.components import (
     show_html,
 )
 from toolkit.ui.highlight import md_escape, safe_text
 from toolkit.ui.state import Context, context, keep, remember, remember_widget
+
+
+def _reviewer(ctx: Context) -> str | None:
+    """Who decides: whoever signed in once the store has users; else chosen (or added) here."""
+    identity = current_identity(ctx.store)
+    if identity is not None:
+        st.caption(f"Reviewer: {md_escape(identity.name)} (signed in)")
+    else:
+        reviewers = [c for c in ctx.coders if c != MODEL_CODER]
+        _add_reviewer(ctx, reviewers)
+    message = st.session_state.pop("review_message", None)
+    if message:
+        st.info(md_escape(message))
+    if identity is not None:
+        return identity.name
+    if not reviewers:
+        st.info("Add yourself as a reviewer above to start.")
+        return None
+    pending = st.session_state.pop("review_pending_reviewer", None)
+    if pending in reviewers:
+        remember("reviewer", pending)
+    keep("reviewer", reviewers)
+    reviewer = st.selectbox("Reviewer", reviewers, key="reviewer", on_change=remember_widget, args=("reviewer",))
+    remember("reviewer", reviewer)
+    return reviewer
 
 
 def _add_reviewer(ctx: Context, reviewers: list[str]) -> None:
@@ -219,20 +245,9 @@ def review_page() -> None:
         "Keys: a accept, d decline (reject), e change to the chosen code, n skip, u undo your last decision "
         "(r and c are Streamlit's own)."
     )
-    reviewers = [c for c in ctx.coders if c != MODEL_CODER]
-    _add_reviewer(ctx, reviewers)
-    message = st.session_state.pop("review_message", None)
-    if message:
-        st.info(md_escape(message))
-    if not reviewers:
-        st.info("Add yourself as a reviewer above to start.")
+    reviewer = _reviewer(ctx)
+    if reviewer is None:
         return
-    pending = st.session_state.pop("review_pending_reviewer", None)
-    if pending in reviewers:
-        remember("reviewer", pending)
-    keep("reviewer", reviewers)
-    reviewer = st.selectbox("Reviewer", reviewers, key="reviewer", on_change=remember_widget, args=("reviewer",))
-    remember("reviewer", reviewer)
     _suggest_section(ctx)
     order = st.radio("Order", ["uncertainty", "document"], horizontal=True, key="review_order")
     live_on = st.toggle(

@@ -23,6 +23,7 @@ from toolkit.corpus.identifiers import DocumentView, document_view
 from toolkit.corpus.language import LANGUAGE_NAMES
 from toolkit.errors import ToolkitError
 from toolkit.suggest.suggestions import suggestion_rows
+from toolkit.ui.access import current_identity
 from toolkit.ui.components import caption, show_html
 from toolkit.ui.editing import act, choose_person, memo_panel, show_message
 from toolkit.ui.highlight import Span, highlight_html, md_escape, safe_text
@@ -121,6 +122,17 @@ def _undo(ctx: Context, person: str) -> None:
         raise ToolkitError("nothing to undo")
 
 
+def _raw_view(ctx: Context, name: str) -> DocumentView | None:
+    """The text as imported, for a signed-in admin who asks (each read is an audit event); else None."""
+    identity = current_identity(ctx.store)
+    if identity is None or not identity.may("raw"):
+        return None
+    if not st.toggle("Show the text as imported (raw; recorded in the audit trail)", key="transcript_raw"):
+        return None
+    st.warning("Raw text: the identifiers below are real. This read is recorded under your name.")
+    return document_view(ctx.store, name, raw=True, actor=identity.name)
+
+
 def transcript_page() -> None:
     """A transcript's turns with coded spans in the code's colour; suggestions shown apart; coding by selection."""
     ctx = context()
@@ -147,7 +159,7 @@ def transcript_page() -> None:
     person = choose_person(ctx)
     show_message()
     if mode == MODES[0]:
-        _read(ctx, name, view)  # the view read once above, for the warning too
+        _read(ctx, name, _raw_view(ctx, name) or view)  # the view read once above, for the warning too
     elif person is None:
         st.info("Choose who you are (sidebar) or add yourself, then select text to code it.")
     else:
