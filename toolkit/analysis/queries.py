@@ -28,6 +28,7 @@ from sqlalchemy import select
 
 from toolkit.analysis.frames import DEFAULT_CODER, load_frames
 from toolkit.analysis.search import SearchError
+from toolkit.corpus.identifiers import views
 from toolkit.store.engine import Store
 from toolkit.store.models import Code, Document, Segment
 from toolkit.suggest.caches import cached_lemmas
@@ -141,12 +142,18 @@ def _holds(tree: Any, codes: set[str]) -> bool:
 
 
 def _segments(store: Store) -> pd.DataFrame:
+    """Every turn, its text de-identified (what readers see)."""
     with store.read() as session:
-        rows = session.execute(
-            select(Document.name, Segment.position, Segment.role, Segment.start, Segment.end, Segment.text)
+        found = session.execute(
+            select(Document.id, Document.name, Segment.position, Segment.role, Segment.start, Segment.end)
             .join(Segment, Segment.document_id == Document.id)
             .order_by(Document.name, Segment.position)
         ).all()
+        shown = views(session, {row[0] for row in found})
+    rows = [
+        (name, position, role, start, end, shown[doc_id].slice(start, end))
+        for doc_id, name, position, role, start, end in found
+    ]
     return pd.DataFrame(rows, columns=["document", "segment", "role", "start", "end", "text"])
 
 

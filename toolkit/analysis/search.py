@@ -24,6 +24,7 @@ from sqlalchemy import select
 from toolkit.analysis.frames import DEFAULT_CODER, choose_coder
 from toolkit.analysis.wordforms import StemNormaliser, tokens
 from toolkit.coding.codings import coding_rows
+from toolkit.corpus.identifiers import views
 from toolkit.errors import ToolkitError
 from toolkit.store.engine import Store
 from toolkit.store.models import ROLES, Document, Project, Segment
@@ -116,8 +117,14 @@ def search(
     coder: str | None = DEFAULT_CODER,
     origins: Sequence[str] | None = None,
     limit: int | None = None,
+    raw: bool = False,
 ) -> list[SearchHit]:
     """Every turn matching ``query`` and the filters, in document and turn order.
+
+    The search runs over the de-identified text that readers see (a name replaced by ``[PERSON_1]`` is not
+    found, nor shown): a hit's ``text`` and speaker are de-identified, and its ``matches`` are offsets into
+    that text shifted by the turn's ``start`` (what :func:`kwic` expects). ``raw=True`` searches and shows
+    the original text (the caller audits it).
 
     Raises:
         SearchError: the query has no words, or a role is not one of interviewer/respondent/other.
@@ -155,9 +162,13 @@ def search(
             statement = statement.where(Segment.document_id.in_(wanted))
         if roles:
             statement = statement.where(Segment.role.in_(list(roles)))
+        found = [row for row in session.execute(statement) if row[0] in documents_of]
+        shown = views(session, {row[0] for row in found}, raw=raw)
         rows = [
-            (documents_of[doc_id][0], *rest) for doc_id, *rest in session.execute(statement) if doc_id in documents_of
-        ]
+            (documents_of[doc_id][0], position, role, shown[doc_id].speaker(speaker), start, end,
+             shown[doc_id].slice(start, end))
+            for doc_id, position, role, speaker, start, end, _text in found
+        ]  # fmt: skip
     rows.sort(key=lambda r: (r[0], r[1]))
     if codes:
         coded = _coded_spans(store, codes, coder, origins)
@@ -192,10 +203,11 @@ def kwic(hit: SearchHit, width: int = 60) -> list[tuple[str, str, str]]:
     return out
 
 
-def search_memos(store: Store, query: str) -> list[dict[str, Any]]:
+def search_memos(store: Store, query: str, *, raw: bool = False) -> list[dict[str, Any]]:
     """Memos holding every word (any form) and phrase of ``query``, with what each is about.
 
-    Memos are few and short, so they are stemmed on the fly rather than cached.
+    Memos are few and short, so they are stemmed on the fly rather than cached. Their text is searched and
+    shown with the project's known identifiers replaced unless ``raw``.
     """
     from toolkit.coding.memos import memo_rows
 
@@ -203,7 +215,7 @@ def search_memos(store: Store, query: str) -> list[dict[str, Any]]:
     if not terms:
         raise SearchError("the search has no words in it")
     out = []
-    for memo in memo_rows(store):
+    for memo in memo_rows(store, raw=raw):
         padded = f" {StemNormaliser().lemmatize([memo['text']])[0]} "
         if all(_contains(padded, phrase) for phrase in terms):
             out.append(memo)

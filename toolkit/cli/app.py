@@ -33,6 +33,8 @@ except ImportError:  # pragma: no cover - older typer on click itself
 __all__ = [
     "NEW_CODER_HELP",
     "CliOptions",
+    "RawActorOption",
+    "RawOption",
     "app",
     "attributes_app",
     "codebook_app",
@@ -47,6 +49,11 @@ __all__ = [
     "participant_app",
     "split_list",
 ]
+
+RawOption = Annotated[
+    bool, typer.Option("--raw", help="The original text, not de-identified (recorded in the audit trail).")
+]
+RawActorOption = Annotated[str, typer.Option("--actor", help="Who asks for raw text (for the audit trail).")]
 
 NEW_CODER_HELP = "Register the coder now if unknown (otherwise an unknown name is an error, so a typo never codes)."
 

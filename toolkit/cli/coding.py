@@ -9,7 +9,17 @@ from typing import Annotated, Literal
 
 import typer
 
-from toolkit.cli.app import NEW_CODER_HELP, app, codebook_app, coders_app, codings_app, memo_app, open_cli_store
+from toolkit.cli.app import (
+    NEW_CODER_HELP,
+    RawActorOption,
+    RawOption,
+    app,
+    codebook_app,
+    coders_app,
+    codings_app,
+    memo_app,
+    open_cli_store,
+)
 from toolkit.errors import ToolkitError
 
 
@@ -183,12 +193,18 @@ def memo_add(
 
 
 @memo_app.command("list")
-def memo_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
-    """List memos."""
+def memo_list(
+    as_json: Annotated[bool, typer.Option("--json")] = False, raw: RawOption = False, actor: RawActorOption = "system"
+) -> None:
+    """List memos; identifiers found in the transcripts are replaced by pseudonyms unless --raw (audited)."""
     from toolkit.coding.review import list_memos
 
     with open_cli_store() as store:
-        memos = list_memos(store)
+        memos = list_memos(store, raw=raw)
+        if raw:
+            from toolkit.corpus.identifiers import audit_raw_access
+
+            audit_raw_access(store, ["memos"], actor, "memo list")
     for memo in memos:
         typer.echo(
             json.dumps(memo) if as_json else f"[{memo['target_type']} {memo['target']}] {memo['coder']}: {memo['text']}"

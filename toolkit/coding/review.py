@@ -242,9 +242,19 @@ def add_memo(store: Store, coder: str, target_type: str, target: str | int, text
         return memo.id
 
 
-def list_memos(store: Store, target_type: str | None = None, target: str | None = None) -> list[dict[str, Any]]:
-    """Memos, newest last, optionally for one target."""
+def list_memos(
+    store: Store, target_type: str | None = None, target: str | None = None, *, raw: bool = False
+) -> list[dict[str, Any]]:
+    """Memos, newest last, optionally for one target.
+
+    A memo is free text: a researcher may name a participant in it. Unless ``raw``, every identifier found
+    in the project's transcripts is replaced by its pseudonym
+    (:func:`toolkit.corpus.identifiers.redact_known`); the caller audits a raw read.
+    """
+    from toolkit.corpus.identifiers import known_identifiers, redact_known
+
     with store.read() as session:
+        known = {} if raw else known_identifiers(session)
         query = select(Memo, Coder.name).join(Coder, Memo.coder_id == Coder.id).order_by(Memo.created_at, Memo.id)
         if target_type:
             query = query.where(Memo.target_type == target_type)
@@ -256,7 +266,7 @@ def list_memos(store: Store, target_type: str | None = None, target: str | None 
                 "target_type": m.target_type,
                 "target": m.target_id,
                 "coder": who,
-                "text": m.text,
+                "text": redact_known(m.text, known),
                 "created_at": m.created_at.isoformat(),
             }
             for m, who in session.execute(query)
