@@ -159,9 +159,20 @@ class CliOptions:
 def _global(
     ctx: typer.Context,
     db: Annotated[str | None, typer.Option("--db", help="SQLAlchemy URL of the store (default: $QDA_DB).")] = None,
+    db_key_prompt: Annotated[
+        bool,
+        typer.Option(
+            "--db-key-prompt", help="Ask for the key of an encrypted store (instead of $QDA_DB_KEY); not echoed."
+        ),
+    ] = False,
 ) -> None:
     """Options for every command."""
     ctx.obj = CliOptions(db_url=db or default_db_url())
+    if db_key_prompt:
+        from toolkit.store.engine import KEY_ENV
+
+        # For this process (and a dashboard it starts) only: the key is never written anywhere.
+        os.environ[KEY_ENV] = typer.prompt("key of the store", hide_input=True, err=True)
 
 
 def db_url() -> str:
