@@ -65,7 +65,7 @@ def qda(url: str, *args: object, input: str | None = None) -> str:
 def study(tmp_path_factory) -> tuple[str, Path]:
     from toolkit.coding.codebook import load_codebook
     from toolkit.coding.codings import import_codings
-    from toolkit.coding.review import add_coder, add_memo
+    from toolkit.coding.review import add_coder, add_coding, add_memo
     from toolkit.corpus.importer import import_files
     from toolkit.store.engine import create_store
     from toolkit.suggest.estimator import SuggestConfig
@@ -92,6 +92,10 @@ def study(tmp_path_factory) -> tuple[str, Path]:
     gold.write_text("".join(line + "\n" for line in lines if json.loads(line)["document"] in DOCUMENTS[:3]))
     import_codings(store, gold, coder="alice", new_coder=True)
     add_coder(store, "bob")
+    # Bob codes the turn that names S01's respondent, which Alice left uncoded: a disagreement quoting it.
+    text = (SAMPLE / "transcripts" / "S01.txt").read_text(encoding="utf-8")
+    start = text.index("My name is")
+    add_coding(store, "bob", "S01", start, text.index("\n", start), "root_cause.family")
     add_memo(store, "bob", "document", "S01", "Dmitry Savchuk asked to be called back on +375 29 318 46 07.")
     suggest(store, embedder="hashing", lemmatizer="simple", config=SuggestConfig(threshold=0.05))
     store.close()
@@ -126,7 +130,9 @@ EXPORTS = {
     "qdpx": (["export", "{out}", "--format", "qdpx"], "project.qdpx"),
     "report html": (["report", "{out}", "--format", "html"], "report.html"),
     "report docx": (["report", "{out}", "--format", "docx"], "report.docx"),
+    "report json": (["report", "--json"], None),
     "show": (["show", "S01", "--json"], None),
+    "disagreements": (["disagreements", "-o", "{out}"], "disagreements.csv"),
     "search": (["search", "born", "--json"], None),
     "coding query": (["query", "coding", "recruitment.in_person OR contract.not_received", "--json"], None),
     "memo list": (["memo", "list", "--json"], None),
