@@ -139,6 +139,7 @@ EXPORTS = {
     "memo search": (["memo", "search", "called", "--json"], None),
     "memo export": (["memo", "export", "--out", "{out}"], "memos.csv"),
     "suggestions": (["suggest", "--json", "--model", "hashing", "--documents", "S04"], None),
+    "audit trail": (["audit", "--json"], None),
     "review session": (["review", "--coder", "bob", "--order", "document"], None),
 }
 

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from toolkit.coding.blind import allowed_coders
-from toolkit.corpus.identifiers import audit_raw_access, known_identifiers, redact_known, views
+from toolkit.corpus.identifiers import audit_raw_access, known_identifiers, redact_known, redact_known_in, views
 from toolkit.corpus.redaction import RedactedText
 from toolkit.errors import InputFileError
 from toolkit.io.private import write_private_bytes
@@ -248,7 +248,7 @@ class _Selections:
                 "status": suggestion.status,
                 "explanation": suggestion.explanation
                 if self.known is None
-                else _redact_strings(suggestion.explanation, self.known),
+                else redact_known_in(suggestion.explanation, self.known),
             }
 
     def by_document(self) -> dict[str, list[RefiSelection]]:
@@ -446,17 +446,6 @@ def build_refi_project(
     }
     report.not_seen = _not_seen(rows, folders)
     return project, report
-
-
-def _redact_strings(value: Any, known: dict[str, str]) -> Any:
-    """Every string inside ``value`` (nested lists and dicts) with the known identifiers replaced."""
-    if isinstance(value, str):
-        return redact_known(value, known)
-    if isinstance(value, list):
-        return [_redact_strings(v, known) for v in value]
-    if isinstance(value, dict):
-        return {k: _redact_strings(v, known) for k, v in value.items()}
-    return value
 
 
 def export_qdpx(

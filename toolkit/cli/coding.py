@@ -233,14 +233,20 @@ def audit_cmd(
     document: Annotated[str | None, typer.Option(help="Only events about this document.")] = None,
     coder: Annotated[str | None, typer.Option(help="Only events by this person.")] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
+    raw: RawOption = False,
+    actor: RawActorOption = "system",
 ) -> None:
-    """List the audit trail: who did what, when, before and after."""
+    """List the audit trail: who did what, when, before and after (known identifiers replaced unless --raw)."""
     if ctx.invoked_subcommand is not None:
         return
     from toolkit.coding.review import audit_trail
 
     with open_cli_store() as store:
-        events = audit_trail(store, document, coder)
+        events = audit_trail(store, document, coder, raw=raw)
+        if raw:
+            from toolkit.corpus.identifiers import audit_raw_access
+
+            audit_raw_access(store, [document or "audit trail"], actor, "audit trail")
     for event in events:
         if as_json:
             typer.echo(json.dumps(event, ensure_ascii=False))

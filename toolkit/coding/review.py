@@ -507,9 +507,18 @@ def verify_audit(store: Store) -> ChainReport:
         return verify_chain(session)
 
 
-def audit_trail(store: Store, document: str | None = None, coder: str | None = None) -> list[dict[str, Any]]:
-    """The audit events, oldest first; ``document`` keeps events about that document and its codings."""
+def audit_trail(
+    store: Store, document: str | None = None, coder: str | None = None, *, raw: bool = False
+) -> list[dict[str, Any]]:
+    """The audit events, oldest first; ``document`` keeps events about that document and its codings.
+
+    Payloads can hold text (a memo, a quote): unless ``raw``, the project's known identifiers in them are
+    replaced by their pseudonyms (the caller audits a raw read).
+    """
+    from toolkit.corpus.identifiers import known_identifiers, redact_known_in
+
     with store.read() as session:
+        known = {} if raw else known_identifiers(session)
         query = select(AuditEvent).order_by(AuditEvent.at, AuditEvent.id)
         if coder:
             query = query.where(AuditEvent.actor == coder)
@@ -541,8 +550,8 @@ def audit_trail(store: Store, document: str | None = None, coder: str | None = N
                 "action": event.action,
                 "entity": event.entity,
                 "entity_id": event.entity_id,
-                "before": event.before,
-                "after": event.after,
+                "before": redact_known_in(event.before, known) if known else event.before,
+                "after": redact_known_in(event.after, known) if known else event.after,
             }
         )
     return out

@@ -65,6 +65,7 @@ __all__ = [
     "mark_reviewed",
     "purge_text_caches",
     "redact_known",
+    "redact_known_in",
     "review",
     "scan",
     "scrub_explanations",
@@ -202,6 +203,17 @@ def redact_known(text: str, known: dict[str, str]) -> str:
     pattern = "|".join(r"\s+".join(map(re.escape, surface.split())) for surface in surfaces)
     regex = re.compile(rf"(?<!\w)(?:{pattern})(?!\w)", re.IGNORECASE)
     return regex.sub(lambda m: known.get(" ".join(m.group(0).split()).lower(), m.group(0)), text)
+
+
+def redact_known_in(value: Any, known: dict[str, str]) -> Any:
+    """:func:`redact_known` over every string inside ``value`` (nested lists and dicts, e.g. a JSON payload)."""
+    if isinstance(value, str):
+        return redact_known(value, known)
+    if isinstance(value, list):
+        return [redact_known_in(v, known) for v in value]
+    if isinstance(value, dict):
+        return {k: redact_known_in(v, known) for k, v in value.items()}
+    return value
 
 
 def audit_raw_access(store: Store, documents: Sequence[str], actor: str, purpose: str) -> None:
