@@ -17,7 +17,7 @@ $(BIN)/python:
 # torch first, pinned: the CPU build on disk; an unpinned torch pulls a multi-GB GPU build.
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e ".[dev]"
+	$(BIN)/pip install --quiet -e ".[dev,encryption]"
 	touch $(STAMP)
 
 install: $(STAMP)

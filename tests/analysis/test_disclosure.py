@@ -81,3 +81,25 @@ def test_disclosure_merge_keeps_large_groups():
     assert small == ["Kazakhstan"] and set(merged["destination"]) == {"Russia", "Poland", "other (groups under 3)"}
     same, none = merge_small_groups(CASES, "destination", 0)
     assert none == [] and same is CASES
+
+
+def test_disclosure_small_cells_are_judged_after_the_filter():
+    """A page filtered to a subgroup judges its cells on the filtered interviews, not on the whole sample."""
+    from toolkit.analysis.findings import filter_cases, filter_codings
+
+    cases = CASES.assign(exploitation_type=["labour", "labour", "sexual", "sexual", "labour", "labour", "labour",
+                                            "sexual", "labour"])  # fmt: skip
+    whole = protected_code_by_attribute(CODINGS, cases, "gender", min_cell=3)
+    assert whole.set_index("value").loc["female", "interviews"] == 3  # 3 women coded "a": shown unfiltered
+
+    labour = filter_cases(cases, exploitation_type=["labour"])
+    frame = protected_code_by_attribute(filter_codings(CODINGS, labour), labour, "gender", min_cell=3)
+    cells = {row.value: (row.interviews, row.n, row.suppressed) for row in frame.itertuples()}
+    # Labour only: 2 women (both coded "a"), 3 men (one coded), one without a gender (coded).
+    assert "female" not in cells  # a group of 2 within the filter is merged, never shown on its own
+    assert cells["male"] == (None, 3, True)  # 1 of 3 men: suppressed within the filter
+    assert cells["other (groups under 3)"] == (3, 3, False)  # the 2 women and the 1 without a gender
+    assert "female" in frame.attrs["suppression"]
+    # The rule, whatever the data: no shown cell or group counts 1 or 2 of the filtered interviews.
+    shown = frame[~frame["suppressed"]]
+    assert not shown["interviews"].between(1, 2).any() and not shown["n"].between(1, 2).any()

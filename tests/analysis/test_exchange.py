@@ -67,7 +67,8 @@ def snapshot(store):
 
 
 def test_export_validates_and_round_trips(study, tmp_path):
-    data, report = export_qdpx(study, tmp_path / "out.qdpx")
+    # Moving a whole project between stores, identifiers included, is a raw (audited) export.
+    data, report = export_qdpx(study, tmp_path / "out.qdpx", raw=True)
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         assert {"project.qde", "survivor-qda.json"} <= set(zf.namelist())
         xmlschema.XMLSchema(str(REFI / "Project-mrt2019.xsd")).validate(zf.read("project.qde"))
@@ -80,7 +81,7 @@ def test_export_validates_and_round_trips(study, tmp_path):
     result = import_qdpx(fresh, tmp_path / "out.qdpx")
     assert result.skipped == []
     assert snapshot(fresh) == snapshot(study)
-    again, _ = export_qdpx(fresh)
+    again, _ = export_qdpx(fresh, raw=True)
     first, second = read_qdpx(data), read_qdpx(again)
     assert [(u.guid, u.name) for u in first.users] == [(u.guid, u.name) for u in second.users]
     assert first.codes == second.codes and first.cases == second.cases
@@ -101,8 +102,9 @@ def test_without_the_sidecar_another_tools_view_still_imports(study, tmp_path, b
     coders = {r["coder"] for r in coding_rows(fresh)}
     assert coders == {"alice", SUGGESTION_USER}
     assert any("code folder" in w for w in report.warnings)
-    # The archive carries the stored (original) text, as another tool needs it: compare the raw quotes.
-    original = {(r["document"], r["quote"]) for r in coding_rows(study, raw=True)}
+    # The archive carries the de-identified text, and the codings its words: the copy's own (raw) quotes
+    # are the study's de-identified quotes.
+    original = {(r["document"], r["quote"]) for r in coding_rows(study)}
     assert original <= {(r["document"], r["quote"]) for r in coding_rows(fresh, raw=True)}
     with fresh.read() as session:
         assert {d.name: d.attributes for d in session.scalars(select(Document))} == snapshot(study)[1]

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from toolkit.analysis.agreement import agreement_table, disagreements
 from toolkit.coding.blind import record_blind
-from toolkit.corpus.identifiers import views
+from toolkit.corpus.identifiers import known_identifiers, redact_known, views
 from toolkit.errors import NotFoundError, ToolkitError
 from toolkit.io.csv_safe import write_csv
 from toolkit.store.engine import Store
@@ -172,10 +172,11 @@ def disagreement_rows(
     covering = frame.groupby("unit")["coder"].unique().to_dict()
     with store.read() as session:
         memos = session.execute(select(Memo.target_type, Memo.target_id, Memo.text)).all()
+        known = known_identifiers(session)
     doc_memos: dict[str, list[str]] = {}
     for target_type, target_id, text in memos:
-        if target_type == "document":
-            doc_memos.setdefault(target_id, []).append(text)
+        if target_type == "document":  # a memo may name a participant: its known identifiers are replaced
+            doc_memos.setdefault(target_id, []).append(redact_known(text, known))
     rows = []
     for unit_id in dict.fromkeys(found["unit"]):
         info = units[unit_id]

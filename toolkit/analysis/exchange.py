@@ -8,6 +8,12 @@ beside the humans'. What REFI cannot hold goes into a sidecar JSON inside the ar
 ``Description``, speaker turns and roles, coding origins, suggestion probabilities); this toolkit restores
 it on import, other tools ignore it: :attr:`ExchangeReport.not_seen` tells the user what they will miss.
 
+The archive is de-identified by default: each source is the document's de-identified text (identifiers
+replaced by their pseudonyms, :mod:`toolkit.corpus.identifiers`), and every offset (codings, speaker turns,
+sentences) is mapped onto that text with :class:`toolkit.corpus.redaction.RedactedText`, so a re-imported
+archive codes the same words. Memos and suggestion explanations get the project's known identifiers replaced
+too. ``raw=True`` writes the original text and records that in the audit trail.
+
 Import is :mod:`toolkit.analysis.exchange_import`.
 """
 
@@ -25,7 +31,10 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from toolkit.coding.blind import allowed_coders
+from toolkit.corpus.identifiers import audit_raw_access, known_identifiers, redact_known, redact_known_in, views
+from toolkit.corpus.redaction import RedactedText
 from toolkit.errors import InputFileError
+from toolkit.io.private import write_private_bytes
 from toolkit.io.refi_qda import (
     RefiCase,
     RefiCode,
@@ -184,8 +193,9 @@ def _load_rows(store: Store, wanted: set[str] | None) -> _Rows:
 class _Selections:
     """One selection per (document, span), holding every coder's codings of it and the model's suggestions."""
 
-    def __init__(self, texts: dict[str, str]) -> None:
-        self.texts = texts
+    def __init__(self, shown: dict[str, RedactedText], known: dict[str, str] | None = None) -> None:
+        self.shown = shown
+        self.known = known
         self.by_span: dict[tuple[str, int, int], RefiSelection] = {}
         self.coding_guid_by_id: dict[int, str] = {}
         self.sidecar_codings: dict[str, dict[str, Any]] = {}
@@ -194,11 +204,13 @@ class _Selections:
     def at(self, doc_name: str, start: int, end: int) -> RefiSelection:
         key = (doc_name, start, end)
         if key not in self.by_span:
-            quote = " ".join(self.texts[doc_name][start:end].split())
+            shown = self.shown[doc_name]
+            view_start, view_end = shown.span(start, end)
+            quote = " ".join(shown.text[view_start:view_end].split())
             self.by_span[key] = RefiSelection(
                 guid=guid_for("selection", f"{doc_name}:{start}:{end}"),
-                start=start,
-                end=end,
+                start=view_start,
+                end=view_end,
                 name=quote[:60] + ("…" if len(quote) > 60 else ""),  # the quoted text, as ATLAS.ti writes it
             )
         return self.by_span[key]
@@ -234,7 +246,9 @@ class _Selections:
                 "model_version": suggestion.model_version,
                 "codebook_version": suggestion.codebook_version,
                 "status": suggestion.status,
-                "explanation": suggestion.explanation,
+                "explanation": suggestion.explanation
+                if self.known is None
+                else redact_known_in(suggestion.explanation, self.known),
             }
 
     def by_document(self) -> dict[str, list[RefiSelection]]:
@@ -245,7 +259,11 @@ class _Selections:
 
 
 def _notes(
-    memos: list[Any], selections: _Selections, user_guid: dict[str, str], report: ExchangeReport
+    memos: list[Any],
+    selections: _Selections,
+    user_guid: dict[str, str],
+    report: ExchangeReport,
+    known: dict[str, str] | None,
 ) -> tuple[list[RefiNote], dict[str, dict[str, list[str]]]]:
     """Memos as notes, and the note GUIDs each code, document and coding refers to."""
     notes: list[RefiNote] = []
@@ -263,8 +281,9 @@ def _notes(
         key = f"{memo.target_type}:{target}:{hashlib.sha256(memo.text.encode()).hexdigest()[:16]}"
         seen[key] += 1
         guid = guid_for("memo", f"{key}:{seen[key]}")
+        text = memo.text if known is None else redact_known(memo.text, known)
         notes.append(
-            RefiNote(guid, f"Memo on {memo.target_type} {memo.target_id}"[:200], memo.text, user_guid.get(coder_name),
+            RefiNote(guid, f"Memo on {memo.target_type} {memo.target_id}"[:200], text, user_guid.get(coder_name),
                      _stamp(memo.created_at))
         )  # fmt: skip
         if memo.target_type == "coding":
@@ -274,8 +293,22 @@ def _notes(
     return notes, refs
 
 
-def _sidecar(rows: _Rows, selections: _Selections, folders: list[str], suggestion_user: str | None) -> dict[str, Any]:
-    """What REFI cannot hold, keyed by the GUIDs of the project file."""
+def _sidecar(
+    rows: _Rows, selections: _Selections, folders: list[str], suggestion_user: str | None, shown: dict[int, Any]
+) -> dict[str, Any]:
+    """What REFI cannot hold, keyed by the GUIDs of the project file (offsets into the exported text)."""
+
+    def turn(doc: Document, segment: Segment, sentences: list[tuple[int, int]]) -> list[Any]:
+        view, mapped = shown[doc.id]
+        return [
+            segment.position,
+            segment.role,
+            view.speaker(segment.speaker_label),
+            segment.timestamp,
+            *mapped.span(segment.start, segment.end),
+            [list(mapped.span(s, e)) for s, e in sentences],
+        ]
+
     return {
         "format": SIDECAR_FORMAT,
         "version": 1,
@@ -308,11 +341,8 @@ def _sidecar(rows: _Rows, selections: _Selections, folders: list[str], suggestio
                 "name": doc.name,
                 "encoding": doc.encoding,
                 "language": doc.language,
-                "sha256": doc.sha256,
-                "segments": [
-                    [s.position, s.role, s.speaker_label, s.timestamp, s.start, s.end, sentences]
-                    for s, sentences in rows.segments[doc.id]
-                ],
+                "sha256": doc.sha256 if shown[doc.id][0].raw else _sha256(shown[doc.id][1].text),
+                "segments": [turn(doc, s, sentences) for s, sentences in rows.segments[doc.id]],
             }
             for doc in rows.documents
         },
@@ -348,28 +378,43 @@ def _not_seen(rows: _Rows, folders: list[str]) -> list[str]:
     return out
 
 
-def build_refi_project(store: Store, coders: list[str] | None = None) -> tuple[RefiProject, ExchangeReport]:
-    """The store as a :class:`RefiProject` with its sidecar (blind mode: one coder's codings only)."""
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def build_refi_project(
+    store: Store, coders: list[str] | None = None, *, raw: bool = False
+) -> tuple[RefiProject, ExchangeReport]:
+    """The store as a :class:`RefiProject` with its sidecar (blind mode: one coder's codings only).
+
+    De-identified unless ``raw`` (see the module's docstring); the caller audits a raw export.
+    """
     allowed = allowed_coders(store, coders)
     rows = _load_rows(store, set(allowed) if allowed else None)
+    with store.read() as session:
+        doc_views = views(session, [d.id for d in rows.documents], raw=raw)
+        known = None if raw else known_identifiers(session)
+    # Document id -> (its view, the whole text's view with its offset map).
+    shown = {d.id: (doc_views[d.id], doc_views[d.id].segment(0, len(d.text))) for d in rows.documents}
+
     report = ExchangeReport()
     user_guid = {c.name: guid_for("coder", c.name) for c in rows.coders}
     users = [RefiUser(user_guid[c.name], c.name) for c in rows.coders]
     suggestion_user = guid_for("coder", SUGGESTION_USER) if rows.suggestions else None
     if suggestion_user:
         users.append(RefiUser(suggestion_user, SUGGESTION_USER))
-    selections = _Selections({d.name: d.text for d in rows.documents})
+    selections = _Selections({d.name: shown[d.id][1] for d in rows.documents}, known)
     selections.add_codings(rows.codings, user_guid)
     if suggestion_user:
         selections.add_suggestions(rows.suggestions, suggestion_user)
-    notes, refs = _notes(rows.memos, selections, user_guid, report)
+    notes, refs = _notes(rows.memos, selections, user_guid, report, known)
     refi_codes, folders = _code_list(rows.codes, refs["code"])
     sources, cases, variables = [], [], {}
     by_document = selections.by_document()
     for doc in rows.documents:
         guid = guid_for("document", doc.name)
         sources.append(
-            RefiSource(guid=guid, name=doc.name, text=doc.text, selections=by_document.get(doc.name, []),
+            RefiSource(guid=guid, name=doc.name, text=shown[doc.id][1].text, selections=by_document.get(doc.name, []),
                        notes=refs["document"].get(doc.name, []))
         )  # fmt: skip
         attributes = {str(k): "" if v is None else str(v) for k, v in (doc.attributes or {}).items()}
@@ -387,7 +432,7 @@ def build_refi_project(store: Store, coders: list[str] | None = None) -> tuple[R
         cases=cases,
         sources=sources,
         notes=notes,
-        sidecar=_sidecar(rows, selections, folders, suggestion_user),
+        sidecar=_sidecar(rows, selections, folders, suggestion_user, shown),
     )
     report.counts = {
         "users": len(users),
@@ -404,13 +449,23 @@ def build_refi_project(store: Store, coders: list[str] | None = None) -> tuple[R
 
 
 def export_qdpx(
-    store: Store, output: str | Path | None = None, coders: list[str] | None = None
+    store: Store,
+    output: str | Path | None = None,
+    coders: list[str] | None = None,
+    *,
+    raw: bool = False,
+    actor: str = "system",
 ) -> tuple[bytes, ExchangeReport]:
-    """Write the store as a REFI-QDA project archive; return its bytes and what it holds."""
-    project, report = build_refi_project(store, coders)
+    """Write the store as a REFI-QDA project archive; return its bytes and what it holds.
+
+    The sources are the de-identified texts unless ``raw``, which is recorded in the audit trail.
+    """
+    project, report = build_refi_project(store, coders, raw=raw)
+    if raw:
+        audit_raw_access(store, [s.name for s in project.sources], actor, "qdpx export")
     data = write_qdpx(project, _now())
     if output is not None:
-        Path(output).write_bytes(data)
+        write_private_bytes(output, data)
     return data, report
 
 

@@ -123,8 +123,12 @@ def search(
     coder: str | None = DEFAULT_CODER,
     origins: Sequence[str] | None = None,
     limit: int | None = None,
+    raw: bool = False,
 ) -> list[SearchHit]:
     """Every turn matching ``query`` and the filters, in document and turn order.
+
+    The search runs over the de-identified text that readers see (a name replaced by ``[PERSON_1]`` is
+    neither found nor shown); ``raw=True`` searches and shows the original text (the caller audits it).
 
     Raises:
         SearchError: the query has no words, or a role is not one of interviewer/respondent/other.
@@ -163,7 +167,8 @@ def search(
         if roles:
             statement = statement.where(Segment.role.in_(list(roles)))
         found = [row for row in session.execute(statement) if row[0] in documents_of]
-        shown = views(session, {row[0] for row in found})  # the de-identified text is what is searched and shown
+        # the de-identified text is what is searched and shown; ``raw`` (audited by the caller) the original
+        shown = views(session, {row[0] for row in found}, raw=raw)
         rows = []
         for doc_id, position, role, speaker, start, end, _text in found:
             view = shown[doc_id]
@@ -205,10 +210,11 @@ def kwic(hit: SearchHit, width: int = 60) -> list[tuple[str, str, str]]:
     return out
 
 
-def search_memos(store: Store, query: str) -> list[dict[str, Any]]:
+def search_memos(store: Store, query: str, *, raw: bool = False) -> list[dict[str, Any]]:
     """Memos holding every word (any form) and phrase of ``query``, with what each is about.
 
-    Memos are few and short, so they are stemmed on the fly rather than cached.
+    Memos are few and short, so they are stemmed on the fly rather than cached. Their text is searched and
+    shown with the project's known identifiers replaced unless ``raw``.
     """
     from toolkit.coding.memos import memo_rows
 
@@ -216,7 +222,7 @@ def search_memos(store: Store, query: str) -> list[dict[str, Any]]:
     if not terms:
         raise SearchError("the search has no words in it")
     out = []
-    for memo in memo_rows(store):
+    for memo in memo_rows(store, raw=raw):
         padded = f" {StemNormaliser().lemmatize([memo['text']])[0]} "
         if all(_contains(padded, phrase) for phrase in terms):
             out.append(memo)

@@ -33,6 +33,8 @@ except ImportError:  # pragma: no cover - older typer on click itself
 __all__ = [
     "NEW_CODER_HELP",
     "CliOptions",
+    "RawActorOption",
+    "RawOption",
     "app",
     "attributes_app",
     "codebook_app",
@@ -48,6 +50,11 @@ __all__ = [
     "split_list",
     "users_app",
 ]
+
+RawOption = Annotated[
+    bool, typer.Option("--raw", help="The original text, not de-identified (recorded in the audit trail).")
+]
+RawActorOption = Annotated[str, typer.Option("--actor", help="Who asks for raw text (for the audit trail).")]
 
 NEW_CODER_HELP = "Register the coder now if unknown (otherwise an unknown name is an error, so a typo never codes)."
 
@@ -157,9 +164,20 @@ class CliOptions:
 def _global(
     ctx: typer.Context,
     db: Annotated[str | None, typer.Option("--db", help="SQLAlchemy URL of the store (default: $QDA_DB).")] = None,
+    db_key_prompt: Annotated[
+        bool,
+        typer.Option(
+            "--db-key-prompt", help="Ask for the key of an encrypted store (instead of $QDA_DB_KEY); not echoed."
+        ),
+    ] = False,
 ) -> None:
     """Options for every command."""
     ctx.obj = CliOptions(db_url=db or default_db_url())
+    if db_key_prompt:
+        from toolkit.store.engine import KEY_ENV
+
+        # For this process (and a dashboard it starts) only: the key is never written anywhere.
+        os.environ[KEY_ENV] = typer.prompt("key of the store", hide_input=True, err=True)
 
 
 def db_url() -> str:

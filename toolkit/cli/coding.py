@@ -10,7 +10,17 @@ from typing import Annotated, Literal
 import typer
 
 from toolkit.cli.access import act_as, actor_for, sign_in
-from toolkit.cli.app import NEW_CODER_HELP, app, codebook_app, coders_app, codings_app, memo_app, open_cli_store
+from toolkit.cli.app import (
+    NEW_CODER_HELP,
+    RawActorOption,
+    RawOption,
+    app,
+    codebook_app,
+    coders_app,
+    codings_app,
+    memo_app,
+    open_cli_store,
+)
 from toolkit.errors import ToolkitError
 
 
@@ -193,12 +203,20 @@ def memo_add(
 
 
 @memo_app.command("list")
-def memo_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
-    """List memos."""
+def memo_list(
+    as_json: Annotated[bool, typer.Option("--json")] = False, raw: RawOption = False, actor: RawActorOption = "system"
+) -> None:
+    """List memos; identifiers found in the transcripts are replaced by pseudonyms unless --raw (audited)."""
     from toolkit.coding.review import list_memos
 
     with open_cli_store() as store:
-        memos = list_memos(store)
+        if raw:
+            actor = actor_for(store, "raw", actor)
+        memos = list_memos(store, raw=raw)
+        if raw:
+            from toolkit.corpus.identifiers import audit_raw_access
+
+            audit_raw_access(store, ["memos"], actor, "memo list")
     for memo in memos:
         typer.echo(
             json.dumps(memo) if as_json else f"[{memo['target_type']} {memo['target']}] {memo['coder']}: {memo['text']}"
@@ -228,14 +246,22 @@ def audit_cmd(
     document: Annotated[str | None, typer.Option(help="Only events about this document.")] = None,
     coder: Annotated[str | None, typer.Option(help="Only events by this person.")] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
+    raw: RawOption = False,
+    actor: RawActorOption = "system",
 ) -> None:
-    """List the audit trail: who did what, when, before and after."""
+    """List the audit trail: who did what, when, before and after (known identifiers replaced unless --raw)."""
     if ctx.invoked_subcommand is not None:
         return
     from toolkit.coding.review import audit_trail
 
     with open_cli_store() as store:
-        events = audit_trail(store, document, coder)
+        if raw:
+            actor = actor_for(store, "raw", actor)
+        events = audit_trail(store, document, coder, raw=raw)
+        if raw:
+            from toolkit.corpus.identifiers import audit_raw_access
+
+            audit_raw_access(store, [document or "audit trail"], actor, "audit trail")
     for event in events:
         if as_json:
             typer.echo(json.dumps(event, ensure_ascii=False))

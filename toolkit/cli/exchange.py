@@ -7,8 +7,9 @@ from typing import Annotated, Literal
 
 import typer
 
-from toolkit.cli.access import sign_in
-from toolkit.cli.app import app, open_cli_store, split_list
+from toolkit.cli.access import actor_for, sign_in
+from toolkit.cli.app import RawActorOption, RawOption, app, open_cli_store, split_list
+from toolkit.errors import ToolkitError
 
 
 def _print_report(report: object) -> None:
@@ -36,13 +37,23 @@ def export_cmd(
         typer.Option("--format", help="qdpx (REFI-QDA project), qdc (codebook), csv (a folder of tables), xlsx."),
     ] = "qdpx",
     coder: Annotated[list[str] | None, typer.Option(help="Only these coders (blind mode: name yourself).")] = None,
+    raw: RawOption = False,
+    actor: RawActorOption = "system",
 ) -> None:
-    """Export the project for NVivo, ATLAS.ti, MAXQDA, QualCoder (REFI-QDA) or as tables for Excel."""
+    """Export the project for NVivo, ATLAS.ti, MAXQDA, QualCoder (REFI-QDA) or as tables for Excel.
+
+    Every text is de-identified (identifiers replaced by pseudonyms; a .qdpx carries the de-identified
+    documents, its codings pointing at the same words) unless --raw, which is recorded in the audit trail.
+    """
+    if raw and fmt != "qdpx":
+        raise ToolkitError("--raw applies to --format qdpx only; tables quote de-identified text")
     with open_cli_store() as store:
+        if raw:
+            actor = actor_for(store, "raw", actor)
         if fmt == "qdpx":
             from toolkit.analysis.exchange import export_qdpx
 
-            _, report = export_qdpx(store, output, split_list(coder))
+            _, report = export_qdpx(store, output, split_list(coder), raw=raw, actor=actor)
         elif fmt == "qdc":
             from toolkit.analysis.exchange import export_qdc
 

@@ -16,7 +16,8 @@ def init(name: Annotated[str, typer.Option(help="Name of the study.")] = "study"
     from toolkit.store.engine import create_store
 
     store = create_store(db_url(), project_name=name)
-    typer.echo(f"store ready: {store.url}")
+    encrypted = store.engine.url.drivername == "sqlite+pysqlcipher"
+    typer.echo(f"store ready: {store.url}" + (" (encrypted with SQLCipher; keep its key safe)" if encrypted else ""))
 
 
 @db_app.command("current")
@@ -71,3 +72,31 @@ def db_scrub() -> None:
         typer.echo("scrubbed: WAL checkpointed and truncated, file vacuumed")
     else:
         typer.echo("warning: another process holds the WAL; close it and run `qda db scrub` again", err=True)
+
+
+@db_app.command("encrypt")
+def db_encrypt(
+    to: Annotated[str, typer.Option("--to", help="The new SQLite store to write, e.g. sqlite:///encrypted.sqlite.")],
+    decrypt: Annotated[
+        bool, typer.Option("--decrypt", help="The reverse: copy an encrypted store (key in QDA_DB_KEY) to a plain one.")
+    ] = False,
+) -> None:
+    """Copy the store into a new SQLite file encrypted with the key in QDA_DB_KEY (or --db-key-prompt).
+
+    The store named by --db is read as it is (plain, or with --decrypt encrypted with the key) and is not
+    changed; the copy is checked (integrity, schema revision, row counts) before this says so. Then remove
+    the old file yourself, securely, once you have checked that the copy opens.
+    """
+    from sqlalchemy.engine import make_url
+
+    from toolkit.errors import ToolkitError
+    from toolkit.store.engine import KEY_ENV, default_db_key, encrypt_copy
+
+    key = default_db_key()
+    if not key:
+        raise ToolkitError(f"set the key in {KEY_ENV} or pass `qda --db-key-prompt db encrypt ...`")
+    target = make_url(to).database
+    if make_url(to).get_backend_name() != "sqlite" or not target:
+        raise ToolkitError(f"--to must be an SQLite file URL, like sqlite:///encrypted.sqlite (got {to!r})")
+    written = encrypt_copy(db_url(), target, key=key if decrypt else None, target_key=None if decrypt else key)
+    typer.echo(f"wrote {written} ({'plain' if decrypt else 'encrypted'}); the store at --db is unchanged")

@@ -8,8 +8,8 @@ from typing import Annotated
 
 import typer
 
-from toolkit.cli.access import act_as
-from toolkit.cli.app import app, codebook_app, memo_app, open_cli_store, split_list
+from toolkit.cli.access import act_as, actor_for
+from toolkit.cli.app import RawActorOption, RawOption, app, codebook_app, memo_app, open_cli_store, split_list
 from toolkit.errors import ToolkitError
 
 query_app = typer.Typer(no_args_is_help=True, help="Coding, matrix, co-occurrence and word-frequency queries.")
@@ -55,11 +55,18 @@ def search_cmd(
     coder: CoderOption = None,
     limit: Annotated[int | None, typer.Option(min=1, help="At most this many results.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+    raw: RawOption = False,
+    actor: RawActorOption = "system",
 ) -> None:
-    """Full-text search: one result per matching turn (document, position, start, end, text)."""
+    """Full-text search: one result per matching turn (document, position, start, end, text).
+
+    Searches and shows the de-identified text unless --raw (recorded in the audit trail).
+    """
     from toolkit.analysis.search import search
 
     with open_cli_store() as store:
+        if raw:
+            actor = actor_for(store, "raw", actor)
         hits = search(
             store,
             query,
@@ -69,7 +76,12 @@ def search_cmd(
             documents=split_list(document),
             coder=_coder(coder),
             limit=limit,
+            raw=raw,
         )
+        if raw:
+            from toolkit.corpus.identifiers import audit_raw_access
+
+            audit_raw_access(store, sorted({h.document for h in hits}), actor, "search")
     for hit in hits:
         if as_json:
             typer.echo(json.dumps(hit.as_dict(), ensure_ascii=False))
@@ -258,28 +270,45 @@ def undo_cmd(coder: Annotated[str, typer.Option(help="Whose last hand-coding act
 def memo_export(
     fmt: Annotated[str, typer.Option("--format", help="csv or jsonl")] = "csv",
     out: Annotated[Path | None, typer.Option("--out")] = None,
+    raw: RawOption = False,
+    actor: RawActorOption = "system",
 ) -> None:
-    """Every memo with what it is about (code, document, coding) as CSV or JSON lines."""
+    """Every memo with what it is about (code, document, coding) as CSV or JSON lines.
+
+    Identifiers found in the transcripts are replaced by their pseudonyms unless --raw (audited). A file is
+    written readable by you only.
+    """
     from toolkit.coding.memos import export_memos
+    from toolkit.io.private import write_private_text
 
     with open_cli_store() as store:
-        text = export_memos(store, fmt)
+        if raw:
+            actor = actor_for(store, "raw", actor)
+        text = export_memos(store, fmt, raw=raw, actor=actor)
     if out is None:
         typer.echo(text, nl=False)
     else:
-        out.write_text(text, encoding="utf-8")
+        write_private_text(out, text)
 
 
 @memo_app.command("search")
 def memo_search(
     query: Annotated[str, typer.Argument(help="Words in any form; a memo must hold all.")],
     as_json: Annotated[bool, typer.Option("--json")] = False,
+    raw: RawOption = False,
+    actor: RawActorOption = "system",
 ) -> None:
-    """Search memos (same word forms as `qda search`)."""
+    """Search memos (same word forms as `qda search`); known identifiers replaced unless --raw (audited)."""
     from toolkit.analysis.search import search_memos
 
     with open_cli_store() as store:
-        memos = search_memos(store, query)
+        if raw:
+            actor = actor_for(store, "raw", actor)
+        memos = search_memos(store, query, raw=raw)
+        if raw:
+            from toolkit.corpus.identifiers import audit_raw_access
+
+            audit_raw_access(store, ["memos"], actor, "memo search")
     for memo in memos:
         typer.echo(
             json.dumps(memo, ensure_ascii=False)

@@ -54,9 +54,12 @@ def delete_memo(store: Store, coder: str, memo_id: int) -> None:
         tx.session.delete(memo)
 
 
-def memo_rows(store: Store) -> list[dict[str, Any]]:
-    """Every memo with a readable ``about``: the code's name, the document, or the coding's place and code."""
-    memos = list_memos(store)
+def memo_rows(store: Store, *, raw: bool = False) -> list[dict[str, Any]]:
+    """Every memo with a readable ``about``: the code's name, the document, or the coding's place and code.
+
+    The text has the project's known identifiers replaced unless ``raw`` (see :func:`list_memos`).
+    """
+    memos = list_memos(store, raw=raw)
     with store.read() as session:
         names = dict(session.execute(select(Code.id, Code.name)).all())
         coding_ids = [int(m["target"]) for m in memos if m["target_type"] == "coding" and str(m["target"]).isdigit()]
@@ -81,9 +84,13 @@ def memo_rows(store: Store) -> list[dict[str, Any]]:
     return out
 
 
-def export_memos(store: Store, fmt: str = "csv") -> str:
-    """Every memo as CSV or JSON lines (columns of :data:`MEMO_COLUMNS`)."""
-    rows = memo_rows(store)
+def export_memos(store: Store, fmt: str = "csv", *, raw: bool = False, actor: str = "system") -> str:
+    """Every memo as CSV or JSON lines (columns of :data:`MEMO_COLUMNS`), de-identified unless ``raw`` (audited)."""
+    rows = memo_rows(store, raw=raw)
+    if raw:
+        from toolkit.corpus.identifiers import audit_raw_access
+
+        audit_raw_access(store, ["memos"], actor, "memo export")
     if fmt == "jsonl":
         return "".join(json.dumps({k: r[k] for k in MEMO_COLUMNS}, ensure_ascii=False) + "\n" for r in rows)
     if fmt != "csv":

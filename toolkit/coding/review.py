@@ -242,9 +242,19 @@ def add_memo(store: Store, coder: str, target_type: str, target: str | int, text
         return memo.id
 
 
-def list_memos(store: Store, target_type: str | None = None, target: str | None = None) -> list[dict[str, Any]]:
-    """Memos, newest last, optionally for one target."""
+def list_memos(
+    store: Store, target_type: str | None = None, target: str | None = None, *, raw: bool = False
+) -> list[dict[str, Any]]:
+    """Memos, newest last, optionally for one target.
+
+    A memo is free text: a researcher may name a participant in it. Unless ``raw``, every identifier found
+    in the project's transcripts is replaced by its pseudonym
+    (:func:`toolkit.corpus.identifiers.redact_known`); the caller audits a raw read.
+    """
+    from toolkit.corpus.identifiers import known_identifiers, redact_known
+
     with store.read() as session:
+        known = {} if raw else known_identifiers(session)
         query = select(Memo, Coder.name).join(Coder, Memo.coder_id == Coder.id).order_by(Memo.created_at, Memo.id)
         if target_type:
             query = query.where(Memo.target_type == target_type)
@@ -256,7 +266,7 @@ def list_memos(store: Store, target_type: str | None = None, target: str | None 
                 "target_type": m.target_type,
                 "target": m.target_id,
                 "coder": who,
-                "text": m.text,
+                "text": redact_known(m.text, known),
                 "created_at": m.created_at.isoformat(),
             }
             for m, who in session.execute(query)
@@ -497,9 +507,18 @@ def verify_audit(store: Store) -> ChainReport:
         return verify_chain(session)
 
 
-def audit_trail(store: Store, document: str | None = None, coder: str | None = None) -> list[dict[str, Any]]:
-    """The audit events, oldest first; ``document`` keeps events about that document and its codings."""
+def audit_trail(
+    store: Store, document: str | None = None, coder: str | None = None, *, raw: bool = False
+) -> list[dict[str, Any]]:
+    """The audit events, oldest first; ``document`` keeps events about that document and its codings.
+
+    Payloads can hold text (a memo, a quote): unless ``raw``, the project's known identifiers in them are
+    replaced by their pseudonyms (the caller audits a raw read).
+    """
+    from toolkit.corpus.identifiers import known_identifiers, redact_known_in
+
     with store.read() as session:
+        known = {} if raw else known_identifiers(session)
         query = select(AuditEvent).order_by(AuditEvent.at, AuditEvent.id)
         if coder:
             query = query.where(AuditEvent.actor == coder)
@@ -531,8 +550,8 @@ def audit_trail(store: Store, document: str | None = None, coder: str | None = N
                 "action": event.action,
                 "entity": event.entity,
                 "entity_id": event.entity_id,
-                "before": event.before,
-                "after": event.after,
+                "before": redact_known_in(event.before, known) if known else event.before,
+                "after": redact_known_in(event.after, known) if known else event.after,
             }
         )
     return out

@@ -60,9 +60,12 @@ __all__ = [
     "deid_status",
     "document_view",
     "identifier_rows",
+    "known_identifiers",
     "mapping_rows",
     "mark_reviewed",
     "purge_text_caches",
+    "redact_known",
+    "redact_known_in",
     "review",
     "scan",
     "scrub_explanations",
@@ -165,6 +168,52 @@ def document_view(store: Store, name: str, *, raw: bool = False, actor: str = "s
     if raw:
         audit_raw_access(store, [name], actor, "document view")
     return view
+
+
+def known_identifiers(session: Session) -> dict[str, str]:
+    """Every identifier's surface text in the project (lower-cased) -> its pseudonym, for free text.
+
+    Memos and explanations are written by people and models, not imported, so they have no identifier
+    spans of their own; :func:`redact_known` replaces in them whatever was found in a transcript.
+    """
+    rows = session.execute(
+        select(Document.text, Identifier.start, Identifier.end, Pseudonym.label)
+        .join(Identifier, Identifier.document_id == Document.id)
+        .join(Pseudonym, Identifier.pseudonym_id == Pseudonym.id)
+        .where(Identifier.status.in_(ACTIVE))
+    )
+    known: dict[str, str] = {}
+    for text, start, end, label in rows:
+        surface = " ".join(text[start:end].split()).lower()
+        if len(surface) >= 2:
+            known.setdefault(surface, label)
+    return known
+
+
+def redact_known(text: str, known: dict[str, str]) -> str:
+    """``text`` with every known identifier (whole words, any case, any spacing) replaced by its pseudonym.
+
+    Example:
+        >>> redact_known("Met DMITRY  Savchuk today", {"dmitry savchuk": "[PERSON_1]"})
+        'Met [PERSON_1] today'
+    """
+    if not text or not known:
+        return text
+    surfaces = sorted(known, key=len, reverse=True)  # the longest first: "Dmitry Savchuk" before "Dmitry"
+    pattern = "|".join(r"\s+".join(map(re.escape, surface.split())) for surface in surfaces)
+    regex = re.compile(rf"(?<!\w)(?:{pattern})(?!\w)", re.IGNORECASE)
+    return regex.sub(lambda m: known.get(" ".join(m.group(0).split()).lower(), m.group(0)), text)
+
+
+def redact_known_in(value: Any, known: dict[str, str]) -> Any:
+    """:func:`redact_known` over every string inside ``value`` (nested lists and dicts, e.g. a JSON payload)."""
+    if isinstance(value, str):
+        return redact_known(value, known)
+    if isinstance(value, list):
+        return [redact_known_in(v, known) for v in value]
+    if isinstance(value, dict):
+        return {k: redact_known_in(v, known) for k, v in value.items()}
+    return value
 
 
 def audit_raw_access(store: Store, documents: Sequence[str], actor: str, purpose: str) -> None:

@@ -7,6 +7,11 @@ Use :func:`create_store` once per study, then :func:`open_store` everywhere else
         ...  # every write in here commits together or not at all
 
 SQLite runs with WAL and foreign keys on; any SQLAlchemy URL works (``postgresql+psycopg://...``).
+
+Encryption at rest: with a key (``QDA_DB_KEY``, or ``key=``) an SQLite store is opened through SQLCipher
+(the optional ``encryption`` extra, ``sqlite+pysqlcipher``): the file and its WAL are encrypted page by page,
+and without the key they reveal nothing, not even that they are SQLite files. A store is encrypted or not
+from its creation (``qda init`` with the key set); :func:`encrypt_copy` converts one into the other.
 """
 
 from __future__ import annotations
@@ -15,11 +20,12 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, inspect, select
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, OperationalError
+from sqlalchemy.exc import ArgumentError, DatabaseError, IntegrityError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
 from toolkit.errors import ConflictError, NotFoundError, StoreError
@@ -27,21 +33,28 @@ from toolkit.store.audit import canonical_payload, payload_digest, seal
 from toolkit.store.limits import check_flush, conflict_subject, mask_url
 from toolkit.store.migrate import UpgradeReport, current_revision, head_revision, stamp_head, upgrade
 from toolkit.store.models import SCHEMA_VERSION, AuditEvent, Base, Coder, Project, SchemaInfo, utcnow
-from toolkit.store.private import create_private_sqlite
+from toolkit.store.private import create_private_sqlite, sqlite_path
 
 __all__ = [
     "DEFAULT_DB_URL",
+    "KEY_ENV",
     "Store",
     "Transaction",
     "create_store",
+    "default_db_key",
     "default_db_url",
+    "encrypt_copy",
+    "is_encrypted_file",
     "open_store",
     "store_revision",
     "upgrade_store",
 ]
 
 DEFAULT_DB_URL = "sqlite:///qda.sqlite"
-_DRIVER_EXTRAS = {"postgresql": "postgres"}
+_DRIVER_EXTRAS = {"postgresql": "postgres", "sqlite+pysqlcipher": "encryption"}
+KEY_ENV = "QDA_DB_KEY"
+"""The environment variable holding an encrypted store's key (``qda --db-key-prompt`` sets it for one run)."""
+SQLITE_HEADER = b"SQLite format 3\x00"
 
 
 def default_db_url() -> str:
@@ -49,18 +62,58 @@ def default_db_url() -> str:
     return os.environ.get("QDA_DB") or DEFAULT_DB_URL
 
 
-def _make_engine(url: str) -> Engine:
+def default_db_key() -> str | None:
+    """The key of an encrypted store, from ``QDA_DB_KEY`` (None when unset or empty)."""
+    return os.environ.get(KEY_ENV) or None
+
+
+def is_encrypted_file(path: str | os.PathLike[str]) -> bool | None:
+    """True when a non-empty file lacks SQLite's plain header (SQLCipher encrypts it too); None: no data yet."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(len(SQLITE_HEADER))
+    except FileNotFoundError:
+        return None
+    return None if not head else head != SQLITE_HEADER
+
+
+def _check_key_fits(parsed: Any, encrypted: bool) -> None:
+    """Refuse, in one line, a plain store opened with a key or an encrypted one opened without."""
+    path = sqlite_path(parsed)
+    found = is_encrypted_file(path) if path is not None else None
+    if found is None or found == encrypted:
+        return
+    if encrypted:
+        raise StoreError(
+            f"{path} is not encrypted, but a key is set ({KEY_ENV}); unset it to open this store, or make an "
+            f"encrypted copy with `qda db encrypt --to sqlite:///encrypted.sqlite`"
+        )
+    raise StoreError(
+        f"{path} is encrypted (or is not an SQLite file): set its key in {KEY_ENV} or pass `qda --db-key-prompt`"
+    )
+
+
+def _make_engine(url: str, key: str | None = None) -> Engine:
     try:
         parsed = make_url(url)
     except ArgumentError:
         raise StoreError(f"not a database URL: {mask_url(url)!r} (try sqlite:///study.sqlite)") from None
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
+    if parsed.get_backend_name() == "sqlite":
+        key = key if key is not None else default_db_key()
+        if parsed.drivername == "sqlite+pysqlcipher" and not key and not parsed.password:
+            raise StoreError(f"{mask_url(url)} names an encrypted store but no key is set; set {KEY_ENV}")
+        if key:
+            parsed = parsed.set(drivername="sqlite+pysqlcipher", password=key)
+    encrypted = parsed.drivername == "sqlite+pysqlcipher"
+    if parsed.get_backend_name() == "sqlite":
+        _check_key_fits(parsed, encrypted)
     # hide_parameters: a failing statement's message must never carry transcript text or names.
     try:
         engine = create_engine(parsed, future=True, hide_parameters=True)
     except (ImportError, NoSuchModuleError) as exc:
-        extra = _DRIVER_EXTRAS.get(parsed.get_backend_name())
+        extra = _DRIVER_EXTRAS.get(parsed.drivername) or _DRIVER_EXTRAS.get(parsed.get_backend_name())
         hint = f"install it with `pip install 'survivor-qda[{extra}]'`" if extra else "install its Python driver"
         raise StoreError(
             f"the database driver for {parsed.drivername} is not installed ({_first_line(exc)}); {hint}"
@@ -70,6 +123,8 @@ def _make_engine(url: str) -> Engine:
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
             cursor = dbapi_connection.cursor()
+            if encrypted:  # SQLCipher would log a wrong key's failed page checks to stderr, beside our one line
+                cursor.execute("PRAGMA cipher_log_level = NONE")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=10000")
             # Deleted or overwritten content is zeroed, not left in free pages (withdrawals, replaced text).
@@ -214,25 +269,33 @@ def _first_line(error: object) -> str:
     return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
 
 
+def _cannot_open(engine: Engine, url: str, exc: DatabaseError) -> StoreError:
+    """One line for a store that does not open; with SQLCipher, "not a database" means the wrong key."""
+    if engine.url.drivername == "sqlite+pysqlcipher" and "not a database" in str(exc.orig):
+        return StoreError(f"the key does not open {engine.url.database}: wrong key ({KEY_ENV}); nothing was written")
+    return StoreError(f"cannot open {mask_url(url)}: {_first_line(exc.orig)}")
+
+
 def _enable_wal(engine: Engine) -> None:
     if engine.url.get_backend_name() == "sqlite" and engine.url.database not in (None, "", ":memory:"):
         with engine.connect() as conn:
             conn.exec_driver_sql("PRAGMA journal_mode=WAL")
 
 
-def create_store(url: str | None = None, project_name: str = "study") -> Store:
+def create_store(url: str | None = None, project_name: str = "study", *, key: str | None = None) -> Store:
     """Create the schema and the project in an empty database; refuse one that already has a project.
 
     A new SQLite file (and so its WAL and shared-memory files, which SQLite gives the same mode) is
-    readable and writable by its owner only (0600), whatever the umask.
+    readable and writable by its owner only (0600), whatever the umask. With a ``key`` (default:
+    ``QDA_DB_KEY``) a new SQLite store is encrypted with SQLCipher.
     """
-    engine = _make_engine(url or default_db_url())
+    engine = _make_engine(url or default_db_url(), key)
     create_private_sqlite(engine.url)
     try:
         _enable_wal(engine)
         existing = inspect(engine).get_table_names()
-    except OperationalError as exc:
-        raise StoreError(f"cannot open {mask_url(url or '')}: {_first_line(exc.orig)}") from None
+    except DatabaseError as exc:
+        raise _cannot_open(engine, url or default_db_url(), exc) from None
     store = Store(engine)
     if "schema_info" in existing:
         _check_version(store)
@@ -259,22 +322,27 @@ def _check_version(store: Store) -> None:
         )
 
 
-def _existing_engine(url: str) -> Engine:
-    engine = _make_engine(url)
+def _existing_engine(url: str, key: str | None = None) -> Engine:
+    engine = _make_engine(url, key)
     path = engine.url.database
     if engine.url.get_backend_name() == "sqlite" and path and path != ":memory:" and not os.path.exists(path):
         raise StoreError(f"no store at {path}; create it with `qda --db {mask_url(url)} init`")
     return engine
 
 
-def open_store(url: str | None = None) -> Store:
-    """Open an existing store and check its schema version; never creates tables."""
+def open_store(url: str | None = None, *, key: str | None = None) -> Store:
+    """Open an existing store and check its schema version; never creates tables.
+
+    An encrypted store needs its ``key`` (default: ``QDA_DB_KEY``); a wrong or missing key is one
+    :class:`StoreError` line, and nothing is written.
+    """
     url = url or default_db_url()
-    engine = _existing_engine(url)
+    engine = _existing_engine(url, key)
     try:
         tables = inspect(engine).get_table_names()
-    except OperationalError as exc:
-        raise StoreError(f"cannot open {mask_url(url)}: {_first_line(exc.orig)}") from None
+    except DatabaseError as exc:
+        engine.dispose()
+        raise _cannot_open(engine, url, exc) from None
     if "schema_info" not in tables:
         raise StoreError(f"{mask_url(url)} is not a survivor-qda store (no schema_info table); run `qda init`")
     store = Store(engine)
@@ -287,8 +355,8 @@ def store_revision(url: str | None = None) -> tuple[str | None, str]:
     engine = _existing_engine(url or default_db_url())
     try:
         return current_revision(engine), head_revision()
-    except OperationalError as exc:
-        raise StoreError(f"cannot open {mask_url(url or default_db_url())}: {_first_line(exc.orig)}") from None
+    except DatabaseError as exc:
+        raise _cannot_open(engine, url or default_db_url(), exc) from None
     finally:
         engine.dispose()
 
@@ -300,3 +368,72 @@ def upgrade_store(url: str | None = None, *, backup: bool = True) -> UpgradeRepo
         return upgrade(engine, backup=backup)
     finally:
         engine.dispose()
+
+
+def encrypt_copy(source_url: str, target: str | os.PathLike[str], *, key: str | None, target_key: str | None) -> Path:
+    """Copy an SQLite store into a new file, encrypted with ``target_key`` (None: a plain copy).
+
+    ``key`` opens the source (None: the source is plain). SQLCipher's ``sqlcipher_export`` copies every
+    table, index and row; the copy is then opened and checked (integrity, schema revision, row counts) before
+    it is reported. The source is not changed; the target must not exist yet.
+
+    Example:
+        >>> encrypt_copy("sqlite:///study.sqlite", "secret.sqlite", key=None, target_key="k")  # doctest: +SKIP
+    """
+    from toolkit.io.private import create_private_file
+
+    target_path = Path(target)
+    if target_path.exists():
+        raise StoreError(f"{target_path} exists already; name a new file (nothing was written)")
+    source = open_store(source_url, key=key or "")
+    path = sqlite_path(source.engine.url)
+    if path is None:
+        source.close()
+        raise StoreError(f"{source.url} is not an SQLite file; encryption at rest applies to SQLite stores")
+    source.scrub(vacuum=False)  # everything in the main file, so the copy misses nothing
+    counts = _table_counts(source)
+    source.close()
+    try:
+        import sqlcipher3  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        raise StoreError(
+            "encryption needs SQLCipher: install it with `pip install 'survivor-qda[encryption]'`"
+        ) from None
+    create_private_file(target_path)
+    conn = sqlcipher3.connect(str(path), isolation_level=None)
+    try:
+        conn.execute("PRAGMA cipher_log_level = NONE")
+        if key:
+            conn.execute(f"PRAGMA key = {_quoted(key)}")
+        conn.execute(f"ATTACH DATABASE {_quoted(str(target_path))} AS target KEY {_quoted(target_key or '')}")
+        conn.execute("SELECT sqlcipher_export('target')")
+        conn.execute("DETACH DATABASE target")
+    except sqlcipher3.DatabaseError as exc:
+        target_path.unlink(missing_ok=True)
+        raise StoreError(f"could not copy {path} to {target_path}: {_first_line(exc)}") from None
+    finally:
+        conn.close()
+    copy = open_store(f"sqlite:///{target_path}", key=target_key or "")
+    try:
+        _enable_wal(copy.engine)
+        with copy.engine.connect() as conn:
+            ok = conn.exec_driver_sql("PRAGMA integrity_check").scalar()
+        if ok != "ok" or _table_counts(copy) != counts:
+            raise StoreError(f"the copy {target_path} does not match {path} ({ok}); it was removed")
+    except StoreError:
+        copy.close()
+        target_path.unlink(missing_ok=True)
+        raise
+    copy.close()
+    return target_path
+
+
+def _quoted(value: str) -> str:
+    """An SQL string literal (PRAGMA and ATTACH ... KEY take no bound parameters)."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _table_counts(store: Store) -> dict[str, int]:
+    with store.engine.connect() as conn:
+        names = inspect(conn).get_table_names()
+        return {name: conn.exec_driver_sql(f'SELECT count(*) FROM "{name}"').scalar() or 0 for name in names}

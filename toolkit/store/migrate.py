@@ -81,8 +81,19 @@ def _backup_sqlite(engine: Engine) -> Path | None:
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     target = source.with_name(f"{source.stem}.backup-{stamp}{source.suffix}")
     create_private_file(target)  # 0600 before a byte is written
-    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
-        src.backup(dst)  # a consistent copy, WAL included, even while others read
+    if engine.url.drivername == "sqlite+pysqlcipher":  # encrypted: the backup is encrypted with the same key
+        key = "'" + str(engine.url.password or "").replace("'", "''") + "'"
+        raw = engine.raw_connection()
+        dst = engine.dialect.dbapi.connect(str(target))  # type: ignore[union-attr]
+        try:
+            dst.execute(f"PRAGMA key = {key}")
+            raw.driver_connection.backup(dst)  # type: ignore[union-attr]
+        finally:
+            dst.close()
+            raw.close()
+    else:
+        with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+            src.backup(dst)  # a consistent copy, WAL included, even while others read
     target.chmod(0o600)
     return target
 
