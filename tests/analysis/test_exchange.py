@@ -337,7 +337,7 @@ def test_another_tools_crlf_positions_land_on_the_quoted_text(tmp_path, blank_nl
 
 @pytest.mark.postgres
 def test_round_trip_into_postgres(study, pg_url):
-    data, _ = export_qdpx(study)
+    data, _ = export_qdpx(study, raw=True)  # the whole project, identifiers included (an audited export)
     target = create_store(pg_url)
     import_qdpx(target, data, "study.qdpx")
     assert snapshot(target) == snapshot(study)
