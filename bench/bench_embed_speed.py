@@ -3,6 +3,8 @@
 Usage:
     python bench/bench_embed_speed.py                 # everything, about 10 minutes on 2 loaded cores
     python bench/bench_embed_speed.py --skip-suggest  # without the three first-`qda suggest` timings
+    python bench/bench_embed_speed.py --rounds 1 --subset 800   # quicker: times a random subset; F1 of
+                                                                # fp32 and ONNX fp32 only (--f1-all: all)
 
 All variants run in ONE process on the same texts (the ~2,600 texts a first `qda suggest` embeds on the
 sample corpus: turns, questions, sentences, codebook definitions and examples), interleaved over rounds;
@@ -157,6 +159,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--skip-suggest", action="store_true")
+    parser.add_argument("--subset", type=int, default=0, help="time on this many random texts (0: all)")
+    parser.add_argument("--f1-all", action="store_true", help="F1 of every variant, not only fp32 and ONNX fp32")
     args = parser.parse_args()
     import torch
 
@@ -174,6 +178,10 @@ def main() -> None:
     t0 = time.perf_counter()
     onnx.encode(["warm up"])
     print(f"ONNX export from the installed model files (+ check against torch): {time.perf_counter() - t0:.1f} s")
+    all_texts = texts
+    if args.subset and args.subset < len(texts):
+        texts = [str(t) for t in np.random.default_rng(1).choice(texts, size=args.subset, replace=False)]
+        print(f"timing and cosines on a random subset of {len(texts)} of them (--subset)")
     shuffled = list(np.random.default_rng(0).permutation(texts))
     by_length = sorted(texts, key=len, reverse=True)
 
@@ -224,14 +232,13 @@ def main() -> None:
 
     print("\n== leave-one-interview-out micro-F1 on the sample (default settings)")
     f1_ref = None
-    for name in (
-        "torch fp32 (old default)",
-        "torch dynamic int8 (Linear)",
-        "torch bf16",
-        *[n for n in variants if n.startswith("ONNX") and "thread" not in n and "chunks" not in n],
-    ):
+    chosen = ["torch fp32 (old default)", "ONNX fp32 (new default)"]
+    if args.f1_all:
+        chosen[1:1] = ["torch dynamic int8 (Linear)", "torch bf16", "ONNX int8 (dynamic, per-channel)"]
+    for name in chosen:
         t0 = time.perf_counter()
-        f1 = loio_f1(url, _Precomputed(name.split(" (")[0].replace(" ", "-"), texts, vectors[name]))
+        full = vectors[name] if len(texts) == len(all_texts) else np.asarray(variants[name](all_texts))
+        f1 = loio_f1(url, _Precomputed(name.split(" (")[0].replace(" ", "-"), all_texts, full))
         f1_ref = f1 if f1_ref is None else f1_ref
         print(f"  {name:36} micro-F1 {f1:.3f}  (vs fp32 {f1 - f1_ref:+.3f})  [{time.perf_counter() - t0:.0f} s]")
 
@@ -239,8 +246,8 @@ def main() -> None:
         print("\n== first `qda suggest` on the 26 sample interviews: fresh store, cold embedding cache (subprocess)")
         models = tmp / "fresh-models"
         first_suggest(tmp, "default (ONNX), no export yet: exports first", {"QDA_MODEL_CACHE": str(models)})
-        first_suggest(tmp, "default (ONNX), export already made", {"QDA_MODEL_CACHE": str(models)})
         first_suggest(tmp, "QDA_EMBED_PRECISION=fp32 (old default)", {"QDA_EMBED_PRECISION": "fp32"})
+        first_suggest(tmp, "default (ONNX), export already made", {"QDA_MODEL_CACHE": str(models)})
     print("\nload at end:", subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip())
 
 
