@@ -107,3 +107,13 @@ def test_embed_precision_onnx_matches_fp32_on_sentences(tmp_path):
     reused = SentenceTransformerEmbedder(precision="onnx", cache_dir=tmp_path)
     np.testing.assert_allclose(reused.encode(SENTENCES), vectors, atol=1e-5)
     assert not reused._onnx.exported, "a second embedder exported the graph again instead of reusing it"
+
+
+def test_embed_precision_unwritable_export_folder_names_the_fix(tmp_path):
+    if not embed_onnx.onnx_available():
+        pytest.skip("onnxruntime is not installed")
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    encoder = embed_onnx.OnnxSentenceEncoder(SentenceTransformerEmbedder(precision="fp32")._path, blocker, "0" * 16)
+    with pytest.raises(ConfigError, match="QDA_MODEL_CACHE"):
+        encoder.encode(["x"])

@@ -92,27 +92,33 @@ class OnnxSentenceEncoder:
 
     def _export(self) -> None:
         """Export the transformer to ONNX from the local files and check it against torch before keeping it."""
-        import torch
-        from sentence_transformers import SentenceTransformer
-
-        torch_model = SentenceTransformer(str(self.model_dir), device="cpu", local_files_only=True)
-        transformer: Any = torch_model[0].auto_model
-        transformer.eval()
-
-        class _Hidden(torch.nn.Module):
-            def __init__(self, inner: torch.nn.Module) -> None:
-                super().__init__()
-                self.inner = inner
-
-            def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
-                out = self.inner(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids)
-                return out.last_hidden_state
-
-        sample = torch_model.tokenizer(_PROBES[:2], padding=True, return_tensors="pt")
-        self.graph_path.parent.mkdir(parents=True, exist_ok=True)
-        handle, tmp_name = tempfile.mkstemp(suffix=".onnx.tmp", dir=self.graph_path.parent)
+        try:
+            self.graph_path.parent.mkdir(parents=True, exist_ok=True)
+            handle, tmp_name = tempfile.mkstemp(suffix=".onnx.tmp", dir=self.graph_path.parent)
+        except OSError as exc:
+            raise ConfigError(
+                f"cannot write the ONNX export to {self.graph_path.parent} ({exc.strerror}); "
+                "set QDA_MODEL_CACHE to a writable folder, or QDA_EMBED_PRECISION=fp32"
+            ) from exc
         os.close(handle)
         try:
+            import torch
+            from sentence_transformers import SentenceTransformer
+
+            torch_model = SentenceTransformer(str(self.model_dir), device="cpu", local_files_only=True)
+            transformer: Any = torch_model[0].auto_model
+            transformer.eval()
+
+            class _Hidden(torch.nn.Module):
+                def __init__(self, inner: torch.nn.Module) -> None:
+                    super().__init__()
+                    self.inner = inner
+
+                def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
+                    out = self.inner(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids)
+                    return out.last_hidden_state
+
+            sample = torch_model.tokenizer(_PROBES[:2], padding=True, return_tensors="pt")
             with warnings.catch_warnings(), torch.no_grad():
                 warnings.simplefilter("ignore")
                 torch.onnx.export(
@@ -137,6 +143,8 @@ class OnnxSentenceEncoder:
             os.replace(tmp_name, self.graph_path)
             self.exported = True
         finally:
+            if not self.exported:
+                self._session = None  # a graph that failed its check is never used
             if os.path.exists(tmp_name):
                 os.unlink(tmp_name)
         self._open(self.graph_path)
