@@ -12,6 +12,7 @@ int8 and bf16 torch, ONNX fp32 and int8) and chose this one: docs/suggestions.md
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import tempfile
@@ -119,6 +120,8 @@ class OnnxSentenceEncoder:
                     return out.last_hidden_state
 
             sample = torch_model.tokenizer(_PROBES[:2], padding=True, return_tensors="pt")
+            # torch >= 2.5 defaults to the dynamo exporter (it needs onnxscript); the TorchScript one suffices here.
+            legacy = {"dynamo": False} if "dynamo" in inspect.signature(torch.onnx.export).parameters else {}
             with warnings.catch_warnings(), torch.no_grad():
                 warnings.simplefilter("ignore")
                 torch.onnx.export(
@@ -129,7 +132,7 @@ class OnnxSentenceEncoder:
                     output_names=["last_hidden_state"],
                     dynamic_axes={name: {0: "batch", 1: "tokens"} for name in [*_INPUTS, "last_hidden_state"]},
                     opset_version=17,
-                    dynamo=False,
+                    **legacy,
                 )
             self._open(Path(tmp_name))
             expected = torch_model.encode(_PROBES, normalize_embeddings=True, convert_to_numpy=True)
