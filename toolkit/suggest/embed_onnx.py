@@ -121,7 +121,9 @@ class OnnxSentenceEncoder:
 
             sample = torch_model.tokenizer(_PROBES[:2], padding=True, return_tensors="pt")
             # torch >= 2.5 defaults to the dynamo exporter (it needs onnxscript); the TorchScript one suffices here.
-            legacy = {"dynamo": False} if "dynamo" in inspect.signature(torch.onnx.export).parameters else {}
+            legacy: dict[str, Any] = (
+                {"dynamo": False} if "dynamo" in inspect.signature(torch.onnx.export).parameters else {}
+            )
             with warnings.catch_warnings(), torch.no_grad():
                 warnings.simplefilter("ignore")
                 torch.onnx.export(
