@@ -123,7 +123,7 @@ def test_estimates_for_a_partly_coded_store(store, blank_nlp, tmp_path):
     documents = ["S01", "S02", "S03", "S04", "S06", "S08"]
     sample_study(store, blank_nlp, tmp_path, documents, documents[:4])
     set_reference_coder(store, "alice")
-    result = store_estimates(store, embedder=HashingEmbedder(), lemmatizer=SimpleLemmatizer())
+    result = store_estimates(store, embedder=HashingEmbedder(), lemmatizer=SimpleLemmatizer(), recalibrated=False)
     assert result["coded"] == documents[:4] and result["uncoded"] == documents[4:]
     table = result["estimates"].set_index("code")
     assert (table["coded"] == 4).all() and (table["uncoded"] == 2).all()
@@ -147,3 +147,32 @@ def test_estimates_for_a_partly_coded_store(store, blank_nlp, tmp_path):
     assert list(only["code"]) == ["root_cause.family"]
     with pytest.raises(ToolkitError, match="unknown code"):
         store_estimates(store, ["no.such"], embedder=HashingEmbedder(), lemmatizer=SimpleLemmatizer())
+
+
+def test_estimates_recalibrate_pulls_overconfident_scores_down():
+    from toolkit.analysis.estimates import recalibrate
+
+    rng = np.random.default_rng(3)
+    true_chance = rng.uniform(0.05, 0.6, size=400)
+    truth = (rng.uniform(size=400) < true_chance).astype(int)
+    scores = 1 - (1 - true_chance) ** 3  # an interview score that runs high, as 1 - prod(1 - p) does
+    mapped = recalibrate(scores, truth, scores)
+    assert abs(mapped.mean() - truth.mean()) < abs(scores.mean() - truth.mean())
+    assert abs(mapped.mean() - truth.mean()) < 0.03
+    assert np.all(np.diff(mapped[np.argsort(scores)]) >= -1e-12)  # the order of interviews is kept
+    assert recalibrate([0.2, 0.9], [0, 1], [0.7]).tolist() == [0.7]  # too few to learn from: unchanged
+
+
+def test_estimates_recalibrated_store_estimate_runs(store, blank_nlp, tmp_path):
+    from tests.conftest import sample_study
+    from toolkit.analysis.estimates_store import store_estimates
+    from toolkit.suggest.embed import HashingEmbedder
+    from toolkit.suggest.lemmas import SimpleLemmatizer
+
+    documents = ["S01", "S02", "S03", "S04", "S06", "S08"]
+    sample_study(store, blank_nlp, tmp_path, documents, documents[:4])
+    kwargs = {"embedder": HashingEmbedder(), "lemmatizer": SimpleLemmatizer()}
+    raw = store_estimates(store, coder="alice", recalibrated=False, **kwargs)["interviews"]
+    fixed = store_estimates(store, coder="alice", recalibrated=True, **kwargs)["interviews"]
+    assert list(raw["document"]) == list(fixed["document"]) and fixed["probability"].between(0, 1).all()
+    assert not np.allclose(raw["probability"], fixed["probability"])

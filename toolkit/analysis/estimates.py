@@ -39,6 +39,7 @@ __all__ = [
     "next_to_code",
     "poisson_binomial_interval",
     "poisson_binomial_pmf",
+    "recalibrate",
 ]
 
 ESTIMATE_COLUMNS: Final = (
@@ -215,3 +216,31 @@ def display_table(estimates: pd.DataFrame, names: dict[str, str] | None = None) 
             }
         )
     return pd.DataFrame(rows, columns=["code", "coded so far", estimated, "share of all (estimate)", "calibrated"])
+
+
+def recalibrate(train_scores: Sequence[float], train_truth: Sequence[int], scores: Sequence[float]) -> np.ndarray:
+    """Map interview scores to chances learnt on coded interviews (Platt scaling on the score's logit).
+
+    ``1 - prod(1 - p)`` over an interview's turns treats the turns as independent, so it runs high when many
+    turns are borderline. Fitted on the coded interviews' held-out scores against what the coder found,
+    a logistic curve on ``logit(score)`` corrects that. With fewer than 5 scores, or only one outcome,
+    the scores are returned unchanged.
+
+    Example:
+        >>> recalibrate([0.9, 0.8], [1, 1], [0.5]).tolist()  # one outcome only: unchanged
+        [0.5]
+    """
+    from sklearn.linear_model import LogisticRegression
+
+    x = np.asarray(train_scores, dtype=float)
+    y = np.asarray(train_truth, dtype=int)
+    out = np.asarray(scores, dtype=float)
+    if len(x) < 5 or len(set(y.tolist())) < 2 or not len(out):
+        return out
+
+    def logit(v: np.ndarray) -> np.ndarray:
+        v = np.clip(v, 1e-4, 1 - 1e-4)
+        return np.log(v / (1 - v)).reshape(-1, 1)
+
+    model = LogisticRegression(C=1.0).fit(logit(x), y)
+    return np.asarray(model.predict_proba(logit(out))[:, 1], dtype=float)
