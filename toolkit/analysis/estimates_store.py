@@ -191,7 +191,8 @@ def estimate_lines(result: dict[str, Any]) -> list[str]:
         lines.append(f"{row.code + mark:30} {f'{row.coded_with} of {row.coded}':>14} {estimated:>22} {share:>24}")
     if n_uncoded:
         lines.append(
-            f"ESTIMATES for the uncoded interviews from the model's probabilities, {level} intervals; "
+            f"ESTIMATES for the uncoded interviews from the model's probabilities"
+            f"{' (recalibrated on the coded interviews)' if result.get('recalibrated') else ''}, {level} intervals; "
             "* = zero-shot code, probabilities not calibrated"
         )
         lines.append(f"code next: {result['next']} (narrows these estimates most)")
