@@ -17,6 +17,18 @@ CODEBOOK = ROOT / "codebook" / "tip_root_causes.yaml"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def model_cache(tmp_path_factory: pytest.TempPathFactory):
+    """One ONNX export of the embedding model per test session, not one beside every temporary store."""
+    if os.environ.get("QDA_MODEL_CACHE"):
+        yield Path(os.environ["QDA_MODEL_CACHE"])
+        return
+    folder = tmp_path_factory.mktemp("models")
+    os.environ["QDA_MODEL_CACHE"] = str(folder)
+    yield folder
+    os.environ.pop("QDA_MODEL_CACHE", None)
+
+
 @pytest.fixture(scope="session")
 def blank_nlp() -> spacy.language.Language:
     nlp = spacy.blank("en")

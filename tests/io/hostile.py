@@ -148,9 +148,46 @@ FUZZ_CAPS = {
     "toolkit.io.codebook_yaml.MAX_CODEBOOK_BYTES": 100_000,
 }
 
-_SPECIAL = ["\x00", "\r", "\n", "\t", "\ufeff", "\ud7ff", "\u2028", ":", "\\", '"', "'", "&", "*", "!", "|", ">", "{",
-            "}", "[", "]", "-", "?", "#", "%", "@", "`", ",", ";", "<", "-->", "&#0;", "NaN", "Infinity", "1e999",
-            "\xff", "é", "Ж", "😀"]
+_SPECIAL = [
+    "\x00",
+    "\r",
+    "\n",
+    "\t",
+    "\ufeff",
+    "\ud7ff",
+    "\u2028",
+    ":",
+    "\\",
+    '"',
+    "'",
+    "&",
+    "*",
+    "!",
+    "|",
+    ">",
+    "{",
+    "}",
+    "[",
+    "]",
+    "-",
+    "?",
+    "#",
+    "%",
+    "@",
+    "`",
+    ",",
+    ";",
+    "<",
+    "-->",
+    "&#0;",
+    "NaN",
+    "Infinity",
+    "1e999",
+    "\xff",
+    "é",
+    "Ж",
+    "😀",
+]
 
 
 @st.composite
@@ -182,8 +219,24 @@ def _encoded(text: st.SearchStrategy[str]) -> st.SearchStrategy[bytes]:
 
 
 _ANY_TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=300)
-_PIECES = st.lists(st.sampled_from([*_SPECIAL, "Q: ", "A: ", "Interviewer: ", "Natalia: ", "1\n", "WEBVTT\n",
-                                     "00:00:01,000 --> 00:00:02,000\n", "<v Anna>", "\n\n", "word "]), max_size=60)
+_PIECES = st.lists(
+    st.sampled_from(
+        [
+            *_SPECIAL,
+            "Q: ",
+            "A: ",
+            "Interviewer: ",
+            "Natalia: ",
+            "1\n",
+            "WEBVTT\n",
+            "00:00:01,000 --> 00:00:02,000\n",
+            "<v Anna>",
+            "\n\n",
+            "word ",
+        ]
+    ),
+    max_size=60,
+)
 _TEXTISH = _encoded(st.one_of(_ANY_TEXT, _PIECES.map("".join)))
 
 
@@ -269,8 +322,12 @@ def codebook_inputs() -> st.SearchStrategy[bytes]:
         st.tuples(oddity, st.integers(0, VALID_CODEBOOK.count("\n"))).map(
             lambda oi: "\n".join([*VALID_CODEBOOK.splitlines()[: oi[1]], oi[0]]).encode()
         ),
-        st.just(("a: &a ['x','x','x','x','x','x','x','x']\n" + "".join(
-            f"{c}: &{c} [{','.join(['*' + chr(ord(c) - 1)] * 9)}]\n" for c in "bcdefgh")).encode()),
+        st.just(
+            (
+                "a: &a ['x','x','x','x','x','x','x','x']\n"
+                + "".join(f"{c}: &{c} [{','.join(['*' + chr(ord(c) - 1)] * 9)}]\n" for c in "bcdefgh")
+            ).encode()
+        ),
     )
 
 

@@ -10,12 +10,18 @@ from toolkit.io.tables import read_rows
 
 def test_csv_safe_formula_cells_get_an_apostrophe():
     text = write_csv(
-        [{"quote": "=HYPERLINK(\"http://x.invalid\")", "a": "+1", "b": "-yes", "c": "@SUM(A1)", "d": "plain", "n": -3}],
+        [{"quote": '=HYPERLINK("http://x.invalid")', "a": "+1", "b": "-yes", "c": "@SUM(A1)", "d": "plain", "n": -3}],
         ["quote", "a", "b", "c", "d", "n"],
     )
     row = next(csv.DictReader(io.StringIO(text)))
-    assert row == {"quote": "'=HYPERLINK(\"http://x.invalid\")", "a": "'+1", "b": "'-yes", "c": "'@SUM(A1)",
-                   "d": "plain", "n": "-3"}
+    assert row == {
+        "quote": '\'=HYPERLINK("http://x.invalid")',
+        "a": "'+1",
+        "b": "'-yes",
+        "c": "'@SUM(A1)",
+        "d": "plain",
+        "n": "-3",
+    }
 
 
 @given(st.text())

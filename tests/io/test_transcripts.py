@@ -164,9 +164,7 @@ def test_transcripts_unsupported_suffix():
 # Bodies without line breaks or colons, so that a body can never start a turn of its own: then every
 # character of every body must land in exactly one segment, in the file's order.
 turn_text = st.text(
-    alphabet=st.characters(
-        blacklist_categories=("Cs", "Cc", "Zl", "Zp"), blacklist_characters="\x00:\x85\x1c\x1d\x1e"
-    ),
+    alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp"), blacklist_characters="\x00:\x85\x1c\x1d\x1e"),
     min_size=0,
     max_size=400,
 )

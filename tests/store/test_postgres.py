@@ -16,6 +16,8 @@ from toolkit.store.engine import create_store, open_store
 from ..conftest import CODEBOOK, FIXTURES
 
 pytestmark = pytest.mark.postgres
+
+
 def test_postgres_full_flow_and_rollback(pg_url, blank_nlp, tmp_path):
     store = create_store(pg_url)
     import_files(store, [FIXTURES / "interview_basic.txt"], nlp=blank_nlp)

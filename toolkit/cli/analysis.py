@@ -164,3 +164,28 @@ def reference_cmd(
             set_reference_coder(store, None if clear else coder)
         choice = choose_coder(store)
     typer.echo(f"counting {choice.describe()}")
+
+
+@app.command("estimate")
+def estimate_cmd(
+    code: Annotated[list[str] | None, typer.Option(help="Only these codes (repeat or comma-separate).")] = None,
+    coder: Annotated[str | None, typer.Option(help="Whose codings count (default: the reference coder).")] = None,
+    level: Annotated[float, typer.Option(min=0.5, max=0.99, help="Coverage of the intervals.")] = 0.9,
+    recalibrate: Annotated[
+        bool, typer.Option(help="Correct the interview chances on the coded interviews (slower, closer).")
+    ] = True,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Share of interviews with each code: counted where coded, ESTIMATED with an interval for the rest."""
+    from toolkit.analysis.estimates_store import estimate_lines, estimates_document, store_estimates
+    from toolkit.analysis.frames import DEFAULT_CODER
+
+    with open_cli_store() as store:
+        result = store_estimates(
+            store, split_list(code), coder=coder or DEFAULT_CODER, level=level, recalibrated=recalibrate
+        )
+    if as_json:
+        typer.echo(json.dumps(estimates_document(result), indent=2))
+        return
+    for line in estimate_lines(result):
+        typer.echo(line)

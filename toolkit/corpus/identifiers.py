@@ -279,9 +279,7 @@ def scrub_explanations(session: Session, document: Document) -> int:
     surfaces = {k: v for k, v in surfaces.items() if k.strip()}
     if not surfaces:
         return 0
-    pattern = re.compile(
-        "|".join(rf"(?<!\w){re.escape(k)}(?!\w)" for k in sorted(surfaces, key=len, reverse=True))
-    )
+    pattern = re.compile("|".join(rf"(?<!\w){re.escape(k)}(?!\w)" for k in sorted(surfaces, key=len, reverse=True)))
     changed = 0
     for suggestion in session.scalars(select(Suggestion)):
         text = json.dumps(suggestion.explanation or {}, ensure_ascii=False)

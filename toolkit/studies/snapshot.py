@@ -204,7 +204,10 @@ def report(
         protected = protected_code_by_attribute(scoped, cases, attribute, min_cell=min_cell)
         notes[attribute] = protected.attrs["suppression"]
         for code, value, interviews, share in zip(
-            protected["code"].astype(str), protected["value"].astype(str), protected["interviews"], protected["share"],
+            protected["code"].astype(str),
+            protected["value"].astype(str),
+            protected["interviews"],
+            protected["share"],
             strict=True,
         ):
             split.setdefault(code, {})[value] = {

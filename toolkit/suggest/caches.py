@@ -66,6 +66,8 @@ def cached_embeddings(
     missing = [h for h in unique if h not in vectors]
     if missing:
         first_text = {h: t for h, t in zip(hashes, texts, strict=True)}
+        # Longest first over the whole list, not only within a chunk: batches of like lengths pad least.
+        missing.sort(key=lambda h: -len(first_text[h]))
         todo = [first_text[h] for h in missing]
         if on_progress is None:
             computed = embedder.encode(todo, batch_size=batch_size, progress=progress)

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from toolkit.errors import NotFoundError, ToolkitError
 from toolkit.store.engine import Store
 from toolkit.store.models import Coder, Suggestion
-from toolkit.suggest.embed import Embedder, select_embedder
+from toolkit.suggest.embed import Embedder, default_model_cache, select_embedder
 from toolkit.suggest.estimator import UNLABELLED, CodeSuggester, SegmentBatch, SuggestConfig
 from toolkit.suggest.learning_curve import DEFAULT_SIZES, learning_curve
 from toolkit.suggest.lemmas import Lemmatizer, select_lemmatizer
@@ -84,7 +84,10 @@ def evaluate(
         if session.scalar(select(Coder).where(Coder.name == gold_coder)) is None:
             known = ", ".join(session.scalars(select(Coder.name).order_by(Coder.name)))
             raise NotFoundError(f"unknown coder {gold_coder!r} (coders: {known or 'none'})")
-    embedder = select_embedder(embedder if embedder is not None else project_embedding_model(store)[0])
+    embedder = select_embedder(
+        embedder if embedder is not None else project_embedding_model(store)[0],
+        cache_dir=default_model_cache(store.url),
+    )
     lemmatizer = select_lemmatizer(lemmatizer if lemmatizer is not None else lemmatizer_for(store))
     config = config or SuggestConfig()
     corpus = load_corpus(store, embedder, lemmatizer)

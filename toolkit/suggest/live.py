@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from toolkit.store.engine import Store
-from toolkit.suggest.embed import Embedder, select_embedder
+from toolkit.suggest.embed import Embedder, default_model_cache, select_embedder
 from toolkit.suggest.estimator import CodeSuggester, SuggestConfig
 from toolkit.suggest.lemmas import Lemmatizer, select_lemmatizer
 from toolkit.suggest.suggestions import build_prototypes, label_matrix, load_corpus
@@ -41,7 +41,8 @@ class LiveModel:
         lemmatizer: Lemmatizer | str | None = None,
         config: SuggestConfig | None = None,
     ) -> None:
-        embedder, lemmatizer = select_embedder(embedder), select_lemmatizer(lemmatizer)
+        embedder = select_embedder(embedder, cache_dir=default_model_cache(store.url))
+        lemmatizer = select_lemmatizer(lemmatizer)
         self.corpus = load_corpus(store, embedder, lemmatizer)
         self.prototypes, _ = build_prototypes(store, embedder, lemmatizer)
         labels = label_matrix(store, self.corpus, self.prototypes.code_ids)

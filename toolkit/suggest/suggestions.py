@@ -36,7 +36,7 @@ from toolkit.store.models import (
     Suggestion,
 )
 from toolkit.suggest.caches import cached_embeddings, cached_lemmas, embedder_key
-from toolkit.suggest.embed import Embedder, select_embedder
+from toolkit.suggest.embed import Embedder, default_model_cache, select_embedder
 from toolkit.suggest.estimator import UNLABELLED, CodebookPrototypes, CodeSuggester, SegmentBatch, SuggestConfig
 from toolkit.suggest.lemmas import Lemmatizer, select_lemmatizer
 from toolkit.suggest.model_choice import lemmatizer_for, project_embedding_model, project_languages
@@ -319,7 +319,10 @@ def suggest(
 
     if documents:
         _check_documents(store, documents)
-    embedder = select_embedder(embedder if embedder is not None else project_embedding_model(store)[0])
+    embedder = select_embedder(
+        embedder if embedder is not None else project_embedding_model(store)[0],
+        cache_dir=default_model_cache(store.url),
+    )
     lemmatizer = select_lemmatizer(lemmatizer if lemmatizer is not None else lemmatizer_for(store))
     config = config or SuggestConfig()
     report_step(0.02, "reading the corpus")

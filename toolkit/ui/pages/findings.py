@@ -8,6 +8,8 @@ import streamlit as st
 from toolkit.analysis import findings as analysis
 from toolkit.analysis import plots
 from toolkit.analysis.disclosure import protected_code_by_attribute, protected_composition
+from toolkit.analysis.estimates import display_table, next_to_code
+from toolkit.analysis.estimates_store import coded_documents, store_estimates
 from toolkit.analysis.status import project_status
 from toolkit.studies import report_doc, snapshot
 from toolkit.studies.report_doc import with_scope
@@ -57,6 +59,33 @@ def overview_page() -> None:
             figure = with_scope(plots.composition_figure(frame, attribute), f"Counting {ctx.coder_text}")
             columns[index % 2].plotly_chart(figure, width="stretch")
             columns[index % 2].caption(md_escape(frame.attrs["suppression"]))
+    _estimates(ctx)
+
+
+def _estimates(ctx: Context) -> None:
+    """Root causes counted in the coded interviews and ESTIMATED for the uncoded ones, when some are uncoded."""
+    coded = set(coded_documents(ctx.store, ctx.coder))
+    uncoded = [d for d in ctx.all_cases["document"].astype(str) if d not in coded]
+    if not coded or not uncoded:
+        return
+    st.subheader("Root causes: estimate before coding is finished")
+    st.caption(
+        f"{len(coded)} interviews coded by {md_escape(ctx.coder_text)}, {len(uncoded)} not yet. For those, the "
+        "suggestion model estimates how many have each root cause: an estimate with a 90 % interval, not a count."
+    )
+    key = f"estimates::{ctx.url}::{ctx.coder}"
+    if st.button("Estimate the uncoded interviews", key="estimate_uncoded"):
+        with st.spinner("Fitting the suggestion model on the coded interviews..."):
+            result = store_estimates(ctx.store, coder=ctx.coder)
+        estimates = result["estimates"]
+        estimates = estimates[estimates["code"].str.startswith(snapshot.ROOT_CAUSE_PREFIX)]
+        st.session_state[key] = (estimates, next_to_code(result["interviews"], list(estimates["code"])))
+    if key in st.session_state:
+        estimates, following = st.session_state[key]
+        st.markdown("**Estimate** (not a count): coded so far, plus the model's estimate for the uncoded interviews")
+        st.dataframe(display_table(estimates, ctx.names), width="stretch", hide_index=True)
+        if following:
+            st.markdown(f"**Code next: {md_escape(following)}** (narrows these estimates most)")
 
 
 def root_causes_page() -> None:

@@ -1,0 +1,36 @@
+"""The Overview shows root causes estimated for the uncoded interviews, labelled as an estimate."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from toolkit.ui.harness import page_script
+
+from .conftest import UNCODED
+
+pytestmark = pytest.mark.model
+
+
+def test_overview_estimates_uncoded_interviews_labelled_as_estimate(demo_url, monkeypatch):
+    monkeypatch.setenv("QDA_EMBEDDING_MODEL", "hashing")  # the project chose no model: a fast one for the test
+    at = AppTest.from_function(page_script, args=("overview_page", demo_url), default_timeout=120).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("estimate before coding is finished" in h.value for h in at.subheader)
+    assert not [m for m in at.markdown if "Code next" in m.value]  # nothing computed before the click
+    at.button(key="estimate_uncoded").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    texts = [m.value for m in at.markdown]
+    assert any(t.startswith("**Estimate**") for t in texts)
+    following = [t for t in texts if "Code next" in t]
+    assert following and any(name in following[0] for name in UNCODED)
+    table = at.dataframe[-1].value
+    assert f"estimate for the {len(UNCODED)} uncoded" in table.columns
+    assert table.iloc[:, 2].str.startswith("estimate").all()
+
+
+def test_overview_shows_no_estimate_when_everything_is_coded(sample_store, monkeypatch):
+    monkeypatch.setenv("QDA_EMBEDDING_MODEL", "hashing")
+    at = AppTest.from_function(page_script, args=("overview_page", sample_store.url), default_timeout=120).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not any("estimate" in h.value for h in at.subheader)
