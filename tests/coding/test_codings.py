@@ -119,7 +119,7 @@ def test_codings_exports_carry_each_documents_language(coded_store, tmp_path, bl
     gold.write_text(
         json.dumps({"document": "S01", "quote": "Nothing.", "codes": ["contract.none"]})
         + "\n"
-        + json.dumps({"document": "R01", "quote": "Нам не дали контракт", "codes": ["contract.none"]}, ensure_ascii=False)
+        + json.dumps({"document": "R01", "quote": "Нам не дали контракт", "codes": ["contract.none"]})
         + "\n",
         encoding="utf-8",
     )
