@@ -2,7 +2,8 @@
 
 spaCy's Russian language class needs no download; its lemmatiser uses ``pymorphy3`` when that is installed
 ("проверял" -> "проверять", so a keyword matches every form of a word). Without ``pymorphy3`` the
-lower-cased word forms are used, and :class:`RussianLemmatizer` warns (:data:`NO_PYMORPHY3`, naming the fix). Russian negation ("не", "нет", "никогда", ...) marks the next words
+lower-cased word forms are used, and :class:`RussianLemmatizer` warns (:data:`NO_PYMORPHY3`, naming the fix).
+Russian negation ("не", "нет", "никогда", ...) marks the next words
 ``NOT_`` as English negation does.
 """
 
