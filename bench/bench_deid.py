@@ -1,6 +1,6 @@
 """De-identification recall and precision per type against sample_data/identifiers.csv.
 
-Usage: python bench/bench_deid.py [--engine toolkit|presidio|ner-only] [--errors] [--split dev|held-out|all]
+Usage: python bench/bench_deid.py [--engine toolkit|presidio|ner-only] [--errors] [--lang en|ru]
 
 The gold file lists each invented identifier once per document (document, exact string, type). Scoring:
 
@@ -19,6 +19,15 @@ The gold file lists each invented identifier once per document (document, exact 
 Documents S01-S13 are the development split (the rules were tuned on their errors only); S14-S26 are
 held out and reported separately. Targets (issue 11): recall >= 0.95 on person, place, phone, email and
 date_of_birth, precision >= 0.80.
+
+``--lang ru`` scores the Russian translation of the same interviews (``sample_data/ru``) against
+``sample_data/ru/identifiers.csv``, the English list located in the Russian text by
+``sample_data/ru/make_identifiers.py`` (one row per inflected surface form: "Андрея Ковальчука"); the
+documents are detected as Russian (natasha NER + Russian cues, or the cues alone with ``--no-natasha``).
+A part of a listed person's name counts in any case form (compared by lemma), and "distinct detected
+strings" are distinct lemma keys (Максим, Максима, Максимом: one). "adjudicated" uses
+``bench/deid_unlisted_ru.csv``, the English adjudicated names located in the Russian text by the same
+script. The Russian rules were chosen on the errors of S01-S13 only.
 """
 
 from __future__ import annotations
@@ -30,31 +39,33 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from toolkit.corpus.deid import TYPES, Detection, Detector
+from toolkit.corpus.deid import TYPES, Detection, Detector, normalise_key
 from toolkit.io.transcripts import read_transcript
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "sample_data"
 DEV = {f"S{n:02d}" for n in range(1, 14)}
 TARGET_TYPES = ("person", "place", "phone", "email", "date_of_birth")
-_PATRONYMIC = re.compile(r"(?:ovich|evich|ovna|evna|ichna)$")
+_PATRONYMIC = re.compile(r"(?:ovich|evich|ovna|evna|ichna|ович|евич|овна|евна|ична)(?:а|у|ем|е|ы|ой)?$")
 
 
-def load_unlisted() -> dict[str, list[tuple[str, str]]]:
+def load_unlisted(lang: str = "en") -> dict[str, list[tuple[str, str]]]:
     unlisted: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    with (ROOT / "bench" / "deid_unlisted.csv").open(encoding="utf-8") as handle:
+    name = "deid_unlisted.csv" if lang == "en" else f"deid_unlisted_{lang}.csv"
+    with (ROOT / "bench" / name).open(encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
             unlisted[row["document"]].append((row["string"], row["type"]))
     return unlisted
 
 
-def load_gold() -> tuple[dict[str, str], dict[str, list[tuple[str, str]]]]:
+def load_gold(lang: str = "en") -> tuple[dict[str, str], dict[str, list[tuple[str, str]]]]:
+    sample = SAMPLE if lang == "en" else SAMPLE / lang
     texts = {}
-    for path in sorted((SAMPLE / "transcripts").iterdir()):
+    for path in sorted((sample / "transcripts").iterdir()):
         transcript = read_transcript(path)
         texts[transcript.name] = transcript.text
     gold: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    with (SAMPLE / "identifiers.csv").open(encoding="utf-8") as handle:
+    with (sample / "identifiers.csv").open(encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
             gold[row["document"]].append((row["string"], row["type"]))
     return texts, gold
@@ -62,6 +73,20 @@ def load_gold() -> tuple[dict[str, str], dict[str, list[tuple[str, str]]]]:
 
 def occurrences(text: str, needle: str) -> list[tuple[int, int]]:
     return [(m.start(), m.end()) for m in re.finditer(rf"(?<![\w]){re.escape(needle)}(?![\w])", text)]
+
+
+def lemma_occurrences(text: str, word: str) -> list[tuple[int, int]]:
+    """Occurrences of a Cyrillic name word in any case form (same lemma), else the exact word."""
+    if not re.search("[\u0400-\u04ff]", word):
+        return occurrences(text, word)
+    from toolkit.corpus.deid_ru import russian_lemma
+
+    lemma = russian_lemma(word)
+    return [
+        (m.start(), m.end())
+        for m in re.finditer(r"\b[^\W\d_]+\b", text)
+        if m.group()[:1].isupper() and russian_lemma(m.group()) == lemma
+    ]
 
 
 def presidio_detector():  # pragma: no cover - optional comparison
@@ -103,7 +128,7 @@ def presidio_detector():  # pragma: no cover - optional comparison
     return _Presidio()
 
 
-def score(texts, gold, detections, documents, unlisted=None):
+def score(texts, gold, detections, documents, unlisted=None, lang="en"):
     stats = {t: defaultdict(int) for t in TYPES}
     errors: list[str] = []
     for doc in sorted(documents):
@@ -130,15 +155,15 @@ def score(texts, gold, detections, documents, unlisted=None):
                     if len(word) >= 3 and not _PATRONYMIC.search(word.lower()):
                         parts[word] = "person"
         for word in parts:
-            gold_spans.extend((s, e, "person") for s, e in occurrences(text, word))
+            gold_spans.extend((s, e, "person") for s, e in lemma_occurrences(text, word))
         for string, type_ in (unlisted or {}).get(doc, []):
-            gold_spans.extend((s, e, type_) for s, e in occurrences(text, string))
+            gold_spans.extend((s, e, type_) for s, e in lemma_occurrences(text, string))
         distinct: dict[tuple[str, str], bool] = {}
         for d in found:
             ok = any(d.start < e and s < d.end and t == d.type for s, e, t in gold_spans)
             stats[d.type]["spans"] += 1
             stats[d.type]["spans_ok"] += ok
-            key = (d.text, d.type)
+            key = (normalise_key(d.type, d.text) if lang != "en" else d.text, d.type)
             distinct[key] = distinct.get(key, False) or ok
         for (surface, type_), ok in distinct.items():
             stats[type_]["distinct"] += 1
@@ -180,8 +205,10 @@ def main() -> None:
     parser.add_argument("--engine", choices=["toolkit", "presidio", "ner-only"], default="toolkit")
     parser.add_argument("--errors", action="store_true", help="list misses and false positives (dev split only)")
     parser.add_argument("--errors-all", action="store_true", help="also list the held-out split's errors")
+    parser.add_argument("--lang", choices=["en", "ru"], default="en", help="ru: the Russian translation")
+    parser.add_argument("--no-natasha", action="store_true", help="ru: cue rules only (natasha not installed)")
     args = parser.parse_args()
-    texts, gold = load_gold()
+    texts, gold = load_gold(args.lang)
     t0 = time.perf_counter()
     if args.engine == "presidio":
         detector = presidio_detector()
@@ -201,15 +228,25 @@ def main() -> None:
         }
     else:
         detector = Detector()
+        if args.no_natasha:
+            from toolkit.corpus import deid_ru
+
+            deid_ru._natasha = lambda: None  # as if natasha were not installed
         names = sorted(texts)
-        detections = dict(zip(names, detector.detect_many([texts[n] for n in names]), strict=True))
+        languages = [args.lang] * len(names)
+        detections = dict(zip(names, detector.detect_many([texts[n] for n in names], languages), strict=True))
+        if detector.warnings:
+            print("warnings:", *detector.warnings, sep="\n  ")
     seconds = time.perf_counter() - t0
     words = sum(len(t.split()) for t in texts.values())
-    print(f"engine {args.engine}: {len(texts)} documents, {words:,} words in {seconds:.1f} s (model load included)")
+    print(
+        f"engine {args.engine}, language {args.lang}: {len(texts)} documents, {words:,} words "
+        f"in {seconds:.1f} s (model load included)"
+    )
     splits = (("development split S01-S13", DEV), ("held-out split S14-S26", set(texts) - DEV), ("all", set(texts)))
     for title, documents in splits:
-        stats, errors = score(texts, gold, detections, documents)
-        adjudicated, _ = score(texts, gold, detections, documents, load_unlisted())
+        stats, errors = score(texts, gold, detections, documents, lang=args.lang)
+        adjudicated, _ = score(texts, gold, detections, documents, load_unlisted(args.lang), args.lang)
         report(title, stats, adjudicated)
         if (args.errors and documents is DEV) or (args.errors_all and title == "all"):
             print("\n".join(errors))

@@ -234,7 +234,7 @@ def test_xlsx_has_one_sheet_per_table_and_no_live_formulas(study, tmp_path):
     book = load_workbook(tmp_path / "t.xlsx")
     assert book.sheetnames == ["about", "codings", "code_x_case", "code_x_attribute", "agreement", "disagreements"]
     codings = list(book["codings"].values)
-    assert codings[0] == ("document", "segment", "start", "end", "quote", "code", "coder", "origin")
+    assert codings[0] == ("document", "language", "segment", "start", "end", "quote", "code", "coder", "origin")
     assert len(codings) - 1 == len(coding_rows(study))
     cells = [c for row in book["code_x_attribute"].values for c in row if isinstance(c, str)]
     assert '\'=HYPERLINK("http://x")' in cells and not any(c.startswith("=") for c in cells)

@@ -92,6 +92,7 @@ def test_codings_export_csv_and_jsonl(coded_store, tmp_path):
     assert rows == [
         {
             "document": "S01",
+            "language": "en",
             "segment": "3",
             "start": str(TEXT.index("Nothing.")),
             "end": str(len(TEXT)),
@@ -103,6 +104,42 @@ def test_codings_export_csv_and_jsonl(coded_store, tmp_path):
     ]
     (line,) = export_codings(coded_store, "jsonl").splitlines()
     assert json.loads(line)["quote"] == "Nothing."
+
+
+RU_TEXT = "Интервьюер: Почему вы поехали?\nРеспондент: Нам не дали контракт, и мы ничего не подписывали.\n"
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl", "xlsx"])
+def test_codings_exports_carry_each_documents_language(coded_store, tmp_path, blank_nlp, fmt):
+    """A Russian and an English quote side by side, each with its document's language (csv, jsonl, xlsx)."""
+    ru = tmp_path / "R01.txt"
+    ru.write_text(RU_TEXT, encoding="utf-8")
+    import_files(coded_store, [ru], nlp=blank_nlp)
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text(
+        json.dumps({"document": "S01", "quote": "Nothing.", "codes": ["contract.none"]})
+        + "\n"
+        + json.dumps({"document": "R01", "quote": "Нам не дали контракт", "codes": ["contract.none"]})
+        + "\n",
+        encoding="utf-8",
+    )
+    import_codings(coded_store, gold, coder="alice", new_coder=True)
+    if fmt == "csv":
+        rows = list(csv.DictReader(io.StringIO(export_codings(coded_store, "csv"))))
+    elif fmt == "jsonl":
+        rows = [json.loads(line) for line in export_codings(coded_store, "jsonl").splitlines()]
+    else:
+        from openpyxl import load_workbook
+
+        from toolkit.analysis.tables_export import export_tables
+
+        export_tables(coded_store, tmp_path / "t.xlsx", "xlsx")
+        header, *values = list(load_workbook(tmp_path / "t.xlsx")["codings"].values)
+        rows = [dict(zip(header, v, strict=True)) for v in values]
+    assert {(r["document"], r["language"], r["quote"]) for r in rows} == {
+        ("S01", "en", "Nothing."),
+        ("R01", "ru", "Нам не дали контракт"),
+    }
 
 
 @pytest.mark.parametrize("position", [-1, True, 1.9, "1.9", "-1", " ", "one", 3.0])

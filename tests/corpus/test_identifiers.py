@@ -48,9 +48,9 @@ class NamesDetector(Detector):
     def __init__(self) -> None:
         super().__init__(use_ner=False)
 
-    def detect_many(self, texts):
+    def detect_many(self, texts, languages=None):
         out = []
-        for text, found in zip(texts, super().detect_many(texts), strict=True):
+        for text, found in zip(texts, super().detect_many(texts, languages), strict=True):
             for name in NAMES:
                 type_ = "place" if name == "Kobryn" else "person"
                 for m in re.finditer(rf"\b{name}\b", text):

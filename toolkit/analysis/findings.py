@@ -57,7 +57,7 @@ __all__ = [
     "share_of",
 ]
 
-CODING_COLUMNS: Final = ("document", "segment", "start", "end", "quote", "code", "coder", "origin")
+CODING_COLUMNS: Final = ("document", "language", "segment", "start", "end", "quote", "code", "coder", "origin")
 """Columns of the codings frame (those of :data:`toolkit.coding.codings.EXPORT_COLUMNS`)."""
 
 QUOTE_COLUMNS: Final = ("document", "segment", "quote", "code", "coder")

@@ -27,7 +27,8 @@ from toolkit.store.models import ORIGIN_IMPORTED, Code, Coder, Coding, Document,
 
 __all__ = ["CodingImportReport", "export_codings", "find_quote", "import_codings"]
 
-EXPORT_COLUMNS = ("document", "segment", "start", "end", "quote", "code", "coder", "origin")
+EXPORT_COLUMNS = ("document", "language", "segment", "start", "end", "quote", "code", "coder", "origin")
+"""``language`` is the document's (``en``, ``ru``, ``be``): quotes are exported in the original language."""
 
 
 @dataclass
@@ -195,19 +196,20 @@ def coding_rows(store: Store, coders: Iterable[str] | None = None, *, raw: bool 
     with store.read() as session:
         shown = views(session, raw=raw)
         query = (
-            select(Coding, Document.name, Document.id, Coder.name, Segment.position)
+            select(Coding, Document.name, Document.id, Coder.name, Segment.position, Document.language)
             .join(Document, Coding.document_id == Document.id)
             .join(Coder, Coding.coder_id == Coder.id)
             .outerjoin(Segment, Coding.segment_id == Segment.id)
             .order_by(Document.name, Coding.start, Coding.code_id, Coder.name)
         )
         out = []
-        for coding, doc_name, doc_id, coder_name, position in session.execute(query):
+        for coding, doc_name, doc_id, coder_name, position, language in session.execute(query):
             if wanted and coder_name not in wanted:
                 continue
             out.append(
                 {
                     "document": doc_name,
+                    "language": language,
                     "segment": position,
                     "start": coding.start,
                     "end": coding.end,
@@ -223,7 +225,7 @@ def coding_rows(store: Store, coders: Iterable[str] | None = None, *, raw: bool 
 def export_codings(
     store: Store, fmt: str = "csv", coders: Iterable[str] | None = None, *, raw: bool = False, actor: str = "system"
 ) -> str:
-    """Codings as CSV or JSONL text (document, segment, offsets, quote, code, coder, origin).
+    """Codings as CSV or JSONL text (document, language, segment, offsets, quote, code, coder, origin).
 
     Quotes are de-identified; ``raw=True`` exports the original text and records that in the audit trail.
     Offsets always point into the original text.

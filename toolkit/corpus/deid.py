@@ -23,6 +23,7 @@ configured offline; see ``bench/README.md``.
 from __future__ import annotations
 
 import re
+import warnings
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -60,6 +61,9 @@ PSEUDONYM_PREFIX = {
 """The pseudonym of the third person found in a project is ``[PERSON_3]``."""
 
 NER_TYPES = ("person", "place", "organisation")
+RUSSIAN_LANGUAGES = ("ru", "be")
+"""Documents in these languages go to :mod:`toolkit.corpus.deid_ru` (Belarusian is mostly written by
+speakers who mix it with Russian; a Belarusian NER is not available offline)."""
 
 
 @dataclass(frozen=True)
@@ -80,14 +84,23 @@ _MONTHS = (
     "January|February|March|April|May|June|July|August|September|October|November|December|"
     "Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec"
 )
+_MONTHS_RU = (
+    r"января|февраля|марта|апреля|мая|июня|июля|августа|сентября|октября|ноября|декабря|"
+    r"студзеня|лютага|сакавіка|красавіка|траўня|чэрвеня|ліпеня|жніўня|верасня|кастрычніка|лістапада|снежня"
+)
 _DATE = (
     rf"(?:\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{_MONTHS})\.?,?\s+\d{{4}}"
+    rf"|\d{{1,2}}\s+(?:{_MONTHS_RU})\s+\d{{4}}"
     rf"|(?:{_MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}"
     r"|\d{1,2}[./-]\d{1,2}[./-](?:\d{4}|\d{2})"
     r"|\d{4}-\d{2}-\d{2})"
 )
 _DATE_RE = re.compile(rf"(?<![\w.]){_DATE}(?![\w])", re.IGNORECASE)
-_BIRTH_CUE = re.compile(r"\b(?:born|birth|birthday|d\.?\s?o\.?\s?b\.?|date of birth)\b", re.IGNORECASE)
+_BIRTH_CUE = re.compile(
+    r"\b(?:born|birth|birthday|d\.?\s?o\.?\s?b\.?|date of birth)\b"
+    r"|(?<!\w)(?:родил(?:ся|ась|ись)|рождения|рождён|рожден[аы]?|д\.\s?р\.|нарадзіў(?:ся)?|нарадзілася|нараджэння)(?!\w)",
+    re.IGNORECASE,
+)
 
 _EMAIL_RE = re.compile(
     r"(?<![\w.+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
@@ -98,7 +111,9 @@ _EMAIL_RE = re.compile(
 _PHONE_CANDIDATE = re.compile(r"(?<![\w+])(?:\+|00)?\(?\d[\d\s().\-\u00a0]{5,22}\d(?![\w])")
 _PHONE_CUE = re.compile(
     r"\b(?:phone|telephone|tel|mobile|cell|number|numbers|call|called|calling|ring|viber|whatsapp|telegram|"
-    r"contact|sms|text me|dial)\b",
+    r"contact|sms|text me|dial)\b"
+    r"|(?<!\w)(?:телефон\w*|тел\.|номер\w*|мобильн\w*|звон\w*|позвон\w*|набер\w*|набира\w*|вайбер\w*|"
+    r"ватсап\w*|телеграм\w*|смс|эсэмэс\w*|контакт\w*|тэлефон\w*|нумар\w*)(?!\w)",
     re.IGNORECASE,
 )
 # Country code -> national significant number lengths.
@@ -106,7 +121,8 @@ _COUNTRY_LENGTHS = {"375": (9,), "7": (10,), "48": (9,), "370": (8,)}
 
 _ID_CUE = re.compile(
     r"\b(?:passport|id|identity|identification|personal (?:number|code)|pesel|asmens kodas|document number|"
-    r"card number|no\.|number)\b",
+    r"card number|no\.|number)\b"
+    r"|(?<!\w)(?:паспорт\w*|пашпарт\w*|идентификацион\w*|личн\w+ номер\w*|серия|номер\w*|№)(?!\w)",
     re.IGNORECASE,
 )
 _ID_PATTERNS = (
@@ -118,11 +134,21 @@ _ID_PATTERNS = (
     (re.compile(r"(?<![\w])\d{11}(?![\w])"), True),
     # Any other document number right after "passport (number|no.)".
     (re.compile(r"(?<=passport)(?:\s+(?:number|no\.?|num\.?))?[:\s#]+\s*([A-Z0-9][A-Z0-9\- ]{4,14}\d)", re.I), False),
+    (
+        re.compile(
+            r"(?<=паспорт)(?:а|е)?(?:\s+(?:номер|№|серия))?[:\s#№]+\s*([A-ZА-Я0-9][A-ZА-Я0-9\- ]{4,14}\d)", re.I
+        ),
+        False,
+    ),
 )
 
 _STREET_WORDS = r"(?:Street|St\.|Avenue|Ave\.|Road|Rd\.|Lane|Boulevard|Blvd\.?|Prospekt|Prospect|Square|Highway|Alley)"
 _STREET_PREFIX = r"(?:ul\.|ulitsa|ulica|vul\.|vulica|vulitsa|pr\.|prosp\.|prospekt|per\.|pereulok|al\.|aleja|g\.|gatve)"
-_UNIT = r"(?:,?\s*(?:apt\.?|apartment|flat|kv\.?|room|m\.)\s*\d{1,4}[A-Za-z]?)?"
+_UNIT = r"(?:,?\s*(?:apt\.?|apartment|flat|kv\.?|room|m\.|кв\.?|квартира|д\.|дом)\s*\d{1,4}[A-Za-zА-Яа-я]?)*"
+_STREET_PREFIX_RU = (
+    r"(?:ул\.|улица|улице|улицу|вул\.|вуліца|пр\.|пр-т|просп\.|проспект\w*|пер\.|переул\w+|б-р|бульвар\w*|"
+    r"пл\.|площад\w+|тракт\w*|шоссе)"
+)
 _ADDRESS_RES = (
     re.compile(rf"(?<![\w])\d{{1,4}}[A-Za-z]?,?\s+(?:[A-Z][\w'-]+\s+){{1,3}}{_STREET_WORDS}(?![\w]){_UNIT}"),
     re.compile(
@@ -131,6 +157,10 @@ _ADDRESS_RES = (
     re.compile(
         rf"(?<![\w]){_STREET_PREFIX}\s*[A-Z][\w'-]+(?:\s+[A-Z][\w'-]+)?,?\s*\d{{1,4}}[A-Za-z]?(?:[-/]\d{{1,4}})?{_UNIT}",
         re.IGNORECASE,
+    ),
+    re.compile(
+        rf"(?<![\w])(?i:{_STREET_PREFIX_RU})\s*[А-ЯЁІЎ0-9][\w'’-]+(?:\s+[А-ЯЁІЎ][\w'’-]+)?,?\s*"
+        rf"(?:(?i:д\.|дом)\s*)?\d{{1,4}}[а-яА-Я]?(?:[-/]\d{{1,4}})?{_UNIT}"
     ),
 )
 
@@ -367,6 +397,8 @@ def normalise_key(type_: str, text: str) -> str:
 
     Case and spacing never matter; phones compare by digits; a person's patronymic is left out, so
     "Dmitry Olegovich Savchuk" and "Dmitry Savchuk" are one person (a reviewer can tell them apart).
+    A Cyrillic name is keyed by its words' lemmas (:func:`toolkit.corpus.deid_ru.lemma_key`), so every
+    case form of it is one entity; its Latin spelling is another key.
 
     Example:
         >>> normalise_key("phone", "+375 29 318-46-07"), normalise_key("person", "Dmitry  Olegovich Savchuk")
@@ -374,6 +406,10 @@ def normalise_key(type_: str, text: str) -> str:
     """
     if type_ == "phone":
         return re.sub(r"\D", "", text)
+    if type_ in NER_TYPES and re.search("[\u0400-\u04ff]", text):
+        from toolkit.corpus.deid_ru import lemma_key
+
+        return lemma_key(text, type_)
     words = [w.lower().strip("'’.,") for w in text.split()]
     if type_ == "person":
         if words and words[-1] in ("'s", "’s"):
@@ -439,6 +475,8 @@ class Detector:
         self.keep_places = frozenset(p.lower() for p in keep_places)
         self.model = model
         self.name = "spacy-ner+patterns" if use_ner else "patterns"
+        self.warnings: list[str] = []
+        """What the detector could not do as configured (e.g. no Russian NER installed), with the fix."""
 
     @property
     def nlp(self) -> Language:
@@ -451,12 +489,39 @@ class Detector:
         """Every identifier in ``text``, non-overlapping, in text order."""
         return self.detect_many([text])[0]
 
-    def detect_many(self, texts: Sequence[str]) -> list[list[Detection]]:
-        """:meth:`detect` for several texts; spaCy runs over them as one batch."""
+    def detect_many(self, texts: Sequence[str], languages: Sequence[str | None] | None = None) -> list[list[Detection]]:
+        """:meth:`detect` for several texts; spaCy runs over them as one batch.
+
+        ``languages``: each text's language code (``ru`` and ``be`` go to the Russian recogniser of
+        :mod:`toolkit.corpus.deid_ru`); None, or a None in it, detects the language from the text.
+        """
+        from toolkit.corpus.language import detect_language
+
+        langs = [
+            (lang or detect_language(text).language)
+            for text, lang in zip(texts, languages or [None] * len(texts), strict=True)
+        ]
+        russian = [lang in RUSSIAN_LANGUAGES for lang in langs]
         ner: list[list[Detection]] = [[] for _ in texts]
-        if self.use_ner and texts:
-            ner = [self._entities(text, doc_ents) for text, doc_ents in zip(texts, self._ner_spans(texts), strict=True)]
+        english = [i for i, ru in enumerate(russian) if not ru]
+        if self.use_ner and english:
+            spans = self._ner_spans([texts[i] for i in english])
+            for i, doc_spans in zip(english, spans, strict=True):
+                ner[i] = self._entities(texts[i], doc_spans)
+        for i, ru in enumerate(russian):
+            if ru:
+                ner[i] = self._russian(texts[i])
         return [_resolve([*find_patterns(text), *found]) for text, found in zip(texts, ner, strict=True)]
+
+    def _russian(self, text: str) -> list[Detection]:
+        """Names, places and firms of a Russian text (natasha NER + cues, or the cues alone, with a warning)."""
+        from toolkit.corpus.deid_ru import NATASHA_MISSING, russian_entities
+
+        spans, ner_ran = russian_entities(text, self.keep_places, use_ner=self.use_ner)
+        if self.use_ner and not ner_ran and NATASHA_MISSING not in self.warnings:
+            self.warnings.append(NATASHA_MISSING)
+            warnings.warn(NATASHA_MISSING, UserWarning, stacklevel=3)
+        return [Detection(s, e, text[s:e], t, source, score) for s, e, t, source, score in spans]
 
     def _ner_spans(self, texts: Sequence[str]) -> list[list[tuple[int, int, str]]]:
         from toolkit.corpus.segment import _pieces

@@ -344,8 +344,11 @@ class _Pseudonyms:
         return found
 
 
-def _detect(detector: Detector | None, texts: Sequence[str]) -> list[list[Detection]]:
-    return (detector or Detector()).detect_many(texts)
+def _detect(
+    detector: Detector | None, texts: Sequence[str], languages: Sequence[str | None] | None = None
+) -> list[list[Detection]]:
+    """Each text's detections, by the recogniser of its language (Russian and Belarusian: natasha + cues)."""
+    return (detector or Detector()).detect_many(texts, languages)
 
 
 def scan(
@@ -360,7 +363,7 @@ def scan(
         docs = _documents(session, documents)
         names_texts = [(d.name, d.text) for d in docs]
         pseudonyms = _Pseudonyms(session, project, dry_run=True)
-        found = _detect(detector, [text for _, text in names_texts])
+        found = _detect(detector, [text for _, text in names_texts], [d.language for d in docs])
         rows = []
         for (name, _text), detections in zip(names_texts, found, strict=True):
             for detection, key in zip(detections, _entity_keys(detections), strict=True):
@@ -439,8 +442,10 @@ def apply(
     Returns document -> counts by status. Running it again keeps reviewers' decisions.
     """
     with store.read() as session:
-        texts = [(d.name, d.text) for d in _documents(session, documents)]
-    found = _detect(detector, [t for _, t in texts])
+        docs = _documents(session, documents)
+        texts = [(d.name, d.text) for d in docs]
+        languages = [d.language for d in docs]
+    found = _detect(detector, [t for _, t in texts], languages)
     out: dict[str, dict[str, int]] = {}
     with store.transaction(actor=actor) as tx:
         for (name, _text), detections in zip(texts, found, strict=True):

@@ -396,9 +396,15 @@ def import_files(
             known = dict(session.execute(select(Document.name, Document.sha256)).all())
         changed = [p for p in prepared if known.get(p.transcript.name) != p.transcript.sha256]
         texts = [p.transcript.text for p in changed]
+        detector = detector or Detector()
         found = dict(
-            zip([p.transcript.name for p in changed], (detector or Detector()).detect_many(texts), strict=True)
+            zip(
+                [p.transcript.name for p in changed],
+                detector.detect_many(texts, [p.language for p in changed]),
+                strict=True,
+            )
         )
+        warnings.extend(getattr(detector, "warnings", []))
     report = import_transcripts(store, prepared, replace=replace, actor=actor, attributes=table, detections=found)
     report.warnings[:0] = warnings
     if report.replaced:

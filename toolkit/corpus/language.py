@@ -3,8 +3,9 @@
 The study's interviews are English, Russian or Belarusian (Russian with Belarusian words is common). A
 writing system separates English from the other two; within Cyrillic, the letters only one of them uses
 (Belarusian ``і ў``, Russian ``и щ ъ``) and the stop words decide. A document quoting a few words of
-another language keeps its majority language; one whose minority language is substantial is reported as
-mixed (:attr:`LanguageGuess.secondary`) so the importer can say so.
+another language keeps its majority language; one whose minority language is substantial (a fifth of its
+letters in the other script, or a fifth of its Cyrillic letters in paragraphs of the other Cyrillic
+language) is reported as mixed (:attr:`LanguageGuess.secondary`) so the importer can say so.
 """
 
 from __future__ import annotations
@@ -12,7 +13,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["LANGUAGE_NAMES", "SUPPORTED_LANGUAGES", "LanguageGuess", "detect_language", "normalise_language"]
+__all__ = [
+    "LANGUAGE_NAMES",
+    "SUPPORTED_LANGUAGES",
+    "LanguageGuess",
+    "detect_language",
+    "normalise_language",
+    "paragraph_shares",
+]
 
 LANGUAGE_NAMES = {"en": "English", "ru": "Russian", "be": "Belarusian"}
 SUPPORTED_LANGUAGES = tuple(LANGUAGE_NAMES)
@@ -89,4 +97,30 @@ def detect_language(text: str, default: str = "en") -> LanguageGuess:
     scripts = majority + minority
     confidence = majority / scripts if scripts else 0.0
     secondary = other if scripts and minority / scripts >= MIXED_SHARE else None
+    if secondary is None and language in ("ru", "be"):
+        shares = paragraph_shares(text)
+        other_cyrillic = "be" if language == "ru" else "ru"
+        if shares.get(other_cyrillic, 0.0) >= MIXED_SHARE:
+            secondary = other_cyrillic  # whole paragraphs in the other language, not a few quoted words
     return LanguageGuess(language, round(confidence, 3), round(share, 3), secondary, stop)
+
+
+def paragraph_shares(text: str) -> dict[str, float]:
+    """Share of the Cyrillic letters of ``text`` in paragraphs (lines) of each Cyrillic language.
+
+    A Russian interview with a few Belarusian words has hardly any Belarusian paragraph; one whose
+    respondent answers now in Belarusian, now in Russian has many: that makes it mixed.
+
+    Example:
+        >>> paragraph_shares("Мяне завуць Алеся, я з вёскі ля Ляхавіч.\nМеня зовут Павел, я из деревни.")["be"] > 0.4
+        True
+    """
+    letters: dict[str, int] = {"ru": 0, "be": 0}
+    for paragraph in text.splitlines():
+        count = sum("\u0400" <= c <= "\u04ff" for c in paragraph)
+        if count < MIN_LETTERS:
+            continue
+        words = [w.lower() for w in _WORD.findall(paragraph)]
+        letters[_cyrillic_language(words, paragraph)[0]] += count
+    total = sum(letters.values())
+    return {lang: n / total for lang, n in letters.items()} if total else {}

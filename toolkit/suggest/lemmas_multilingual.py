@@ -2,18 +2,25 @@
 
 spaCy's Russian language class needs no download; its lemmatiser uses ``pymorphy3`` when that is installed
 ("проверял" -> "проверять", so a keyword matches every form of a word). Without ``pymorphy3`` the
-lower-cased word forms are used. Russian negation ("не", "нет", "никогда", ...) marks the next words
+lower-cased word forms are used, and :class:`RussianLemmatizer` warns (:data:`NO_PYMORPHY3`, naming the fix).
+Russian negation ("не", "нет", "никогда", ...) marks the next words
 ``NOT_`` as English negation does.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from functools import lru_cache
 
 from toolkit.suggest.lemmas import NEGATIONS, Lemmatizer, SpacyLemmatizer, _mark_negation
 
-__all__ = ["RU_NEGATIONS", "MultilingualLemmatizer", "RussianLemmatizer", "is_cyrillic"]
+__all__ = ["NO_PYMORPHY3", "RU_NEGATIONS", "MultilingualLemmatizer", "RussianLemmatizer", "is_cyrillic"]
+
+NO_PYMORPHY3 = (
+    "Russian keywords are matched on lower-cased word forms, not lemmas (\"проверял\" will not match "
+    "\"проверять\"): pymorphy3 is not installed; fix: `pip install 'pymorphy3>=2.0.1'`"
+)
 
 RU_NEGATIONS = frozenset(
     {"не", "нет", "ни", "никогда", "никто", "ничего", "ничто", "нигде", "без", "нельзя"}
@@ -47,6 +54,11 @@ class RussianLemmatizer:
     def __init__(self) -> None:
         self.mode = _russian_pipeline()[1]
         self.name = f"lemmas:ru-{self.mode}"
+        self.warnings: list[str] = []
+        """Why the lemmas are poorer than they should be, with the fix (empty when pymorphy3 works)."""
+        if self.mode == "lower":
+            self.warnings.append(NO_PYMORPHY3)
+            warnings.warn(NO_PYMORPHY3, UserWarning, stacklevel=2)
 
     def lemmatize(self, texts: Sequence[str]) -> list[str]:
         """Lemma strings, in batches; lower-cased forms when no lemmatiser is installed."""

@@ -1,0 +1,371 @@
+"""Personal identifiers in Russian (and Belarusian-flavoured Russian) text: natasha NER plus Russian cues.
+
+:func:`russian_entities` returns the name, place and organisation :class:`~toolkit.corpus.deid.Detection`
+spans of a Cyrillic text; :class:`~toolkit.corpus.deid.Detector` calls it for documents whose language
+is ``ru`` or ``be`` (the English spaCy model finds next to nothing in Cyrillic). Phones, e-mails, dates
+of birth, ID numbers and addresses come from :func:`~toolkit.corpus.deid.find_patterns`, whose rules know
+the Russian cue words ("телефон", "родилась", "паспорт", "ул.").
+
+* **NER**: `natasha <https://pypi.org/project/natasha/>`_ (slovnet's news NER over navec embeddings;
+  the wheel ships its weights, nothing is downloaded) when the optional extra ``russian`` is installed:
+  ``pip install 'survivor-qda[russian]'``. Without it the cue rules below run alone and
+  :data:`NATASHA_MISSING` is the warning the detector reports.
+* **Cues** (always): "меня зовут X", a first name with a patronymic (-ович, -овна, -евич, -евна, -ична),
+  "деревня / село / город / посёлок X", and a firm's name after "фирма", "компания", "агентство",
+  "сауна"... or written like one (``СтройМонтаж``, ``Текстиль-Стандарт``, ``ООО «...»``).
+* **Other mentions**: Russian names inflect ("Андрей", "Андрея", "Андреем"), so every capitalised word is
+  compared by its lemma (pymorphy3) with the words of the names found, and a lone first name or surname
+  of a person found counts as that person.
+* **Pseudonym keys**: :func:`lemma_key` gives every inflected form of a name one key, so "Андрея
+  Ковальчука" and "Андрей Ковальчук" are one person in the whole project. A Latin and a Cyrillic spelling
+  of one name ("Andrei Kovalchuk", "Андрей Ковальчук") get different keys, hence different pseudonyms: a
+  reviewer who knows they are one person merges them by adding the one as the other.
+
+Places as large as a regional centre (Минск, Гомель, Москва, Варшава), countries and nationalities are
+kept, as in English text.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Callable
+from functools import lru_cache
+from typing import Any
+
+__all__ = [
+    "NATASHA_MISSING",
+    "lemma_key",
+    "natasha_available",
+    "russian_entities",
+    "russian_lemma",
+]
+
+NATASHA_MISSING = (
+    "Russian names, places and firms are found by cue rules only (recall is lower): install the Russian "
+    "NER with `pip install 'survivor-qda[russian]'` (natasha), then run `qda deid apply` again"
+)
+
+_CYR = "А-ЯЁа-яёІіЎў"
+_CAP = rf"[А-ЯЁІЎ][{_CYR}'’]*(?:-[А-ЯЁІЎ][{_CYR}'’]*)?"
+_PATRONYMIC_RU = re.compile(r"(?:ович|евич|ьич|овна|евна|ична|инична)(?:а|у|ем|е|ы|ой|ою)?$", re.IGNORECASE)
+_NAME_CUE = re.compile(
+    rf"(?:[Мм]еня\s+зовут|[Зз]овут|[Зз]вали|[Пп]о\s+имени|[Пп]о\s+фамилии|[Фф]амилия|[Ии]мя|[Мм]ене\s+завуць)"
+    rf"[\s:—-]+({_CAP}(?:\s+{_CAP}){{0,2}})"
+)
+_PATRONYMIC_NAME = re.compile(
+    rf"(?<![{_CYR}])({_CAP}\s+[А-ЯЁ][а-яё]+(?:ович|евич|ьич|овна|евна|ична|инична)(?:а|у|ем|е|ы|ой)?"
+    rf"(?:\s+{_CAP})?)(?![{_CYR}])"
+)
+_PLACE_NOUNS = (
+    r"(?:деревн[яеиюёй]|деревушк[аеиу]|сел[оаеу]|сёл|посёл[оо]?к[а-я]*|поселк[а-я]+|пос\.|пгт|д\.|г\.|"
+    r"город[а-я]*|городок|городк[а-я]+|райцентр[а-я]*|агрогород[а-я]*|хутор[а-я]*|вёск[аеіуі]|вёсц[ы]|"
+    r"мястэчк[а-я]*|местечк[а-я]*|район[а-я]*|станци[яиюей])"
+)
+_PLACE_CUE = re.compile(rf"(?<![{_CYR}])(?i:{_PLACE_NOUNS})\s+(?:под\s+)?({_CAP})")
+_ORG_NOUNS = (
+    r"(?:фирм[аыеуойю]*|компани[яиюей]*|агентств[оауеом]*|организаци[яиюей]*|сауна|сауны|сауне|сауну|клуб[а-я]*|"
+    r"бар[а-я]*|салон[а-я]*|студи[яиюей]|отел[а-я]*|гостиниц[а-я]*|ресторан[а-я]*|кафе|магазин[а-я]*|"
+    r"завод[а-я]*|фабрик[а-я]*|предприяти[а-я]*|хозяйств[а-я]*|колхоз[а-я]*|совхоз[а-я]*|"
+    r"кооператив[а-я]*|теплиц[а-я]*|комбинат[а-я]*|ООО|ОАО|ЗАО|ЧУП|ИП|УП|ОДО)"
+)
+_ORG_CUE = re.compile(
+    rf"(?<![{_CYR}])(?i:{_ORG_NOUNS})(?:\s+(?:называл[аи]?сь|называется|под\s+названием))?\s*[«\"“]([^»\"”\n]{{2,40}})[»\"”]"
+    rf"|(?<![{_CYR}])(?i:{_ORG_NOUNS})\s+({_CAP}(?:\s+{_CAP})?)"
+)
+_ORG_SHAPE = re.compile(
+    rf"(?<![{_CYR}\w])([А-ЯЁ][а-яё]+[А-ЯЁ][а-яё]+(?:-[А-ЯЁA-Z][а-яёa-z]*)?(?:\s[А-ЯЁ][а-яё]+)?)(?![{_CYR}\w])"
+)
+"""A firm written like one: ``СтройМонтаж-Инвест``, ``ТрудРесурс Плюс`` (a capitalised word after it belongs to it)."""
+_LATIN_NAME = re.compile(
+    r"(?<![\w@.])([A-Z][a-z]+(?:[A-Z][a-z]+)*(?:-[A-Z][a-z]+)*(?:\s+[A-Z][a-z]+(?:-[A-Z][a-z]+)*){0,3})(?![\w@])"
+)
+"""In Russian text, words in Latin letters are a firm's or a venue's name (``Agro-Pak``, ``Aurora Lounge``)."""
+_PLACE_AFTER = re.compile(
+    rf"(?<![{_CYR}])(?:в|во|из|под|около|возле|недалеко от|рядом с|до|за)\s+"
+    rf"([А-ЯЁ][а-яё]+(?:ичах|ичи|ичей|ичам|ске|ска|ск|ском|ове|ова|ово|ево|ино|ине|ина|ье|ья|це|цы|ца|ке|ки|ка|ках|"
+    rf"ине|ыне|ани|ани|ах)(?:-[А-ЯЁ][а-яё]+)?)(?![{_CYR}])"
+)
+"""A capitalised word with a Russian place-name ending after "в", "из", "под"...: ``в Калинковичах``."""
+_HYPHENATED = re.compile(rf"^[А-ЯЁ][{_CYR}]+-[А-ЯЁ][{_CYR}]+$")
+_REGION_WORDS = frozenset({"область", "край", "республика", "воеводство", "губерния", "округ"})
+
+# Words a Russian NER or a capital letter makes look like a name and that never identify anyone.
+NEVER_RU = frozenset(
+    """
+    интервьюер респондент участница участник бог господи господь спасибо дзякуй вёска бульба хата
+    вайбер viber ватсап телеграм инстаграм фейсбук вконтакте одноклассники гугл интернет скайп тикток
+    ютуб евро доллар рубль злотый covid ковид мвд омон кгб европа азия африка
+    """.split()
+)
+_NEVER_LATIN = frozenset(
+    "viber whatsapp telegram instagram facebook vk vkontakte odnoklassniki google internet skype tiktok youtube "
+    "covid euro ok okay".split()
+)
+COUNTRIES_RU = frozenset(
+    """
+    беларусь белоруссия россия украина польша литва латвия эстония германия чехия словакия венгрия
+    австрия италия испания франция англия великобритания британия турция израиль оаэ эмираты китай
+    казахстан грузия армения азербайджан молдова молдавия румыния болгария сербия греция кипр финляндия
+    швеция норвегия дания нидерланды голландия бельгия швейцария португалия америка сша канада
+    ирландия шотландия египет таиланд тайланд япония корея индия вьетнам узбекистан таджикистан
+    киргизия кыргызстан туркмения туркменистан монголия ссср евросоюз эмират
+    """.split()
+)
+LARGE_PLACES_RU = frozenset(
+    """
+    минск брест гродно гомель могилёв могилев витебск москва петербург санкт-петербург питер
+    новосибирск екатеринбург казань нижний новгород челябинск самара омск ростов уфа красноярск
+    воронеж пермь волгоград краснодар саратов тюмень смоленск брянск калининград псков тверь кострома
+    ярославль калуга тула рязань иваново курск белгород орёл орел липецк тамбов пенза мурманск
+    архангельск сочи иркутск владивосток хабаровск подмосковье
+    варшава краков лодзь вроцлав познань гданьск щецин люблин белосток катовице быдгощ
+    вильнюс каунас клайпеда рига таллин таллинн киев харьков одесса львов днепр кишинёв кишинев
+    берлин мюнхен гамбург франкфурт прага вена будапешт братислава бухарест софия белград афины рим
+    милан париж лондон мадрид барселона лиссабон амстердам брюссель стокгольм осло копенгаген хельсинки
+    стамбул анкара анталья дубай абу-даби тель-авив каир пекин токио нью-йорк
+    """.split()
+)
+"""Lemmas of capitals, regional centres and big cities, kept like :data:`~toolkit.corpus.deid.LARGE_PLACES`."""
+_DEMONYM_RU = re.compile(
+    r"^(?:[а-яё]+(?:ский|ская|ское|ские|ского|ской|цкий|цкая))$|^(?:бел[ао]рус|русск|поляк|литов|украин|немец|"
+    r"немк|турок|турчанк|китаец|еврей)",
+    re.IGNORECASE,
+)
+_NATASHA_LABELS = {"PER": "person", "LOC": "place", "ORG": "organisation"}
+
+
+@lru_cache(maxsize=1)
+def _natasha() -> Callable[[str], list[tuple[int, int, str]]] | None:
+    """Natasha's segmenter and news NER as ``text -> [(start, end, label)]``; None when not installed."""
+    try:
+        from natasha import Doc, NewsEmbedding, NewsNERTagger, Segmenter
+    except ImportError:
+        return None
+    segmenter = Segmenter()
+    tagger = NewsNERTagger(NewsEmbedding())
+
+    def run(text: str) -> list[tuple[int, int, str]]:
+        doc = Doc(text)
+        doc.segment(segmenter)
+        doc.tag_ner(tagger)
+        return [(span.start, span.stop, span.type) for span in doc.spans]
+
+    return run
+
+
+def natasha_available() -> bool:
+    """True when natasha (the optional extra ``russian``) is installed and its NER loads."""
+    return _natasha() is not None
+
+
+@lru_cache(maxsize=1)
+def _morph() -> Any:
+    try:
+        import pymorphy3
+    except ImportError:
+        return None
+    return pymorphy3.MorphAnalyzer()
+
+
+@lru_cache(maxsize=20_000)
+def russian_lemma(word: str) -> str:
+    """The dictionary form of one Russian word, lower case; a name's parse is preferred over a common word's.
+
+    "Андрея" -> "андрей", "Калинковичах" -> "калинковичи". Without pymorphy3: the word less a case ending.
+
+    Example:
+        >>> russian_lemma("Ковальчука")
+        'ковальчук'
+    """
+    lowered = word.lower().replace("ё", "е")
+    if "-" in lowered:
+        return "-".join(russian_lemma(part) for part in lowered.split("-"))
+    morph = _morph()
+    if morph is None:
+        return re.sub(r"(?:ами|ями|ого|его|ому|ему|ой|ей|ом|ем|ах|ях|ую|юю|а|я|у|ю|е|ы|и)$", "", lowered) or lowered
+    parses = morph.parse(lowered)
+    for parse in parses:
+        if {"Name", "Surn", "Patr", "Geox", "Orgn"} & set(str(parse.tag).replace(" ", ",").split(",")):
+            return str(parse.normal_form).replace("ё", "е")
+    return str(parses[0].normal_form).replace("ё", "е") if parses else lowered
+
+
+def lemma_key(text: str, type_: str) -> str:
+    """The pseudonym key of a Cyrillic name: the lemma of each word, a patronymic left out (when 3+ words).
+
+    Example:
+        >>> lemma_key("Андрея Ковальчука", "person") == lemma_key("Андрей Ковальчук", "person")
+        True
+    """
+    words = re.findall(rf"[{_CYR}A-Za-z'’-]+", text)
+    lemmas = [russian_lemma(w) for w in words]
+    if type_ == "person" and len(words) >= 3:
+        lemmas = [
+            lem for i, (w, lem) in enumerate(zip(words, lemmas, strict=True)) if i == 0 or not _PATRONYMIC_RU.search(w)
+        ]
+    return " ".join(lemmas)
+
+
+def _keep(surface: str, keep_places: frozenset[str]) -> bool:
+    """True when a surface names nothing identifying: a country, a big city, a nationality, a stop word."""
+    words = re.findall(rf"[{_CYR}\w'’-]+", surface)
+    if not words:
+        return True
+    lemmas = [russian_lemma(w) for w in words]
+    joined = " ".join(lemmas)
+    if surface.lower() in NEVER_RU or joined in NEVER_RU or all(lem in NEVER_RU for lem in lemmas):
+        return True
+    if joined in COUNTRIES_RU or joined in LARGE_PLACES_RU or joined in keep_places or surface.lower() in keep_places:
+        return True
+    if lemmas[-1] in _REGION_WORDS or lemmas[0] in _REGION_WORDS:  # a region is as large as a big city
+        return True
+    cyrillic = [w for w in words if re.search(f"[{_CYR}]", w)]
+    if any(len(w) < 2 for w in cyrillic) or (cyrillic and all(w.isupper() for w in cyrillic)):
+        return True  # a letter ("В", a speaker's "Р"), an acronym or a heading in capitals (РОВД, СИНТЕТИЧЕСКОЕ)
+    return len(words) == 1 and bool(_DEMONYM_RU.search(words[0].lower())) and words[0][:1].islower()
+
+
+def _tags(word: str) -> set[str]:
+    """pymorphy3's grammemes of the word's likeliest reading (empty without pymorphy3)."""
+    morph = _morph()
+    if morph is None:
+        return set()
+    parses = morph.parse(word.lower())
+    return set(str(parses[0].tag).replace(" ", ",").split(",")) if parses else set()
+
+
+def _dictionary_names(text: str) -> list[tuple[int, int, str]]:
+    """Runs of capitalised words that pymorphy3 reads as a first name, patronymic or surname, mid-sentence."""
+    from toolkit.corpus.deid import _sentence_initial
+
+    spans = []
+    words = list(re.finditer(_CAP, text))
+    i = 0
+    while i < len(words):
+        if "Name" not in _tags(words[i].group()):
+            i += 1
+            continue
+        j = i + 1  # a first name, then patronymics and surnames right after it
+        while (
+            j < len(words)
+            and re.fullmatch(r" ", text[words[j - 1].end() : words[j].start()])
+            and {"Surn", "Patr"} & _tags(words[j].group())
+        ):
+            j += 1
+        if j - i > 1 or not _sentence_initial(text, words[i].start()):
+            spans.append((words[i].start(), words[j - 1].end(), "person"))
+        i = j
+    return spans
+
+
+def _cue_spans(text: str, dictionary: bool = False) -> list[tuple[int, int, str]]:
+    """Name, place and firm spans from the Russian cue rules (``dictionary``: pymorphy3's names too)."""
+    spans: list[tuple[int, int, str]] = []
+    if dictionary:
+        spans.extend(_dictionary_names(text))
+        spans.extend((m.start(1), m.end(1), "place") for m in _PLACE_AFTER.finditer(text))
+    for match in _NAME_CUE.finditer(text):
+        spans.append((match.start(1), match.end(1), "person"))
+    for match in _PATRONYMIC_NAME.finditer(text):
+        spans.append((match.start(1), match.end(1), "person"))
+    for match in _PLACE_CUE.finditer(text):
+        spans.append((match.start(1), match.end(1), "place"))
+    for match in _ORG_CUE.finditer(text):
+        group = 1 if match.group(1) else 2
+        if match.group(group) and match.group(group)[:1].isupper():
+            spans.append((match.start(group), match.end(group), "organisation"))
+    for match in _ORG_SHAPE.finditer(text):
+        spans.append((match.start(1), match.end(1), "organisation"))
+    from toolkit.corpus.deid import _LEGAL_SUFFIX
+
+    for match in _LATIN_NAME.finditer(text):
+        end = match.end(1)
+        legal = _LEGAL_SUFFIX.match(text, end)
+        if legal:
+            end = legal.end()
+        if len(match.group(1)) >= 3 and match.group(1).lower() not in _NEVER_LATIN:
+            spans.append((match.start(1), end, "organisation"))
+    return spans
+
+
+def _retype(surface: str, label: str) -> str:
+    """A patronymic makes a person; a firm's shape makes an organisation; else the NER's label."""
+    words = surface.split()
+    if len(words) >= 2 and any(_PATRONYMIC_RU.search(w) and len(w) > 5 for w in words[1:]):
+        return "person"
+    if _ORG_SHAPE.fullmatch(surface) or _HYPHENATED.match(surface):
+        return "organisation"
+    return label
+
+
+def _common_word(word: str) -> bool:
+    """True when every reading of ``word`` is a dictionary word that is not a name (Здравствуйте, Соцработница)."""
+    morph = _morph()
+    if morph is None:
+        return False
+    for part in word.split("-"):
+        parses = morph.parse(part.lower())
+        if not parses or not all(p.is_known for p in parses):
+            return False
+        if any({"Name", "Surn", "Patr", "Geox", "Orgn"} & set(str(p.tag).replace(" ", ",").split(",")) for p in parses):
+            return False
+    return True
+
+
+def russian_entities(
+    text: str, keep_places: frozenset[str] = frozenset(), *, use_ner: bool = True
+) -> tuple[list[tuple[int, int, str, str, float]], bool]:
+    """Name, place and firm mentions of a Russian text as ``(start, end, type, source, score)``.
+
+    Returns the spans (overlapping ones included; the caller keeps the longest) and whether the NER ran
+    (False: natasha is not installed, cue rules only).
+    """
+    from toolkit.corpus.deid import _sentence_initial, _trim
+
+    ner = _natasha() if use_ner else None
+    raw: list[tuple[int, int, str, str, float]] = []
+    if ner is not None:
+        for start, end, label in ner(text):
+            raw.append((start, end, _NATASHA_LABELS.get(label, ""), "ner", 0.85))
+    raw.extend((s, e, t, "ner", 0.8) for s, e, t in _cue_spans(text, dictionary=ner is None))
+    found: list[tuple[int, int, str, str, float]] = []
+    names: dict[str, str] = {}
+    for start, end, type_, source, score in raw:
+        if not type_:
+            continue
+        start, end = _trim(text, start, end)
+        if text[start:end].endswith(("o.o", "Ltd", "Inc")) and text[end : end + 1] == ".":
+            end += 1  # a legal form's last dot is part of it
+        cut = re.search(r"[:\n]", text[start:end])  # a speaker label and the turn's first word
+        if cut:
+            start, end = _trim(text, start, start + cut.start())
+        surface = text[start:end]
+        if not surface or not surface[:1].isupper() or _keep(surface, keep_places):
+            continue
+        if source == "ner" and " " not in surface and _sentence_initial(text, start) and _common_word(surface):
+            continue  # a capitalised common word at the start of a sentence
+        type_ = _retype(surface, type_)
+        found.append((start, end, type_, source, score))
+        names.setdefault(lemma_key(surface, type_), type_)
+    # Other mentions, any case form: runs of capitalised words whose lemmas match a name found or a part
+    # of a person's name.
+    wanted: dict[tuple[str, ...], str] = {}
+    for key, type_ in names.items():
+        wanted.setdefault(tuple(key.split()), type_)
+        if type_ == "person":
+            for part in key.split():
+                if len(part) >= 3 and not _PATRONYMIC_RU.search(part):
+                    wanted.setdefault((part,), "person")
+    longest = max((len(k) for k in wanted), default=0)
+    words = list(re.finditer(rf"{_CAP}", text))
+    for i in range(len(words)):
+        for n in range(min(longest, len(words) - i), 0, -1):
+            run = words[i : i + n]
+            if any(not re.fullmatch(r"\s{1,2}", text[a.end() : b.start()]) for a, b in itertools.pairwise(run)):
+                continue
+            lemmas = tuple(russian_lemma(w.group()) for w in run)
+            if lemmas in wanted:
+                found.append((run[0].start(), run[-1].end(), wanted[lemmas], "propagated", 0.7))
+                break
+    return found, ner is not None
