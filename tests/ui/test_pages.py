@@ -444,7 +444,7 @@ def test_pages_agreement_learning_curve(demo_url, monkeypatch):
     from toolkit.suggest.embed import HashingEmbedder
     from toolkit.suggest.lemmas import SimpleLemmatizer
 
-    monkeypatch.setattr(evaluate_module, "select_embedder", lambda spec=None: HashingEmbedder())
+    monkeypatch.setattr(evaluate_module, "select_embedder", lambda spec=None, **_: HashingEmbedder())
     monkeypatch.setattr(evaluate_module, "select_lemmatizer", lambda spec=None: SimpleLemmatizer())
     at = render("agreement_page", demo_url)
     at.selectbox(key="curve_coder").set_value("gold").run()
@@ -466,7 +466,7 @@ def test_pages_review_suggest_codes_and_live_reorder(demo_url, monkeypatch):
     from toolkit.suggest.suggestions import documents_without_suggestions
 
     for module in (suggestions_module, live_module):
-        monkeypatch.setattr(module, "select_embedder", lambda spec=None: HashingEmbedder())
+        monkeypatch.setattr(module, "select_embedder", lambda spec=None, **_: HashingEmbedder())
         monkeypatch.setattr(module, "select_lemmatizer", lambda spec=None: SimpleLemmatizer())
     store = open_store(demo_url)
     missing_before = documents_without_suggestions(store)
