@@ -9,14 +9,10 @@ import sys
 
 import pytest
 
-SCRIPT = r"""
-import os, socket, sys
-def refuse(*args, **kwargs):
-    raise RuntimeError(f"network access attempted: {args!r}")
-socket.socket.connect = refuse
-socket.socket.connect_ex = refuse
-socket.create_connection = refuse
-socket.getaddrinfo = refuse
+from .offline import REFUSE_NETWORK
+
+SCRIPT = REFUSE_NETWORK + r"""
+import os, sys
 os.environ.pop("HF_HUB_OFFLINE", None)
 os.environ.pop("TRANSFORMERS_OFFLINE", None)
 

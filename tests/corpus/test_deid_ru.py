@@ -16,6 +16,7 @@ from toolkit.corpus.importer import import_files
 from toolkit.io.transcripts import read_transcript
 
 from ..conftest import SAMPLE
+from ..offline import REFUSE_NETWORK
 
 RU_TEXT = """Интервьюер: Расскажите о себе.
 Респондент: Меня зовут Анна Климович, родилась 4 февраля 1986 года. Живу в деревне Заречье под Пинском.
@@ -116,14 +117,7 @@ def test_deid_ru_sample_gold_strings_are_in_their_transcripts():
         assert row["string"] in texts[row["document"]], row
 
 
-OFFLINE = r"""
-import socket
-def refuse(*args, **kwargs):
-    raise RuntimeError(f"network access attempted: {args!r}")
-socket.socket.connect = refuse
-socket.socket.connect_ex = refuse
-socket.create_connection = refuse
-socket.getaddrinfo = refuse
+OFFLINE = REFUSE_NETWORK + r"""
 import json
 from toolkit.corpus.deid import Detector
 detector = Detector()

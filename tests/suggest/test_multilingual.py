@@ -19,6 +19,7 @@ from toolkit.suggest.model_choice import lemmatizer_for, project_embedding_model
 from toolkit.suggest.suggestions import build_prototypes
 
 from ..conftest import CODEBOOK, SAMPLE
+from ..offline import REFUSE_NETWORK
 
 RUSSIAN = SAMPLE / "ru" / "transcripts"
 
@@ -107,14 +108,8 @@ def test_installed_multilingual_models_match_translations_offline(name, monkeypa
     assert sims[0, 1] > sims[0, 0] and sims[1, 0] > sims[1, 1]
 
 
-OFFLINE_SCRIPT = r"""
-import socket, sys
-def refuse(*args, **kwargs):
-    raise RuntimeError(f"network access attempted: {args!r}")
-socket.socket.connect = refuse
-socket.socket.connect_ex = refuse
-socket.create_connection = refuse
-socket.getaddrinfo = refuse
+OFFLINE_SCRIPT = REFUSE_NETWORK + r"""
+import sys
 
 from toolkit.store.engine import create_store
 from toolkit.corpus.importer import import_files

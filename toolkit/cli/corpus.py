@@ -192,33 +192,31 @@ def deid_list(
             )
 
 
-@deid_app.command("confirm")
-def deid_confirm(
-    identifiers: Annotated[list[int], typer.Argument(help="Identifier ids (`qda deid list`).")],
-    reviewer: Annotated[str, typer.Option(help="Your name (audit trail).")],
-) -> None:
-    """Confirm detections: they stay replaced, also when the detector runs again."""
+IdentifierIds = Annotated[list[int], typer.Argument(help="Identifier ids (`qda deid list`).")]
+ReviewerOption = Annotated[str, typer.Option(help="Your name (audit trail).")]
+
+
+def _review_identifiers(identifiers: list[int], reviewer: str, decision: str) -> None:
+    """Confirm or reject several detections, each its own audited decision, as the signed-in reviewer."""
     from toolkit.corpus.identifiers import review
 
     with open_cli_store() as store:
         reviewer = act_as(store, "identifiers", reviewer)
         for identifier in identifiers:
-            review(store, identifier, "confirm", reviewer)
+            review(store, identifier, decision, reviewer)
+
+
+@deid_app.command("confirm")
+def deid_confirm(identifiers: IdentifierIds, reviewer: ReviewerOption) -> None:
+    """Confirm detections: they stay replaced, also when the detector runs again."""
+    _review_identifiers(identifiers, reviewer, "confirm")
     typer.echo(f"confirmed {len(identifiers)}")
 
 
 @deid_app.command("reject")
-def deid_reject(
-    identifiers: Annotated[list[int], typer.Argument(help="Identifier ids (`qda deid list`).")],
-    reviewer: Annotated[str, typer.Option(help="Your name (audit trail).")],
-) -> None:
+def deid_reject(identifiers: IdentifierIds, reviewer: ReviewerOption) -> None:
     """Reject detections (not an identifier): the text is shown as it is, also after the detector runs again."""
-    from toolkit.corpus.identifiers import review
-
-    with open_cli_store() as store:
-        reviewer = act_as(store, "identifiers", reviewer)
-        for identifier in identifiers:
-            review(store, identifier, "reject", reviewer)
+    _review_identifiers(identifiers, reviewer, "reject")
     typer.echo(f"rejected {len(identifiers)}")
 
 
