@@ -158,6 +158,24 @@ def test_access_raw_text_needs_an_admin_and_is_audited_with_them(team):
     assert [e.actor for e in events(team, "text.raw")] == ["olga"]
 
 
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("search", "passport", "--raw"),
+        ("memo", "list", "--raw"),
+        ("memo", "search", "passport", "--raw"),
+        ("memo", "export", "--raw"),
+        ("audit", "--raw"),
+        ("export", "--format", "qdpx", "--raw", "OUT"),
+    ],
+    ids=lambda c: " ".join(c[:2]),
+)
+def test_access_every_raw_flag_needs_an_admin(team, tmp_path, command):
+    command = tuple(str(tmp_path / "out.qdpx") if part == "OUT" else part for part in command)
+    assert "admin role" in one_line_refusal(qda(team, *command, user="alice"))
+    assert qda(team, *command, user="olga").exit_code == 0
+
+
 def test_access_users_commands(team):
     listed = qda(team, "users", "list", "--json", user="olga")
     assert listed.exit_code == 0, listed.output
