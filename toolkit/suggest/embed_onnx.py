@@ -40,7 +40,7 @@ _INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 
 
 def onnx_available() -> bool:
-    """Whether ONNX Runtime is installed (``pip install survivor-qda[fast]``)."""
+    """Whether ONNX Runtime is installed (a dependency; a trimmed install without it falls back to torch)."""
     try:
         import onnxruntime  # noqa: F401
     except ImportError:
