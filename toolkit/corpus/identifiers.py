@@ -30,6 +30,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import delete, func, select
@@ -54,6 +55,7 @@ from toolkit.store.models import (
 
 __all__ = [
     "DocumentView",
+    "KnownIdentifiers",
     "add",
     "apply",
     "audit_raw_access",
@@ -170,7 +172,22 @@ def document_view(store: Store, name: str, *, raw: bool = False, actor: str = "s
     return view
 
 
-def known_identifiers(session: Session) -> dict[str, str]:
+class KnownIdentifiers(dict[str, str]):
+    """Surface text (lower-cased) -> pseudonym, with its matching regex built once.
+
+    An audit trail or a memo export redacts thousands of strings with one set of identifiers; building and
+    sorting the alternation per string cost 0.4 ms each (5,000 payloads: 1.97 s on the demo's 156).
+    """
+
+    @cached_property
+    def regex(self) -> re.Pattern[str]:
+        """Every surface as whole words, any spacing, the longest first ("Dmitry Savchuk" before "Dmitry")."""
+        surfaces = sorted(self, key=len, reverse=True)
+        pattern = "|".join(r"\s+".join(map(re.escape, surface.split())) for surface in surfaces)
+        return re.compile(rf"(?<!\w)(?:{pattern})(?!\w)", re.IGNORECASE)
+
+
+def known_identifiers(session: Session) -> KnownIdentifiers:
     """Every identifier's surface text in the project (lower-cased) -> its pseudonym, for free text.
 
     Memos and explanations are written by people and models, not imported, so they have no identifier
@@ -182,7 +199,7 @@ def known_identifiers(session: Session) -> dict[str, str]:
         .join(Pseudonym, Identifier.pseudonym_id == Pseudonym.id)
         .where(Identifier.status.in_(ACTIVE))
     )
-    known: dict[str, str] = {}
+    known = KnownIdentifiers()
     for text, start, end, label in rows:
         surface = " ".join(text[start:end].split()).lower()
         if len(surface) >= 2:
@@ -199,9 +216,7 @@ def redact_known(text: str, known: dict[str, str]) -> str:
     """
     if not text or not known:
         return text
-    surfaces = sorted(known, key=len, reverse=True)  # the longest first: "Dmitry Savchuk" before "Dmitry"
-    pattern = "|".join(r"\s+".join(map(re.escape, surface.split())) for surface in surfaces)
-    regex = re.compile(rf"(?<!\w)(?:{pattern})(?!\w)", re.IGNORECASE)
+    regex = (known if isinstance(known, KnownIdentifiers) else KnownIdentifiers(known)).regex
     return regex.sub(lambda m: known.get(" ".join(m.group(0).split()).lower(), m.group(0)), text)
 
 
