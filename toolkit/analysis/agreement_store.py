@@ -108,7 +108,7 @@ def agreement_frame(
         }
         for seg, name in segments
     }
-    records = []
+    records: list[dict[str, object]] = []
     for coder, coder_spans in sorted(spans.items()):
         covered = {doc_id for doc_id, _, _, _ in coder_spans}
         by_doc: dict[int, list[tuple[str, int, int]]] = {}
@@ -236,7 +236,7 @@ def record_consensus(
         covered = frame.groupby("unit")["coder"].nunique()
         full = set(covered[covered == len(set(agreed_from))].index)
         applied = frame[frame["applied"] & frame["unit"].isin(full)].groupby(["unit", "code"])["coder"].nunique()
-        agreed = [unit_code for unit_code, n in applied.items() if n == len(set(agreed_from))]
+        agreed = [(int(unit), str(code)) for unit, code in applied[applied == len(set(agreed_from))].index.tolist()]
     added = 0
     with store.transaction(actor=actor) as tx:
         listed: set[int] = set()
@@ -262,7 +262,7 @@ def record_consensus(
                 added += 1
         for segment_id, code in agreed:
             if segment_id not in listed:
-                tx.session.add(_consensus_coding(tx.session.get(Segment, segment_id), code, consensus.id))
+                tx.session.add(_consensus_coding(tx.session.get_one(Segment, segment_id), code, consensus.id))
                 added += 1
         tx.audit("consensus.record", "coder", CONSENSUS_CODER, after={"source": source, "codings": added})
     return added

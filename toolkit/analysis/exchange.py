@@ -409,7 +409,7 @@ def build_refi_project(
         selections.add_suggestions(rows.suggestions, suggestion_user)
     notes, refs = _notes(rows.memos, selections, user_guid, report, known)
     refi_codes, folders = _code_list(rows.codes, refs["code"])
-    sources, cases, variables = [], [], {}
+    sources, cases, variables = [], [], dict[str, str]()
     by_document = selections.by_document()
     for doc in rows.documents:
         guid = guid_for("document", doc.name)

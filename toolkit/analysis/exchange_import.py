@@ -208,7 +208,8 @@ def _plan_documents(project: RefiProject, nlp: Language | None, report: Exchange
         if not source.text.strip():
             report.skipped.append(f"text source {source.name!r}: empty text")
             continue
-        meta = sidecar_docs.get(source.guid) if isinstance(sidecar_docs.get(source.guid), dict) else {}
+        found = sidecar_docs.get(source.guid)
+        meta: dict[str, Any] = found if isinstance(found, dict) else {}
         name = str(meta.get("name") or Path(source.name).stem or source.name)[:200]
         base, n = name, 2
         while name in names:
@@ -271,7 +272,7 @@ def _read_upload(source: str | Path | bytes | BinaryIO, name: str | None) -> tup
             raise InputFileError(f"file over {MAX_QDPX_FILE_BYTES:,} bytes (limit)", file=str(path))
         return path.read_bytes(), str(path)
     data = source if isinstance(source, bytes) else source.read(MAX_QDPX_FILE_BYTES + 1)
-    display = name or getattr(source, "name", "<upload>")
+    display = str(name or getattr(source, "name", None) or "<upload>")
     if len(data) > MAX_QDPX_FILE_BYTES:
         raise InputFileError(f"file over {MAX_QDPX_FILE_BYTES:,} bytes (limit)", file=display)
     return data, display

@@ -267,7 +267,7 @@ def cooccurrence_figure(
     rows = [str(c) for c in matrix.index]
     columns = [str(c) for c in matrix.columns]
     values = matrix.to_numpy()
-    own = {code: int(matrix.loc[code, code]) if code in columns else 0 for code in rows}
+    own = {code: int(values[i][columns.index(code)]) if code in columns else 0 for i, code in enumerate(rows)}
     customdata = [
         [
             [row, column, int(values[i][j]), (int(values[i][j]) / own[row]) if own[row] else None]

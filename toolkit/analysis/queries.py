@@ -305,10 +305,16 @@ def matrix_query(
         index="code", columns="value", values="document", aggfunc="count", fill_value=0
     )
     segments = units.pivot_table(index="code", columns="value", values="segment", aggfunc="count", fill_value=0)
-    shape = {"index": rows, "columns": columns, "fill_value": 0}
+
+    def shaped(frame: pd.DataFrame) -> pd.DataFrame:
+        """Every asked code and attribute value, zeros where nobody said it."""
+        if units.empty:
+            return _zeros(rows, columns)
+        return frame.reindex(index=rows, columns=columns, fill_value=0).astype(int)
+
     out = {
-        "interviews": interviews.reindex(**shape).astype(int) if not units.empty else _zeros(rows, columns),
-        "segments": segments.reindex(**shape).astype(int) if not units.empty else _zeros(rows, columns),
+        "interviews": shaped(interviews),
+        "segments": shaped(segments),
         "totals": values.value_counts().reindex(columns, fill_value=0).astype(int).to_frame("interviews").T,
     }
     for name in ("interviews", "segments"):
@@ -359,7 +365,7 @@ def cooccurrence(
     units = unit_codes(codings, _segments(store))
     units = units[units["code"].isin(rows)]
     key = ["document", "segment"] if scope == "turn" else ["document"]
-    counts = Counter()
+    counts: Counter[tuple[str, str]] = Counter()
     for _unit, group in units.drop_duplicates([*key, "code"]).groupby(key)["code"]:
         present = sorted(set(group))
         for a in present:

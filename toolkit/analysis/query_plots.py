@@ -20,24 +20,19 @@ def matrix_heatmap(
     """Codes (rows) x attribute values (columns), the count written in each cell."""
     values = [str(v) for v in counts.columns]
     codes = [str(c) for c in counts.index]
+    cells = counts.to_numpy(dtype=int)
+    sizes = [int(n) for n in totals.reindex(counts.columns, fill_value=0).to_numpy(dtype=int)]
     customdata = [
         [
-            [
-                code,
-                attribute,
-                value,
-                int(counts.loc[code, column]),
-                (int(counts.loc[code, column]) / int(totals[column])) if int(totals.get(column, 0)) else None,
-                int(totals.get(column, 0)),
-            ]
-            for value, column in zip(values, counts.columns, strict=True)
+            [code, attribute, value, int(cells[i, j]), int(cells[i, j]) / sizes[j] if sizes[j] else None, sizes[j]]
+            for j, value in enumerate(values)
         ]
-        for code in codes
+        for i, code in enumerate(codes)
     ]
     figure = go.Figure(
         go.Heatmap(
             z=counts.to_numpy(),
-            x=[f"{v} (n={int(totals.get(c, 0))})" for v, c in zip(values, counts.columns, strict=True)],
+            x=[f"{v} (n={n})" for v, n in zip(values, sizes, strict=True)],
             y=[names.get(c, c) for c in codes],
             customdata=customdata,
             text=counts.to_numpy(),

@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 from toolkit.errors import CodebookError, NotFoundError
 from toolkit.io.codebook_writer import dump_codebook
 from toolkit.io.codebook_yaml import _CODE_ID, CodebookSpec, CodeSpec
-from toolkit.store.engine import Store, Transaction
+from toolkit.store.engine import Store, Transaction, changed_rows
 from toolkit.store.models import Code, Codebook, Coding, Memo, Review, Suggestion
 
 __all__ = [
@@ -249,11 +249,11 @@ def merge_codes(store: Store, actor: str, source: str, target: str) -> dict[str,
         counts = {"codings": moved, "duplicate_codings_dropped": dropped}
         for table, column in ((Suggestion, Suggestion.code_id), (Review, Review.new_code_id), (Code, Code.parent_id)):
             result = tx.session.execute(update(table).where(column == source).values({column.key: target}))
-            counts[table.__tablename__] = result.rowcount or 0
+            counts[table.__tablename__] = changed_rows(result)
         result = tx.session.execute(
             update(Memo).where(Memo.target_type == "code", Memo.target_id == source).values(target_id=target)
         )
-        counts["memos"] = result.rowcount or 0
+        counts["memos"] = changed_rows(result)
         tx.session.flush()
         tx.session.delete(code)
         tx.audit("code.merge", "code", source, before=before, after={"into": target, **counts})

@@ -96,7 +96,7 @@ def undo_last_coding(store: Store, coder: str) -> dict[str, Any] | None:
                 tx.session.delete(coding)
             else:
                 previous = (event.before or {}).get("code")
-                if coding.code_id != (event.after or {}).get("code"):
+                if coding.code_id != (event.after or {}).get("code") or not isinstance(previous, str):
                     raise ToolkitError(f"cannot undo: coding {coding_id} has been changed since")
                 coding.code_id = previous
             after["coding_id"] = coding_id

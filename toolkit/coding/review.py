@@ -33,7 +33,7 @@ from toolkit.corpus.identifiers import views
 from toolkit.corpus.importer import segment_at
 from toolkit.errors import AlreadyDecidedError, NotFoundError, StaleVersionError, ToolkitError
 from toolkit.store.audit import ChainReport, verify_chain
-from toolkit.store.engine import Store, Transaction
+from toolkit.store.engine import Store, Transaction, changed_rows
 from toolkit.store.models import (
     DECISIONS,
     MEMO_TARGETS,
@@ -131,7 +131,7 @@ def _versioned(store: Store, actor: str, entity: str, entity_id: int, saw: int |
             yield tx
     except StaleDataError:
         with store.read() as session:
-            row = session.get(Coding if entity == "coding" else Suggestion, entity_id)
+            row = session.get(Coding, entity_id) if entity == "coding" else session.get(Suggestion, entity_id)
             raise _stale(session, entity, entity_id, saw, row.version if row else None) from None
 
 
@@ -315,7 +315,7 @@ def decide(
             .values(status=status, version=Suggestion.version + 1)
             .execution_options(synchronize_session=False)
         )
-        if flipped.rowcount != 1:
+        if changed_rows(flipped) != 1:
             tx.session.refresh(suggestion)
             if suggestion.status == "open":  # still open, so the version differed: changed and reopened
                 raise _stale(tx.session, "suggestion", suggestion_id, expected_version, suggestion.version)
@@ -328,10 +328,10 @@ def decide(
             by = f"{previous[0]} ({previous[1]})" if previous else "someone"
             raise AlreadyDecidedError(f"suggestion {suggestion_id} was already decided by {by}; nothing was changed")
         tx.session.refresh(suggestion)
-        segment = tx.session.get(Segment, suggestion.segment_id)
+        segment = tx.session.get_one(Segment, suggestion.segment_id)  # a foreign key: it exists
         span_start = segment.start if start is None else start
         span_end = segment.end if end is None else end
-        document = tx.session.get(Document, segment.document_id)
+        document = tx.session.get_one(Document, segment.document_id)
         if not 0 <= span_start < span_end <= len(document.text):
             raise ToolkitError(f"span {span_start}-{span_end} is outside the document (0-{len(document.text)})")
         if span_end <= segment.start or span_start >= segment.end:
@@ -418,7 +418,7 @@ def _undo_last(store: Store, reviewer: str, seen: list[tuple[str, int]]) -> Deci
         )
         if review is None:
             return None
-        suggestion = tx.session.get(Suggestion, review.suggestion_id)
+        suggestion = tx.session.get_one(Suggestion, review.suggestion_id)
         seen.append(("suggestion", suggestion.id))
         coding = tx.session.scalar(
             select(Coding).where(Coding.suggestion_id == suggestion.id, Coding.coder_id == who.id)
@@ -445,8 +445,8 @@ def suggestion_context(
         suggestion = session.get(Suggestion, suggestion_id)
         if suggestion is None:
             raise NotFoundError(f"no suggestion {suggestion_id}")
-        segment = session.get(Segment, suggestion.segment_id)
-        document = session.get(Document, segment.document_id)
+        segment = session.get_one(Segment, suggestion.segment_id)
+        document = session.get_one(Document, segment.document_id)
         code = session.get(Code, suggestion.code_id)
         turns = document.segments
         index = next(i for i, s in enumerate(turns) if s.id == segment.id)

@@ -9,7 +9,7 @@ steps back one code at a time) and the memo a ``memo.add`` event; the memo goes 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import cast
+from typing import TypedDict, cast
 
 from sqlalchemy import select
 
@@ -20,7 +20,7 @@ from toolkit.errors import NotFoundError, ToolkitError
 from toolkit.store.engine import Store
 from toolkit.store.models import Code, Coder, Coding, Document, Memo
 
-__all__ = ["SelectionView", "code_selection", "coder_codings", "document_turns", "selection_view"]
+__all__ = ["OwnCoding", "SelectionView", "code_selection", "coder_codings", "document_turns", "selection_view"]
 
 
 def code_selection(
@@ -91,7 +91,18 @@ def document_turns(store: Store, document: str) -> list[dict[str, object]]:
         ]
 
 
-def coder_codings(store: Store, coder: str, document: str) -> list[dict[str, object]]:
+class OwnCoding(TypedDict):
+    """One of a coder's codings as the workspace lists it; the quote is de-identified."""
+
+    id: int
+    code: str
+    start: int
+    end: int
+    origin: str
+    quote: str
+
+
+def coder_codings(store: Store, coder: str, document: str) -> list[OwnCoding]:
     """One coder's codings in one document (id, code, span, de-identified quote, origin), in text order."""
     with store.read() as session:
         rows = session.execute(
@@ -103,14 +114,14 @@ def coder_codings(store: Store, coder: str, document: str) -> list[dict[str, obj
         ).all()
         shown = views(session, {doc_id for _, doc_id in rows})
     return [
-        {
-            "id": c.id,
-            "code": c.code_id,
-            "start": c.start,
-            "end": c.end,
-            "origin": c.origin,
-            "quote": shown[doc_id].slice(c.start, c.end),
-        }
+        OwnCoding(
+            id=c.id,
+            code=c.code_id,
+            start=c.start,
+            end=c.end,
+            origin=c.origin,
+            quote=shown[doc_id].slice(c.start, c.end),
+        )
         for c, doc_id in rows
     ]
 

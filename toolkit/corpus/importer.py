@@ -227,7 +227,7 @@ def _move_suggestions(
     for suggestion in suggestions:
         by_old.setdefault(suggestion.segment_id, []).append(suggestion)
     codings_of = {c.suggestion_id: c for c in codings if c.suggestion_id is not None}
-    kept, dropped = 0, {}
+    kept, dropped = 0, dict[str, int]()
     for old in old_segments:
         candidates = by_text.get(old.text, [])
         twin = min(candidates, key=lambda s: abs(s.start - old.start), default=None)

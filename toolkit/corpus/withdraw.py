@@ -24,7 +24,7 @@ from sqlalchemy import delete, or_, select
 
 from toolkit.corpus.identifiers import derived_texts, purge_text_caches, views
 from toolkit.errors import NotFoundError
-from toolkit.store.engine import Store
+from toolkit.store.engine import Store, changed_rows
 from toolkit.store.models import (
     AuditEvent,
     Coding,
@@ -139,13 +139,13 @@ def withdraw(store: Store, document: str, actor: str = "system", *, scrub: bool 
         )
         session.flush()
         for kind, statement in removals:
-            report.removed[kind] = session.execute(statement).rowcount or 0
+            report.removed[kind] = changed_rows(session.execute(statement))
         still_used = set(
             session.scalars(select(Identifier.pseudonym_id).where(Identifier.pseudonym_id.in_(pseudonym_ids)))
         )
         orphans = pseudonym_ids - still_used
         report.removed["pseudonyms"] = (
-            session.execute(delete(Pseudonym).where(Pseudonym.id.in_(orphans))).rowcount or 0 if orphans else 0
+            changed_rows(session.execute(delete(Pseudonym).where(Pseudonym.id.in_(orphans)))) if orphans else 0
         )
         session.expunge_all()
         tx.audit(

@@ -103,7 +103,7 @@ class _LineLoader(yaml.SafeLoader):
             raise CodebookError(
                 f"YAML alias '*{event.anchor}' is not allowed in a codebook (aliases can expand without bound); "
                 "write the value out",
-                line=event.start_mark.line + 1,
+                line=event.start_mark.line + 1 if event.start_mark else None,
             )
         if getattr(event, "anchor", None):
             raise CodebookError(

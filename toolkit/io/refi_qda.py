@@ -519,9 +519,9 @@ def read_qdpx(data: bytes, display: str = "<qdpx>") -> RefiProject:
             if _children(node, "MemberCode") or _children(node, "MemberNote"):
                 skipped.append(f"set {node.get('name')!r}: its code and note members (code sets are not kept)")
     for tag, what in (("Links", "Link"), ("Graphs", "Graph")):
-        node = _child(root, tag)
-        if node is not None:
-            skipped.append(f"{len(_children(node, what))} {what.lower()}(s): not part of this toolkit's data")
+        container = _child(root, tag)
+        if container is not None:
+            skipped.append(f"{len(_children(container, what))} {what.lower()}(s): not part of this toolkit's data")
     for source in project.sources:
         warning = fix_crlf_positions(source, project.origin)
         if warning:
@@ -641,8 +641,8 @@ def project_xml(project: RefiProject, created: str) -> bytes:
                 value_node = _el(node, "VariableValue", ns)
                 _el(value_node, "VariableRef", ns, targetGUID=variable_guids[name])
                 _el(value_node, "TextValue", ns).text = _xml_safe(value)
-            for source in case.sources:
-                _el(node, "SourceRef", ns, targetGUID=source)
+            for source_guid in case.sources:
+                _el(node, "SourceRef", ns, targetGUID=source_guid)
     if project.sources:
         sources = _el(root, "Sources", ns)
         for source in project.sources:
@@ -667,12 +667,12 @@ def project_xml(project: RefiProject, created: str) -> bytes:
                 _el(node, "NoteRef", ns, targetGUID=note)
     if project.notes:
         notes = _el(root, "Notes", ns)
-        for note in project.notes:
-            node = _el(
-                notes, "Note", ns, guid=note.guid, name=_xml_safe(note.name), creatingUser=note.user,
-                creationDateTime=note.created,
+        for project_note in project.notes:
+            note_node = _el(
+                notes, "Note", ns, guid=project_note.guid, name=_xml_safe(project_note.name),
+                creatingUser=project_note.user, creationDateTime=project_note.created,
             )  # fmt: skip
-            _el(node, "PlainTextContent", ns).text = _xml_safe(note.text)
+            _el(note_node, "PlainTextContent", ns).text = _xml_safe(project_note.text)
     if project.sets:
         sets = _el(root, "Sets", ns)
         for name, members in project.sets.items():

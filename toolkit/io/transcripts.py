@@ -478,19 +478,20 @@ class _LineMatcher:
     """Match the turn pattern against one line; a user's pattern shares a time budget per document."""
 
     def __init__(self, overrides: RoleOverrides, name: str | None) -> None:
-        self.user = overrides.label_regex is not None
-        self.pattern = compile_label_regex(overrides.label_regex) if self.user else _DEFAULT_TURN
+        pattern = overrides.label_regex
+        self.user_pattern = compile_label_regex(pattern) if pattern is not None else None
         self.name = name
         self.deadline = time.monotonic() + LABEL_REGEX_SECONDS
 
     def match(self, line: str, line_no: int) -> tuple[str, int, str | None] | None:
         """(label, end of the match, timestamp) or None."""
-        if self.user:
+        found: re.Match[str] | regex.Match[str] | None
+        if self.user_pattern is not None:
             left = self.deadline - time.monotonic()
             try:
                 if left <= 0:
                     raise TimeoutError
-                found = self.pattern.match(line, timeout=left)
+                found = self.user_pattern.match(line, timeout=left)
             except TimeoutError:
                 raise InputFileError(
                     f"--label-regex took more than {LABEL_REGEX_SECONDS:g} s on this document (stopped at this "
@@ -499,7 +500,7 @@ class _LineMatcher:
                     line=line_no,
                 ) from None
         else:
-            found = self.pattern.match(line)
+            found = _DEFAULT_TURN.match(line)
         if not found:
             return None
         label = found.group("label")

@@ -21,9 +21,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Engine, create_engine, event, inspect, select
+from sqlalchemy import CursorResult, Engine, Result, create_engine, event, inspect, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DatabaseError, IntegrityError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
@@ -40,6 +40,7 @@ __all__ = [
     "KEY_ENV",
     "Store",
     "Transaction",
+    "changed_rows",
     "create_store",
     "default_db_key",
     "default_db_url",
@@ -132,6 +133,11 @@ def _make_engine(url: str, key: str | None = None) -> Engine:
             cursor.close()
 
     return engine
+
+
+def changed_rows(result: Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE touched (``Session.execute`` is typed as a plain ``Result``)."""
+    return cast(CursorResult[Any], result).rowcount or 0
 
 
 @dataclass

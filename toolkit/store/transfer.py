@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from alembic import command
-from sqlalchemy import Connection, Engine, Integer, Table, func, inspect, select, text
+from sqlalchemy import Connection, Engine, Integer, RowMapping, Table, func, inspect, select, text
 from sqlalchemy.exc import OperationalError
 
 from toolkit.errors import StoreError
@@ -84,7 +84,7 @@ def _portable(value: Any) -> Any:
     return value
 
 
-def _rows(conn: Connection, table: Table) -> Iterable[dict[str, Any]]:
+def _rows(conn: Connection, table: Table) -> Iterable[RowMapping]:
     result = conn.execution_options(stream_results=True).execute(select(table))
     for partition in result.mappings().partitions(BATCH):
         yield from partition
@@ -155,7 +155,7 @@ def transfer(source_url: str, target_url: str) -> TransferReport:
     source = open_store(source_url)
     target_engine = _make_engine(target_url)
     path = target_engine.url.database if target_engine.url.get_backend_name() == "sqlite" else None
-    new_file = bool(path) and path != ":memory:" and not os.path.exists(path)
+    new_file = path is not None and path not in ("", ":memory:") and not os.path.exists(path)
     committed = False
     writer = target_engine
     try:

@@ -182,9 +182,10 @@ def _findings_sections(
             plots.prevalence_figure(part, colours, names, title=f"{group.replace('_', ' ').capitalize()} codes", n=n),
             f"n = {n} interviews; a code counts once per interview however often it was coded.",
         )
-        for row in part.itertuples(index=False):
-            shown, total = _quotes(findings.quotes_for(codings, str(row.code)), QUOTES_PER_NUMBER)
-            label = f"{names.get(str(row.code), row.code)}: {int(row.interviews)} of {n} interviews"
+        for row in part.to_dict("records"):
+            code = str(row["code"])
+            shown, total = _quotes(findings.quotes_for(codings, code), QUOTES_PER_NUMBER)
+            label = f"{names.get(code, code)}: {int(row['interviews'])} of {n} interviews"
             chart.quotes.append((label, shown, total))
         section.charts.append(chart)
         for attribute in attributes:
@@ -197,14 +198,15 @@ def _findings_sections(
                 f"{attribute.replace('_', ' ')}"
             )  # fmt: skip
             by = ReportChart(figure.layout.title.text, mark_small_groups(figure, small), f"n = {n} interviews. {note}")
-            for row in frame.itertuples(index=False):
-                if not row.interviews:
+            for row in frame.to_dict("records"):
+                if not row["interviews"]:
                     continue
-                quotes = findings.drill_quotes(codings, cases, [str(row.code)], attribute, row.value)
+                code = str(row["code"])
+                quotes = findings.drill_quotes(codings, cases, [code], attribute, row["value"])
                 shown, total = _quotes(quotes, 1)
                 label = (
-                    f"{names.get(str(row.code), row.code)}, {attribute.replace('_', ' ')} {row.value}: "
-                    f"{int(row.interviews)} of {int(row.n)}"
+                    f"{names.get(code, code)}, {attribute.replace('_', ' ')} {row['value']}: "
+                    f"{int(row['interviews'])} of {int(row['n'])}"
                 )
                 by.quotes.append((label, shown, total))
             section.charts.append(by)
@@ -236,9 +238,10 @@ def _summary_section(codings: pd.DataFrame, cases: pd.DataFrame, names: dict[str
     section = ReportSection("Key findings")
     prevalence = findings.code_prevalence(codings, cases)
     prevalence = prevalence[prevalence["interviews"] > 0].sort_values("interviews", ascending=False, kind="stable")
-    for row in prevalence.head(top).itertuples(index=False):
+    for row in prevalence.head(top).to_dict("records"):
+        code = str(row["code"])
         section.paragraphs.append(
-            f"{names.get(str(row.code), row.code)}: {int(row.interviews)} of {n} interviews ({_fmt(row.share, True)})."
+            f"{names.get(code, code)}: {int(row['interviews'])} of {n} interviews ({_fmt(row['share'], True)})."
         )
     funnel = snapshot.contract_funnel(cases, codings)
     if funnel.get("signed") is not None and funnel.get("n"):

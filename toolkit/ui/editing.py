@@ -7,6 +7,7 @@ runs it, keeps the outcome for the next run's message and reruns. Memo text is s
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 import streamlit as st
@@ -78,9 +79,9 @@ def memo_panel(ctx: Context, person: str | None, target_type: str, target: str |
             text = st.text_area("Your memo", memo["text"], key=f"{key}_memo_{memo['id']}", label_visibility="collapsed")
             save, delete = st.columns(2)
             if save.button("Save memo", key=f"{key}_save_{memo['id']}"):
-                act(lambda m=memo, t=text: edit_memo(ctx.store, person, m["id"], t), "Memo saved.")
+                act(functools.partial(edit_memo, ctx.store, person, memo["id"], text), "Memo saved.")
             if delete.button("Delete memo", key=f"{key}_delete_{memo['id']}"):
-                act(lambda m=memo: delete_memo(ctx.store, person, m["id"]), "Memo deleted.")
+                act(functools.partial(delete_memo, ctx.store, person, memo["id"]), "Memo deleted.")
         else:
             st.text(memo["text"])
     if person is None:

@@ -117,7 +117,7 @@ def _decide(ctx: Context, reviewer: str, item: dict) -> None:
             key=f"review_new_code_{sid}",
             format_func=lambda x: md_escape(ctx.names.get(x, x)),
         )
-    action = None
+    action: tuple[str, str | None] | None = None
     if a.button("Accept", key="review_accept", type="primary", shortcut="a"):
         action = ("accept", None)
     if r.button("Reject", key="review_reject", shortcut="d"):
@@ -145,7 +145,7 @@ def _decide(ctx: Context, reviewer: str, item: dict) -> None:
         )
         if st.button("Add this code to the turn", key="review_add_coding"):
             _act(
-                lambda: add_coding(ctx.store, reviewer, item["document"], item["start"], item["end"], other),
+                lambda: add_coding(ctx.store, reviewer, item["document"], item["start"], item["end"], str(other)),
                 f"Added {other} to turn {item['segment']['position']}." if other else "",
                 other is not None,
             )
@@ -197,10 +197,12 @@ def _suggest_section(ctx: Context) -> None:
     )
     if st.button("Suggest codes", key="review_suggest", help="Embeds new text (cached), fits, stores suggestions."):
         bar = st.progress(0.0, text="starting")
+
+        def progress(share: float, step: str) -> None:
+            bar.progress(min(share, 1.0), text=step)
+
         try:
-            report = suggest(
-                ctx.store, documents=missing, on_progress=lambda share, step: bar.progress(min(share, 1.0), text=step)
-            )
+            report = suggest(ctx.store, documents=missing, on_progress=progress)
         except ToolkitError as exc:
             st.session_state["review_message"] = str(exc)
         else:

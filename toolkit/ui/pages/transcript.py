@@ -52,13 +52,13 @@ def _read(ctx: Context, name: str, view: DocumentView) -> None:
         shown = view.segment(segment["start"], segment["end"])
         spans = [
             Span(
-                *shown.span(max(int(row.start), segment["start"]), min(segment["end"], int(row.end))),
-                row.code,
-                ctx.colours.get(row.code, "#888888"),
-                row.coder,
+                *shown.span(max(int(start), segment["start"]), min(segment["end"], int(end))),
+                str(code),
+                ctx.colours.get(str(code), "#888888"),
+                str(coder),
             )
-            for row in codings.itertuples()
-            if row.start < segment["end"] and row.end > segment["start"]
+            for start, end, code, coder in codings[["start", "end", "code", "coder"]].itertuples(index=False, name=None)
+            if start < segment["end"] and end > segment["start"]
         ]
         speaker = safe_text(segment["speaker_label"] or segment["role"])
         body = highlight_html(shown.text, spans)  # escapes the transcript text
@@ -82,7 +82,7 @@ def _code_by_selection(ctx: Context, name: str, person: str) -> None:
     shown = selection_view(ctx.store, name)  # the de-identified text; selections map back before storing
     spans = []
     for c in own:
-        start, end = shown.span_to_view(int(c["start"]), int(c["end"]))
+        start, end = shown.span_to_view(c["start"], c["end"])
         spans.append({"start": start, "end": end, "colour": ctx.colours.get(c["code"], "#888888"), "title": c["code"]})
     value = selection_coder(shown.turns, spans, _code_choices(ctx), key=f"select_{name}")
     handled = st.session_state.setdefault("selection_handled", [])
@@ -104,6 +104,8 @@ def _code_by_selection(ctx: Context, name: str, person: str) -> None:
     st.dataframe(table, hide_index=True, width="stretch")
     labels = {c["id"]: f"{c['id']}: {c['code']} {c['start']}-{c['end']}" for c in own}
     chosen = st.selectbox("A coding of yours", list(labels), format_func=lambda i: labels[i], key="own_coding")
+    if chosen is None:
+        return
     one, two, three = st.columns(3)
     if one.button("Remove it", key="own_remove"):
         act(lambda: remove_coding(ctx.store, person, chosen), f"Coding {chosen} removed.")
