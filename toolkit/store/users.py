@@ -290,9 +290,10 @@ def authenticate(store: Store, name: str, password: str) -> Identity:
     """Sign in: the user's identity, or an :class:`AccessError` that never says whether the name exists."""
     with store.read() as session:
         user = session.scalar(select(User).where(User.name == name.strip()))
-    usable = user is not None and user.password_hash != NO_PASSWORD
-    ok = verify_password(password, user.password_hash if usable else _DUMMY_HASH)  # type: ignore[union-attr]
-    if not usable or not ok:
+    if user is None or user.password_hash == NO_PASSWORD:  # the same cost as a wrong password
+        verify_password(password, _DUMMY_HASH)
+        raise AccessError("wrong user name or password")
+    if not verify_password(password, user.password_hash):
         raise AccessError("wrong user name or password")
     return Identity(user.name, user.role)
 

@@ -203,14 +203,15 @@ def _findings_sections(
                 f"{attribute.replace('_', ' ')}"
             )  # fmt: skip
             by = ReportChart(figure.layout.title.text, mark_small_groups(figure, small), f"n = {n} interviews. {note}")
-            for row in frame.itertuples(index=False):
-                if row.suppressed or not row.interviews or pd.isna(row.n):  # quotes would count a hidden cell
+            for cell in frame.to_dict("records"):
+                if cell["suppressed"] or not cell["interviews"] or pd.isna(cell["n"]):  # quotes would count it
                     continue
-                quotes = findings.drill_quotes(codings, cases, [str(row.code)], attribute, row.value)
+                code, value = str(cell["code"]), cell["value"]
+                quotes = findings.drill_quotes(codings, cases, [code], attribute, value)
                 shown, total = _quotes(quotes, 1)
                 label = (
-                    f"{names.get(str(row.code), row.code)}, {attribute.replace('_', ' ')} {row.value}: "
-                    f"{int(row.interviews)} of {int(row.n)}"
+                    f"{names.get(code, code)}, {attribute.replace('_', ' ')} {value}: "
+                    f"{int(cell['interviews'])} of {int(cell['n'])}"
                 )
                 by.quotes.append((label, shown, total))
             section.charts.append(by)

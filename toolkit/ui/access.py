@@ -184,7 +184,7 @@ def needs(capability: str) -> Callable[[Callable[[], None]], Callable[[], None]]
 
 
 def _provider_buttons() -> None:
-    """ "Sign in with <provider>" for each configured provider; what is missing when Authlib is not installed."""
+    """The "Sign in with <provider>" buttons, or what is missing when Authlib is not installed."""
     providers = oidc_providers()
     if not providers:
         return
