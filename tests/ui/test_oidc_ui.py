@@ -121,3 +121,24 @@ def test_oidc_without_authlib_the_page_says_what_is_missing(team_url, monkeypatc
     assert not [b.label for b in at.button if "Sign in with" in b.label]
     assert any("Authlib" in w.value and "survivor-qda[oidc]" in w.value for w in at.warning)
     assert at.text_input(key="login_name") is not None  # password sign-in stays
+
+
+def test_oidc_admin_adds_a_provider_only_user_on_the_users_page(team_url, monkeypatch):
+    from toolkit.store.users import user_rows
+    from toolkit.ui.harness import page_script
+
+    at = AppTest.from_function(page_script, args=("users_page", team_url, "olga"), default_timeout=60).run()
+    at.text_input(key="user_add_name").set_value("rita")
+    at.selectbox(key="user_add_role").set_value("reviewer")
+    at.text_input(key="user_add_email").set_value("Rita@NGO.example")
+    at.button[0].click().run()  # the form's Add (no password: the provider only)
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    store = open_store(team_url)
+    try:
+        assert {r["name"]: r["email"] for r in user_rows(store)}["rita"] == "rita@ngo.example"
+    finally:
+        store.close()
+    signed_in_as(monkeypatch, "rita@ngo.example")
+    reviewer = open_app(team_url)
+    go_to(reviewer, "review")
+    assert titles(reviewer) == {"Review queue"}
