@@ -1,8 +1,9 @@
 """survivor-qda dashboard: `streamlit run app.py` opens the store named by QDA_DB (default: the demo project).
 
 Everything shown is computed by the toolkit; this file only wires the pages together. Once the store has
-users, nothing but the sign-in form is served until someone signs in, and the menu holds only the pages
-their role may open (toolkit.ui.access; each page checks again itself).
+users, nothing but the sign-in form (a password, or the organisation's identity provider when the secrets
+have an [auth] section) is served until someone signs in, and the menu holds only the pages their role
+may open (toolkit.ui.access; each page checks again itself).
 """
 
 from __future__ import annotations

@@ -113,7 +113,8 @@ def chromium():
 
 def test_html_renders_every_chart_offline_and_escapes_transcript_text(study, tmp_path, chromium):
     codings, cases = view(study)
-    report = build_report(study, codings, cases, "gold")
+    # min_cell=0: X01 (no attributes) is a group of one, whose quotes protection would leave out.
+    report = build_report(study, codings, cases, "gold", min_cell=0)
     path = tmp_path / "report.html"
     path.write_text(render_html(report), encoding="utf-8")
     requests: list[str] = []
@@ -177,3 +178,25 @@ def test_key_findings_are_the_most_frequent_codes_counted_from_the_view(study):
     assert summary.paragraphs[0].startswith(
         f"{names[top['code']]}: {int(top['interviews'])} of {len(cases)} interviews"
     )
+
+
+def test_report_breakdowns_show_no_small_numbers(study):
+    """The HTML/Word report's charts by attribute are protected like the dashboard's (issue 11)."""
+    import re
+
+    from toolkit.analysis.findings import composition
+
+    codings, cases = view(study)
+    lone = [str(v) for v, n in zip(*composition(cases, "destination")[["value", "interviews"]].values.T) if n < 3]
+    assert lone, "the study needs a destination held by one or two interviews"
+    report = build_report(study, codings, cases, "gold", attributes=["destination"])
+    charts = [c for s in report.sections for c in s.charts if c.title.endswith("by destination")]
+    assert charts
+    for chart in charts:
+        text = " ".join([chart.note, *(label for label, _, _ in chart.quotes)])
+        assert not any(f"{value}:" in text or f"destination {value}:" in text for value in lone), text
+        assert not re.search(r": [12] of \d+$", " ".join(label for label, _, _ in chart.quotes))
+        assert "merged" in chart.note
+    lifted = build_report(study, codings, cases, "gold", attributes=["destination"], min_cell=0)
+    notes = " ".join(c.note for s in lifted.sections for c in s.charts if c.title.endswith("by destination"))
+    assert any(f"{value}:" in notes for value in lone)  # the researcher's own view shows them

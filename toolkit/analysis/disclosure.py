@@ -76,29 +76,90 @@ def merge_small_groups(cases: pd.DataFrame, attribute: str, min_cell: int) -> tu
     return merged, small
 
 
+def _hide_next_smallest(counts: pd.Series, hidden: pd.Series, labels: pd.Series) -> pd.Series:
+    """The cells to hide so that no line with a shown total has exactly one hidden cell.
+
+    ``counts``, ``hidden`` and ``labels`` index the cells of one line. When exactly one is hidden, the
+    total minus the shown cells gives it back; hiding the smallest shown cell with people in it (else the
+    smallest, ties by label) leaves two unknowns and one equation.
+    """
+    extra = pd.Series(False, index=counts.index)
+    if int(hidden.sum()) != 1 or len(counts) < 2:
+        return extra
+    shown = counts[~hidden].fillna(0)
+    order = pd.DataFrame({"empty": shown <= 0, "count": shown, "label": labels[~hidden].astype(str)})
+    chosen = order.sort_values(["empty", "count", "label"], kind="stable").index[0]
+    extra[chosen] = True
+    return extra
+
+
 def suppress_cells(
-    frame: pd.DataFrame, min_cell: int, count: str = "interviews", size: str | None = "n"
+    frame: pd.DataFrame,
+    min_cell: int,
+    count: str = "interviews",
+    size: str | None = "n",
+    line: str | None = None,
 ) -> pd.DataFrame:
-    """Blank (None) counts of 1..min_cell-1 and groups smaller than min_cell; adds the column ``suppressed``."""
+    """Blank (None) every cell that shows, or lets a reader work out, a number of 1..min_cell-1 people.
+
+    Adds the column ``suppressed``; ``frame.attrs["secondary"]`` counts what steps 2 to 4 hid (cells and
+    group sizes that are not themselves small but would give a small number back). In order:
+
+    1. primary: counts of 1..min_cell-1, and every cell (and the size) of a group smaller than min_cell;
+    2. complement: where the group size is shown, a count leaving 1..min_cell-1 of the group *without*
+       it ("12 of 13 women" names the one who did not say it);
+    3. group sizes: they add up to the number of interviews, which is shown; if exactly one is hidden, the
+       next smallest group's size (and its shares, which would give the size back) is hidden too;
+    4. lines: the cells of a line (same ``line`` value, e.g. one code across the groups; the whole frame
+       when ``line`` is None) add up to a total shown elsewhere (the code's prevalence, the sample size);
+       a line with exactly one hidden cell gets its next smallest cell hidden too.
+
+    Zero is shown: it identifies nobody.
+    """
     out = frame.copy()
-    if min_cell <= 0:
+    if min_cell <= 0 or out.empty:
         out["suppressed"] = False
+        out.attrs["secondary"] = 0
         return out
+    nothing = pd.Series(False, index=out.index)
     counts = pd.to_numeric(out[count], errors="coerce")
-    hide = (counts > 0) & (counts < min_cell)
+    hide = _few(counts, min_cell)
+    hide_size, hide_share, widened = nothing, nothing, 0
     if size is not None and size in out:
         sizes = pd.to_numeric(out[size], errors="coerce")
-        small_group = (sizes > 0) & (sizes < min_cell)
-        hide = hide | small_group
-        out[size] = out[size].astype(object).where(~small_group, None)
+        hide_size = _few(sizes, min_cell)
+        hide = hide | hide_size
+        primary = hide.copy()
+        hide = hide | (~hide_size & _few(sizes - counts, min_cell))
+        groups = out.drop_duplicates("value")
+        extra = _hide_next_smallest(sizes[groups.index], hide_size[groups.index], groups["value"])
+        more = set(groups.loc[extra[extra].index, "value"])
+        hide_share = out["value"].isin(more)
+        hide_size = hide_size | hide_share
+        widened = len(more)
+    else:
+        primary = hide.copy()
+    keys = out[line] if line is not None else pd.Series(0, index=out.index)
+    labels = out["value"] if "value" in out else pd.Series(out.index.astype(str), index=out.index)
+    for cells in out.groupby(keys, sort=False).groups.values():
+        extra = _hide_next_smallest(counts[cells], hide[cells], labels[cells])
+        hide = hide | extra.reindex(out.index, fill_value=False)
+    if size is not None and size in out:
+        out[size] = out[size].astype(object).where(~hide_size, None)
     out[count] = out[count].astype(object).where(~hide, None)
     if "share" in out:
-        out["share"] = out["share"].astype(object).where(~hide, None)
+        out["share"] = out["share"].astype(object).where(~(hide | hide_share), None)
     out["suppressed"] = hide.astype(bool)
+    out.attrs["secondary"] = int((hide & ~primary).sum()) + widened
     return out
 
 
-def _note(min_cell: int, merged: dict[str, list[str]], suppressed: int) -> str:
+def _few(values: pd.Series, min_cell: int) -> pd.Series:
+    """1..min_cell-1 people (missing values are not few)."""
+    return ((values > 0) & (values < min_cell)).fillna(False).astype(bool)
+
+
+def _note(min_cell: int, merged: dict[str, list[str]], suppressed: int, secondary: int = 0) -> str:
     if min_cell <= 0:
         return "small-number suppression is off: cells of one or two people are shown"
     parts = []
@@ -106,8 +167,16 @@ def _note(min_cell: int, merged: dict[str, list[str]], suppressed: int) -> str:
         if values:
             parts.append(f"{attribute.replace('_', ' ')}: {', '.join(values)} merged into '{other_label(min_cell)}'")
     if suppressed:
-        parts.append(f"{suppressed} cell(s) counting fewer than {min_cell} people not shown")
-    rule = f"cells of fewer than {min_cell} people are merged or suppressed"
+        parts.append(f"{suppressed} cell(s) not shown")
+    if secondary:
+        parts.append(
+            f"{secondary} of them (or group sizes) hidden only because subtracting them from a shown total "
+            f"or group size would give a number under {min_cell} back"
+        )
+    rule = (
+        f"cells of fewer than {min_cell} people, and counts leaving fewer than {min_cell} of a group out, "
+        "are merged or suppressed"
+    )
     return rule + (" (" + "; ".join(parts) + ")" if parts else "")
 
 
@@ -122,8 +191,10 @@ def protected_code_by_attribute(
     min_cell = default_min_cell() if min_cell is None else min_cell
     merged_cases, merged = merge_small_groups(cases, attribute, min_cell)
     frame = code_by_attribute(codings, merged_cases, attribute, codes)
-    frame = suppress_cells(frame, min_cell)
-    frame.attrs["suppression"] = _note(min_cell, {attribute: merged}, int(frame["suppressed"].sum()))
+    frame = suppress_cells(frame, min_cell, line="code")
+    frame.attrs["suppression"] = _note(
+        min_cell, {attribute: merged}, int(frame["suppressed"].sum()), frame.attrs["secondary"]
+    )
     return frame
 
 
@@ -132,7 +203,9 @@ def protected_composition(cases: pd.DataFrame, attribute: str, min_cell: int | N
     min_cell = default_min_cell() if min_cell is None else min_cell
     merged_cases, merged = merge_small_groups(cases, attribute, min_cell)
     frame = suppress_cells(composition(merged_cases, attribute), min_cell, size=None)
-    frame.attrs["suppression"] = _note(min_cell, {attribute: merged}, int(frame["suppressed"].sum()))
+    frame.attrs["suppression"] = _note(
+        min_cell, {attribute: merged}, int(frame["suppressed"].sum()), frame.attrs["secondary"]
+    )
     return frame
 
 
@@ -141,15 +214,16 @@ def protected_matrix(
 ) -> pd.DataFrame:
     """Every code by every value of the attributes (the export's matrix), protected; the note in ``attrs``."""
     min_cell = default_min_cell() if min_cell is None else min_cell
-    frames, merged, suppressed = [], {}, 0
+    frames, merged, suppressed, secondary = [], {}, 0, 0
     for attribute in attributes:
         if attribute in cases:
             frame = protected_code_by_attribute(codings, cases, attribute, min_cell=min_cell)
             merged[attribute] = merge_small_groups(cases, attribute, min_cell)[1]
             suppressed += int(frame["suppressed"].sum())
+            secondary += frame.attrs["secondary"]
             frame.insert(0, "attribute", attribute)
             frames.append(frame)
     columns = ["attribute", "code", "value", "interviews", "n", "share", "suppressed"]
     result = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
-    result.attrs["suppression"] = _note(min_cell, merged, suppressed)
+    result.attrs["suppression"] = _note(min_cell, merged, suppressed, secondary)
     return result

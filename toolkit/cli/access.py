@@ -91,12 +91,29 @@ def users_add(
     name: str,
     role: Annotated[str, typer.Option(help=f"One of {', '.join(ROLES)} (the first user must be admin).")],
     password_stdin: StdinOption = False,
+    email: Annotated[
+        str | None,
+        typer.Option(help="E-mail the organisation's identity provider signs them in with (OIDC, docs/access.md)."),
+    ] = None,
+    oidc_subject: Annotated[
+        str | None,
+        typer.Option(help="Value of the claim named by QDA_OIDC_CLAIM (e.g. sub) that identifies them, instead."),
+    ] = None,
+    no_password: Annotated[
+        bool, typer.Option("--no-password", help="Sign in through the identity provider only (needs --email).")
+    ] = False,
 ) -> None:
-    """Add a user who signs in with a password (asked twice, or --password-stdin); needs an admin once users exist."""
+    """Add a user who signs in with a password (asked twice, or --password-stdin) and/or through the provider.
+
+    Needs an admin once users exist.
+    """
+    if no_password and not (email or oidc_subject):
+        raise ConfigError("--no-password needs --email or --oidc-subject, or the user could never sign in")
     with open_cli_store() as store:
         actor = actor_for(store, "users", "system")
-        add_user(store, name, role, _new_password(password_stdin), actor=actor)
-    typer.echo(f"user {name} added as {role}")
+        password = None if no_password else _new_password(password_stdin)
+        add_user(store, name, role, password, email=email, oidc_subject=oidc_subject, actor=actor)
+    typer.echo(f"user {name} added as {role}" + (f" ({email})" if email else ""))
 
 
 @users_app.command("list")
@@ -106,7 +123,8 @@ def users_list(as_json: Annotated[bool, typer.Option("--json", help="One JSON ob
         actor_for(store, "users", "system")
         rows = user_rows(store)
     for row in rows:
-        typer.echo(json.dumps(row) if as_json else f"{row['name']:<20} {row['role']}")
+        line = f"{row['name']:<20} {row['role']:<9} {row['email'] or ''}".rstrip()
+        typer.echo(json.dumps(row) if as_json else line)
     if not rows and not as_json:
         typer.echo("no users: anyone who can open the store acts as anyone (see docs/access.md)")
 

@@ -229,15 +229,23 @@ class Coder(Base):
 class User(Base):
     """A person who signs in: name (also their coder name), role and a salted scrypt hash of their password.
 
-    The password itself is never stored; :mod:`toolkit.store.users` makes and checks the hash.
+    The password itself is never stored; :mod:`toolkit.store.users` makes and checks the hash. ``email``
+    (lower case) or ``oidc_subject`` (a configured claim's value) tie the user to a sign-in at the
+    organisation's identity provider (OIDC); a user who signs in only that way has no usable hash.
     """
 
     __tablename__ = "users"
-    __table_args__ = (one_of("role", USER_ROLES, "ck_users_role"),)
+    __table_args__ = (
+        one_of("role", USER_ROLES, "ck_users_role"),
+        Index("ix_users_email", "email", unique=True),
+        Index("ix_users_oidc_subject", "oidc_subject", unique=True),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
     role: Mapped[str] = mapped_column(String(16))
     password_hash: Mapped[str] = mapped_column(String(300))
+    email: Mapped[str | None] = mapped_column(String(320), default=None)
+    oidc_subject: Mapped[str | None] = mapped_column(String(255), default=None)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 

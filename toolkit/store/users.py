@@ -13,6 +13,12 @@ be raised later without breaking old hashes. Checking compares in constant time
 (:func:`hmac.compare_digest`), and a name that does not exist costs the same hash as a wrong password, so
 neither the answer nor its timing says whether a name exists.
 
+A user may also sign in through the organisation's own identity provider (OIDC, Streamlit's ``st.login``,
+``docs/access.md``): the provider says who they are, the store says what they may do. The claims the
+provider returned are matched to a user by :func:`match_oidc_user` (a pure function: by e-mail, or by a
+configured claim such as ``sub`` against ``oidc_subject``); :func:`identity_from_oidc` does it against the
+store and audits an identity that matches no user (``user.oidc_refused``).
+
 Roles, least to most access (:data:`ROLES`); each includes the ones before it:
 
 ========  =====================================================================
@@ -35,6 +41,7 @@ import base64
 import hashlib
 import hmac
 import secrets
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,6 +61,9 @@ __all__ = [
     "authorise",
     "find_identity",
     "hash_password",
+    "identity_from_oidc",
+    "match_oidc_user",
+    "normalise_email",
     "remove_user",
     "set_password",
     "set_role",
@@ -115,6 +125,8 @@ def verify_password(password: str, stored: str) -> bool:
 
 
 _DUMMY_HASH = hash_password("not a password of anyone", salt=b"\0" * 16)
+NO_PASSWORD = "!"
+"""The hash of a user who signs in only through the identity provider: no password ever matches it."""
 
 
 @dataclass(frozen=True)
@@ -148,27 +160,61 @@ def users_configured(store: Store) -> bool:
 
 
 def user_rows(store: Store) -> list[dict[str, Any]]:
-    """Every user: name, role and when added (never the hash), by name."""
+    """Every user: name, role, e-mail, OIDC subject and when added (never the hash), by name."""
     with store.read() as session:
         return [
-            {"name": u.name, "role": u.role, "created_at": u.created_at.isoformat()}
+            {
+                "name": u.name,
+                "role": u.role,
+                "email": u.email,
+                "oidc_subject": u.oidc_subject,
+                "created_at": u.created_at.isoformat(),
+            }
             for u in session.scalars(select(User).order_by(User.name))
         ]
 
 
-def add_user(store: Store, name: str, role: str, password: str, *, actor: str = "system") -> None:
+def normalise_email(email: str | None) -> str | None:
+    """``email`` stripped and lower-cased (providers differ in case), None when empty; checked for one ``@``."""
+    if email is None or not email.strip():
+        return None
+    email = email.strip().lower()
+    local, at, domain = email.partition("@")
+    if not at or not local or not domain or "@" in domain or any(c.isspace() for c in email):
+        raise ConfigError(f"{email!r} is not an e-mail address (expected name@domain)")
+    return email
+
+
+def add_user(
+    store: Store,
+    name: str,
+    role: str,
+    password: str | None,
+    *,
+    email: str | None = None,
+    oidc_subject: str | None = None,
+    actor: str = "system",
+) -> None:
     """Add a user; the first one must be an admin (someone has to be able to manage the others).
 
-    A coder, reviewer or admin is also registered as the coder of the same name.
+    A coder, reviewer or admin is also registered as the coder of the same name. ``email`` or
+    ``oidc_subject`` let them sign in through the identity provider; with one of them, ``password`` may
+    be None (no password sign-in at all).
 
     Example:
         >>> add_user(store, "olga", "admin", "a long passphrase")  # doctest: +SKIP
+        >>> add_user(store, "vera", "viewer", None, email="vera@example.org")  # doctest: +SKIP
     """
     name = name.strip()
     if not name:
         raise ConfigError("a user needs a name")
     _check_role(role)
-    _check_password(password)
+    email = normalise_email(email)
+    oidc_subject = (oidc_subject or "").strip() or None
+    if password is None and email is None and oidc_subject is None:
+        raise ConfigError(f"{name} needs a password, or an e-mail (or OIDC subject) to sign in with the provider")
+    if password is not None:
+        _check_password(password)
     with store.transaction(actor=actor) as tx:
         if tx.session.scalar(select(User).where(User.name == name)) is not None:
             raise ConfigError(f"user {name!r} exists already; change it with `qda users role` or `qda users password`")
@@ -176,10 +222,17 @@ def add_user(store: Store, name: str, role: str, password: str, *, actor: str = 
             raise ConfigError(
                 f"the first user must be an admin (who can then add the others); add {name} with --role admin"
             )
-        tx.session.add(User(name=name, role=role, password_hash=hash_password(password)))
+        for column, value in (("email", email), ("oidc_subject", oidc_subject)):
+            holder = value and tx.session.scalar(select(User.name).where(getattr(User, column) == value))
+            if holder:
+                what = column.replace("_", " ")
+                raise ConfigError(f"{holder} has the {what} {value!r} already; one person, one user")
+        hashed = hash_password(password) if password is not None else NO_PASSWORD
+        tx.session.add(User(name=name, role=role, password_hash=hashed, email=email, oidc_subject=oidc_subject))
         if role != "viewer":
             tx.coder(name)
-        tx.audit("user.add", "user", name, after={"name": name, "role": role})
+        after = {"name": name, "role": role, "email": email, "oidc_subject": oidc_subject}
+        tx.audit("user.add", "user", name, after={k: v for k, v in after.items() if v is not None})
 
 
 def _user(session: Any, name: str) -> User:
@@ -237,8 +290,10 @@ def authenticate(store: Store, name: str, password: str) -> Identity:
     """Sign in: the user's identity, or an :class:`AccessError` that never says whether the name exists."""
     with store.read() as session:
         user = session.scalar(select(User).where(User.name == name.strip()))
-    ok = verify_password(password, user.password_hash if user is not None else _DUMMY_HASH)
-    if user is None or not ok:
+    if user is None or user.password_hash == NO_PASSWORD:  # the same cost as a wrong password
+        verify_password(password, _DUMMY_HASH)
+        raise AccessError("wrong user name or password")
+    if not verify_password(password, user.password_hash):
         raise AccessError("wrong user name or password")
     return Identity(user.name, user.role)
 
@@ -259,3 +314,52 @@ def authorise(identity: Identity, capability: str, acting_as: str | None = None)
             f"signed in as {identity.name}, so you cannot act as {acting_as}; name yourself ({identity.name}) instead"
         )
     return acting_as or identity.name
+
+
+def match_oidc_user(
+    claims: Mapping[str, Any], users: Sequence[Mapping[str, Any]], claim: str | None = None
+) -> Mapping[str, Any] | None:
+    """The user (a row of :func:`user_rows`) whom the provider's ``claims`` name, or None.
+
+    Without ``claim``, by e-mail (case ignored), and only when the provider has not said the address is
+    unverified (``email_verified`` false: anyone can type any address into some providers). With
+    ``claim`` (e.g. ``sub``, ``preferred_username``), its value against the users' ``oidc_subject``.
+    Nobody is matched unless ``is_logged_in`` is true.
+
+    Example:
+        >>> users = [{"name": "vera", "role": "viewer", "email": "vera@example.org", "oidc_subject": None}]
+        >>> match_oidc_user({"is_logged_in": True, "email": "Vera@Example.org"}, users)["name"]
+        'vera'
+        >>> match_oidc_user({"is_logged_in": True, "email": "vera@example.org", "email_verified": False}, users)
+    """
+    if not claims.get("is_logged_in"):
+        return None
+    if claim:
+        value = str(claims.get(claim) or "").strip()
+        return next((u for u in users if value and u.get("oidc_subject") == value), None)
+    if claims.get("email_verified") is False:
+        return None
+    try:
+        email = normalise_email(str(claims.get("email") or ""))
+    except ConfigError:
+        return None
+    return next((u for u in users if email and u.get("email") == email), None)
+
+
+def identity_from_oidc(
+    store: Store, claims: Mapping[str, Any], claim: str | None = None, *, audit_refusal: bool = True
+) -> Identity | None:
+    """The identity of the user the provider's ``claims`` name (role as stored now), or None.
+
+    A signed-in provider identity that matches no user is refused and, with ``audit_refusal``, recorded
+    as ``user.oidc_refused`` with the claim that was tried (the dashboard records it once per session).
+    """
+    user = match_oidc_user(claims, user_rows(store), claim)
+    if user is not None:
+        return Identity(str(user["name"]), str(user["role"]))
+    if claims.get("is_logged_in") and audit_refusal:
+        key = claim or "email"
+        tried = str(claims.get(key) or "")[:320]
+        with store.transaction(actor="system") as tx:
+            tx.audit("user.oidc_refused", "user", tried or "(none)", after={"claim": key, "value": tried})
+    return None

@@ -2,7 +2,8 @@
 
 :func:`build_report` gathers everything from the frames the dashboard or the CLI already selected
 (whose codings count, filters), so the report says exactly what the screen shows: the first page states
-the view, every chart carries its n and the size of each group (groups under ``min_group`` marked), the
+the view, every chart carries its n and the size of each group (groups under ``min_group`` marked, small
+numbers merged or hidden as on the dashboard, :mod:`toolkit.analysis.disclosure`), the
 quotes behind each number follow each chart, then the codebook and a method section (who coded,
 agreement, how suggestions were used) and the date. :mod:`toolkit.studies.report_render` writes it as
 self-contained HTML or Word.
@@ -24,6 +25,7 @@ from sqlalchemy import func, select
 from toolkit.analysis import findings, plots
 from toolkit.analysis.agreement import agreement_table
 from toolkit.analysis.agreement_store import agreement_frame
+from toolkit.analysis.disclosure import default_min_cell, protected_code_by_attribute, protected_composition
 from toolkit.analysis.frames import load_code_names, load_colours
 from toolkit.coding.blind import is_blind
 from toolkit.store.engine import Store
@@ -86,11 +88,12 @@ def _quotes(frame: pd.DataFrame, limit: int) -> tuple[list[dict[str, Any]], int]
     return shown, len(rows)
 
 
-def _group_note(cases: pd.DataFrame, attribute: str, min_group: int) -> tuple[str, list[str]]:
-    sizes = findings.composition(cases, attribute)
-    small = [str(v) for v, n in zip(sizes["value"], sizes["interviews"], strict=True) if n < min_group]
-    listed = ", ".join(f"{v}: {n}" for v, n in zip(sizes["value"], sizes["interviews"], strict=True))
-    note = f"Group sizes (interviews): {listed}."
+def _group_note(sizes: pd.DataFrame, min_group: int) -> tuple[str, list[str]]:
+    """Group sizes as shown (a protected composition: a hidden size says "not shown"), and the small groups."""
+    pairs = list(zip(sizes["value"].astype(str), sizes["interviews"], strict=True))
+    small = [v for v, n in pairs if pd.notna(n) and n < min_group]
+    listed = ", ".join(f"{v}: {'not shown' if pd.isna(n) else int(n)}" for v, n in pairs)
+    note = f"Group sizes (interviews): {listed}. {sizes.attrs.get('suppression', '').capitalize()}."
     if small:
         note += f" Groups under {min_group} interviews are marked 'small': read their shares with care."
     return note, small
@@ -159,15 +162,16 @@ def _findings_sections(
     names: dict[str, str],
     attributes: list[str],
     min_group: int,
+    min_cell: int,
 ) -> list[ReportSection]:
     n = len(cases)
     sections = []
     composition = ReportSection("Who was interviewed")
     for attribute in attributes:
-        frame = findings.composition(cases, attribute)
+        frame = protected_composition(cases, attribute, min_cell)
         if frame.empty:
             continue
-        note, _ = _group_note(cases, attribute, min_group)
+        note, _ = _group_note(frame, min_group)
         composition.charts.append(
             ReportChart(f"Interviews by {attribute.replace('_', ' ')}", plots.composition_figure(frame, attribute),
                         f"n = {n} interviews. {note}")
@@ -189,24 +193,26 @@ def _findings_sections(
             chart.quotes.append((label, shown, total))
         section.charts.append(chart)
         for attribute in attributes:
-            frame = findings.code_by_attribute(codings, cases, attribute, codes)
+            frame = protected_code_by_attribute(codings, cases, attribute, codes, min_cell)
             if frame.empty:
                 continue
-            note, small = _group_note(cases, attribute, min_group)
+            note, _ = _group_note(protected_composition(cases, attribute, min_cell), min_group)
+            note += f" Cells: {frame.attrs['suppression']}."
+            small = small_groups_shown(frame, min_group)
             figure = plots.by_attribute_figure(
                 frame, colours, attribute, names, title=f"{group.replace('_', ' ').capitalize()} codes by "
                 f"{attribute.replace('_', ' ')}"
             )  # fmt: skip
             by = ReportChart(figure.layout.title.text, mark_small_groups(figure, small), f"n = {n} interviews. {note}")
-            for row in frame.to_dict("records"):
-                if not row["interviews"]:
+            for cell in frame.to_dict("records"):
+                if cell["suppressed"] or not cell["interviews"] or pd.isna(cell["n"]):  # quotes would count it
                     continue
-                code = str(row["code"])
-                quotes = findings.drill_quotes(codings, cases, [code], attribute, row["value"])
+                code, value = str(cell["code"]), cell["value"]
+                quotes = findings.drill_quotes(codings, cases, [code], attribute, value)
                 shown, total = _quotes(quotes, 1)
                 label = (
-                    f"{names.get(code, code)}, {attribute.replace('_', ' ')} {row['value']}: "
-                    f"{int(row['interviews'])} of {int(row['n'])}"
+                    f"{names.get(code, code)}, {attribute.replace('_', ' ')} {value}: "
+                    f"{int(cell['interviews'])} of {int(cell['n'])}"
                 )
                 by.quotes.append((label, shown, total))
             section.charts.append(by)
@@ -332,8 +338,14 @@ def build_report(
     attributes: Sequence[str] | None = None,
     min_group: int = MIN_GROUP,
     title: str | None = None,
+    min_cell: int | None = None,
 ) -> Report:
-    """The report of the current view: ``codings``/``cases`` already filtered, ``coder_text`` whose they are."""
+    """The report of the current view: ``codings``/``cases`` already filtered, ``coder_text`` whose they are.
+
+    Breakdowns by attributes are protected as on the dashboard (:mod:`toolkit.analysis.disclosure`;
+    ``min_cell`` default ``QDA_MIN_CELL`` or 3, 0 lifts it).
+    """
+    min_cell = default_min_cell() if min_cell is None else min_cell
     codings = findings.codings_in_cases(codings, cases)
     colours, names = load_colours(store), load_code_names(store)
     with store.read() as session:
@@ -351,7 +363,7 @@ def build_report(
     chosen = _comparison_attributes(cases, attributes)
     sections = [
         _summary_section(codings, cases, names),
-        *_findings_sections(codings, cases, colours, names, chosen, min_group),
+        *_findings_sections(codings, cases, colours, names, chosen, min_group, min_cell),
         _codebook_section(store),
         _method_section(store, coder_text),
     ]

@@ -44,11 +44,12 @@ def report_bytes(
     filters: dict[str, list[Any]] | None = None,
     compare: list[str] | None = None,
     min_group: int = MIN_GROUP,
+    min_cell: int | None = None,
 ) -> bytes:
     """The report of an already selected view (frames filtered, ``coder_text`` whose codings) as file bytes."""
     if fmt not in FORMATS:
         raise ToolkitError(f"unknown report format {fmt!r}; use html or docx")
-    report = build_report(store, codings, cases, coder_text, filters, compare, min_group)
+    report = build_report(store, codings, cases, coder_text, filters, compare, min_group, min_cell=min_cell)
     return render_html(report).encode("utf-8") if fmt == "html" else render_docx(report)
 
 
@@ -60,6 +61,7 @@ def write_report(
     filters: list[str] | None = None,
     compare: list[str] | None = None,
     min_group: int = MIN_GROUP,
+    min_cell: int | None = None,
 ) -> str:
     """Select the view as ``qda report`` does (reference coder by default), write the file; say what it counts."""
     chosen = parse_filters(filters or [])
@@ -72,6 +74,6 @@ def write_report(
         label = f"{choice.label} ({choice.reason})"
     cases = filter_cases(cases, **chosen)
     codings = filter_codings(codings, cases)
-    data = report_bytes(store, codings, cases, label, fmt, chosen, compare, min_group)
+    data = report_bytes(store, codings, cases, label, fmt, chosen, compare, min_group, min_cell)
     Path(output).write_bytes(data)
     return f"{len(cases)} interviews, counting {label}"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import io
+import math
 import re
 import textwrap
 from typing import Any
@@ -134,11 +135,13 @@ def figure_png(figure: go.Figure, width: float = 8.0, height: float = 4.8) -> by
     elif horizontal:
         trace = bars[0]
         labels = [_text(y) for y in trace.y]
-        values = list(trace.x)
+        values = _numbers(trace.x)
         ax.barh(range(len(values)), values, color=_colours(trace.marker.color, len(values)))
         ax.set_yticks(range(len(values)), labels, fontsize=8)
         ax.invert_yaxis()
         for i, value in enumerate(values):
+            if math.isnan(value):  # a hidden small number: no bar, no label
+                continue
             ax.annotate(f"{value:.0%}" if _is_share(figure, "x") else f"{value:g}", (value, i), fontsize=7,
                         xytext=(3, 0), textcoords="offset points", va="center")  # fmt: skip
     elif bars:
@@ -148,7 +151,7 @@ def figure_png(figure: go.Figure, width: float = 8.0, height: float = 4.8) -> by
         width_each = 0.8 / len(bars)
         for i, trace in enumerate(bars):
             xs = [categories.index(_text(x)) + (i - (len(bars) - 1) / 2) * width_each for x in trace.x]
-            ax.bar(xs, list(trace.y), width_each, label=_text(trace.name) or None,
+            ax.bar(xs, _numbers(trace.y), width_each, label=_text(trace.name) or None,
                    color=_colours(trace.marker.color, len(xs)))  # fmt: skip
         ax.set_xticks(range(len(categories)), categories, rotation=20 if len(categories) > 4 else 0, fontsize=8)
         if len(bars) > 1:
@@ -165,6 +168,11 @@ def figure_png(figure: go.Figure, width: float = 8.0, height: float = 4.8) -> by
     buffer = io.BytesIO()
     canvas.savefig(buffer, format="png")
     return buffer.getvalue()
+
+
+def _numbers(values: Any) -> list[float]:
+    """Bar values for matplotlib: a hidden cell (None, small-number suppression) becomes NaN, drawn as no bar."""
+    return [float("nan") if v is None else float(v) for v in values]
 
 
 def _is_share(figure: go.Figure, axis: str) -> bool:

@@ -14,9 +14,8 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
-from toolkit.analysis.disclosure import default_min_cell, merge_small_groups, protected_code_by_attribute
+from toolkit.analysis.disclosure import default_min_cell, protected_code_by_attribute, protected_composition
 from toolkit.analysis.findings import (
-    MISSING_VALUE,
     code_prevalence,
     codings_in_cases,
     interviews_in,
@@ -186,10 +185,9 @@ def report(
     for column in cases.columns:
         if column == "document":
             continue
-        merged_cases, _merged = merge_small_groups(cases, column, min_cell)
-        counts = merged_cases[column].astype(object).fillna(MISSING_VALUE).value_counts().sort_index()
+        sizes = protected_composition(cases, column, min_cell=min_cell)
         counts_by_attribute[column] = {
-            str(k): (int(v) if v >= min_cell or min_cell <= 0 else None) for k, v in counts.items()
+            str(k): (None if v is None else int(v)) for k, v in zip(sizes["value"], sizes["interviews"], strict=True)
         }
     prevalence = code_prevalence(scoped, cases)
     funnel = contract_funnel(cases, scoped)

@@ -33,8 +33,13 @@ def users_page() -> None:
         name = st.text_input("Name (also their coder name)", key="user_add_name")
         role = st.selectbox("Role", ROLES, key="user_add_role")
         password = st.text_input("Password", type="password", key="user_add_password")
+        email = st.text_input(
+            "E-mail at the identity provider (optional; with no password they sign in only there)",
+            key="user_add_email",
+        )
         if st.form_submit_button("Add"):
-            act(lambda: add_user(store, name, role, password, actor=actor), f"{name} added as {role}.")
+            secret = password if password or not email.strip() else None
+            act(lambda: add_user(store, name, role, secret, email=email, actor=actor), f"{name} added as {role}.")
     names = [r["name"] for r in rows]
     if names:
         st.subheader("Change a user")
