@@ -62,6 +62,7 @@ def test_gazetteer_finds_names_and_places_without_ner(detector, sentence, expect
         "Driver. All my life I drove the milk truck.",
         "Market day was on Saturday.",
         "We called the Hotline from the Station.",
+        "It was cold. And Here we waited. Well May passed, All of us stayed.",  # stop words read as Russian names
     ],
 )
 def test_gazetteer_leaves_ordinary_capitalised_words(detector, sentence):
@@ -71,6 +72,11 @@ def test_gazetteer_leaves_ordinary_capitalised_words(detector, sentence):
 def test_lone_first_name_that_is_also_a_town_is_a_place_only_after_in_from_near(detector):
     assert ("Lida", "place") in found(detector, "After school I worked in Lida for a year.")
     assert ("Lida", "place") not in found(detector, "I gave the phone to Lida and she called.")
+
+
+def test_a_stop_word_before_a_given_name_is_not_part_of_it():
+    text = "The pay was late. And Viktor said nothing."
+    assert [(text[s:e], t) for s, e, t in candidate_spans(text, frozenset({"viktor"}))] == []
 
 
 def test_candidate_spans_offsets():

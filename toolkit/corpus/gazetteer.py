@@ -140,6 +140,19 @@ _NOT_NAMES = frozenset(
     wednesday thursday friday saturday sunday christmas easter god lord mum mom dad mama papa internet
     """.split()
 )
+
+
+@lru_cache(maxsize=1)
+def _stop_words() -> frozenset[str]:
+    """Words never taken for a name: spaCy's English stop words and :data:`_NOT_NAMES`.
+
+    "And", "Will" or "Here" read as Russian given names ("Анд", "Вилл", "Хере"); "And Viktor" is not a name.
+    """
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    return frozenset(STOP_WORDS) | _NOT_NAMES
+
+
 _NAME_BEFORE = re.compile(
     r"\b(?:my name is|name was|name is|i am called|called|named|by the name of|surname is|surname was)\s+$",
     re.IGNORECASE,
@@ -170,7 +183,7 @@ def candidate_spans(text: str, given_names: frozenset[str] = frozenset()) -> lis
     while i < len(words):
         first = words[i]
         word = first.group()
-        if word.lower() in _NOT_NAMES:
+        if word.lower() in _stop_words():
             i += 1
             continue
         before = text[max(0, first.start() - 40) : first.start()]
@@ -182,6 +195,7 @@ def candidate_spans(text: str, given_names: frozenset[str] = frozenset()) -> lis
             and j < len(words)
             and j - i < 3
             and text[words[j - 1].end() : words[j].start()] == " "
+            and words[j].group().lower() not in _stop_words()
             and (
                 {"Surn", "Patr"} & latin_tags(words[j].group())
                 or _SURNAME_ENDING.search(words[j].group())
