@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 from sqlalchemy import func, select
 
 from toolkit.analysis.exchange import SIDECAR_FORMAT, ExchangeReport, guid_for
+from toolkit.corpus.identifiers import register_memo_identifiers
 from toolkit.corpus.importer import segment_at
 from toolkit.corpus.segment import SegmentSpec, segment_text
 from toolkit.errors import InputFileError
@@ -488,6 +489,9 @@ class _Writer:
                      text=note.text.strip())
             )  # fmt: skip
             self.counts["memos"] += 1
+        if self.counts["memos"]:
+            self.tx.session.flush()
+            register_memo_identifiers(self.tx)  # names in the imported notes get their pseudonyms
         for note in project.notes:
             if note.guid not in attached:
                 self.report.skipped.append(

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 
 from toolkit.coding.review import list_memos
+from toolkit.corpus.identifiers import register_memo_identifiers
 from toolkit.errors import NotFoundError, ToolkitError
 from toolkit.io.csv_safe import write_csv
 from toolkit.store.engine import Store, Transaction
@@ -42,6 +43,8 @@ def edit_memo(store: Store, coder: str, memo_id: int, text: str) -> None:
         before = memo.text
         memo.text = text.strip()
         tx.audit("memo.edit", "memo", memo_id, before={"text": before}, after={"text": memo.text})
+        tx.session.flush()
+        register_memo_identifiers(tx)
 
 
 def delete_memo(store: Store, coder: str, memo_id: int) -> None:

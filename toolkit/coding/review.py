@@ -29,7 +29,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from toolkit.coding.blind import is_blind, set_blind
 from toolkit.coding.on_turn import codes_on_turns
-from toolkit.corpus.identifiers import views
+from toolkit.corpus.identifiers import register_memo_identifiers, views
 from toolkit.corpus.importer import segment_at
 from toolkit.errors import AlreadyDecidedError, NotFoundError, StaleVersionError, ToolkitError
 from toolkit.store.audit import ChainReport, verify_chain
@@ -239,6 +239,7 @@ def add_memo(store: Store, coder: str, target_type: str, target: str | int, text
         tx.session.add(memo)
         tx.session.flush()
         tx.audit("memo.add", "memo", memo.id, after={"target": f"{target_type}:{target}", "text": memo.text})
+        register_memo_identifiers(tx)  # a name in it gets its pseudonym now (shown de-identified everywhere)
         return memo.id
 
 
@@ -248,8 +249,8 @@ def list_memos(
     """Memos, newest last, optionally for one target.
 
     A memo is free text: a researcher may name a participant in it. Unless ``raw``, every identifier found
-    in the project's transcripts is replaced by its pseudonym
-    (:func:`toolkit.corpus.identifiers.redact_known`); the caller audits a raw read.
+    in the project's transcripts or by the detector in any memo is replaced by its pseudonym
+    (:func:`toolkit.corpus.identifiers.known_identifiers`); the caller audits a raw read.
     """
     from toolkit.corpus.identifiers import known_identifiers, redact_known
 

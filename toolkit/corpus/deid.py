@@ -31,6 +31,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from toolkit.config import Settings
+from toolkit.corpus.gazetteer import candidate_spans
 from toolkit.errors import ToolkitError
 from toolkit.store.models import IDENTIFIER_TYPES
 
@@ -469,8 +470,11 @@ class Detector:
         use_ner: bool = True,
         model: str | None = None,
         keep_places: Iterable[str] = LARGE_PLACES,
+        gazetteer: bool = True,
     ) -> None:
         self._nlp = nlp
+        self.gazetteer = gazetteer
+        """Also propose the names and places of :mod:`toolkit.corpus.gazetteer` (pymorphy3's dictionary)."""
         self.use_ner = use_ner
         self.keep_places = frozenset(p.lower() for p in keep_places)
         self.model = model
@@ -508,6 +512,8 @@ class Detector:
             spans = self._ner_spans([texts[i] for i in english])
             for i, doc_spans in zip(english, spans, strict=True):
                 ner[i] = self._entities(texts[i], doc_spans)
+        if self.use_ner and len(english) > 1:
+            _propagate_across([texts[i] for i in english], [ner[i] for i in english])
         for i, ru in enumerate(russian):
             if ru:
                 ner[i] = self._russian(texts[i])
@@ -541,8 +547,9 @@ class Detector:
         votes: dict[str, Counter[str]] = defaultdict(Counter)
         mentions: list[tuple[int, int, str]] = []
         place_cues = [(m.start(1), m.end(1), "PLACE_CUE") for m in _PLACE_CUE_RE.finditer(text)]
-        for start, end, label in [*spans, *place_cues]:
-            if label not in _NER_LABELS and label != "PLACE_CUE":
+        gazetteer = [(s, e, f"GAZ:{t}") for s, e, t in candidate_spans(text, FIRST_NAMES)] if self.gazetteer else []
+        for start, end, label in [*spans, *place_cues, *gazetteer]:
+            if label not in _NER_LABELS and label != "PLACE_CUE" and not label.startswith("GAZ:"):
                 continue
             start, end = _trim(text, start, end)
             legal = _LEGAL_SUFFIX.match(text, end)
@@ -564,6 +571,9 @@ class Detector:
                 if cue not in (None, "place") or not _PLACE_SUFFIX.search(surface.lower()):
                     continue
                 typed: str | None = "place"
+            elif label.startswith("GAZ:"):
+                typed = cue or label[4:]
+                cue = cue or typed  # the gazetteer's evidence weighs like a cue's
             else:
                 typed = cue or _NER_LABELS[label]
             if typed is None:
@@ -586,6 +596,31 @@ class Detector:
             for match in re.finditer(rf"(?<![\w-]){re.escape(surface)}(?![\w-])", text):
                 found.append(Detection(match.start(), match.end(), surface, type_, "propagated", 0.7))
         return found
+
+
+def _propagate_across(texts: Sequence[str], found: Sequence[list[Detection]]) -> None:
+    """Add to each text the whole-word mentions of names found in the others (in place).
+
+    A name the NER and the cues find in one interview is a name in the next one too, where it may stand
+    without a cue ("I live in Krupki"); a text that found the same string itself keeps its own type.
+    """
+    names: dict[str, str] = {}
+    for detections in found:
+        for d in detections:
+            if d.source == "ner" and d.type in NER_TYPES and len(d.text) >= 3:
+                names.setdefault(d.text, d.type)
+    if not names:
+        return
+    pattern = re.compile(
+        r"(?<![\w-])(?:" + "|".join(map(re.escape, sorted(names, key=len, reverse=True))) + r")(?![\w-])"
+    )
+    for text, detections in zip(texts, found, strict=True):
+        own = {d.text for d in detections}
+        for match in pattern.finditer(text):
+            if match.group() not in own:
+                detections.append(
+                    Detection(match.start(), match.end(), match.group(), names[match.group()], "propagated", 0.6)
+                )
 
 
 def replace_type(detections: Sequence[Detection], type_: str) -> list[Detection]:

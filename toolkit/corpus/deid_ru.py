@@ -50,7 +50,7 @@ _CYR = "А-ЯЁа-яёІіЎў"
 _CAP = rf"[А-ЯЁІЎ][{_CYR}'’]*(?:-[А-ЯЁІЎ][{_CYR}'’]*)?"
 _PATRONYMIC_RU = re.compile(r"(?:ович|евич|ьич|овна|евна|ична|инична)(?:а|у|ем|е|ы|ой|ою)?$", re.IGNORECASE)
 _NAME_CUE = re.compile(
-    rf"(?:[Мм]еня\s+зовут|[Зз]овут|[Зз]вали|[Пп]о\s+имени|[Пп]о\s+фамилии|[Фф]амилия|[Ии]мя|[Мм]ене\s+завуць)"
+    rf"(?:[Мм]еня\s+зовут|[Зз]овут|[Зз]вали|[Пп]о\s+имени|[Пп]о\s+фамилии|[Фф]амилия|[Ии]мя|[Мм][ея]не\s+завуць|[Зз]авуць|[Пп]а\s+прозвішчы)"
     rf"[\s:—-]+({_CAP}(?:\s+{_CAP}){{0,2}})"
 )
 _PATRONYMIC_NAME = re.compile(
@@ -60,9 +60,18 @@ _PATRONYMIC_NAME = re.compile(
 _PLACE_NOUNS = (
     r"(?:деревн[яеиюёй]|деревушк[аеиу]|сел[оаеу]|сёл|посёл[оо]?к[а-я]*|поселк[а-я]+|пос\.|пгт|д\.|г\.|"
     r"город[а-я]*|городок|городк[а-я]+|райцентр[а-я]*|агрогород[а-я]*|хутор[а-я]*|вёск[аеіуі]|вёсц[ы]|"
-    r"мястэчк[а-я]*|местечк[а-я]*|район[а-я]*|станци[яиюей])"
+    r"мястэчк[а-я]*|местечк[а-я]*|район[а-я]*|станци[яиюей]|вёсц[а-яі]*|вёск[а-яі]*|горад[а-яі]*|пасёл[а-яі]*)"
 )
 _PLACE_CUE = re.compile(rf"(?<![{_CYR}])(?i:{_PLACE_NOUNS})\s+(?:под\s+)?({_CAP})")
+_NEAR_CUE = re.compile(
+    rf"(?<![{_CYR}])(?:ля|каля|паблізу|недалёка ад|под|около|возле|недалеко от|неподалёку от)\s+({_CAP})(?![{_CYR}])"
+)
+"""Near a place ("ля Ляхавіч", "под Дятлово"); the word is a place unless the dictionary calls it a given name."""
+_DISTRICT_CUE = re.compile(
+    rf"(?<![{_CYR}])([А-ЯЁІЎ][{_CYR}]+?ь?[сц]к(?:ий|ого|ому|ом|ой|ая|ую|і|ага|аму|ім|ай))\s+"
+    rf"(?i:район|раён|сельсовет|сельсавет)[{_CYR}]*"
+)
+"""A district named after its town ("Кобрынскага раёна", "Лунинецкого района"): the town's adjective is a place."""
 _ORG_NOUNS = (
     r"(?:фирм[аыеуойю]*|компани[яиюей]*|агентств[оауеом]*|организаци[яиюей]*|сауна|сауны|сауне|сауну|клуб[а-я]*|"
     r"бар[а-я]*|салон[а-я]*|студи[яиюей]|отел[а-я]*|гостиниц[а-я]*|ресторан[а-я]*|кафе|магазин[а-я]*|"
@@ -96,8 +105,13 @@ NEVER_RU = frozenset(
     интервьюер респондент участница участник бог господи господь спасибо дзякуй вёска бульба хата
     вайбер viber ватсап телеграм инстаграм фейсбук вконтакте одноклассники гугл интернет скайп тикток
     ютуб евро доллар рубль злотый covid ковид мвд омон кгб европа азия африка
+    даследчыца даследчык удзельніца удзельнік інтэрв'юер рэспандэнт рэспандэнтка
+    ён яна яно яны ці гэта гэты гэтая той тая але калі каб бо таму што як дзе там тут мяне мне вы мы
+    і ды ўсё усё не так вось яшчэ потым цяпер таксама нават нешта нехта знаёмая знаёмы суседка сусед
     """.split()
 )
+"""Lower-case words and lemmas never a name: the interview's vocabulary, and Belarusian pronouns and
+particles natasha (a Russian model) tags at the start of a sentence ("Ён", "Ці")."""
 _NEVER_LATIN = frozenset(
     "viber whatsapp telegram instagram facebook vk vkontakte odnoklassniki google internet skype tiktok youtube "
     "covid euro ok okay".split()
@@ -124,9 +138,14 @@ LARGE_PLACES_RU = frozenset(
     берлин мюнхен гамбург франкфурт прага вена будапешт братислава бухарест софия белград афины рим
     милан париж лондон мадрид барселона лиссабон амстердам брюссель стокгольм осло копенгаген хельсинки
     стамбул анкара анталья дубай абу-даби тель-авив каир пекин токио нью-йорк
+    сибирь урал кавказ крым полесье донбасс прибалтика поволжье кубань скандинавия балканы
     """.split()
 )
 """Lemmas of capitals, regional centres and big cities, kept like :data:`~toolkit.corpus.deid.LARGE_PLACES`."""
+_LARGE_BELARUSIAN = re.compile(
+    r"^(?:мінск|брэст|брэсц|гомел|гомл|магілё[ўв]|магілев|віцебск|гродн|горадн)", re.IGNORECASE
+)
+"""The regional centres in Belarusian spelling, any case ending (pymorphy3 knows Russian only): "у Брэсце"."""
 _DEMONYM_RU = re.compile(
     r"^(?:[а-яё]+(?:ский|ская|ское|ские|ского|ской|цкий|цкая))$|^(?:бел[ао]рус|русск|поляк|литов|украин|немец|"
     r"немк|турок|турчанк|китаец|еврей)",
@@ -220,10 +239,28 @@ def _keep(surface: str, keep_places: frozenset[str]) -> bool:
         return True
     if lemmas[-1] in _REGION_WORDS or lemmas[0] in _REGION_WORDS:  # a region is as large as a big city
         return True
+    if len(words) == 1 and (_LARGE_BELARUSIAN.match(words[0]) or _adjective_of_large(words[0], keep_places)):
+        return True
+    if len(words) == 2 and _DISTRICT_WORD.match(words[1]) and _adjective_of_large(words[0], keep_places):
+        return True  # "Минского района": a big city's district
     cyrillic = [w for w in words if re.search(f"[{_CYR}]", w)]
     if any(len(w) < 2 for w in cyrillic) or (cyrillic and all(w.isupper() for w in cyrillic)):
         return True  # a letter ("В", a speaker's "Р"), an acronym or a heading in capitals (РОВД, СИНТЕТИЧЕСКОЕ)
     return len(words) == 1 and bool(_DEMONYM_RU.search(words[0].lower())) and words[0][:1].islower()
+
+
+_DISTRICT_WORD = re.compile(r"^(?:район|раён|сельсовет|сельсавет)", re.IGNORECASE)
+
+
+def _adjective_of_large(word: str, keep_places: frozenset[str]) -> bool:
+    """True for a place adjective made from a big city ("Минского", "Гомельскага" района): as large as it."""
+    match = re.match(rf"^([{_CYR}]+?)(?:ь)?ск(?:ий|ого|ому|ом|ая|ой|ую|і|ага|аму|ім|ая|ай)$", word, re.IGNORECASE)
+    if not match:
+        return False
+    stem = match.group(1).lower()
+    return any(
+        place.startswith(stem) and len(place) - len(stem) <= 3 for place in LARGE_PLACES_RU | keep_places
+    ) or bool(_LARGE_BELARUSIAN.match(stem + "ск"))
 
 
 def _tags(word: str) -> set[str]:
@@ -271,6 +308,11 @@ def _cue_spans(text: str, dictionary: bool = False) -> list[tuple[int, int, str]
         spans.append((match.start(1), match.end(1), "person"))
     for match in _PLACE_CUE.finditer(text):
         spans.append((match.start(1), match.end(1), "place"))
+    for match in _DISTRICT_CUE.finditer(text):
+        spans.append((match.start(1), match.end(1), "place"))
+    for match in _NEAR_CUE.finditer(text):
+        if not {"Name", "Patr"} & _tags(_to_russian_spelling(match.group(1))):
+            spans.append((match.start(1), match.end(1), "place"))
     for match in _ORG_CUE.finditer(text):
         group = 1 if match.group(1) else 2
         if match.group(group) and match.group(group)[:1].isupper():
@@ -299,11 +341,31 @@ def _retype(surface: str, label: str) -> str:
     return label
 
 
+def _to_russian_spelling(word: str) -> str:
+    """A Belarusian word in Russian letters (і -> и, ў -> в, э -> е, ' -> ъ), for the Russian dictionary."""
+    return word.translate(_BELARUSIAN_LETTERS)
+
+
+_BELARUSIAN_LETTERS = str.maketrans({"і": "и", "І": "И", "ў": "в", "Ў": "В", "э": "е", "Э": "Е", "'": "ъ", "’": "ъ"})
+
+
 def _common_word(word: str) -> bool:
-    """True when every reading of ``word`` is a dictionary word that is not a name (Здравствуйте, Соцработница)."""
+    """True when every reading of ``word`` is a dictionary word that is not a name (Здравствуйте, Соцработница).
+
+    A Belarusian word is looked up in Russian spelling ("Бабулі" -> "бабули"), a reflexive verb also with
+    the Russian ending ("Пыталася" -> "пыталась").
+    """
     morph = _morph()
     if morph is None:
         return False
+    spelled = _to_russian_spelling(word)
+    reflexive = re.sub(r"(?<=[аеиоуыэюяё])ся$", "сь", spelled)
+    # Belarusian dz/ts where Russian has d/t before a soft vowel: "Дзеці" -> "дети", "цябе" -> "тебе".
+    hard = re.sub(r"(?i)дз(?=[еёиюяь])", "д", re.sub(r"(?i)ц(?=[еёиюяь])", "т", spelled)).replace("тя", "те")
+    return any(_known_common(variant, morph) for variant in dict.fromkeys((spelled, reflexive, hard)))
+
+
+def _known_common(word: str, morph: Any) -> bool:
     for part in word.split("-"):
         parses = morph.parse(part.lower())
         if not parses or not all(p.is_known for p in parses):
@@ -324,11 +386,13 @@ def russian_entities(
     from toolkit.corpus.deid import _sentence_initial, _trim
 
     ner = _natasha() if use_ner else None
-    raw: list[tuple[int, int, str, str, float]] = []
+    # The cues first: for the same words, a cue's type ("вёска X": a place) wins over the NER's.
+    raw: list[tuple[int, int, str, str, float]] = [
+        (s, e, t, "ner", 0.8) for s, e, t in _cue_spans(text, dictionary=ner is None)
+    ]
     if ner is not None:
         for start, end, label in ner(text):
             raw.append((start, end, _NATASHA_LABELS.get(label, ""), "ner", 0.85))
-    raw.extend((s, e, t, "ner", 0.8) for s, e, t in _cue_spans(text, dictionary=ner is None))
     found: list[tuple[int, int, str, str, float]] = []
     names: dict[str, str] = {}
     for start, end, type_, source, score in raw:

@@ -30,7 +30,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
 from sqlalchemy import delete, func, select
@@ -45,6 +45,7 @@ from toolkit.store.models import (
     EmbeddingCache,
     Identifier,
     LemmaCache,
+    Memo,
     Project,
     Pseudonym,
     Segment,
@@ -65,9 +66,11 @@ __all__ = [
     "known_identifiers",
     "mapping_rows",
     "mark_reviewed",
+    "memo_identifiers",
     "purge_text_caches",
     "redact_known",
     "redact_known_in",
+    "register_memo_identifiers",
     "review",
     "scan",
     "scrub_explanations",
@@ -187,12 +190,23 @@ class KnownIdentifiers(dict[str, str]):
         return re.compile(rf"(?<!\w)(?:{pattern})(?!\w)", re.IGNORECASE)
 
 
-def known_identifiers(session: Session) -> KnownIdentifiers:
+def known_identifiers(session: Session, *, memos: bool = True, detector: Detector | None = None) -> KnownIdentifiers:
     """Every identifier's surface text in the project (lower-cased) -> its pseudonym, for free text.
 
     Memos and explanations are written by people and models, not imported, so they have no identifier
-    spans of their own; :func:`redact_known` replaces in them whatever was found in a transcript.
+    spans of their own; :func:`redact_known` replaces in them whatever was found in a transcript and,
+    with ``memos`` (the default), whatever the detector finds in any memo (:func:`memo_identifiers`): a
+    coder's "Talked to Olga's sister" hides Olga though no transcript recorded her.
     """
+    known = _transcript_identifiers(session)
+    if memos:
+        for surface, label in memo_identifiers(session, detector).items():
+            known.setdefault(surface, label)
+    return known
+
+
+def _transcript_identifiers(session: Session) -> KnownIdentifiers:
+    """Surfaces of the identifiers recorded in transcripts (proposed or confirmed) -> pseudonym."""
     rows = session.execute(
         select(Document.text, Identifier.start, Identifier.end, Pseudonym.label)
         .join(Identifier, Identifier.document_id == Document.id)
@@ -205,6 +219,90 @@ def known_identifiers(session: Session) -> KnownIdentifiers:
         if len(surface) >= 2:
             known.setdefault(surface, label)
     return known
+
+
+# ----------------------------------------------------------------------------------------------- memos
+
+_MEMO_CACHE: dict[tuple[str, str], tuple[Detection, ...]] = {}
+_MEMO_CACHE_SIZE = 5_000
+
+
+@lru_cache(maxsize=1)
+def _default_memo_detector() -> Detector:
+    """The import's detector; without the spaCy pipeline, its patterns, gazetteer and cues alone."""
+    detector = Detector()
+    try:
+        detector.nlp
+    except ToolkitError:
+        import spacy
+
+        detector = Detector(nlp=spacy.blank("en"))
+    return detector
+
+
+def _memo_detections(texts: Sequence[str], detector: Detector | None) -> list[tuple[Detection, ...]]:
+    """The detector's findings in each memo text, remembered per text (memos are read far more than written)."""
+    detector = detector or _default_memo_detector()
+    tag = f"{type(detector).__name__}:{id(detector)}"
+    todo = sorted({t for t in texts if (tag, t) not in _MEMO_CACHE})
+    if todo:
+        if len(_MEMO_CACHE) + len(todo) > _MEMO_CACHE_SIZE:
+            _MEMO_CACHE.clear()
+        for text, found in zip(todo, detector.detect_many(todo), strict=True):
+            _MEMO_CACHE[(tag, text)] = tuple(found)
+    return [_MEMO_CACHE[(tag, t)] for t in texts]
+
+
+def _memo_entities(texts: Sequence[str], detector: Detector | None) -> list[tuple[str, str, str]]:
+    """``(surface, type, key)`` of every identifier the detector finds in the memo texts.
+
+    The texts not seen before run as one batch, so a name found in one memo is looked for in the others.
+    """
+    out = []
+    for found in _memo_detections(texts, detector):
+        for detection, key in zip(found, _entity_keys(list(found)), strict=True):
+            surface = " ".join(detection.text.split()).lower()
+            if len(surface) >= 2:
+                out.append((surface, detection.type, key))
+    return out
+
+
+def memo_identifiers(session: Session, detector: Detector | None = None) -> KnownIdentifiers:
+    """Surfaces the detector finds in the project's memos (lower-cased) -> their pseudonyms.
+
+    Memos are scanned when written (:func:`register_memo_identifiers` adds their entities to the
+    project's pseudonym mapping) and again when read, since a surface needs its text. An entity whose
+    pseudonym is not in the mapping yet (a memo written before this scan existed; run ``qda deid apply``)
+    shows as its type alone (``[PERSON]``): never as the name.
+    """
+    texts = list(session.scalars(select(Memo.text).order_by(Memo.id)))
+    if not texts:
+        return KnownIdentifiers()
+    labels = {(p.type, p.key): p.label for p in session.scalars(select(Pseudonym))}
+    known = KnownIdentifiers()
+    for surface, type_, key in _memo_entities(texts, detector):
+        known.setdefault(surface, labels.get((type_, _key_column(key)), f"[{PSEUDONYM_PREFIX[type_]}]"))
+    return known
+
+
+def register_memo_identifiers(
+    tx: Transaction, texts: Sequence[str] | None = None, detector: Detector | None = None
+) -> int:
+    """Give every entity the detector finds in memos (these ``texts``, else all) its project pseudonym.
+
+    Called when a memo is written or edited and by :func:`apply`; returns the pseudonyms created.
+    """
+    session = tx.session
+    if texts is None:
+        texts = list(session.scalars(select(Memo.text).order_by(Memo.id)))
+    if not texts:
+        return 0
+    pseudonyms = _Pseudonyms(session, tx.project())
+    before = len(pseudonyms.by_key)
+    for _surface, type_, key in _memo_entities(texts, detector):
+        pseudonyms.get(type_, key)
+    session.flush()
+    return len(pseudonyms.by_key) - before
 
 
 def redact_known(text: str, known: dict[str, str]) -> str:
@@ -470,6 +568,8 @@ def apply(
             counts = store_detections(tx, document, detections)
             out[name] = counts
             tx.audit("deid.apply", "document", document.id, after={"identifiers": counts})
+        if documents is None:  # the whole project: its memos too
+            register_memo_identifiers(tx, detector=detector)
     return out
 
 
