@@ -98,8 +98,8 @@ def store_estimates(
     if uncoded:
         corpus = load_corpus(store, embedder, lemmatizer)
         labels = label_matrix(store, corpus, known, coders=[choice.coder] if choice.coder else None)
-        model = CodeSuggester(prototypes).fit(corpus.batch, labels)
-        calibrated = [c for c, trained in zip(known, model.trained_, strict=True) if trained]
+        model = CodeSuggester(prototypes).fit(corpus.batch, labels, corpus.documents)
+        calibrated = [c for c, ok in zip(known, model.calibrated_, strict=True) if ok]
         pending = [i for i, d in enumerate(corpus.documents) if d in set(uncoded)]
         probs = model.predict_proba(corpus.batch.subset(np.asarray(pending, dtype=int))) if pending else None
         for document in uncoded:

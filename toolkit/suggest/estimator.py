@@ -33,6 +33,7 @@ from sklearn.base import BaseEstimator
 from sklearn.linear_model import LogisticRegression
 
 from toolkit.errors import ConfigError
+from toolkit.suggest.calibration import SigmoidMap, inner_folds
 from toolkit.suggest.data import CodebookPrototypes, SegmentBatch
 from toolkit.suggest.evidence import code_evidence
 from toolkit.suggest.explain import Explainer
@@ -58,7 +59,7 @@ class SuggestConfig:
     """Settings of the suggestion model, validated on creation (the CLI and ``suggest`` pass these)."""
 
     C: float = 5.0
-    threshold: float = 0.5
+    threshold: float = 0.4
     max_codes: int = 3
     min_positives: int = 3
     zero_shot_z: float = 2.0
@@ -67,9 +68,11 @@ class SuggestConfig:
     max_iter: int = 500
     neighbours: int = 2
     seed: int = 0
-    prior_strength: float = 0.0
+    prior_strength: float = 2.0
     example_weight: float = 1.0
     min_labelled_turns: int = 50
+    calibrate: bool = True
+    calibration_folds: int = 4
 
     def __post_init__(self) -> None:
         if not 0.0 < self.threshold < 1.0:
@@ -78,6 +81,11 @@ class SuggestConfig:
             raise ConfigError("C must be > 0, max_codes and min_positives >= 1")
         if self.prior_strength < 0:
             raise ConfigError(f"prior_strength is a number of pseudo-turns >= 0, not {self.prior_strength}")
+
+
+def _turn_best(probs: np.ndarray) -> np.ndarray:
+    """1 where the code has the turn's highest codebook-only score (those scores rank best within a turn)."""
+    return (probs >= probs.max(axis=1, keepdims=True)).astype(np.float64)
 
 
 class CodeSuggester(BaseEstimator):
@@ -102,7 +110,7 @@ class CodeSuggester(BaseEstimator):
         prototypes: CodebookPrototypes | None = None,
         *,
         C: float = 5.0,
-        threshold: float = 0.5,
+        threshold: float = 0.4,
         max_codes: int = 3,
         min_positives: int = 3,
         zero_shot_z: float = 2.0,
@@ -111,9 +119,11 @@ class CodeSuggester(BaseEstimator):
         max_iter: int = 500,
         neighbours: int = 2,
         seed: int = 0,
-        prior_strength: float = 0.0,
+        prior_strength: float = 2.0,
         example_weight: float = 1.0,
         min_labelled_turns: int = 50,
+        calibrate: bool = True,
+        calibration_folds: int = 4,
     ) -> None:
         self.prototypes = prototypes
         self.C = C
@@ -129,6 +139,8 @@ class CodeSuggester(BaseEstimator):
         self.prior_strength = prior_strength
         self.example_weight = example_weight
         self.min_labelled_turns = min_labelled_turns
+        self.calibrate = calibrate
+        self.calibration_folds = calibration_folds
 
     @classmethod
     def from_config(cls, prototypes: CodebookPrototypes, config: SuggestConfig | None = None) -> CodeSuggester:
@@ -143,12 +155,13 @@ class CodeSuggester(BaseEstimator):
         return SuggestConfig(**params)
 
     # ------------------------------------------------------------------ learning
-    def fit(self, batch: SegmentBatch, labels: np.ndarray) -> CodeSuggester:
+    def fit(self, batch: SegmentBatch, labels: np.ndarray, groups: Sequence[object] | None = None) -> CodeSuggester:
         """Learn from labelled rows; all rows (labelled or not) set the zero-shot reference statistics.
 
         The TF-IDF vocabularies are learnt from the labelled turns (all turns when none is labelled); the
         features of the whole batch are kept so that scoring it again, and refitting after a review
-        decision, costs no feature work.
+        decision, costs no feature work. ``groups`` (each row's interview) splits the inner folds of the
+        calibration maps; without it, contiguous blocks of rows are used.
         """
         config = self.config
         prototypes = self._prototypes()
@@ -175,7 +188,50 @@ class CodeSuggester(BaseEstimator):
         self.trained_ = np.zeros(n_codes, dtype=bool)
         self.positives_ = np.zeros(n_codes, dtype=np.int64)
         self._fit_codes(range(n_codes))
+        self._fit_maps(None if groups is None else np.asarray(groups))
         return self
+
+    def _fit_maps(self, groups: np.ndarray | None) -> None:
+        """With ``calibrate``, the two probability maps, from the coded turns only (see ``calibration``).
+
+        Learnt scores: each trained code's classifier refitted on inner folds of the coded interviews (the
+        codebook's examples always train), its scores on the held-out fold pooled over codes. Codebook
+        scores: label-free, so mapped directly on the coded turns. Without coded turns, no map (zero-shot
+        stays uncalibrated). ``refit_codes`` refits the cheap codebook-score map and keeps the learnt one
+        (inner folds are too slow for a live decision; it changes slowly).
+        """
+        self.few_shot_map_: SigmoidMap | None = None
+        self.zero_shot_map_: SigmoidMap | None = None
+        self.zero_raw_: np.ndarray | None = None
+        if not self.calibrate:
+            return
+        self.zero_raw_ = self.zero_shot_.predict_proba(code_evidence(self.batch_, self._prototypes()))
+        self._fit_zero_map()
+        real = np.where((self.labels_[: self.n_rows_] != UNLABELLED).any(axis=1))[0]
+        trained = np.where(self.trained_)[0]
+        folds = inner_folds(None if groups is None else groups[real], len(real), self.calibration_folds)
+        if not len(trained) or not folds:
+            return
+        examples = np.arange(self.n_rows_, len(self.labels_))
+        scores, truth = [], []
+        for train, held in folds:
+            for j in trained:
+                column = self.labels_[:, j]
+                rows = np.concatenate([real[train], examples])
+                rows = rows[column[rows] != UNLABELLED]
+                y = column[rows] == 1
+                test = real[held][column[real[held]] != UNLABELLED]
+                if not len(test) or y.all() or not y.any():
+                    continue
+                model = LogisticRegression(
+                    C=self.C, class_weight="balanced", max_iter=self.max_iter, random_state=self.seed
+                )
+                model.fit(self.X_[rows], y, sample_weight=self.sample_weight_[rows])
+                scores.append(model.predict_proba(self.X_[test])[:, 1])
+                truth.append(column[test] == 1)
+        if scores:
+            fmap = SigmoidMap().fit(np.concatenate(scores), np.concatenate(truth))
+            self.few_shot_map_ = fmap if fmap.fitted_ else None
 
     def _with_examples(self, batch: SegmentBatch, labels: np.ndarray) -> tuple[SegmentBatch, np.ndarray]:
         """With ``example_weight`` > 0, the codebook's examples join the training rows as coded turns.
@@ -238,6 +294,17 @@ class CodeSuggester(BaseEstimator):
                 else None
             )
 
+    def _fit_zero_map(self) -> None:
+        """The codebook-score map, on every (coded turn, code) pair with a known label: cheap, so refit live."""
+        self.zero_shot_map_ = None
+        real = np.where((self.labels_[: self.n_rows_] != UNLABELLED).any(axis=1))[0]
+        if not self.calibrate or not len(real):
+            return
+        zero, labels = self.zero_raw_[real], self.labels_[real]
+        known = labels != UNLABELLED
+        zmap = SigmoidMap().fit(zero[known], labels[known] == 1, _turn_best(zero)[known])
+        self.zero_shot_map_ = zmap if zmap.fitted_ else None
+
     def refit_codes(self, updates: Sequence[tuple[int, int, int]]) -> CodeSuggester:
         """Apply (row, code index, label) updates from review decisions and refit only those codes.
 
@@ -248,12 +315,25 @@ class CodeSuggester(BaseEstimator):
             self.labels_[row, j] = label
             touched.add(j)
         self._fit_codes(sorted(touched))
+        if getattr(self, "zero_raw_", None) is not None:
+            self._fit_zero_map()
         return self
 
     @property
     def few_shot_codes_(self) -> list[str]:
         """Codes scored by a trained classifier (the others are zero-shot)."""
         return [c for c, trained in zip(self._prototypes().code_ids, self.trained_, strict=True) if trained]
+
+    @property
+    def calibrated_(self) -> np.ndarray:
+        """Per code, whether its probability is calibrated: what every explanation says, so it must be true.
+
+        A trained code's learnt probability was calibrated on held-out interviews (its map, or by the
+        bench before maps existed); blended with the codebook score only if that is calibrated too. A
+        codebook-only code is calibrated once the zero-shot map could be fitted on coded turns.
+        """
+        zero_ok = getattr(self, "zero_shot_map_", None) is not None
+        return np.where(self.trained_, zero_ok or float(self.prior_strength) == 0, zero_ok)
 
     # ------------------------------------------------------------------ scoring
     def predict_proba(self, batch: SegmentBatch) -> np.ndarray:
@@ -265,6 +345,9 @@ class CodeSuggester(BaseEstimator):
         """
         evidence = code_evidence(batch, self._prototypes())
         probs = self.zero_shot_.predict_proba(evidence)
+        zmap, fmap = getattr(self, "zero_shot_map_", None), getattr(self, "few_shot_map_", None)
+        if zmap is not None:
+            probs = zmap.transform(probs, _turn_best(probs))
         if self.trained_.any():
             X = self.X_[: self.n_rows_] if batch is self.batch_ else self._transform(batch)
             k = float(self.prior_strength)
@@ -272,6 +355,8 @@ class CodeSuggester(BaseEstimator):
                 estimator = self.estimators_[j]
                 assert estimator is not None  # trained_ says so
                 learnt = estimator.predict_proba(X)[:, 1]
+                if fmap is not None:
+                    learnt = fmap.transform(learnt)
                 n = float(self.positives_[j])
                 probs[:, j] = learnt if k == 0 else (n * learnt + k * probs[:, j]) / (n + k)
         short = np.array([len(t.split()) < _MIN_WORDS for t in batch.texts], dtype=bool)
@@ -309,5 +394,6 @@ class CodeSuggester(BaseEstimator):
             code_evidence(batch, self._prototypes()),
             self.trained_,
             coded_vecs=self.batch_.turn_vecs,
+            calibrated=self.calibrated_,
             labels=self.labels_[: self.n_rows_],
         )

@@ -57,7 +57,7 @@ def _inner_choice(
     for inner_train, inner_held in GroupKFold(n_splits=splits).split(rows, groups=groups[rows]):
         inner_labels = np.full(labels.shape, UNLABELLED, dtype=labels.dtype)
         inner_labels[rows[inner_train]] = labels[rows[inner_train]]
-        fitted = clone(model).set_params(C=grid.C[0]).fit(batch, inner_labels)
+        fitted = clone(model).set_params(C=grid.C[0]).fit(batch, inner_labels, groups)
         folds.append((inner_held, fitted.trained_.copy()))
         for c in grid.C:
             if c != fitted.C:
@@ -105,7 +105,7 @@ def nested_predictions(
         chosen[(c, k, t)] += 1
         outer_labels = labels.copy()
         outer_labels[held_rows] = UNLABELLED
-        fitted = clone(model).set_params(C=c, prior_strength=k, threshold=t).fit(batch, outer_labels)
+        fitted = clone(model).set_params(C=c, prior_strength=k, threshold=t).fit(batch, outer_labels, groups_arr)
         fold_probs = fitted.predict_proba(batch)[held_rows]
         probs[held_rows] = fold_probs
         pred[held_rows] = fitted.decide(fold_probs)
