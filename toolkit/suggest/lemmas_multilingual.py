@@ -18,7 +18,7 @@ from toolkit.suggest.lemmas import NEGATIONS, Lemmatizer, SpacyLemmatizer, _mark
 __all__ = ["NO_PYMORPHY3", "RU_NEGATIONS", "MultilingualLemmatizer", "RussianLemmatizer", "is_cyrillic"]
 
 NO_PYMORPHY3 = (
-    'Russian keywords are matched on lower-cased word forms, not lemmas ("проверял" will not match '
+    "Russian keywords are matched on lower-cased word forms, not lemmas (\"проверял\" will not match "
     "\"проверять\"): pymorphy3 is not installed; fix: `pip install 'pymorphy3>=2.0.1'`"
 )
 
