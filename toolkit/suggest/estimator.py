@@ -52,6 +52,7 @@ __all__ = [
 UNLABELLED = -1
 _MIN_WORDS = 2
 _SHORT_CAP = 0.2
+_UNCALIBRATED_CUT = 0.5  # the zero-shot squash's midpoint
 
 
 @dataclass(frozen=True)
@@ -188,7 +189,8 @@ class CodeSuggester(BaseEstimator):
         self.trained_ = np.zeros(n_codes, dtype=bool)
         self.positives_ = np.zeros(n_codes, dtype=np.int64)
         self._fit_codes(range(n_codes))
-        self._fit_maps(None if groups is None else np.asarray(groups))
+        self.groups_ = None if groups is None else np.asarray(groups)
+        self._fit_maps(self.groups_)
         return self
 
     def _fit_maps(self, groups: np.ndarray | None) -> None:
@@ -257,9 +259,10 @@ class CodeSuggester(BaseEstimator):
         """Refit every code's classifier on the features of the last ``fit`` (after ``set_params(C=...)``).
 
         Nested selection tries several C on one inner fold; the features do not depend on C, so only the
-        small per-code fits are repeated.
+        small per-code fits (and the calibration maps, which depend on C) are repeated.
         """
         self._fit_codes(range(len(self._prototypes().code_ids)))
+        self._fit_maps(self.groups_)
         return self
 
     def _transform(self, batch: SegmentBatch) -> np.ndarray | sp.csr_matrix:
@@ -366,13 +369,19 @@ class CodeSuggester(BaseEstimator):
     def decide(self, probs: np.ndarray) -> np.ndarray:
         """Boolean matrix of suggested codes: threshold, then the per-group and per-turn limits.
 
-        Before ``fit`` every code counts as few-shot (as for cross-validated probabilities).
+        Before ``fit`` every code counts as few-shot (as for cross-validated probabilities). A codebook-only
+        score without its map is not a probability, so the threshold does not apply to it: it is cut at its
+        own midpoint (0.5, where the turn stands ``zero_shot_z`` above the others).
         """
         prototypes = self._prototypes()
+        trained = getattr(self, "trained_", None)
+        threshold: float | np.ndarray = self.threshold
+        if trained is not None and getattr(self, "zero_shot_map_", None) is None:
+            threshold = np.where(trained, self.threshold, _UNCALIBRATED_CUT)
         policy = DecisionPolicy(
             prototypes.groups,
             prototypes.max_per_group,
-            threshold=self.threshold,
+            threshold=threshold,
             max_codes=self.max_codes,
             zero_shot_max_codes=self.zero_shot_max_codes,
             excludes=prototypes.excludes,
