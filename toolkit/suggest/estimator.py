@@ -10,10 +10,13 @@ How a suggestion is made, and why (numbers in ``bench/README.md``); each part ha
 * **Few-shot** (a code with at least ``min_positives`` labelled turns): per code, a
   ``LogisticRegression(class_weight="balanced")`` on the turns whose label for that code is known. Not a
   ``OneVsRestClassifier``: which turns are known differs by code (a rejected suggestion is a negative for
-  its code only), and one decision must refit one code. Its probabilities are calibrated on held-out
-  interviews by construction (reliability is measured by the bench and tested).
+  its code only), and one decision must refit one code.
 * **Zero-shot** (``suggest_zero_shot``, a code nobody has applied yet): how far the turn stands out for
-  the code among all turns, squashed to (0, 1) around ``zero_shot_z``. *Not* calibrated.
+  the code among all turns, squashed to (0, 1) around ``zero_shot_z``. *Not* calibrated by itself.
+* **Calibration** (``suggest_calibration``, ``calibrate=True``): both scores pass through a logistic map
+  pooled over codes and fitted on coded turns only (learnt scores: out-of-fold, inner folds over the coded
+  interviews), so one threshold decides both and a code with few coded turns averages them
+  (``prior_strength``). Before anything is coded, zero-shot scores stay uncalibrated and are cut at 0.5.
 * **Decisions** (``suggest_policy``): probability >= ``threshold``; at most ``max_per_group`` codes of one
   group (from the codebook) and ``max_codes`` per turn; turns under two words get no confident suggestion.
 * **Explanations** (``suggest_explain``): sentence, closest codebook example, keywords, nearest coded turns.
