@@ -304,7 +304,7 @@ class CodeSuggester(BaseEstimator):
         """The codebook-score map, on every (coded turn, code) pair with a known label: cheap, so refit live."""
         self.zero_shot_map_ = None
         real = np.where((self.labels_[: self.n_rows_] != UNLABELLED).any(axis=1))[0]
-        if not self.calibrate or not len(real):
+        if not self.calibrate or not len(real) or self.zero_raw_ is None:
             return
         zero, labels = self.zero_raw_[real], self.labels_[real]
         known = labels != UNLABELLED
