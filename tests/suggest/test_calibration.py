@@ -119,3 +119,13 @@ def test_live_refit_updates_the_codebook_map_and_keeps_probabilities_in_range():
     assert (model.zero_shot_map_.slope_, model.zero_shot_map_.intercept_) != before
     probs = model.predict_proba(batch)
     assert np.all((probs > 0) & (probs < 1))
+
+
+def test_learnt_probabilities_from_one_interview_are_not_called_calibrated():
+    batch, protos = make_batch(TWICE), make_prototypes()
+    labels = labels_for(TWICE, protos.code_ids)
+    one = [g == "d0" for g in GROUPS]
+    train = np.where(np.array(one)[:, None], labels, UNLABELLED).astype(np.int8)
+    model = CodeSuggester(protos, min_positives=1).fit(batch, train, GROUPS)
+    assert model.trained_.any() and model.few_shot_map_ is None  # no second interview to hold out
+    assert not model.calibrated_[model.trained_].any()

@@ -334,12 +334,14 @@ class CodeSuggester(BaseEstimator):
     def calibrated_(self) -> np.ndarray:
         """Per code, whether its probability is calibrated: what every explanation says, so it must be true.
 
-        A trained code's learnt probability was calibrated on held-out interviews (its map, or by the
-        bench before maps existed); blended with the codebook score only if that is calibrated too. A
-        codebook-only code is calibrated once the zero-shot map could be fitted on coded turns.
+        A trained code's learnt probability is calibrated once its map could be fitted (coded turns from at
+        least two interviews; with ``calibrate=False``, the older claim that the bench measured it), and
+        blended with the codebook score only if that is mapped too. A codebook-only code is calibrated once
+        the codebook-score map could be fitted on coded turns.
         """
         zero_ok = getattr(self, "zero_shot_map_", None) is not None
-        return np.where(self.trained_, zero_ok or float(self.prior_strength) == 0, zero_ok)
+        learnt_ok = getattr(self, "few_shot_map_", None) is not None or not self.calibrate
+        return np.where(self.trained_, learnt_ok and (zero_ok or float(self.prior_strength) == 0), zero_ok)
 
     # ------------------------------------------------------------------ scoring
     def predict_proba(self, batch: SegmentBatch) -> np.ndarray:
