@@ -69,6 +69,7 @@ class SuggestConfig:
     zero_shot_z: float = 2.0
     zero_shot_slope: float = 2.0
     zero_shot_max_codes: int = 1
+    mapped_zero_shot_max_codes: int = 2
     max_iter: int = 500
     neighbours: int = 2
     seed: int = 0
@@ -120,6 +121,7 @@ class CodeSuggester(BaseEstimator):
         zero_shot_z: float = 2.0,
         zero_shot_slope: float = 2.0,
         zero_shot_max_codes: int = 1,
+        mapped_zero_shot_max_codes: int = 2,
         max_iter: int = 500,
         neighbours: int = 2,
         seed: int = 0,
@@ -137,6 +139,7 @@ class CodeSuggester(BaseEstimator):
         self.zero_shot_z = zero_shot_z
         self.zero_shot_slope = zero_shot_slope
         self.zero_shot_max_codes = zero_shot_max_codes
+        self.mapped_zero_shot_max_codes = mapped_zero_shot_max_codes
         self.max_iter = max_iter
         self.neighbours = neighbours
         self.seed = seed
@@ -376,19 +379,21 @@ class CodeSuggester(BaseEstimator):
 
         Before ``fit`` every code counts as few-shot (as for cross-validated probabilities). A codebook-only
         score without its map is not a probability, so the threshold does not apply to it: it is cut at its
-        own midpoint (0.5, where the turn stands ``zero_shot_z`` above the others).
+        own midpoint (0.5, where the turn stands ``zero_shot_z`` above the others), and at most
+        ``zero_shot_max_codes`` such codes per turn (``mapped_zero_shot_max_codes`` once mapped).
         """
         prototypes = self._prototypes()
         trained = getattr(self, "trained_", None)
         threshold: float | np.ndarray = self.threshold
-        if trained is not None and getattr(self, "zero_shot_map_", None) is None:
+        mapped = getattr(self, "zero_shot_map_", None) is not None
+        if trained is not None and not mapped:
             threshold = np.where(trained, self.threshold, _UNCALIBRATED_CUT)
         policy = DecisionPolicy(
             prototypes.groups,
             prototypes.max_per_group,
             threshold=threshold,
             max_codes=self.max_codes,
-            zero_shot_max_codes=self.zero_shot_max_codes,
+            zero_shot_max_codes=self.mapped_zero_shot_max_codes if mapped else self.zero_shot_max_codes,
             excludes=prototypes.excludes,
         )
         return policy.decide(probs, getattr(self, "trained_", None))
