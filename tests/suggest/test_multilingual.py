@@ -108,7 +108,9 @@ def test_installed_multilingual_models_match_translations_offline(name, monkeypa
     assert sims[0, 1] > sims[0, 0] and sims[1, 0] > sims[1, 1]
 
 
-OFFLINE_SCRIPT = REFUSE_NETWORK + r"""
+OFFLINE_SCRIPT = (
+    REFUSE_NETWORK
+    + r"""
 import sys
 
 from toolkit.store.engine import create_store
@@ -124,6 +126,7 @@ for name in ("use-multilingual", "e5-small-multilingual"):
 assert "NOT_" in select_lemmatizer("multilingual").lemmatize(["Я ничего не проверял."])[0]
 print("offline ok")
 """
+)
 
 
 @pytest.mark.model

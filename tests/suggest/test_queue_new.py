@@ -9,6 +9,7 @@ from toolkit.coding.on_turn import codes_on_turns
 from toolkit.coding.review import add_coder, add_coding, decide, suggestion_context
 from toolkit.store.models import Coder, Coding, Suggestion
 from toolkit.suggest.embed import HashingEmbedder
+from toolkit.suggest.estimator import UNLABELLED
 from toolkit.suggest.lemmas import SimpleLemmatizer
 from toolkit.suggest.suggestions import review_queue, suggest, suggestion_rows
 
@@ -79,7 +80,10 @@ def test_live_model_learns_each_decision_and_reorders_the_queue(study):
     _suggest(study)
     live = LiveModel(study, embedder=HashingEmbedder(), lemmatizer=SimpleLemmatizer())
     queue = review_queue(study, "document")
-    item = queue[0]
+    # a suggestion on a turn whose label for the code is not yet known (a rejection there teaches something)
+    item = next(
+        q for q in queue if live.model.labels_[live.row_of[q["segment_id"]], live.col_of[q["code"]]] == UNLABELLED
+    )
     before = live.probability(item["segment_id"], item["code"])
     decide(study, "bob", item["id"], "reject")
     live.record(item["segment_id"], decision_labels("reject", item["code"]))

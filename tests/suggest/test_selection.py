@@ -66,12 +66,13 @@ def test_learning_curve_points_ranges_and_zero_shot_start():
 def test_prior_strength_keeps_the_codebook_as_evidence():
     batch, protos = make_batch(TURNS), make_prototypes()
     labels = labels_for(TURNS, protos.code_ids)
-    learnt = CodeSuggester(protos).fit(batch, labels)
-    zero = CodeSuggester(protos).fit(batch, np.full(labels.shape, UNLABELLED, dtype=np.int8))
+    plain = {"calibrate": False}  # the blend's arithmetic, on the raw scores
+    learnt = CodeSuggester(protos, prior_strength=0.0, **plain).fit(batch, labels)
+    zero = CodeSuggester(protos, **plain).fit(batch, np.full(labels.shape, UNLABELLED, dtype=np.int8))
     p_learnt, p_zero = learnt.predict_proba(batch), zero.predict_proba(batch)
-    strong = CodeSuggester(protos, prior_strength=1e6).fit(batch, labels).predict_proba(batch)
+    strong = CodeSuggester(protos, prior_strength=1e6, **plain).fit(batch, labels).predict_proba(batch)
     np.testing.assert_allclose(strong, p_zero, atol=1e-4)  # an overwhelming prior is the codebook alone
-    mixed = CodeSuggester(protos, prior_strength=2.0).fit(batch, labels).predict_proba(batch)
+    mixed = CodeSuggester(protos, prior_strength=2.0, **plain).fit(batch, labels).predict_proba(batch)
     n = learnt.positives_[0]
     long = np.array([len(t.split()) >= 2 for t in batch.texts])
     expected = (n * p_learnt[:, 0] + 2.0 * p_zero[:, 0]) / (n + 2.0)

@@ -13,7 +13,7 @@ from toolkit.cli.main import app
 from toolkit.coding.review import add_coder, decide
 from toolkit.store.models import Coder, EmbeddingCache, Suggestion
 from toolkit.suggest.embed import HashingEmbedder
-from toolkit.suggest.estimator import UNLABELLED
+from toolkit.suggest.estimator import UNLABELLED, SuggestConfig
 from toolkit.suggest.evaluate import evaluate
 from toolkit.suggest.lemmas import SimpleLemmatizer
 from toolkit.suggest.suggestions import (
@@ -75,7 +75,7 @@ def test_suggestions_stored_with_model_versions_and_explanations(study):
     row = rows[0]
     assert row["model_version"] and row["codebook_version"] == "tip_root_causes@1.0"
     assert {"method", "sentence", "example", "keywords", "neighbours"} <= set(row["explanation"])
-    assert min(r["probability"] for r in rows) >= 0.5  # the default threshold: nothing below it is stored
+    assert min(r["probability"] for r in rows) >= SuggestConfig().threshold  # nothing below it is stored
     codebook_codes = {c for c in build_prototypes(study, HashingEmbedder(), SimpleLemmatizer())[0].code_ids}
     assert {r["code"] for r in rows} <= codebook_codes
 
@@ -173,3 +173,12 @@ def test_suggestions_calibrated_on_held_out_interviews(sample_store):
     assert abs(observed - 0.85) <= 0.15, observed
     report = classification_report(gold == 1, model.decide(probs), protos.code_ids)
     assert report["micro_f1"] >= 0.75, report["micro_f1"]  # regression guard; bench/ measures the target
+
+
+def test_cli_threshold_default_is_the_model_default():
+    import inspect
+
+    from toolkit.cli.suggest import suggest_cmd
+
+    default = inspect.signature(suggest_cmd).parameters["threshold"].default
+    assert default == SuggestConfig().threshold

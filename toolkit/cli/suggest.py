@@ -19,7 +19,7 @@ def suggest_cmd(
     coder: Annotated[list[str] | None, typer.Option(help="Learn only from these coders (default: all people).")] = None,
     threshold: Annotated[
         float, typer.Option(min=0.0, max=1.0, help="Suggest codes at or above this probability.")
-    ] = 0.5,
+    ] = 0.4,  # SuggestConfig().threshold (not imported here: the CLI starts without scikit-learn)
     as_json: Annotated[bool, typer.Option("--json", help="Also print the stored suggestions as JSON lines.")] = False,
     model: Annotated[
         str | None,

@@ -10,10 +10,13 @@ How a suggestion is made, and why (numbers in ``bench/README.md``); each part ha
 * **Few-shot** (a code with at least ``min_positives`` labelled turns): per code, a
   ``LogisticRegression(class_weight="balanced")`` on the turns whose label for that code is known. Not a
   ``OneVsRestClassifier``: which turns are known differs by code (a rejected suggestion is a negative for
-  its code only), and one decision must refit one code. Its probabilities are calibrated on held-out
-  interviews by construction (reliability is measured by the bench and tested).
+  its code only), and one decision must refit one code.
 * **Zero-shot** (``suggest_zero_shot``, a code nobody has applied yet): how far the turn stands out for
-  the code among all turns, squashed to (0, 1) around ``zero_shot_z``. *Not* calibrated.
+  the code among all turns, squashed to (0, 1) around ``zero_shot_z``. *Not* calibrated by itself.
+* **Calibration** (``suggest_calibration``, ``calibrate=True``): both scores pass through a logistic map
+  pooled over codes and fitted on coded turns only (learnt scores: out-of-fold, inner folds over the coded
+  interviews), so one threshold decides both and a code with few coded turns averages them
+  (``prior_strength``). Before anything is coded, zero-shot scores stay uncalibrated and are cut at 0.5.
 * **Decisions** (``suggest_policy``): probability >= ``threshold``; at most ``max_per_group`` codes of one
   group (from the codebook) and ``max_codes`` per turn; turns under two words get no confident suggestion.
 * **Explanations** (``suggest_explain``): sentence, closest codebook example, keywords, nearest coded turns.
@@ -33,6 +36,7 @@ from sklearn.base import BaseEstimator
 from sklearn.linear_model import LogisticRegression
 
 from toolkit.errors import ConfigError
+from toolkit.suggest.calibration import SigmoidMap, inner_folds
 from toolkit.suggest.data import CodebookPrototypes, SegmentBatch
 from toolkit.suggest.evidence import code_evidence
 from toolkit.suggest.explain import Explainer
@@ -51,6 +55,7 @@ __all__ = [
 UNLABELLED = -1
 _MIN_WORDS = 2
 _SHORT_CAP = 0.2
+_UNCALIBRATED_CUT = 0.5  # the zero-shot squash's midpoint
 
 
 @dataclass(frozen=True)
@@ -58,18 +63,21 @@ class SuggestConfig:
     """Settings of the suggestion model, validated on creation (the CLI and ``suggest`` pass these)."""
 
     C: float = 5.0
-    threshold: float = 0.5
+    threshold: float = 0.4
     max_codes: int = 3
     min_positives: int = 3
     zero_shot_z: float = 2.0
     zero_shot_slope: float = 2.0
     zero_shot_max_codes: int = 1
+    mapped_zero_shot_max_codes: int = 2
     max_iter: int = 500
     neighbours: int = 2
     seed: int = 0
-    prior_strength: float = 0.0
+    prior_strength: float = 2.0
     example_weight: float = 1.0
     min_labelled_turns: int = 50
+    calibrate: bool = True
+    calibration_folds: int = 4
 
     def __post_init__(self) -> None:
         if not 0.0 < self.threshold < 1.0:
@@ -78,6 +86,11 @@ class SuggestConfig:
             raise ConfigError("C must be > 0, max_codes and min_positives >= 1")
         if self.prior_strength < 0:
             raise ConfigError(f"prior_strength is a number of pseudo-turns >= 0, not {self.prior_strength}")
+
+
+def _turn_best(probs: np.ndarray) -> np.ndarray:
+    """1 where the code has the turn's highest codebook-only score (those scores rank best within a turn)."""
+    return (probs >= probs.max(axis=1, keepdims=True)).astype(np.float64)
 
 
 class CodeSuggester(BaseEstimator):
@@ -102,18 +115,21 @@ class CodeSuggester(BaseEstimator):
         prototypes: CodebookPrototypes | None = None,
         *,
         C: float = 5.0,
-        threshold: float = 0.5,
+        threshold: float = 0.4,
         max_codes: int = 3,
         min_positives: int = 3,
         zero_shot_z: float = 2.0,
         zero_shot_slope: float = 2.0,
         zero_shot_max_codes: int = 1,
+        mapped_zero_shot_max_codes: int = 2,
         max_iter: int = 500,
         neighbours: int = 2,
         seed: int = 0,
-        prior_strength: float = 0.0,
+        prior_strength: float = 2.0,
         example_weight: float = 1.0,
         min_labelled_turns: int = 50,
+        calibrate: bool = True,
+        calibration_folds: int = 4,
     ) -> None:
         self.prototypes = prototypes
         self.C = C
@@ -123,12 +139,15 @@ class CodeSuggester(BaseEstimator):
         self.zero_shot_z = zero_shot_z
         self.zero_shot_slope = zero_shot_slope
         self.zero_shot_max_codes = zero_shot_max_codes
+        self.mapped_zero_shot_max_codes = mapped_zero_shot_max_codes
         self.max_iter = max_iter
         self.neighbours = neighbours
         self.seed = seed
         self.prior_strength = prior_strength
         self.example_weight = example_weight
         self.min_labelled_turns = min_labelled_turns
+        self.calibrate = calibrate
+        self.calibration_folds = calibration_folds
 
     @classmethod
     def from_config(cls, prototypes: CodebookPrototypes, config: SuggestConfig | None = None) -> CodeSuggester:
@@ -143,12 +162,13 @@ class CodeSuggester(BaseEstimator):
         return SuggestConfig(**params)
 
     # ------------------------------------------------------------------ learning
-    def fit(self, batch: SegmentBatch, labels: np.ndarray) -> CodeSuggester:
+    def fit(self, batch: SegmentBatch, labels: np.ndarray, groups: Sequence[object] | None = None) -> CodeSuggester:
         """Learn from labelled rows; all rows (labelled or not) set the zero-shot reference statistics.
 
         The TF-IDF vocabularies are learnt from the labelled turns (all turns when none is labelled); the
         features of the whole batch are kept so that scoring it again, and refitting after a review
-        decision, costs no feature work.
+        decision, costs no feature work. ``groups`` (each row's interview) splits the inner folds of the
+        calibration maps; without it, contiguous blocks of rows are used.
         """
         config = self.config
         prototypes = self._prototypes()
@@ -175,7 +195,51 @@ class CodeSuggester(BaseEstimator):
         self.trained_ = np.zeros(n_codes, dtype=bool)
         self.positives_ = np.zeros(n_codes, dtype=np.int64)
         self._fit_codes(range(n_codes))
+        self.groups_ = None if groups is None else np.asarray(groups)
+        self._fit_maps(self.groups_)
         return self
+
+    def _fit_maps(self, groups: np.ndarray | None) -> None:
+        """With ``calibrate``, the two probability maps, from the coded turns only (see ``calibration``).
+
+        Learnt scores: each trained code's classifier refitted on inner folds of the coded interviews (the
+        codebook's examples always train), its scores on the held-out fold pooled over codes. Codebook
+        scores: label-free, so mapped directly on the coded turns. Without coded turns, no map (zero-shot
+        stays uncalibrated). ``refit_codes`` refits the cheap codebook-score map and keeps the learnt one
+        (inner folds are too slow for a live decision; it changes slowly).
+        """
+        self.few_shot_map_: SigmoidMap | None = None
+        self.zero_shot_map_: SigmoidMap | None = None
+        self.zero_raw_: np.ndarray | None = None
+        if not self.calibrate:
+            return
+        self.zero_raw_ = self.zero_shot_.predict_proba(code_evidence(self.batch_, self._prototypes()))
+        self._fit_zero_map()
+        real = np.where((self.labels_[: self.n_rows_] != UNLABELLED).any(axis=1))[0]
+        trained = np.where(self.trained_)[0]
+        folds = inner_folds(None if groups is None else groups[real], len(real), self.calibration_folds)
+        if not len(trained) or not folds:
+            return
+        examples = np.arange(self.n_rows_, len(self.labels_))
+        scores, truth = [], []
+        for train, held in folds:
+            for j in trained:
+                column = self.labels_[:, j]
+                rows = np.concatenate([real[train], examples])
+                rows = rows[column[rows] != UNLABELLED]
+                y = column[rows] == 1
+                test = real[held][column[real[held]] != UNLABELLED]
+                if not len(test) or y.all() or not y.any():
+                    continue
+                model = LogisticRegression(
+                    C=self.C, class_weight="balanced", max_iter=self.max_iter, random_state=self.seed
+                )
+                model.fit(self.X_[rows], y, sample_weight=self.sample_weight_[rows])
+                scores.append(model.predict_proba(self.X_[test])[:, 1])
+                truth.append(column[test] == 1)
+        if scores:
+            fmap = SigmoidMap().fit(np.concatenate(scores), np.concatenate(truth))
+            self.few_shot_map_ = fmap if fmap.fitted_ else None
 
     def _with_examples(self, batch: SegmentBatch, labels: np.ndarray) -> tuple[SegmentBatch, np.ndarray]:
         """With ``example_weight`` > 0, the codebook's examples join the training rows as coded turns.
@@ -201,9 +265,10 @@ class CodeSuggester(BaseEstimator):
         """Refit every code's classifier on the features of the last ``fit`` (after ``set_params(C=...)``).
 
         Nested selection tries several C on one inner fold; the features do not depend on C, so only the
-        small per-code fits are repeated.
+        small per-code fits (and the calibration maps, which depend on C) are repeated.
         """
         self._fit_codes(range(len(self._prototypes().code_ids)))
+        self._fit_maps(self.groups_)
         return self
 
     def _transform(self, batch: SegmentBatch) -> np.ndarray | sp.csr_matrix:
@@ -238,6 +303,17 @@ class CodeSuggester(BaseEstimator):
                 else None
             )
 
+    def _fit_zero_map(self) -> None:
+        """The codebook-score map, on every (coded turn, code) pair with a known label: cheap, so refit live."""
+        self.zero_shot_map_ = None
+        real = np.where((self.labels_[: self.n_rows_] != UNLABELLED).any(axis=1))[0]
+        if not self.calibrate or not len(real) or self.zero_raw_ is None:
+            return
+        zero, labels = self.zero_raw_[real], self.labels_[real]
+        known = labels != UNLABELLED
+        zmap = SigmoidMap().fit(zero[known], labels[known] == 1, _turn_best(zero)[known])
+        self.zero_shot_map_ = zmap if zmap.fitted_ else None
+
     def refit_codes(self, updates: Sequence[tuple[int, int, int]]) -> CodeSuggester:
         """Apply (row, code index, label) updates from review decisions and refit only those codes.
 
@@ -248,12 +324,27 @@ class CodeSuggester(BaseEstimator):
             self.labels_[row, j] = label
             touched.add(j)
         self._fit_codes(sorted(touched))
+        if getattr(self, "zero_raw_", None) is not None:
+            self._fit_zero_map()
         return self
 
     @property
     def few_shot_codes_(self) -> list[str]:
         """Codes scored by a trained classifier (the others are zero-shot)."""
         return [c for c, trained in zip(self._prototypes().code_ids, self.trained_, strict=True) if trained]
+
+    @property
+    def calibrated_(self) -> np.ndarray:
+        """Per code, whether its probability is calibrated: what every explanation says, so it must be true.
+
+        A trained code's learnt probability is calibrated once its map could be fitted (coded turns from at
+        least two interviews; with ``calibrate=False``, the older claim that the bench measured it), and
+        blended with the codebook score only if that is mapped too. A codebook-only code is calibrated once
+        the codebook-score map could be fitted on coded turns.
+        """
+        zero_ok = getattr(self, "zero_shot_map_", None) is not None
+        learnt_ok = getattr(self, "few_shot_map_", None) is not None or not self.calibrate
+        return np.where(self.trained_, learnt_ok and (zero_ok or float(self.prior_strength) == 0), zero_ok)
 
     # ------------------------------------------------------------------ scoring
     def predict_proba(self, batch: SegmentBatch) -> np.ndarray:
@@ -265,6 +356,9 @@ class CodeSuggester(BaseEstimator):
         """
         evidence = code_evidence(batch, self._prototypes())
         probs = self.zero_shot_.predict_proba(evidence)
+        zmap, fmap = getattr(self, "zero_shot_map_", None), getattr(self, "few_shot_map_", None)
+        if zmap is not None:
+            probs = zmap.transform(probs, _turn_best(probs))
         if self.trained_.any():
             X = self.X_[: self.n_rows_] if batch is self.batch_ else self._transform(batch)
             k = float(self.prior_strength)
@@ -272,6 +366,8 @@ class CodeSuggester(BaseEstimator):
                 estimator = self.estimators_[j]
                 assert estimator is not None  # trained_ says so
                 learnt = estimator.predict_proba(X)[:, 1]
+                if fmap is not None:
+                    learnt = fmap.transform(learnt)
                 n = float(self.positives_[j])
                 probs[:, j] = learnt if k == 0 else (n * learnt + k * probs[:, j]) / (n + k)
         short = np.array([len(t.split()) < _MIN_WORDS for t in batch.texts], dtype=bool)
@@ -281,15 +377,23 @@ class CodeSuggester(BaseEstimator):
     def decide(self, probs: np.ndarray) -> np.ndarray:
         """Boolean matrix of suggested codes: threshold, then the per-group and per-turn limits.
 
-        Before ``fit`` every code counts as few-shot (as for cross-validated probabilities).
+        Before ``fit`` every code counts as few-shot (as for cross-validated probabilities). A codebook-only
+        score without its map is not a probability, so the threshold does not apply to it: it is cut at its
+        own midpoint (0.5, where the turn stands ``zero_shot_z`` above the others), and at most
+        ``zero_shot_max_codes`` such codes per turn (``mapped_zero_shot_max_codes`` once mapped).
         """
         prototypes = self._prototypes()
+        trained = getattr(self, "trained_", None)
+        threshold: float | np.ndarray = self.threshold
+        mapped = getattr(self, "zero_shot_map_", None) is not None
+        if trained is not None and not mapped:
+            threshold = np.where(trained, self.threshold, _UNCALIBRATED_CUT)
         policy = DecisionPolicy(
             prototypes.groups,
             prototypes.max_per_group,
-            threshold=self.threshold,
+            threshold=threshold,
             max_codes=self.max_codes,
-            zero_shot_max_codes=self.zero_shot_max_codes,
+            zero_shot_max_codes=self.mapped_zero_shot_max_codes if mapped else self.zero_shot_max_codes,
             excludes=prototypes.excludes,
         )
         return policy.decide(probs, getattr(self, "trained_", None))
@@ -309,5 +413,6 @@ class CodeSuggester(BaseEstimator):
             code_evidence(batch, self._prototypes()),
             self.trained_,
             coded_vecs=self.batch_.turn_vecs,
+            calibrated=self.calibrated_,
             labels=self.labels_[: self.n_rows_],
         )

@@ -56,7 +56,7 @@ def cross_validated_probabilities(
     for train, held in LeaveOneGroupOut().split(np.zeros(len(labels)), groups=np.asarray(groups)):
         train_labels = labels.copy()
         train_labels[held] = UNLABELLED
-        fitted = type(model)(**params).fit(batch, train_labels)
+        fitted = type(model)(**params).fit(batch, train_labels, groups)
         probs[held] = fitted.predict_proba(batch)[held]  # the fitted batch itself: its features are reused
     return probs
 

@@ -37,12 +37,15 @@ class Explainer:
         few_shot: np.ndarray,
         coded_vecs: np.ndarray | None = None,
         labels: np.ndarray | None = None,
+        calibrated: np.ndarray | None = None,
     ) -> list[dict[int, dict[str, object]]]:
         """For each turn, for each suggested code index: a one-glance reason.
 
         ``coded_vecs`` and ``labels`` are the training turns' embeddings and labels (rows aligned), from
         which the nearest already-coded turns are found; without them no neighbours are listed.
+        ``calibrated`` marks codes whose probability is calibrated (default: the few-shot ones).
         """
+        calibrated = few_shot if calibrated is None else calibrated
         near = self._neighbours(batch, chosen, coded_vecs, labels)
         out: list[dict[int, dict[str, object]]] = []
         for i in range(len(batch)):
@@ -58,7 +61,7 @@ class Explainer:
                     example = examples[int(np.argmax(self.prototypes.example_vecs[j] @ vec))]
                 reasons[j] = {
                     "method": "few-shot" if few_shot[j] else "zero-shot",
-                    "calibrated": bool(few_shot[j]),
+                    "calibrated": bool(calibrated[j]),
                     "sentence": sentences[min(sentence_index, len(sentences) - 1)],
                     "example": example,
                     "example_similarity": round(float(evidence.proto_sent[i, j]), 3),

@@ -61,7 +61,7 @@ def learning_curve(
             test = ~train & (labels != UNLABELLED).any(axis=1)
             fold_labels = labels.copy()
             fold_labels[~train] = UNLABELLED
-            fitted = clone(model).fit(batch, fold_labels)
+            fitted = clone(model).fit(batch, fold_labels, groups_arr)
             pred = fitted.predict(batch)[test]
             report = classification_report(labels[test] == 1, pred, code_ids)
             runs.append(_score(report, labels[test] == 1, pred))

@@ -46,7 +46,9 @@ class LiveModel:
         self.corpus = load_corpus(store, embedder, lemmatizer)
         self.prototypes, _ = build_prototypes(store, embedder, lemmatizer)
         labels = label_matrix(store, self.corpus, self.prototypes.code_ids)
-        self.model = CodeSuggester.from_config(self.prototypes, config).fit(self.corpus.batch, labels)
+        self.model = CodeSuggester.from_config(self.prototypes, config).fit(
+            self.corpus.batch, labels, self.corpus.documents
+        )
         self.row_of = {s: i for i, s in enumerate(self.corpus.segment_ids)}
         self.col_of = {c: j for j, c in enumerate(self.prototypes.code_ids)}
         self.probs = self.model.predict_proba(self.corpus.batch)

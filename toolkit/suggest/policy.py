@@ -19,7 +19,7 @@ class DecisionPolicy:
     Args:
         groups: each code's group, code-aligned (from the codebook).
         max_per_group: the codebook's limit per group (e.g. one recruitment method per turn).
-        threshold: the probability at or above which a code is suggested.
+        threshold: the probability at or above which a code is suggested (or one per code).
         max_codes: at most this many codes per turn (also the default group limit).
         zero_shot_max_codes: zero-shot scores are rough: at most this many of them per turn.
         excludes: pairs of code indices that never share a turn (codebook ``excludes:``); the more
@@ -30,7 +30,7 @@ class DecisionPolicy:
         self,
         groups: Sequence[str],
         max_per_group: dict[str, int] | None = None,
-        threshold: float = 0.5,
+        threshold: float | np.ndarray = 0.5,
         max_codes: int = 3,
         zero_shot_max_codes: int = 1,
         excludes: Sequence[tuple[int, int]] = (),

@@ -53,12 +53,12 @@ def _inner_choice(
         return model.C, model.prior_strength, model.threshold
     splits = min(grid.inner_splits, n_groups)
     probs = {ck: np.zeros((len(rows), labels.shape[1])) for ck in candidates}
-    folds: list[tuple[np.ndarray, np.ndarray]] = []  # (inner held-out positions, codes trained in that fold)
+    folds: list[tuple[np.ndarray, CodeSuggester]] = []  # (inner held-out positions, the fold's fitted model)
     for inner_train, inner_held in GroupKFold(n_splits=splits).split(rows, groups=groups[rows]):
         inner_labels = np.full(labels.shape, UNLABELLED, dtype=labels.dtype)
         inner_labels[rows[inner_train]] = labels[rows[inner_train]]
-        fitted = clone(model).set_params(C=grid.C[0]).fit(batch, inner_labels)
-        folds.append((inner_held, fitted.trained_.copy()))
+        fitted = clone(model).set_params(C=grid.C[0]).fit(batch, inner_labels, groups)
+        folds.append((inner_held, fitted))
         for c in grid.C:
             if c != fitted.C:
                 fitted.set_params(C=c).refit_classifiers()
@@ -70,8 +70,9 @@ def _inner_choice(
         for t in grid.threshold:
             chooser = clone(model).set_params(threshold=t)
             pred = np.zeros_like(truth)
-            for held, trained in folds:  # the fold's trained codes set the zero-shot limit, as when suggesting
-                chooser.trained_ = trained
+            for held, fitted in folds:  # the fold's trained codes and maps decide, as when suggesting
+                chooser.trained_ = fitted.trained_
+                chooser.zero_shot_map_ = fitted.zero_shot_map_
                 pred[held] = chooser.decide(probs[(c, k)][held])
             score = f1_score(truth, pred, average="micro", zero_division=0)
             if score > best_f1 + 1e-9:
@@ -105,7 +106,7 @@ def nested_predictions(
         chosen[(c, k, t)] += 1
         outer_labels = labels.copy()
         outer_labels[held_rows] = UNLABELLED
-        fitted = clone(model).set_params(C=c, prior_strength=k, threshold=t).fit(batch, outer_labels)
+        fitted = clone(model).set_params(C=c, prior_strength=k, threshold=t).fit(batch, outer_labels, groups_arr)
         fold_probs = fitted.predict_proba(batch)[held_rows]
         probs[held_rows] = fold_probs
         pred[held_rows] = fitted.decide(fold_probs)

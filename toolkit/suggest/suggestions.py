@@ -330,7 +330,7 @@ def suggest(
     report_step(0.8, "fitting the model")
     prototypes, codebook_version = build_prototypes(store, embedder, lemmatizer, codebook)
     labels = label_matrix(store, corpus, prototypes.code_ids, coders)
-    model = CodeSuggester.from_config(prototypes, config).fit(corpus.batch, labels)
+    model = CodeSuggester.from_config(prototypes, config).fit(corpus.batch, labels, corpus.documents)
     target = corpus.rows_of(documents) if documents else np.arange(len(corpus.segment_ids))
     sub = corpus.batch.subset(target) if documents else corpus.batch
     report_step(0.9, "scoring and explaining")

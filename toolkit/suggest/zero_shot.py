@@ -2,8 +2,8 @@
 
 How far a turn stands out for a code among all turns: the z-scores (``StandardScaler`` over every turn,
 labelled or not) of best sentence-to-example similarity, keyword hits and question-to-definition
-similarity, summed, and squashed to (0, 1) around ``z``. These probabilities are *not* calibrated; every
-explanation says so.
+similarity, summed, and squashed to (0, 1) around ``z``. These scores are *not* calibrated; once turns are
+coded the suggester maps them to chances (``toolkit.suggest.calibration``), and every explanation says which.
 """
 
 from __future__ import annotations
