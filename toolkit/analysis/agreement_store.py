@@ -2,7 +2,8 @@
 
 A coder applied code X to a segment when any of their spans with X overlaps it. A coder who has coded
 nothing in a document is *missing* for its segments (not disagreeing). The model's codes are its stored
-suggestions at or above the threshold, in the documents it has scored. The statistics come from
+suggestions (made at the threshold of the run that stored them; a higher ``threshold`` here keeps only the
+surer ones), in the documents it has scored. The statistics come from
 :mod:`toolkit.analysis.agreement`; computing them ends blind mode (the moment is recorded in the audit trail).
 """
 
@@ -78,7 +79,7 @@ def agreement_frame(
     coders: Sequence[str] | None = None,
     codes: Sequence[str] | None = None,
     unit: str = "respondent",
-    threshold: float = 0.5,
+    threshold: float = 0.0,
 ) -> tuple[pd.DataFrame, dict[int, dict[str, Any]]]:
     """The long frame (unit, coder, code, applied) and, per unit, its document, position and text."""
     if unit not in UNITS:
@@ -132,7 +133,7 @@ def compute_agreement(
     coders: Sequence[str] | None = None,
     codes: Sequence[str] | None = None,
     unit: str = "respondent",
-    threshold: float = 0.5,
+    threshold: float = 0.0,
     actor: str = "system",
 ) -> dict[str, Any]:
     """Percent agreement, Cohen's kappa (two coders), Krippendorff's alpha and prevalence, per code and overall."""
@@ -159,7 +160,7 @@ def disagreement_rows(
     coders: Sequence[str] | None = None,
     codes: Sequence[str] | None = None,
     unit: str = "respondent",
-    threshold: float = 0.5,
+    threshold: float = 0.0,
 ) -> list[dict[str, Any]]:
     """One row per disagreeing segment: document, position, text, each coder's codes, memos; for a consensus meeting."""
     frame, units = agreement_frame(store, coders, codes, unit, threshold)

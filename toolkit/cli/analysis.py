@@ -21,8 +21,13 @@ def agreement_cmd(
     codes: Annotated[list[str] | None, typer.Option(help="Only these codes.")] = None,
     unit: Annotated[Literal["respondent", "all"], typer.Option(help="respondent turns or all turns.")] = "respondent",
     threshold: Annotated[
-        float, typer.Option(min=0.0, max=1.0, help="The model's suggestions count at or above this.")
-    ] = 0.5,
+        float,
+        typer.Option(
+            min=0.0,
+            max=1.0,
+            help="The model's suggestions count at or above this (0: every stored suggestion, as `suggest` made it).",
+        ),
+    ] = 0.0,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Inter-coder agreement per code and overall: percent agreement, Cohen's kappa, Krippendorff's alpha."""
