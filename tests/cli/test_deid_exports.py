@@ -97,7 +97,7 @@ def study(tmp_path_factory) -> tuple[str, Path]:
     start = text.index("My name is")
     add_coding(store, "bob", "S01", start, text.index("\n", start), "root_cause.family")
     add_memo(store, "bob", "document", "S01", "Dmitry Savchuk asked to be called back on +375 29 318 46 07.")
-    suggest(store, embedder="hashing", lemmatizer="simple", config=SuggestConfig(threshold=0.05))
+    suggest(store, embedder="hashing", lemmatizer="simple", config=SuggestConfig(threshold=0.05, zero_shot_cut=0.05))
     store.close()
     return url, folder
 

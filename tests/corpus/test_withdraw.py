@@ -57,8 +57,10 @@ def two_participants(store, blank_nlp, tmp_path):
     add_memo(store, "alice", "document", "W01", "Zorbatronix mentions the violet submarine twice")
     from toolkit.suggest.estimator import SuggestConfig
 
-    # A low threshold: the point is that W01 has suggestions (with explanations quoting it) to remove.
-    suggest(store, embedder="hashing", lemmatizer="simple", config=SuggestConfig(threshold=0.05))
+    # Low cuts (for probabilities and for the uncalibrated codebook-only scores of a barely coded project):
+    # the point is that W01 has suggestions (with explanations quoting it) to remove.
+    low = SuggestConfig(threshold=0.05, zero_shot_cut=0.05)
+    suggest(store, embedder="hashing", lemmatizer="simple", config=low)
     rows = suggestion_rows(store, ["W01"])
     assert rows, "the model should suggest something for W01"
     decide(store, "alice", rows[0]["id"], "accept")

@@ -194,7 +194,7 @@ def suggested(tmp_path, blank_nlp) -> tuple[str, Path, int]:
     gold.write_text("".join(line + "\n" for line in lines if any(f'"{n}"' in line for n in names[:4])))
     import_codings(store, gold, coder="alice", new_coder=True)
     add_coder(store, "bob")
-    suggest(store, embedder="hashing", lemmatizer="simple", config=SuggestConfig(threshold=0.05))
+    suggest(store, embedder="hashing", lemmatizer="simple", config=SuggestConfig(threshold=0.05, zero_shot_cut=0.05))
     with store.read() as session:
         n_open = session.scalar(select(func.count(Suggestion.id)).where(Suggestion.status == "open"))
     store.close()

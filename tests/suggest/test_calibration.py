@@ -129,3 +129,16 @@ def test_learnt_probabilities_from_one_interview_are_not_called_calibrated():
     model = CodeSuggester(protos, min_positives=1).fit(batch, train, GROUPS)
     assert model.trained_.any() and model.few_shot_map_ is None  # no second interview to hold out
     assert not model.calibrated_[model.trained_].any()
+
+
+def test_uncalibrated_codebook_scores_are_cut_at_zero_shot_cut_not_the_threshold():
+    batch, protos = make_batch(TWICE), make_prototypes()
+    none = np.full((len(TWICE), len(protos.code_ids)), UNLABELLED, dtype=np.int8)
+    model = CodeSuggester(protos).fit(batch, none)
+    probs = model.predict_proba(batch)
+    assert model.zero_shot_map_ is None
+    between = (probs > 0.2) & (probs < 0.5)
+    assert between.any(), "the fixture needs codebook scores between the two cuts"
+    assert not model.decide(probs)[between].any()  # the 0.4 threshold is for probabilities, not these scores
+    model.set_params(zero_shot_cut=0.2, zero_shot_max_codes=len(protos.code_ids))
+    assert model.decide(probs)[between].any()

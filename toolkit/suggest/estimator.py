@@ -55,7 +55,6 @@ __all__ = [
 UNLABELLED = -1
 _MIN_WORDS = 2
 _SHORT_CAP = 0.2
-_UNCALIBRATED_CUT = 0.5  # the zero-shot squash's midpoint
 
 
 @dataclass(frozen=True)
@@ -70,6 +69,7 @@ class SuggestConfig:
     zero_shot_slope: float = 2.0
     zero_shot_max_codes: int = 1
     mapped_zero_shot_max_codes: int = 2
+    zero_shot_cut: float = 0.5
     max_iter: int = 500
     neighbours: int = 2
     seed: int = 0
@@ -82,6 +82,8 @@ class SuggestConfig:
     def __post_init__(self) -> None:
         if not 0.0 < self.threshold < 1.0:
             raise ConfigError(f"the threshold is a probability strictly between 0 and 1, not {self.threshold}")
+        if not 0.0 < self.zero_shot_cut < 1.0:
+            raise ConfigError(f"zero_shot_cut is strictly between 0 and 1, not {self.zero_shot_cut}")
         if self.C <= 0 or self.max_codes < 1 or self.min_positives < 1:
             raise ConfigError("C must be > 0, max_codes and min_positives >= 1")
         if self.prior_strength < 0:
@@ -122,6 +124,7 @@ class CodeSuggester(BaseEstimator):
         zero_shot_slope: float = 2.0,
         zero_shot_max_codes: int = 1,
         mapped_zero_shot_max_codes: int = 2,
+        zero_shot_cut: float = 0.5,
         max_iter: int = 500,
         neighbours: int = 2,
         seed: int = 0,
@@ -140,6 +143,7 @@ class CodeSuggester(BaseEstimator):
         self.zero_shot_slope = zero_shot_slope
         self.zero_shot_max_codes = zero_shot_max_codes
         self.mapped_zero_shot_max_codes = mapped_zero_shot_max_codes
+        self.zero_shot_cut = zero_shot_cut
         self.max_iter = max_iter
         self.neighbours = neighbours
         self.seed = seed
@@ -378,8 +382,9 @@ class CodeSuggester(BaseEstimator):
         """Boolean matrix of suggested codes: threshold, then the per-group and per-turn limits.
 
         Before ``fit`` every code counts as few-shot (as for cross-validated probabilities). A codebook-only
-        score without its map is not a probability, so the threshold does not apply to it: it is cut at its
-        own midpoint (0.5, where the turn stands ``zero_shot_z`` above the others), and at most
+        score without its map is not a probability, so the threshold does not apply to it: it is cut at
+        ``zero_shot_cut`` (0.5, the squash's midpoint, where the turn stands ``zero_shot_z`` above the
+        others), and at most
         ``zero_shot_max_codes`` such codes per turn (``mapped_zero_shot_max_codes`` once mapped).
         """
         prototypes = self._prototypes()
@@ -387,7 +392,7 @@ class CodeSuggester(BaseEstimator):
         threshold: float | np.ndarray = self.threshold
         mapped = getattr(self, "zero_shot_map_", None) is not None
         if trained is not None and not mapped:
-            threshold = np.where(trained, self.threshold, _UNCALIBRATED_CUT)
+            threshold = np.where(trained, self.threshold, self.zero_shot_cut)
         policy = DecisionPolicy(
             prototypes.groups,
             prototypes.max_per_group,
