@@ -205,6 +205,17 @@ def test_access_users_commands(team):
             stdin="taken over!",
         )
     )
+    assert "admin role" in one_line_refusal(
+        qda(team, "users", "email", "bob", "bob@ngo.example", user="bob", password="bob's new passphrase")
+    )
+    emailed = qda(team, "users", "email", "bob", "Bob@NGO.example", user="olga")
+    assert emailed.exit_code == 0, emailed.output
+    listed = [json.loads(line) for line in qda(team, "users", "list", "--json", user="olga").output.splitlines()]
+    assert {r["name"]: r["email"] for r in listed}["bob"] == "bob@ngo.example"
+    assert "bob has the email" in one_line_refusal(qda(team, "users", "email", "vera", "bob@ngo.example", user="olga"))
+    assert qda(team, "users", "email", "bob", user="olga").exit_code == 0  # no address: cleared
+    listed = [json.loads(line) for line in qda(team, "users", "list", "--json", user="olga").output.splitlines()]
+    assert {r["name"]: r["email"] for r in listed}["bob"] is None
     assert qda(team, "users", "remove", "bob", user="olga").exit_code == 0
     assert "wrong user name" in one_line_refusal(
         qda(team, "undo", "--coder", "bob", user="bob", password="bob's new passphrase")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from toolkit.errors import AccessError, ConfigError
+from toolkit.errors import AccessError, ConfigError, NotFoundError
 from toolkit.store.engine import create_store
 from toolkit.store.models import AuditEvent
 from toolkit.store.users import add_user, authenticate, identity_from_oidc, match_oidc_user, user_rows
@@ -84,3 +84,27 @@ def test_oidc_only_user_has_no_password_and_emails_are_unique(store):
         add_user(store, "nobody", "viewer", None)
     with pytest.raises(ConfigError, match="not an e-mail address"):
         add_user(store, "odd", "viewer", None, email="odd.example")
+
+
+def test_oidc_an_existing_user_gets_an_email_later_and_keeps_one_way_in(store):
+    from toolkit.store.users import set_provider_identity
+
+    add_user(store, "olga", "admin", "olga's passphrase")
+    add_user(store, "carl", "coder", "carl's passphrase")
+    add_user(store, "vera", "viewer", None, email="vera@ngo.example")
+    assert identity_from_oidc(store, {"is_logged_in": True, "email": "carl@ngo.example"}, audit_refusal=False) is None
+    set_provider_identity(store, "carl", email=" Carl@NGO.example ", oidc_subject=None, actor="olga")
+    identity = identity_from_oidc(store, {"is_logged_in": True, "email": "carl@ngo.example"})
+    assert identity is not None and identity.name == "carl"
+    assert authenticate(store, "carl", "carl's passphrase").name == "carl"  # the password still works
+    [event] = _events(store, "user.identity")
+    assert (event.actor, event.entity_id) == ("olga", "carl")
+    with pytest.raises(ConfigError, match="vera has the email"):
+        set_provider_identity(store, "carl", email="vera@ngo.example", oidc_subject=None)
+    with pytest.raises(ConfigError, match="vera has no password"):
+        set_provider_identity(store, "vera", email=None, oidc_subject=None)  # nobody could sign in as vera
+    set_provider_identity(store, "vera", email="vera@ngo.example", oidc_subject="f81d4fae")  # her own: allowed
+    set_provider_identity(store, "carl", email="", oidc_subject=None)  # cleared: back to password only
+    assert {r["name"]: r["email"] for r in user_rows(store)}["carl"] is None
+    with pytest.raises(NotFoundError, match="unknown user 'eve'"):
+        set_provider_identity(store, "eve", email="eve@ngo.example", oidc_subject=None)

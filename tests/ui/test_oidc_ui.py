@@ -142,3 +142,24 @@ def test_oidc_admin_adds_a_provider_only_user_on_the_users_page(team_url, monkey
     reviewer = open_app(team_url)
     go_to(reviewer, "review")
     assert titles(reviewer) == {"Review queue"}
+
+
+def test_oidc_admin_gives_an_existing_user_an_email_on_the_users_page(team_url, monkeypatch):
+    from toolkit.ui.harness import page_script
+
+    store = open_store(team_url)
+    try:
+        add_user(store, "carl", "coder", "carl's passphrase", actor="olga")
+    finally:
+        store.close()
+    signed_in_as(monkeypatch, "carl@ngo.example")
+    assert titles(open_app(team_url)) == {"Sign in"}  # no user has that e-mail yet
+    at = AppTest.from_function(page_script, args=("users_page", team_url, "olga"), default_timeout=60).run()
+    at.selectbox(key="user_change_name").set_value("carl").run()
+    at.text_input(key="user_email_carl").set_value("Carl@NGO.example")
+    at.button(key="user_change_email_go").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert any("of carl set" in s.value for s in at.success), [s.value for s in at.success]
+    coder = open_app(team_url)
+    assert titles(coder) == {"Overview"}
+    assert any("carl (coder)" in c.value for c in coder.sidebar.caption)

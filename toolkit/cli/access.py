@@ -26,6 +26,7 @@ from toolkit.store.users import (
     authorise,
     remove_user,
     set_password,
+    set_provider_identity,
     set_role,
     user_rows,
     users_configured,
@@ -135,6 +136,29 @@ def users_role(name: str, role: RoleArgument) -> None:
     with open_cli_store() as store:
         set_role(store, name, role, actor=actor_for(store, "users", "system"))
     typer.echo(f"user {name} is now {role}")
+
+
+@users_app.command("email")
+def users_email(
+    name: str,
+    email: Annotated[
+        str | None, typer.Argument(help="Their e-mail at the identity provider; omit to clear it.")
+    ] = None,
+    oidc_subject: Annotated[
+        str | None,
+        typer.Option(help='Value of the claim named by QDA_OIDC_CLAIM (e.g. sub) that identifies them; "" clears it.'),
+    ] = None,
+) -> None:
+    """Give an existing user the e-mail (and/or OIDC subject) they sign in with through the provider.
+
+    Needs an admin once users exist. Without EMAIL the e-mail is cleared; a user with no password keeps one.
+    """
+    with open_cli_store() as store:
+        actor = actor_for(store, "users", "system")
+        current = next((row for row in user_rows(store) if row["name"] == name), None)
+        subject = oidc_subject if oidc_subject is not None else (current or {}).get("oidc_subject")
+        set_provider_identity(store, name, email=email, oidc_subject=subject, actor=actor)
+    typer.echo(f"user {name} signs in through the provider as {email}" if email else f"e-mail of {name} cleared")
 
 
 @users_app.command("remove")

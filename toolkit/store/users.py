@@ -66,6 +66,7 @@ __all__ = [
     "normalise_email",
     "remove_user",
     "set_password",
+    "set_provider_identity",
     "set_role",
     "user_rows",
     "users_configured",
@@ -222,17 +223,45 @@ def add_user(
             raise ConfigError(
                 f"the first user must be an admin (who can then add the others); add {name} with --role admin"
             )
-        for column, value in (("email", email), ("oidc_subject", oidc_subject)):
-            holder = value and tx.session.scalar(select(User.name).where(getattr(User, column) == value))
-            if holder:
-                what = column.replace("_", " ")
-                raise ConfigError(f"{holder} has the {what} {value!r} already; one person, one user")
+        _check_unused(tx.session, name, email=email, oidc_subject=oidc_subject)
         hashed = hash_password(password) if password is not None else NO_PASSWORD
         tx.session.add(User(name=name, role=role, password_hash=hashed, email=email, oidc_subject=oidc_subject))
         if role != "viewer":
             tx.coder(name)
         after = {"name": name, "role": role, "email": email, "oidc_subject": oidc_subject}
         tx.audit("user.add", "user", name, after={k: v for k, v in after.items() if v is not None})
+
+
+def _check_unused(session: Any, name: str, **identifiers: str | None) -> None:
+    """Refuse an e-mail or OIDC subject that another user has: the provider must name one person."""
+    for column, value in identifiers.items():
+        holder = value and session.scalar(select(User.name).where(getattr(User, column) == value, User.name != name))
+        if holder:
+            what = column.replace("_", " ")
+            raise ConfigError(f"{holder} has the {what} {value!r} already; one person, one user")
+
+
+def set_provider_identity(
+    store: Store, name: str, *, email: str | None, oidc_subject: str | None, actor: str = "system"
+) -> None:
+    """Give an existing user the e-mail and/or OIDC subject their identity provider signs them in with.
+
+    None (or "") clears one. A user with no password keeps at least one of them, or nobody could sign in
+    as them any more.
+    """
+    email = normalise_email(email or None)
+    oidc_subject = (oidc_subject or "").strip() or None
+    with store.transaction(actor=actor) as tx:
+        user = _user(tx.session, name)
+        if user.password_hash == NO_PASSWORD and email is None and oidc_subject is None:
+            raise ConfigError(
+                f"{name} has no password, so they need an e-mail or OIDC subject; set a password first "
+                "(`qda users password`) to sign in without the provider"
+            )
+        _check_unused(tx.session, name, email=email, oidc_subject=oidc_subject)
+        before = {"email": user.email, "oidc_subject": user.oidc_subject}
+        user.email, user.oidc_subject = email, oidc_subject
+        tx.audit("user.identity", "user", name, before=before, after={"email": email, "oidc_subject": oidc_subject})
 
 
 def _user(session: Any, name: str) -> User:

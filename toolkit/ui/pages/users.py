@@ -6,7 +6,15 @@ import pandas as pd
 import streamlit as st
 
 from toolkit.corpus.identifiers import mapping_rows
-from toolkit.store.users import ROLES, add_user, remove_user, set_password, set_role, user_rows
+from toolkit.store.users import (
+    ROLES,
+    add_user,
+    remove_user,
+    set_password,
+    set_provider_identity,
+    set_role,
+    user_rows,
+)
 from toolkit.ui.access import current_identity
 from toolkit.ui.editing import act, show_message
 from toolkit.ui.state import get_store
@@ -51,6 +59,17 @@ def users_page() -> None:
         new_password = two.text_input("New password", type="password", key="user_change_password")
         if two.button("Set password", key="user_change_password_go"):
             act(lambda: set_password(store, who, new_password, actor=actor), f"Password of {who} changed.")
+        current = next(r for r in rows if r["name"] == who)
+        new_email = st.text_input(
+            "E-mail at the identity provider (empty clears it)", value=current["email"] or "", key=f"user_email_{who}"
+        )
+        if st.button("Set e-mail", key="user_change_email_go"):
+            act(
+                lambda: set_provider_identity(
+                    store, who, email=new_email, oidc_subject=current.get("oidc_subject"), actor=actor
+                ),
+                f"E-mail of {who} set." if new_email.strip() else f"E-mail of {who} cleared.",
+            )
         if st.button("Remove user", key="user_remove"):
             act(lambda: remove_user(store, who, actor=actor), f"{who} removed; their codings stay.")
     st.subheader("Identifier mapping")
