@@ -49,13 +49,23 @@ def qda_process(url: str, *args: str, stdin: int | None = None) -> subprocess.Po
 
 
 def writer_active(path: Path) -> bool:
-    """True while another connection holds the database's write lock (an open write transaction)."""
+    """True while another connection holds the database's write lock (an open write transaction).
+
+    The probe has no busy wait, so it can meet the file mid-change: once in CI (SQLite 3.40) its
+    ``BEGIN IMMEDIATE`` read a page the importer was writing and said "malformed". That says nothing
+    about the store (``check_consistent`` runs the integrity check after the kill), so such a probe
+    counts as "not seen writing" and the loop probes again; any other error still fails.
+    """
     conn = sqlite3.connect(path, timeout=0, isolation_level=None)
     try:
         conn.execute("BEGIN IMMEDIATE")
     except sqlite3.OperationalError as exc:
         if "locked" in str(exc) or "busy" in str(exc):
             return True
+        raise
+    except sqlite3.DatabaseError as exc:
+        if "malformed" in str(exc):
+            return False
         raise
     else:
         conn.execute("ROLLBACK")
