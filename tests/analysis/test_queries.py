@@ -179,3 +179,20 @@ def test_matrix_heatmap_cells_carry_their_code_value_and_count(sample):
         == len(set(matrix_cell_quotes(sample, "gender", value, B)["document"]))
     )
     assert list(figure.data[0].y) == ["Economic", B]
+
+
+def test_matrix_and_search_take_the_document_language_like_an_attribute(sample):
+    """The dashboard offers "language" beside gender (mixed projects' interviews side by side), so must the library."""
+    from toolkit.analysis.search import search
+
+    per_document = codes_by_document()
+    frames = matrix_query(sample, "language")
+    assert list(frames["interviews"].columns) == ["en"]  # the sample is English
+    assert frames["totals"].loc[:, "en"].iloc[0] == len(cases())
+    for code in frames["interviews"].index:
+        assert frames["interviews"].loc[code, "en"] == sum(1 for s in per_document.values() if code in s), code
+    turns = sum(1 for r in gold_rows() if A in r["codes"])
+    assert len(matrix_cell_quotes(sample, "language", "en", A)) == turns
+    everything = search(sample, "passports")
+    assert everything and search(sample, "passports", attributes={"language": ["en"]}) == everything
+    assert search(sample, "passports", attributes={"language": ["ru"]}) == []

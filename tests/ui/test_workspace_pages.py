@@ -41,6 +41,7 @@ def test_search_page_counts_turns_and_escapes(url):
 def test_queries_page_shows_the_gold_counts(url):
     at = render("queries_page", url)
     assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]  # every tab, as first shown (the matrix: the first attribute)
     a, b = "root_cause.economic", "root_cause.family"
     at.text_input(key="query_expression").set_value(f"{a} AND {b}").run()
     rows = [r for r in gold_rows() if a in r["codes"] and b in r["codes"]]

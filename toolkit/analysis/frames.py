@@ -30,12 +30,14 @@ __all__ = [
     "CoderChoice",
     "choose_coder",
     "coder_label",
+    "document_languages",
     "load_code_names",
     "load_colours",
     "load_frames",
     "reference_coder",
     "resolve_coder",
     "set_reference_coder",
+    "with_language",
 ]
 
 DEFAULT_CODER: Final = "reference-coder-default"
@@ -197,3 +199,22 @@ def load_code_names(store: Store) -> dict[str, str]:
     """Code id -> display name from the codebook, for axis and legend labels."""
     with store.read() as session:
         return dict(session.execute(select(Code.id, Code.name).order_by(Code.id)).all())
+
+
+def with_language(cases: pd.DataFrame, languages: dict[str, str]) -> pd.DataFrame:
+    """``cases`` with each document's language (``languages``: name -> code) as its second column.
+
+    The language is an attribute like gender for filtering, the matrix and search (a mixed project's
+    Russian and English interviews side by side); a case attribute of that name wins: it is the researcher's.
+    """
+    if "language" in cases.columns:
+        return cases
+    out = cases.copy()
+    out.insert(1, "language", [languages.get(name, "") for name in out["document"]])
+    return out
+
+
+def document_languages(store: Store) -> dict[str, str]:
+    """Document name -> its stored language code."""
+    with store.read() as session:
+        return {name: language for name, language in session.execute(select(Document.name, Document.language))}

@@ -26,7 +26,7 @@ from typing import Any, Literal
 import pandas as pd
 from sqlalchemy import select
 
-from toolkit.analysis.frames import DEFAULT_CODER, load_frames
+from toolkit.analysis.frames import DEFAULT_CODER, document_languages, load_frames, with_language
 from toolkit.analysis.search import SearchError
 from toolkit.corpus.identifiers import views
 from toolkit.store.engine import Store
@@ -293,7 +293,7 @@ def matrix_query(
         QueryError: an unknown attribute or code.
     """
     codings, cases = load_frames(store, coder, origins=origins)
-    values = _attribute_values(cases, attribute)
+    values = _attribute_values(with_language(cases, document_languages(store)), attribute)
     with store.read() as session:
         all_codes = list(session.scalars(select(Code.id).order_by(Code.id)))
     rows = list(codes) if codes else all_codes
@@ -338,7 +338,7 @@ def matrix_cell_quotes(
 ) -> pd.DataFrame:
     """The coded passages behind one matrix cell: codings of ``code`` in interviews whose ``attribute`` is ``value``."""
     codings, cases = load_frames(store, coder, origins=origins)
-    values = _attribute_values(cases, attribute)
+    values = _attribute_values(with_language(cases, document_languages(store)), attribute)
     documents = set(values[values == str(value)].index)
     return codings[(codings["code"] == code) & codings["document"].isin(documents)].reset_index(drop=True)
 

@@ -3,9 +3,9 @@
 ``search(store, "passport")`` returns one :class:`SearchHit` per matching segment (speaker turn). A query
 is words and ``"quoted phrases"``; a segment matches when it holds every word (in any form: see
 :mod:`~toolkit.analysis.wordforms`) and every phrase (its words consecutive). Filters narrow the turns
-before matching: speaker role, case attributes (``{"gender": ["female"]}``) and codes (a turn overlapped
-by a coding of any of the codes, whose codings count as :func:`~toolkit.analysis.frames.choose_coder`
-decides and blind coding allows).
+before matching: speaker role, case attributes (``{"gender": ["female"]}``; ``language`` is the document's
+own) and codes (a turn overlapped by a coding of any of the codes, whose codings count as
+:func:`~toolkit.analysis.frames.choose_coder` decides and blind coding allows).
 
 Why not the database's own full-text index: see :mod:`~toolkit.analysis.wordforms` (Russian, mixed
 scripts, the same answers on SQLite and PostgreSQL). Segment stems are cached in the store, so a search
@@ -140,10 +140,13 @@ def search(
     if bad:
         raise SearchError(f"unknown role {bad[0]!r}; use one of {', '.join(ROLES)}")
     with store.read() as session:
+        # the document's language filters like a case attribute (a case attribute of that name wins)
         documents_of = {
-            doc_id: (name, attrs or {})
-            for doc_id, name, attrs in session.execute(
-                select(Document.id, Document.name, Document.attributes).join(Project, Document.project_id == Project.id)
+            doc_id: (name, {"language": language, **(attrs or {})})
+            for doc_id, name, attrs, language in session.execute(
+                select(Document.id, Document.name, Document.attributes, Document.language).join(
+                    Project, Document.project_id == Project.id
+                )
             )
         }
         names = set(documents or ())

@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from toolkit.analysis import frames
 from toolkit.analysis.findings import filter_cases, filter_codings
 from toolkit.analysis.frames import (
     ALL_CODERS_LABEL,
@@ -29,11 +30,12 @@ from toolkit.analysis.frames import (
     load_code_names,
     load_colours,
     load_frames,
+    with_language,
 )
 from toolkit.coding.blind import allowed_coders, is_blind
 from toolkit.errors import BlindModeError, ToolkitError
 from toolkit.store.engine import Store, default_db_url, open_store
-from toolkit.store.models import MODEL_ORIGINS, AuditEvent, Coder, Document
+from toolkit.store.models import MODEL_ORIGINS, AuditEvent, Coder
 
 __all__ = [
     "ACCEPTED_LABEL",
@@ -138,17 +140,7 @@ def _codebook(url: str, version: int) -> tuple[dict[str, str], dict[str, str], l
 @st.cache_data(show_spinner=False, max_entries=8)
 def document_languages(url: str, version: int) -> dict[str, str]:
     """Document name -> language, for the language column and filter (a mixed project's quotes stay original)."""
-    with get_store(url).read() as session:
-        return {name: language for name, language in session.execute(select(Document.name, Document.language))}
-
-
-def with_language(cases: pd.DataFrame, languages: dict[str, str]) -> pd.DataFrame:
-    """The cases frame with each document's language as its second column (filterable like an attribute)."""
-    if "language" in cases.columns:  # a case attribute of that name wins: it is the researcher's
-        return cases
-    out = cases.copy()
-    out.insert(1, "language", [languages.get(name, "") for name in out["document"]])
-    return out
+    return frames.document_languages(get_store(url))
 
 
 @dataclass
