@@ -94,9 +94,9 @@ def test_matrix_query_matches_the_gold_file_and_cases(sample, attribute):
             assert frames["segments"].loc[code, value] == turns, (code, value)
             assert len(matrix_cell_quotes(sample, attribute, value, code)) == turns
     assert frames["totals"].sum(axis=1).iloc[0] == len(attributes)
-    cli = json.loads(qda(sample, "query", "matrix", attribute, "--json"))
+    cli = json.loads(qda(sample, "query", "matrix", attribute, "--json", "--min-cell", "0"))
     assert cli["data"] == frames["interviews"].values.tolist()
-    cli = json.loads(qda(sample, "query", "matrix", attribute, "--count", "segments", "--json"))
+    cli = json.loads(qda(sample, "query", "matrix", attribute, "--count", "segments", "--json", "--min-cell", "0"))
     assert cli["data"] == frames["segments"].values.tolist()
 
 
@@ -196,3 +196,35 @@ def test_matrix_and_search_take_the_document_language_like_an_attribute(sample):
     everything = search(sample, "passports")
     assert everything and search(sample, "passports", attributes={"language": ["en"]}) == everything
     assert search(sample, "passports", attributes={"language": ["ru"]}) == []
+
+
+@pytest.mark.parametrize("attribute", ["gender", "destination", "age_group"])
+def test_matrix_query_is_protected_like_every_breakdown(sample, attribute):
+    """No cell or group size of 1-2 people, none given back by subtraction; the same cells as the findings pages."""
+    from toolkit.analysis.disclosure import protected_code_by_attribute, protected_matrix_query
+    from toolkit.analysis.frames import load_frames
+
+    exact = matrix_query(sample, attribute)
+    frames = protected_matrix_query(exact, attribute, min_cell=3)
+    interviews, segments, totals = frames["interviews"], frames["segments"], frames["totals"].iloc[0]
+    small = {v for v, n in exact["totals"].iloc[0].items() if 0 < n < 3}
+    assert set(interviews.attrs["merged"]) == small
+    assert not small & set(interviews.columns)  # merged into one column
+    shown = [v for v in interviews.to_numpy().ravel() if v is not None]
+    assert not [v for v in shown if 0 < v < 3]
+    assert not [n for n in totals if n is not None and 0 < n < 3]
+    prevalence = exact["interviews"].sum(axis=1)  # shown on the Overview: each line's total is known
+    for code, row in interviews.iterrows():
+        hidden = [v for v in row.index if row[v] is None]
+        assert len(hidden) != 1, (code, hidden)  # one unknown and its line's total would give it back
+        assert all(segments.loc[code, v] is None for v in hidden)
+        if not hidden:
+            assert sum(row) == prevalence[code]
+    codings, cases = load_frames(sample)
+    findings = protected_code_by_attribute(codings, cases, attribute, min_cell=3)
+    on_pages = {(r.code, str(r.value)) for r in findings.itertuples() if r.suppressed}
+    in_matrix = {(c, str(v)) for c, row in interviews.iterrows() for v in row.index if row[v] is None}
+    assert in_matrix == on_pages
+    assert protected_matrix_query(exact, attribute, min_cell=0)["interviews"].equals(exact["interviews"].astype(object))
+    cli = json.loads(qda(sample, "query", "matrix", attribute, "--json"))
+    assert cli["data"] == [[None if v is None else int(v) for v in row] for row in interviews.to_numpy().tolist()]

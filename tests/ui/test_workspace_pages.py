@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -152,3 +153,25 @@ def test_export_page_offers_codebook_and_memos(url):
     assert not at.exception
     labels = [b.proto.label for b in at.get("download_button")]
     assert "Codebook with its code tree (YAML)" in labels and "Memos (CSV)" in labels
+
+
+def test_queries_matrix_hides_small_cells_and_their_quotes(url):
+    import json
+
+    at = render("queries_page", url)
+    at.selectbox(key="matrix_attribute").set_value("destination").run()
+    assert not at.exception and not at.error
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    heatmap = spec["data"][0]
+    labels = [str(x) for x in heatmap["x"]]
+    assert any(x.startswith("other (groups under 3)") for x in labels), labels
+    assert not [x for x in labels if x.endswith(("(n=1)", "(n=2)"))], labels
+    written = [t for row in heatmap["text"] for t in row]
+    assert "-" in written and not {"1", "2"} & set(written), written
+    assert any("not shown" in c.value for c in at.caption)
+    matrix = next(d.value for d in at.dataframe if "Belarus" in d.value.columns)
+    code, value = next((c, v) for c in matrix.index for v in matrix.columns if pd.isna(matrix.loc[c, v]))
+    at.selectbox(key="matrix_code").set_value(code).run()
+    at.selectbox(key="matrix_value").set_value(value).run()
+    assert any("too few people" in i.value for i in at.info)
+    assert "Quotes in this cell" not in metrics(at)

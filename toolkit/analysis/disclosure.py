@@ -33,6 +33,7 @@ __all__ = [
     "protected_code_by_attribute",
     "protected_composition",
     "protected_matrix",
+    "protected_matrix_query",
     "suppress_cells",
 ]
 
@@ -227,3 +228,45 @@ def protected_matrix(
     result = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
     result.attrs["suppression"] = _note(min_cell, merged, suppressed, secondary)
     return result
+
+
+def protected_matrix_query(
+    frames: dict[str, pd.DataFrame], attribute: str, min_cell: int | None = None
+) -> dict[str, pd.DataFrame]:
+    """The frames of :func:`toolkit.analysis.queries.matrix_query`, protected like every other breakdown.
+
+    Values held by fewer than ``min_cell`` interviews become one column ``other (groups under 3)`` (counts
+    summed: each interview has one value); then a cell of ``interviews`` hidden by :func:`suppress_cells`
+    (None) hides the same cell of ``segments`` (turns there say the same people spoke of it), and a hidden
+    group size hides its total. ``frames["interviews"].attrs["suppression"]`` says what was done;
+    ``attrs["merged"]`` lists the merged values, for the quotes behind the ``other`` column.
+    """
+    min_cell = default_min_cell() if min_cell is None else min_cell
+    interviews, segments, totals = frames["interviews"], frames["segments"], frames["totals"].iloc[0]
+    small = sorted(str(v) for v, n in totals.items() if 0 < n < min_cell) if min_cell > 0 else []
+    if small:
+        other = other_label(min_cell)
+        keep = [c for c in interviews.columns if str(c) not in small]
+
+        def merge(frame: pd.DataFrame) -> pd.DataFrame:
+            merged = frame[keep].copy()
+            merged[other] = frame[[c for c in frame.columns if str(c) in small]].sum(axis=1)
+            return merged
+
+        interviews, segments, totals_frame = merge(interviews), merge(segments), merge(frames["totals"])
+        totals = totals_frame.iloc[0]
+    long = interviews.stack().rename("interviews").reset_index()
+    long.columns = ["code", "value", "interviews"]
+    long["n"] = long["value"].map(totals)
+    protected = suppress_cells(long, min_cell, line="code")
+    hidden = protected.set_index(["code", "value"])["suppressed"].unstack("value")[interviews.columns]
+    hidden = hidden.reindex(interviews.index).fillna(False).astype(bool)
+    size_hidden = protected.drop_duplicates("value").set_index("value")["n"].isna()
+    out_interviews = interviews.astype(object).where(~hidden, None)
+    out_segments = segments.astype(object).where(~hidden, None)
+    out_totals = totals.astype(object).where(~size_hidden.reindex(totals.index).fillna(False).astype(bool), None)
+    out_interviews.attrs["suppression"] = _note(
+        min_cell, {attribute: small}, int(hidden.to_numpy().sum()), protected.attrs["secondary"]
+    )
+    out_interviews.attrs["merged"] = small
+    return {"interviews": out_interviews, "segments": out_segments, "totals": out_totals.to_frame().T}

@@ -8,6 +8,7 @@ choosers: a click on a heatmap cell did not register in the headless-browser che
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -17,28 +18,44 @@ __all__ = ["matrix_heatmap"]
 def matrix_heatmap(
     counts: pd.DataFrame, totals: pd.Series, attribute: str, names: dict[str, str], what: str = "interviews"
 ) -> go.Figure:
-    """Codes (rows) x attribute values (columns), the count written in each cell."""
+    """Codes (rows) x attribute values (columns), the count written in each cell.
+
+    A cell or group size left empty by small-number protection (None) is drawn blank and written "-":
+    the reader sees that a number is withheld, not that it is zero.
+    """
     values = [str(v) for v in counts.columns]
     codes = [str(c) for c in counts.index]
-    cells = counts.to_numpy(dtype=int)
-    sizes = [int(n) for n in totals.reindex(counts.columns, fill_value=0).to_numpy(dtype=int)]
+    cells = counts.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
+    sizes = pd.to_numeric(totals.reindex(counts.columns), errors="coerce").to_numpy(dtype=float)
+
+    def number(x: float) -> int | None:
+        return None if np.isnan(x) else int(x)
+
     customdata = [
         [
-            [code, attribute, value, int(cells[i, j]), int(cells[i, j]) / sizes[j] if sizes[j] else None, sizes[j]]
+            [
+                code,
+                attribute,
+                value,
+                number(cells[i, j]),
+                cells[i, j] / sizes[j] if np.isfinite(cells[i, j]) and sizes[j] > 0 else None,
+                number(sizes[j]),
+            ]
             for j, value in enumerate(values)
         ]
         for i, code in enumerate(codes)
     ]
+    text = [["-" if np.isnan(x) else str(int(x)) for x in row] for row in cells]
     figure = go.Figure(
         go.Heatmap(
-            z=counts.to_numpy(),
-            x=[f"{v} (n={n})" for v, n in zip(values, sizes, strict=True)],
+            z=cells,
+            x=[f"{v} (n={'-' if np.isnan(n) else int(n)})" for v, n in zip(values, sizes, strict=True)],
             y=[names.get(c, c) for c in codes],
             customdata=customdata,
-            text=counts.to_numpy(),
+            text=text,
             texttemplate="%{text}",
             colorscale="Blues",
-            hovertemplate=f"%{{y}}<br>{attribute}: %{{x}}<br>{what}: %{{z}}<extra></extra>",
+            hovertemplate=f"%{{y}}<br>{attribute}: %{{x}}<br>{what}: %{{text}}<extra></extra>",
             showscale=False,
         )
     )

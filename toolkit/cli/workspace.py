@@ -125,15 +125,28 @@ def query_matrix(
     count: Annotated[str, typer.Option(help="interviews or segments.")] = "interviews",
     coder: CoderOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="pandas 'split' JSON (index, columns, data).")] = False,
+    min_cell: Annotated[
+        int | None,
+        typer.Option(min=0, help="Fewest people a cell may show (default $QDA_MIN_CELL or 3; 0: all, exact)."),
+    ] = None,
 ) -> None:
-    """Matrix query: codes x attribute values, counting interviews (or turns) per cell."""
+    """Matrix query: codes x attribute values, counting interviews (or turns) per cell.
+
+    Values held by fewer than 3 interviews are merged into one column and cells that show (or give back by
+    subtraction) 1 or 2 people are empty (null in JSON), as on every breakdown; --min-cell 0 shows all.
+    """
+    from toolkit.analysis.disclosure import protected_matrix_query
     from toolkit.analysis.queries import matrix_query
 
     if count not in ("interviews", "segments"):
         raise ToolkitError("--count is interviews or segments")
     with open_cli_store() as store:
-        frames = matrix_query(store, attribute, split_list(code), _coder(coder))
+        frames = protected_matrix_query(
+            matrix_query(store, attribute, split_list(code), _coder(coder)), attribute, min_cell
+        )
     _print_frame(frames[count], as_json)
+    if not as_json:
+        typer.echo(frames["interviews"].attrs["suppression"])
 
 
 @query_app.command("cooccurrence")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from toolkit.analysis.disclosure import protected_matrix_query
 from toolkit.analysis.queries import (
     coding_query,
     cooccurrence,
@@ -140,10 +141,12 @@ def _matrix_tab(ctx: Context) -> None:
     attribute = st.selectbox("Attribute (columns)", attributes, key="matrix_attribute")
     count = st.radio("Count", ["interviews", "segments"], horizontal=True, key="matrix_count")
     try:
-        frames = matrix_query(ctx.store, attribute, coder=ctx.coder, origins=_origins())
+        exact = matrix_query(ctx.store, attribute, coder=ctx.coder, origins=_origins())
     except ToolkitError as exc:
         st.error(md_escape(str(exc)))
         return
+    frames = protected_matrix_query(exact, attribute)  # small groups merged, small cells left empty
+    merged = list(frames["interviews"].attrs["merged"])
     totals = frames["totals"].iloc[0]
     st.plotly_chart(
         matrix_heatmap(frames[count], totals, attribute, ctx.names, count),
@@ -151,7 +154,9 @@ def _matrix_tab(ctx: Context) -> None:
         width="stretch",
         config={"displaylogo": False},
     )
-    st.caption("Interviews per value: " + md_escape(", ".join(f"{k}: {v}" for k, v in totals.items())))
+    shown_totals = ", ".join(f"{k}: {'-' if v is None else v}" for k, v in totals.items())
+    st.caption("Interviews per value: " + md_escape(shown_totals))
+    st.caption(md_escape(frames["interviews"].attrs["suppression"]))
     st.subheader("Open a cell")
     st.caption("Choose a cell's code and value to read the quotes behind its count.")
     one, two = st.columns(2)
@@ -161,7 +166,13 @@ def _matrix_tab(ctx: Context) -> None:
     value = two.selectbox("Value", [str(v) for v in frames[count].columns], key="matrix_value")
     with st.expander("The matrix as a table"):
         st.dataframe(frames[count], width="stretch")
-    quotes = matrix_cell_quotes(ctx.store, attribute, value, code, ctx.coder, _origins())
+    if frames["interviews"].loc[code, value] is None:
+        st.info("This cell counts too few people to show, so its quotes are not shown either.")
+        return
+    values = merged if merged and value not in exact["interviews"].columns else [value]
+    quotes = pd.concat(
+        [matrix_cell_quotes(ctx.store, attribute, v, code, ctx.coder, _origins()) for v in values], ignore_index=True
+    )
     st.metric("Quotes in this cell", len(quotes))
     show_quotes(quotes, key="matrix_quotes")
 
