@@ -69,3 +69,60 @@ def _notes(url: str, attribute: str, **filters: list[str]) -> str:
     prevalence = findings.code_prevalence(codings, cases)
     codes = [c for c in prevalence["code"] if c.startswith(ROOT_CAUSE_PREFIX)]
     return protected_code_by_attribute(codings, cases, attribute, codes).attrs["suppression"]
+
+
+def _funnel(url: str, **filters: list[str]) -> dict:
+    from toolkit.analysis import findings
+    from toolkit.analysis.frames import load_frames
+    from toolkit.store.engine import open_store
+    from toolkit.studies import snapshot
+
+    store = open_store(url)
+    try:
+        codings, cases = load_frames(store)
+    finally:
+        store.close()
+    cases = findings.filter_cases(cases, **filters)
+    return snapshot.contract_funnel(cases, findings.filter_codings(codings, cases))
+
+
+def test_filtered_headline_numbers_about_one_or_two_people_are_not_shown(demo_url):
+    from toolkit.analysis.disclosure import reveals_few
+
+    labels = {
+        "Signed documents": ("signed", "n"),
+        "Received their copy (of those who signed)": ("received", "signed"),
+        "Checked the employer with the authorities (of those who signed)": ("checked_employer", "signed"),
+    }
+    at = AppTest.from_function(page_script, args=("contracts_page", demo_url), default_timeout=60).run()
+    whole = {m.label: m.value for m in at.metric}
+    funnel = _funnel(demo_url)
+    assert whole == {label: md_escape(f"{funnel[c]} of {funnel[n]}") for label, (c, n) in labels.items()}
+    hidden_somewhere = False
+    for gender in ("female", "male"):
+        at.sidebar.multiselect(key="filter_gender").set_value([gender]).run()
+        assert not at.exception
+        funnel = _funnel(demo_url, gender=[gender])
+        shown = {m.label: m.value for m in at.metric}
+        for label, (count, n) in labels.items():
+            hidden = reveals_few(funnel[count], funnel[n], 3)
+            hidden_somewhere |= hidden
+            assert shown[label] == ("not shown" if hidden else md_escape(f"{funnel[count]} of {funnel[n]}")), label
+        text = " ".join(m.value for m in at.markdown)
+        for key, words in (("substituted", "Substituted contracts"), ("promised", "promised for later")):
+            if reveals_few(funnel[key], funnel["n"], 3):
+                assert f"{funnel[key]} interviews" not in text.split(words, 1)[1][:40], (gender, key)
+    assert hidden_somewhere, "the sample no longer has a small filtered number: the test checks nothing"
+
+
+def test_a_filter_leaving_one_or_two_interviews_shows_no_finding(demo_url):
+    with (SAMPLE / "cases.csv").open(encoding="utf-8") as handle:
+        sizes = Counter(r["destination"] for r in csv.DictReader(handle))
+    lone = next(value for value, n in sorted(sizes.items()) if n < 3)
+    for page in ("awareness_page", "contracts_page", "root_causes_page", "recruitment_page"):
+        at = AppTest.from_function(page_script, args=(page, demo_url), default_timeout=60).run()
+        assert at.metric, page  # unfiltered: the numbers are there
+        at.sidebar.multiselect(key="filter_destination").set_value([lone]).run()
+        assert not at.exception
+        assert not at.metric and not at.get("plotly_chart"), page
+        assert any("fewer than 3" in i.value for i in at.info), page

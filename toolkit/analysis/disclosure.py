@@ -34,6 +34,7 @@ __all__ = [
     "protected_composition",
     "protected_matrix",
     "protected_matrix_query",
+    "reveals_few",
     "suppress_cells",
 ]
 
@@ -153,6 +154,20 @@ def suppress_cells(
     out["suppressed"] = hide.astype(bool)
     out.attrs["secondary"] = int((hide & ~primary).sum()) + widened
     return out
+
+
+def reveals_few(count: int, n: int, min_cell: int | None = None) -> bool:
+    """Whether "``count`` of ``n``" tells something about 1..min_cell-1 people of a subgroup.
+
+    True when the count, its complement (``n - count``) or the group itself is 1..min_cell-1 people: the
+    rule of :func:`suppress_cells` for one number, e.g. a headline metric on a page filtered to women.
+
+    Example:
+        >>> reveals_few(1, 13, 3), reveals_few(12, 13, 3), reveals_few(0, 13, 3), reveals_few(5, 13, 3)
+        (True, True, False, False)
+    """
+    min_cell = default_min_cell() if min_cell is None else min_cell
+    return min_cell > 0 and any(0 < x < min_cell for x in (count, n - count, n))
 
 
 def _few(values: pd.Series, min_cell: int) -> pd.Series:

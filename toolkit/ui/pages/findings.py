@@ -7,7 +7,12 @@ import streamlit as st
 
 from toolkit.analysis import findings as analysis
 from toolkit.analysis import plots
-from toolkit.analysis.disclosure import protected_code_by_attribute, protected_composition
+from toolkit.analysis.disclosure import (
+    default_min_cell,
+    protected_code_by_attribute,
+    protected_composition,
+    reveals_few,
+)
 from toolkit.analysis.estimates import display_table, next_to_code
 from toolkit.analysis.estimates_store import coded_documents, store_estimates
 from toolkit.analysis.status import project_status
@@ -31,6 +36,31 @@ def _share(value: float | None) -> str | None:
 def _metric(column, label: str, value: str, share: float | None = None) -> None:
     """A count with its share shown beside it, neutral (a share is not a change); the value shown verbatim."""
     column.metric(label, md_escape(value), _share(share), delta_color="off", delta_arrow="off")
+
+
+def _count_metric(ctx: Context, column, label: str, count: int, n: int, share: float | None = None) -> None:
+    """Show "count of n", unless the sidebar's filters make it a number about one or two people of a subgroup.
+
+    Unfiltered, the numbers are the study's own findings (the report's); filtered to, say, women, "1 of 13
+    checked the employer" is the cell the by-gender chart hides, so it is not shown here either.
+    """
+    if ctx.filters and reveals_few(count, n):
+        column.metric(label, "not shown")
+        column.caption(f"Fewer than {default_min_cell()} people (or all but so few) in this filtered view.")
+        return
+    _metric(column, label, f"{count} of {n}", share)
+
+
+def _too_few_in_view(ctx: Context) -> bool:
+    """Say so and show no finding when the filters leave 1..min_cell-1 interviews (each number is a person)."""
+    n, min_cell = len(ctx.cases), default_min_cell()
+    if ctx.filters and 0 < n < min_cell:
+        st.info(
+            f"The filters leave {n} interview(s), fewer than {min_cell}: every number here would describe "
+            "one or two people, so no finding is shown. Choose fewer filters in the sidebar."
+        )
+        return True
+    return False
 
 
 def _prefixed(frame: pd.DataFrame, prefix: str) -> pd.DataFrame:
@@ -93,16 +123,18 @@ def root_causes_page() -> None:
     ctx = context()
     st.title("Root causes of vulnerability")
     caption(ctx)
-    if nothing_to_show(ctx):
+    if _too_few_in_view(ctx) or nothing_to_show(ctx):
         return
     prevalence = _prefixed(analysis.code_prevalence(ctx.codings, ctx.cases), snapshot.ROOT_CAUSE_PREFIX)
     education = prevalence[prevalence["code"] == snapshot.EDUCATION_CODE]
     if not education.empty:
         row = education.iloc[0]
-        _metric(
+        _count_metric(
+            ctx,
             st,
             "Forced to change careers by low pay in their field (education)",
-            f"{int(row['interviews'])} of {len(ctx.cases)}",
+            int(row["interviews"]),
+            len(ctx.cases),
             row["share"],
         )
     chart_with_drill(
@@ -182,7 +214,7 @@ def recruitment_page() -> None:
     ctx = context()
     st.title("Recruitment methods")
     caption(ctx)
-    if nothing_to_show(ctx):
+    if _too_few_in_view(ctx) or nothing_to_show(ctx):
         return
     counts = analysis.recruitment_counts(ctx.codings, ctx.cases)
     if counts.empty:
@@ -208,19 +240,25 @@ def contracts_page() -> None:
     ctx = context()
     st.title("Contracts and vetting")
     caption(ctx)
+    if _too_few_in_view(ctx):
+        return
     funnel = snapshot.contract_funnel(ctx.cases, ctx.codings)
     a, b, c = st.columns(3)
-    _metric(a, "Signed documents", f"{funnel['signed']} of {funnel['n']}", funnel.get("signed_share"))
-    _metric(
+    _count_metric(ctx, a, "Signed documents", funnel["signed"], funnel["n"], funnel.get("signed_share"))
+    _count_metric(
+        ctx,
         b,
         "Received their copy (of those who signed)",
-        f"{funnel['received']} of {funnel['signed']}",
+        funnel["received"],
+        funnel["signed"],
         funnel["received_share_of_signed"],
     )
-    _metric(
+    _count_metric(
+        ctx,
         c,
         "Checked the employer with the authorities (of those who signed)",
-        f"{funnel['checked_employer']} of {funnel['signed']}",
+        funnel["checked_employer"],
+        funnel["signed"],
         funnel["checked_employer_share"],
     )
     chart_with_drill(
@@ -229,10 +267,11 @@ def contracts_page() -> None:
         group="contracts",
         scope=ctx.coder_text,
     )
-    st.write(
-        f"Substituted contracts: {funnel['substituted']} interviews; contract promised for later: "
-        f"{funnel['promised']} interviews."
+    substituted, promised = (
+        "not shown" if ctx.filters and reveals_few(funnel[k], funnel["n"]) else f"{funnel[k]} interviews"
+        for k in ("substituted", "promised")
     )
+    st.write(f"Substituted contracts: {substituted}; contract promised for later: {promised}.")
     codes = [c for c in ctx.names if c.startswith(snapshot.CONTRACT_PREFIX)]
     if not nothing_to_show(ctx):
         _drill(ctx, codes, "contracts")
@@ -243,8 +282,10 @@ def awareness_page() -> None:
     ctx = context()
     st.title("Awareness of trafficking")
     caption(ctx)
+    if _too_few_in_view(ctx):
+        return
     aware = snapshot.awareness(ctx.cases, ctx.codings)
-    _metric(st, "Had heard of trafficking before", f"{aware['heard']} of {aware['n']}", aware["share"])
+    _count_metric(ctx, st, "Had heard of trafficking before", aware["heard"], aware["n"], aware["share"])
     chart_with_drill(
         plots.awareness_figure(aware, ctx.colours), key="awareness_chart", group="awareness", scope=ctx.coder_text
     )
