@@ -199,3 +199,39 @@ def test_disclosure_subtraction_recovers_nothing_whatever_the_data(genders, code
     composition = protected_composition(cases, "gender", min_cell=3)
     if len(composition) > 1:
         assert composition["interviews"].isna().sum() != 1
+
+
+def test_one_group_numbers_hide_counts_complements_and_what_is_counted_of_them():
+    from toolkit.analysis.disclosure import protected_awareness, protected_counts, protected_funnel
+
+    frame = pd.DataFrame(
+        {"code": ["a", "b", "c", "d"], "interviews": [0, 1, 5, 12], "share": [0, 1 / 13, 5 / 13, 12 / 13]}
+    )
+    shown = protected_counts(frame, 13, min_cell=3)
+    assert shown["interviews"].tolist() == [0, None, 5, None]  # 1 of 13; 12 of 13 names the one who did not
+    assert shown["share"].isna().tolist() == [False, True, False, True] and shown.attrs["hidden"] == 2
+    assert protected_counts(frame, 13, min_cell=0)["interviews"].tolist() == [0, 1, 5, 12]
+    funnel = {
+        "n": 13,
+        "signed": 11,
+        "signed_share": 11 / 13,
+        "received": 4,
+        "received_share_of_signed": 4 / 11,
+        "checked_employer": 0,
+        "checked_employer_share": 0.0,
+        "substituted": 4,
+        "promised": 1,
+    }
+    hidden = protected_funnel(funnel, min_cell=3)
+    # 11 of 13 signed leaves 2 who did not; "4 of 11 received" would give 11 back, so it goes too
+    assert [hidden[k] for k in ("signed", "received", "checked_employer", "substituted", "promised")] == [
+        None,
+        None,
+        None,
+        4,
+        None,
+    ]
+    assert hidden["hidden"] == ["signed", "received", "checked_employer", "promised"]
+    assert protected_funnel({**funnel, "signed": 8, "received": 4}, min_cell=3)["received"] == 4
+    assert protected_awareness({"heard": 12, "not_heard": 1, "n": 13, "share": 12 / 13}, 3)["heard"] is None
+    assert protected_awareness({"heard": 9, "not_heard": 4, "n": 13, "share": 9 / 13}, 3)["heard"] == 9

@@ -104,8 +104,9 @@ def test_filtered_headline_numbers_about_one_or_two_people_are_not_shown(demo_ur
         assert not at.exception
         funnel = _funnel(demo_url, gender=[gender])
         shown = {m.label: m.value for m in at.metric}
+        signed_hidden = reveals_few(funnel["signed"], funnel["n"], 3)  # "4 of <signed>" would give it back
         for label, (count, n) in labels.items():
-            hidden = reveals_few(funnel[count], funnel[n], 3)
+            hidden = reveals_few(funnel[count], funnel[n], 3) or (n == "signed" and signed_hidden)
             hidden_somewhere |= hidden
             assert shown[label] == ("not shown" if hidden else md_escape(f"{funnel[count]} of {funnel[n]}")), label
         text = " ".join(m.value for m in at.markdown)
@@ -126,3 +127,45 @@ def test_a_filter_leaving_one_or_two_interviews_shows_no_finding(demo_url):
         assert not at.exception
         assert not at.metric and not at.get("plotly_chart"), page
         assert any("fewer than 3" in i.value for i in at.info), page
+
+
+def test_filtered_overall_charts_hide_bars_about_one_or_two_people(demo_url):
+    from toolkit.analysis import findings
+    from toolkit.analysis.disclosure import reveals_few
+    from toolkit.analysis.frames import load_frames
+    from toolkit.store.engine import open_store
+    from toolkit.studies.snapshot import ROOT_CAUSE_PREFIX
+
+    store = open_store(demo_url)
+    try:
+        codings, cases = load_frames(store)
+    finally:
+        store.close()
+    women = findings.filter_cases(cases, gender=["female"])
+    prevalence = findings.code_prevalence(findings.filter_codings(codings, women), women)
+    expected = {
+        r.code: reveals_few(int(r.interviews), len(women), 3)
+        for r in prevalence.itertuples()
+        if r.code.startswith(ROOT_CAUSE_PREFIX)
+    }
+    assert any(expected.values()) and not all(expected.values()), expected
+    at = AppTest.from_function(page_script, args=("root_causes_page", demo_url), default_timeout=60).run()
+    at.sidebar.multiselect(key="filter_gender").set_value(["female"]).run()
+    spec = next(
+        json.loads(c.proto.spec)
+        for c in at.get("plotly_chart")
+        if "each code occurs" in json.loads(c.proto.spec)["layout"]["title"]["text"]
+    )
+    bars = spec["data"][0]
+    got = {row[0]: row[3] is None for row in bars["customdata"]}
+    assert got == expected
+    assert [y.endswith("(not shown)") for y in bars["y"]] == [got[row[0]] for row in bars["customdata"]]
+    assert all(x is None for x, row in zip(bars["x"], bars["customdata"]) if row[3] is None)
+
+    at = AppTest.from_function(page_script, args=("contracts_page", demo_url), default_timeout=60).run()
+    at.sidebar.multiselect(key="filter_gender").set_value(["female"]).run()
+    funnel = next(json.loads(c.proto.spec)["data"][0] for c in at.get("plotly_chart"))
+    exact = _funnel(demo_url, gender=["female"])
+    signed_hidden = reveals_few(exact["signed"], exact["n"], 3)
+    hidden = [signed_hidden, signed_hidden or reveals_few(exact["received"], exact["signed"], 3)]
+    assert [t == "-" for t in funnel["text"][:2]] == hidden

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Sequence
-from typing import Final
+from typing import Any, Final
 
 import pandas as pd
 
@@ -30,8 +30,11 @@ __all__ = [
     "default_min_cell",
     "merge_small_groups",
     "other_label",
+    "protected_awareness",
     "protected_code_by_attribute",
     "protected_composition",
+    "protected_counts",
+    "protected_funnel",
     "protected_matrix",
     "protected_matrix_query",
     "reveals_few",
@@ -285,3 +288,54 @@ def protected_matrix_query(
     )
     out_interviews.attrs["merged"] = small
     return {"interviews": out_interviews, "segments": out_segments, "totals": out_totals.to_frame().T}
+
+
+def protected_counts(frame: pd.DataFrame, n: int, min_cell: int | None = None) -> pd.DataFrame:
+    """A ``code, interviews, share`` frame of one group of ``n`` (a filtered page) with few-people rows emptied.
+
+    For :func:`toolkit.analysis.findings.code_prevalence` and ``recruitment_counts`` on a filtered view:
+    a row whose count or complement is 1..min_cell-1 (:func:`reveals_few`) shows None; ``attrs["hidden"]``
+    counts them.
+    """
+    out = frame.copy()
+    hide = pd.Series([reveals_few(int(i), n, min_cell) for i in out["interviews"]], index=out.index, dtype=bool)
+    for column in ("interviews", "share"):
+        if column in out:
+            out[column] = out[column].astype(object).where(~hide, None)
+    out.attrs["hidden"] = int(hide.sum())
+    return out
+
+
+_FUNNEL_STAGES: Final = (
+    ("signed", "n", "signed_share"),
+    ("received", "signed", "received_share_of_signed"),
+    ("checked_employer", "signed", "checked_employer_share"),
+)
+
+
+def protected_funnel(funnel: dict[str, Any], min_cell: int | None = None) -> dict[str, Any]:
+    """:func:`toolkit.studies.snapshot.contract_funnel` of a filtered view, each few-people stage None.
+
+    Stages are judged against their own base (received and checked: of those who signed); substituted and
+    promised-later against all interviews in view. ``hidden`` lists the keys emptied.
+    """
+    out, hidden = dict(funnel), []
+    stages = (*_FUNNEL_STAGES, ("substituted", "n", None), ("promised", "n", None))
+    for count, base, share in stages:
+        value, of = funnel.get(count), funnel.get(base)
+        # a hidden "signed" hides what is counted of it too ("X of <signed>" would give it back)
+        if value is not None and of is not None and (reveals_few(int(value), int(of), min_cell) or base in hidden):
+            out[count] = None
+            if share:
+                out[share] = None
+            hidden.append(count)
+    out["hidden"] = hidden
+    return out
+
+
+def protected_awareness(awareness: dict[str, Any], min_cell: int | None = None) -> dict[str, Any]:
+    """:func:`toolkit.studies.snapshot.awareness` of a filtered view: heard / not heard None when few people."""
+    out = dict(awareness)
+    if awareness.get("heard") is not None and reveals_few(int(awareness["heard"]), int(awareness["n"]), min_cell):
+        out.update(heard=None, not_heard=None, share=None)
+    return out

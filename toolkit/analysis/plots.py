@@ -129,6 +129,12 @@ def _number(value: Any) -> Any:
     return value
 
 
+def _percent(share: Any) -> str:
+    """A share as "46%" ("-" when there is none)."""
+    value = _number(share)
+    return "-" if value is None else f"{value:.0%}"
+
+
 def _layout(figure: go.Figure, title: str, x_title: str, y_title: str, **extra: Any) -> go.Figure:
     figure.update_layout(
         title={"text": title},
@@ -163,15 +169,16 @@ def prevalence_figure(
         ('#1f77b4',)
     """
     codes = prevalence["code"].astype(str).tolist()
+    counts = [_number(i) for i in prevalence["interviews"]]
     figure = go.Figure(
         go.Bar(
             x=prevalence["share"].tolist(),
-            y=[_label(labels, c) for c in codes],
+            y=[_label(labels, c) + (" (not shown)" if i is None else "") for c, i in zip(codes, counts, strict=True)],
             orientation="h",
             marker_color=[_colour(colours, c) for c in codes],
             customdata=[
-                [code, None, None, _number(i), _number(s), n]
-                for code, i, s in zip(codes, prevalence["interviews"], prevalence["share"], strict=True)
+                [code, None, None, i, _number(s), n]
+                for code, i, s in zip(codes, counts, prevalence["share"], strict=True)
             ],
             texttemplate="%{customdata[3]} (%{x:.0%})",
             textposition="auto",
@@ -339,14 +346,15 @@ def contract_funnel_figure(
     ]
     figure = go.Figure(
         go.Funnel(
-            y=[stage[0] for stage in stages],
+            y=[stage[0] + (" (not shown)" if signed is not None and stage[4] is None else "") for stage in stages],
             x=[_number(stage[4]) or 0 for stage in stages],
             marker={"color": [_colour(colours, stage[1]) for stage in stages]},
             customdata=[
                 [code, attribute, "yes", _number(count), _number(share), _number(n)]
                 for _name, code, attribute, n, count, share in stages
             ],
-            texttemplate="%{x} (%{customdata[4]:.0%})",
+            text=["-" if stage[4] is None else f"{stage[4]} ({_percent(stage[5])})" for stage in stages],
+            texttemplate="%{text}",
             textinfo="text",
             hovertemplate=(
                 "<b>%{y}</b><br>%{customdata[3]} of %{customdata[5]} interviews (%{customdata[4]:.1%})<extra></extra>"
@@ -371,19 +379,25 @@ def awareness_figure(
         ['root_cause.awareness', 'heard_of_tip', 'yes']
     """
     n = _number(awareness.get("n")) or 0
+    hidden = n > 0 and awareness.get("heard") is None
     heard = _number(awareness.get("heard")) or 0
     not_heard = _number(awareness.get("not_heard")) or 0
     colour = _colour(colours, code)
     figure = go.Figure(
         go.Bar(
-            x=["Heard of it", "Had not heard"],
+            x=["Heard of it (not shown)", "Had not heard (not shown)"] if hidden else ["Heard of it", "Had not heard"],
             y=[heard, not_heard],
             marker_color=[colour, _tint(colour)],
             customdata=[
+                [code, "heard_of_tip", "yes", None, None, n],
+                [code, "heard_of_tip", "no", None, None, n],
+            ]
+            if hidden
+            else [
                 [code, "heard_of_tip", "yes", heard, heard / n if n else None, n],
                 [code, "heard_of_tip", "no", not_heard, not_heard / n if n else None, n],
             ],
-            texttemplate="%{y} (%{customdata[4]:.0%})",
+            texttemplate="-" if hidden else "%{y} (%{customdata[4]:.0%})",
             hovertemplate="<b>%{x}</b><br>%{customdata[3]} of %{customdata[5]} interviews (%{customdata[4]:.1%})"
             "<extra></extra>",
         )
@@ -407,10 +421,11 @@ def recruitment_figure(
         ('#17becf',)
     """
     codes = recruitment["code"].astype(str).tolist()
+    counts = [_number(i) for i in recruitment["interviews"]]
     figure = go.Figure(
         go.Bar(
-            x=recruitment["interviews"].tolist(),
-            y=[_label(labels, c) for c in codes],
+            x=counts,
+            y=[_label(labels, c) + (" (not shown)" if i is None else "") for c, i in zip(codes, counts, strict=True)],
             orientation="h",
             marker_color=[_colour(colours, c) for c in codes],
             customdata=[

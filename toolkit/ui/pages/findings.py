@@ -9,8 +9,11 @@ from toolkit.analysis import findings as analysis
 from toolkit.analysis import plots
 from toolkit.analysis.disclosure import (
     default_min_cell,
+    protected_awareness,
     protected_code_by_attribute,
     protected_composition,
+    protected_counts,
+    protected_funnel,
     reveals_few,
 )
 from toolkit.analysis.estimates import display_table, next_to_code
@@ -38,13 +41,13 @@ def _metric(column, label: str, value: str, share: float | None = None) -> None:
     column.metric(label, md_escape(value), _share(share), delta_color="off", delta_arrow="off")
 
 
-def _count_metric(ctx: Context, column, label: str, count: int, n: int, share: float | None = None) -> None:
+def _count_metric(ctx: Context, column, label: str, count: int | None, n: int, share: float | None = None) -> None:
     """Show "count of n", unless the sidebar's filters make it a number about one or two people of a subgroup.
 
     Unfiltered, the numbers are the study's own findings (the report's); filtered to, say, women, "1 of 13
     checked the employer" is the cell the by-gender chart hides, so it is not shown here either.
     """
-    if ctx.filters and reveals_few(count, n):
+    if count is None or (ctx.filters and reveals_few(count, n)):
         column.metric(label, "not shown")
         column.caption(f"Fewer than {default_min_cell()} people (or all but so few) in this filtered view.")
         return
@@ -137,8 +140,9 @@ def root_causes_page() -> None:
             len(ctx.cases),
             row["share"],
         )
+    shown = protected_counts(prevalence, len(ctx.cases)) if ctx.filters else prevalence
     chart_with_drill(
-        plots.prevalence_figure(prevalence, ctx.colours, ctx.names, n=len(ctx.cases)),
+        plots.prevalence_figure(shown, ctx.colours, ctx.names, n=len(ctx.cases)),
         key="rc_prevalence",
         group="rc",
         scope=ctx.coder_text,
@@ -221,11 +225,19 @@ def recruitment_page() -> None:
         st.info(f"Nothing to show: no recruitment codes by {md_escape(ctx.coder_text)} in these interviews.")
         return
     top = counts.iloc[0]
+    many = not (ctx.filters and reveals_few(int(top["interviews"]), len(ctx.cases)))
     st.metric(
-        "Most common method", md_escape(ctx.names.get(top["code"], top["code"])), f"{int(top['interviews'])} interviews"
+        "Most common method",
+        md_escape(ctx.names.get(top["code"], top["code"])),
+        f"{int(top['interviews'])} interviews" if many else "count not shown",
     )
     chart_with_drill(
-        plots.recruitment_figure(counts, ctx.colours, ctx.names, n=len(ctx.cases)),
+        plots.recruitment_figure(
+            protected_counts(counts, len(ctx.cases)) if ctx.filters else counts,
+            ctx.colours,
+            ctx.names,
+            n=len(ctx.cases),
+        ),
         key="rec_counts",
         group="rec",
         scope=ctx.coder_text,
@@ -242,7 +254,8 @@ def contracts_page() -> None:
     caption(ctx)
     if _too_few_in_view(ctx):
         return
-    funnel = snapshot.contract_funnel(ctx.cases, ctx.codings)
+    exact = snapshot.contract_funnel(ctx.cases, ctx.codings)
+    funnel = protected_funnel(exact) if ctx.filters else exact  # filtered: a breakdown, so protected
     a, b, c = st.columns(3)
     _count_metric(ctx, a, "Signed documents", funnel["signed"], funnel["n"], funnel.get("signed_share"))
     _count_metric(
@@ -250,7 +263,7 @@ def contracts_page() -> None:
         b,
         "Received their copy (of those who signed)",
         funnel["received"],
-        funnel["signed"],
+        exact["signed"],
         funnel["received_share_of_signed"],
     )
     _count_metric(
@@ -258,7 +271,7 @@ def contracts_page() -> None:
         c,
         "Checked the employer with the authorities (of those who signed)",
         funnel["checked_employer"],
-        funnel["signed"],
+        exact["signed"],
         funnel["checked_employer_share"],
     )
     chart_with_drill(
@@ -268,8 +281,7 @@ def contracts_page() -> None:
         scope=ctx.coder_text,
     )
     substituted, promised = (
-        "not shown" if ctx.filters and reveals_few(funnel[k], funnel["n"]) else f"{funnel[k]} interviews"
-        for k in ("substituted", "promised")
+        "not shown" if funnel[k] is None else f"{funnel[k]} interviews" for k in ("substituted", "promised")
     )
     st.write(f"Substituted contracts: {substituted}; contract promised for later: {promised}.")
     codes = [c for c in ctx.names if c.startswith(snapshot.CONTRACT_PREFIX)]
@@ -286,8 +298,9 @@ def awareness_page() -> None:
         return
     aware = snapshot.awareness(ctx.cases, ctx.codings)
     _count_metric(ctx, st, "Had heard of trafficking before", aware["heard"], aware["n"], aware["share"])
+    shown = protected_awareness(aware) if ctx.filters else aware
     chart_with_drill(
-        plots.awareness_figure(aware, ctx.colours), key="awareness_chart", group="awareness", scope=ctx.coder_text
+        plots.awareness_figure(shown, ctx.colours), key="awareness_chart", group="awareness", scope=ctx.coder_text
     )
     _drill(ctx, [], "awareness", fallback=aware["quotes"])
 
