@@ -185,8 +185,10 @@ def test_plots_every_breakdown_shows_n_per_group(codings, cases):
 
 def test_plots_cooccurrence_writes_counts_in_the_cells(codings):
     """Issue 9 item 17: the heatmap's values are readable without hovering."""
-    figure = cooccurrence_figure(cooccurrence(codings, ["root_cause.education", "root_cause.family"]), COLOURS)
-    assert figure.data[0].texttemplate == "%{z}"
+    matrix = cooccurrence(codings, ["root_cause.education", "root_cause.family"])
+    figure = cooccurrence_figure(matrix, COLOURS)
+    assert figure.data[0].texttemplate == "%{text}"
+    assert [list(row) for row in figure.data[0].text] == [[str(int(v)) for v in row] for row in matrix.to_numpy()]
 
 
 def test_plots_labels_from_data_are_escaped(codings, cases):

@@ -161,6 +161,14 @@ def test_filtered_overall_charts_hide_bars_about_one_or_two_people(demo_url):
     assert got == expected
     assert [y.endswith("(not shown)") for y in bars["y"]] == [got[row[0]] for row in bars["customdata"]]
     assert all(x is None for x, row in zip(bars["x"], bars["customdata"]) if row[3] is None)
+    heatmap = next(
+        json.loads(c.proto.spec)["data"][0]
+        for c in at.get("plotly_chart")
+        if "same interviews" in json.loads(c.proto.spec)["layout"]["title"]["text"]
+    )
+    together = findings.cooccurrence(findings.filter_codings(codings, women), heatmap["y"])
+    want = [["-" if reveals_few(int(v), len(women), 3) else str(int(v)) for v in row] for row in together.to_numpy()]
+    assert heatmap["text"] == want and any("-" in row for row in want)
 
     at = AppTest.from_function(page_script, args=("contracts_page", demo_url), default_timeout=60).run()
     at.sidebar.multiselect(key="filter_gender").set_value(["female"]).run()

@@ -33,6 +33,7 @@ __all__ = [
     "protected_awareness",
     "protected_code_by_attribute",
     "protected_composition",
+    "protected_cooccurrence",
     "protected_counts",
     "protected_funnel",
     "protected_matrix",
@@ -339,3 +340,9 @@ def protected_awareness(awareness: dict[str, Any], min_cell: int | None = None) 
     if awareness.get("heard") is not None and reveals_few(int(awareness["heard"]), int(awareness["n"]), min_cell):
         out.update(heard=None, not_heard=None, share=None)
     return out
+
+
+def protected_cooccurrence(matrix: pd.DataFrame, n: int, min_cell: int | None = None) -> pd.DataFrame:
+    """A code x code matrix of interviews (one group of ``n``, a filtered page) with few-people cells None."""
+    hide = matrix.apply(lambda column: column.map(lambda count: reveals_few(int(count), n, min_cell)))
+    return matrix.astype(object).where(~hide.astype(bool), None)

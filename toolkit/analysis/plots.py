@@ -273,27 +273,29 @@ def cooccurrence_figure(
     """
     rows = [str(c) for c in matrix.index]
     columns = [str(c) for c in matrix.columns]
-    values = matrix.to_numpy()
-    own = {code: int(values[i][columns.index(code)]) if code in columns else 0 for i, code in enumerate(rows)}
+    values = [[_number(v) for v in line] for line in matrix.to_numpy().tolist()]  # None: withheld (few people)
+    own = {code: values[i][columns.index(code)] if code in columns else 0 for i, code in enumerate(rows)}
     customdata = [
         [
-            [row, column, int(values[i][j]), (int(values[i][j]) / own[row]) if own[row] else None]
+            [row, column, values[i][j], (values[i][j] / own[row]) if own[row] and values[i][j] is not None else None]
             for j, column in enumerate(columns)
         ]
         for i, row in enumerate(rows)
     ]
+    text = [["-" if v is None else str(v) for v in line] for line in values]
 
     def ticks(codes: list[str]) -> list[str]:
         return [f"<span style='color:{_colour(colours, c)}'>{_label(labels, c)}</span>" for c in codes]
 
     figure = go.Figure(
         go.Heatmap(
-            z=values.tolist(),
+            z=values,
             x=columns,
             y=rows,
             customdata=customdata,
             colorscale="Blues",
-            texttemplate="%{z}",
+            text=text,
+            texttemplate="%{text}",
             colorbar={"title": {"text": "Interviews"}},
             hovertemplate=(
                 "<b>%{customdata[0]}</b> and <b>%{customdata[1]}</b><br>%{customdata[2]} interviews"

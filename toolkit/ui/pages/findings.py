@@ -12,6 +12,7 @@ from toolkit.analysis.disclosure import (
     protected_awareness,
     protected_code_by_attribute,
     protected_composition,
+    protected_cooccurrence,
     protected_counts,
     protected_funnel,
     reveals_few,
@@ -149,8 +150,11 @@ def root_causes_page() -> None:
     )
     codes = list(prevalence["code"])
     _by_attribute_charts(ctx, codes, "rc")
+    together = analysis.cooccurrence(ctx.codings, codes)
     chart_with_drill(
-        plots.cooccurrence_figure(analysis.cooccurrence(ctx.codings, codes), ctx.colours, ctx.names),
+        plots.cooccurrence_figure(
+            protected_cooccurrence(together, len(ctx.cases)) if ctx.filters else together, ctx.colours, ctx.names
+        ),
         key="rc_cooccurrence",
         group="rc",
         scope=ctx.coder_text,
