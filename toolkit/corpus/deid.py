@@ -31,7 +31,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from toolkit.config import Settings
-from toolkit.corpus.gazetteer import candidate_spans
+from toolkit.corpus.gazetteer import _stop_words, candidate_spans
 from toolkit.errors import ToolkitError
 from toolkit.store.models import IDENTIFIER_TYPES
 
@@ -241,8 +241,13 @@ FIRST_NAMES = frozenset(
     natalya nataliya natasha nina oksana olga volha polina raisa svetlana sviatlana sveta tamara tatiana
     tatyana tatsiana ulyana valentina valeria vera veronika viktoria victoria yana yulia yuliya zhanna zoya
     agnieszka katarzyna malgorzata joanna magdalena justyna ewa monika jurgita ruta egle ieva rasa
+    alesya olesya lesya
+    sasha sanya dima misha kolya tolya tolik vova volodya kostya lyosha alyosha zhenya seryozha serezha petya
+    vanya vitya vitalik yura grisha pasha stas vadik
+    vika katya lena lyuba masha nadya olya tanya galya valya zina ira lyuda yulya ksyusha alyona marysia
     """.split()
 )
+"""The everyday forms (Kostya, Vika) are here too: people in an interview are mostly called by them."""
 _PATRONYMIC = re.compile(r"(?:ovich|evich|ich|ovna|evna|ichna|inichna)$", re.IGNORECASE)
 _SURNAME = re.compile(
     r"(?:chuk|chyk|enko|ienko|ko|vich|vych|ov|ova|ev|eva|yov|yova|in|ina|yn|yna|sky|ski|skaya|skiy|ska|"
@@ -267,21 +272,32 @@ _PLACE_BEFORE = re.compile(
     r"settlement)\s+of\s+)?|\b(?:village|town|city|region|district)\s+(?:of\s+)?)$",
     re.IGNORECASE,
 )
+_PLACE_APPOSITION_BEFORE = re.compile(
+    r"\b(?:village|town|city|district|region|settlement|raion|rayon|oblast)\s*,\s+$", re.IGNORECASE
+)
+"""A name right after "a village in the Ashmyany district, ..." is the village."""
+_PLACE_APPOSITION_AFTER = re.compile(
+    r"\s*,\s+(?:a|an|the|our|my|his|her)\s+(?:[a-z]+\s+){0,2}(?:village|town|city|settlement|district|hamlet)"
+    r"(?=\s*(?:[,.;:!?)]|$)|\s+(?:in|near|of|not|on|where|that|close|outside|by)\b)"
+)
+"""A name followed by ", a small town ..." or ", a village in ..." is that place."""
 _PERSON_NOUNS = (
     r"(?:aunt|uncle|brother|sister|friend|wife|husband|daughter|son|mother|father|woman|man|girl|boy|lady|guy|"
     r"colleague|neighbour|neighbor|cousin|boss|manager|foreman|recruiter|driver|owner|someone|somebody|acquaintance)"
 )
+_PREPOSITIONS = r"(?:in|at|on|near|from|to|of|by|with|for|outside|around|behind|beyond|the|a|an)"
+"""Not the name's first word after a firm noun: "a farm near Salcininkai", "an office in Pinsk" name a place."""
 _ORG_NOUNS = (
     r"(?:firm|company|agency|employer|organisation|organization|club|bar|salon|sauna|studio|brand|shop|store|"
     r"cafe|café|restaurant|hotel|factory|farm|plant|business|office|website|site|group|channel|page)"
 )
 _PERSON_BEFORE = re.compile(
     rf"(?:\b(?:my name is|name is|i am|i'm|mr\.?|mrs\.?|ms\.?|miss|thank you,|thanks,|"
-    rf"{_PERSON_NOUNS}(?:,|\s+(?:was\s+|is\s+)?(?:called|named))?)\s+)$",
+    rf"{_PERSON_NOUNS}s?(?:,|\s+(?:was\s+|is\s+)?(?:called|named))?)\s+)$",
     re.IGNORECASE,
 )
 _ORG_BEFORE = re.compile(
-    rf"(?:\b{_ORG_NOUNS}(?:\s+\w+)?(?:\s+(?:was\s+|is\s+)?(?:called|named))?\s+[\"“']?)$",
+    rf"(?:\b{_ORG_NOUNS}(?:\s+(?!{_PREPOSITIONS}\b)\w+)?(?:\s+(?:was\s+|is\s+)?(?:called|named))?\s+[\"“']?)$",
     re.IGNORECASE,
 )
 COUNTRIES = frozenset(
@@ -310,6 +326,8 @@ LARGE_PLACES = frozenset(
     berlin munich hamburg frankfurt prague vienna budapest bratislava bucharest sofia belgrade athens rome
     milan paris london madrid barcelona lisbon amsterdam brussels stockholm oslo copenhagen helsinki
     istanbul ankara antalya dubai abu dhabi tel aviv cairo beijing tokyo new york
+    siberia urals ural caucasus crimea polesie polesye polesia donbas donbass baltics scandinavia balkans volga
+    kuban
     """.split()
 )
 """Capitals, regional centres and big cities: a place this large does not identify anyone, so it is kept
@@ -320,6 +338,21 @@ _LEGAL_SUFFIX = re.compile(
     r"(?:(?<=Sp)\.?\s?z\s?o\.?\s?o\.?|,?\s*(?:Sp\.?\s?z\s?o\.?\s?o\.?|LLC|Ltd\.?|Inc\.?|GmbH|OOO|ZAO|OAO|UAB|"
     r"S\.A\.|s\.r\.o\.)(?![\w]))"
 )
+_LEGAL_PREFIX = r"(?:UAB|OOO|ZAO|OAO|PAO|SIA|TOV|ChUP|ODO|AB|AS|SRL|S\.R\.L\.)"
+_LEGAL_FORM_RE = re.compile(
+    rf"(?<![\w.])({_LEGAL_PREFIX}\s+[\"“«']?[A-Z][\w&'-]*(?:\s+[A-Z][\w&'-]*){{0,3}}[\"”»']?)"
+    r"|(?<![\w.-])((?:[A-Z][\w&'-]*\s+){0,3}[A-Z][\w&'-]*)"
+    r"(?=,?\s*(?:Sp\.?\s?z\s?o\.?\s?o\.?|LLC|Ltd\.?|Inc\.?|GmbH|OOO|ZAO|OAO|UAB|S\.A\.|s\.r\.o\.)(?![\w]))"
+)
+"""A firm by its legal form, whether or not the NER tags it: "Work Abroad Ltd", "UAB Agrovita", "Polmeat Sp. z o.o."."""
+_LEGAL_FORM_ONLY = re.compile(rf"^(?:{_LEGAL_PREFIX}\s+)?[\"“«']?(.+?)[\"”»']?(?:{_LEGAL_SUFFIX.pattern})?$")
+"""The name inside a firm's legal form, which the interview also uses alone ("Polmeat said...")."""
+_TITLES = frozenset(
+    "mr mrs ms miss dr doctor auntie aunt uncle pan pani panie sir madam grandma granny grandpa baba dyadya "
+    "tyotya tetya".split()
+)
+"""Words before a name that are not the name: "Mrs Kowalska", "Uncle Tolya" (otherwise "Mrs" alone would be
+taken for a part of her name everywhere)."""
 _PLACE_CUE_RE = re.compile(
     r"(?:\b(?:[Ii]n|[Ff]rom|[Nn]ear|[Oo]utside|[Vv]illage of|[Tt]own of|[Cc]ity of)\s+)([A-Z][a-z]+(?:-[A-Z][a-z]+)?)\b"
 )
@@ -348,8 +381,8 @@ def _words(text: str) -> list[str]:
     return re.findall(r"[\w'’-]+", text)
 
 
-def _cue_type(text: str, before: str) -> str | None:
-    """The type an entity's own words and the words before it point to, or None."""
+def _cue_type(text: str, before: str, after: str = "") -> str | None:
+    """The type an entity's own words and the words before (and after) it point to, or None."""
     words = _words(text)
     if not words:
         return None
@@ -360,6 +393,10 @@ def _cue_type(text: str, before: str) -> str | None:
         return "organisation"
     if len(words) >= 2 and "-" in text and all(w[:1].isupper() for w in text.split("-") if w):
         return "organisation"  # Agro-Pak, Tekstil-Standart
+    if len(words) >= 2 and lowered[0].rstrip(".") in _TITLES:
+        return "person"  # "Mrs Kowalska", "Uncle Tolya", whatever the words before say
+    if len(words) <= 3 and (_PLACE_APPOSITION_BEFORE.search(before) or _PLACE_APPOSITION_AFTER.match(after)):
+        return "place"
     if lowered[0] in FIRST_NAMES or any(_PATRONYMIC.search(w) and len(w) > 5 for w in lowered[1:]):
         return "person"
     if _PERSON_BEFORE.search(before):
@@ -433,7 +470,8 @@ def _overlaps(a: Detection, b: Detection) -> bool:
 
 def _resolve(detections: Iterable[Detection]) -> list[Detection]:
     """Drop overlaps: patterns before names, then longer spans, then earlier ones."""
-    priority = {"pattern": 0, "reviewer": 0, "ner": 1, "propagated": 2}
+    # A name found again elsewhere and longer here ("Club Nirvana" where the NER saw "Nirvana") wins.
+    priority = {"pattern": 0, "reviewer": 0, "ner": 1, "propagated": 1}
     ranked = sorted(detections, key=lambda d: (priority.get(d.source, 3), -(d.end - d.start), d.start))
     kept: list[Detection] = []
     for detection in ranked:
@@ -548,12 +586,16 @@ class Detector:
         mentions: list[tuple[int, int, str]] = []
         place_cues = [(m.start(1), m.end(1), "PLACE_CUE") for m in _PLACE_CUE_RE.finditer(text)]
         gazetteer = [(s, e, f"GAZ:{t}") for s, e, t in candidate_spans(text, FIRST_NAMES)] if self.gazetteer else []
-        for start, end, label in [*spans, *place_cues, *gazetteer]:
-            if label not in _NER_LABELS and label != "PLACE_CUE" and not label.startswith("GAZ:"):
+        legal_forms = [(m.start(), m.end(), "ORG_CUE") for m in _LEGAL_FORM_RE.finditer(text)]
+        for start, end, label in [*spans, *place_cues, *gazetteer, *legal_forms]:
+            if label not in _NER_LABELS and label not in ("PLACE_CUE", "ORG_CUE") and not label.startswith("GAZ:"):
                 continue
             start, end = _trim(text, start, end)
+            if label == "ORG_CUE":  # leading stop words are not the firm's ("Then Work Abroad Ltd")
+                while " " in text[start:end] and text[start : text.index(" ", start)].lower() in _stop_words():
+                    start = text.index(" ", start) + 1
             legal = _LEGAL_SUFFIX.match(text, end)
-            if legal and label in ("ORG", "PRODUCT", "WORK_OF_ART", "PERSON"):
+            if legal and label in ("ORG", "PRODUCT", "WORK_OF_ART", "PERSON", "ORG_CUE"):
                 end = legal.end()
             surface = text[start:end]
             words = _words(surface)
@@ -566,11 +608,13 @@ class Detector:
             ):
                 continue
             before = text[max(0, start - 40) : start]
-            cue = _cue_type(surface, before)
+            cue = _cue_type(surface, before, text[end : end + 60])
             if label == "PLACE_CUE":
                 if cue not in (None, "place") or not _PLACE_SUFFIX.search(surface.lower()):
                     continue
                 typed: str | None = "place"
+            elif label == "ORG_CUE":
+                typed = cue = "organisation"
             elif label.startswith("GAZ:"):
                 typed = cue or label[4:]
                 cue = cue or typed  # the gazetteer's evidence weighs like a cue's
@@ -578,6 +622,14 @@ class Detector:
                 typed = cue or _NER_LABELS[label]
             if typed is None:
                 continue
+            if typed == "person" and len(words) > 1 and words[0].lower().rstrip(".") in _TITLES:
+                start = text.index(words[1], start)
+                surface, words = text[start:end], words[1:]
+            if typed == "place":  # a place of two words: "Biala Podlaska", "Nowy Dwor"
+                extra = _PLACE_SECOND_WORD.match(text, end)
+                if extra and _plain_word(extra.group(1), self.keep_places):
+                    end = extra.end()
+                    surface, words = text[start:end], _words(text[start:end])
             lone = cue is None and len(words) == 1 and surface.lower() not in FIRST_NAMES
             if lone and _sentence_initial(text, start) and not re.search(rf"[a-z,;] {re.escape(surface)}\b", text):
                 continue  # "Driver. All my life.": a capitalised word, not a name, unless used mid-sentence too
@@ -588,6 +640,9 @@ class Detector:
         # Every other whole-word mention of a name found, and each part of a person's full name alone.
         wanted: dict[str, str] = dict(types)
         for surface, type_ in types.items():
+            core = _LEGAL_FORM_ONLY.match(surface)
+            if type_ == "organisation" and core and core.group(1) != surface and len(core.group(1)) >= 3:
+                wanted.setdefault(core.group(1), "organisation")
             if type_ == "person":
                 for word in _words(surface):
                     if len(word) >= 3 and word[:1].isupper() and not _PATRONYMIC.search(word.lower()):
@@ -596,6 +651,31 @@ class Detector:
             for match in re.finditer(rf"(?<![\w-]){re.escape(surface)}(?![\w-])", text):
                 found.append(Detection(match.start(), match.end(), surface, type_, "propagated", 0.7))
         return found
+
+
+_PLACE_SECOND_WORD = re.compile(r" ([A-Z][a-z]+(?:-[A-Z][a-z]+)?)(?![\w'’-])")
+_STREET_WORD_SET = frozenset(
+    "street st avenue ave road rd lane boulevard blvd prospekt prospect square highway alley district region "
+    "raion rayon oblast village town city".split()
+)
+
+
+def _plain_word(word: str, keep_places: frozenset[str]) -> bool:
+    """True for a capitalised word that can follow a place or a given name as the name's second word.
+
+    Not a stop word, given name, country, big city, firm, street or place noun, or nationality.
+    """
+    lowered = word.lower()
+    return not (
+        lowered in _stop_words()
+        or lowered in FIRST_NAMES
+        or lowered in COUNTRIES
+        or lowered in keep_places
+        or lowered in _ORG_WORDS
+        or lowered in _STREET_WORD_SET
+        or lowered in _NEVER
+        or DEMONYM.match(word)
+    )
 
 
 def _propagate_across(texts: Sequence[str], found: Sequence[list[Detection]]) -> None:

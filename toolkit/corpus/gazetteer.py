@@ -154,7 +154,8 @@ def _stop_words() -> frozenset[str]:
 
 
 _NAME_BEFORE = re.compile(
-    r"\b(?:my name is|name was|name is|i am called|called|named|by the name of|surname is|surname was)\s+$",
+    r"(?:\b(?:my name is|name was|name is|i am called|called|named|by the name of|surname is|surname was|"
+    r"pseudonym|nickname)|\b(?:thank you|thanks),)\s+$",
     re.IGNORECASE,
 )
 
@@ -167,7 +168,9 @@ def candidate_spans(text: str, given_names: frozenset[str] = frozenset()) -> lis
     * a given name (listed, or a dictionary ``Name``) and one or two capitalised words after it whose
       readings are surnames or patronymics, or end like one: a person ("Anatoly Ivanovich Kireev");
     * a capitalised word inside a sentence that reads as a dictionary surname and ends like one: a person;
-    * a capitalised word after "my name is", "called", "named": a person;
+    * a listed given name (``given_names``) and a capitalised word after it that is no stop word, place,
+      firm or street word: a person ("Artur Sheleg");
+    * a capitalised word after "my name is", "called", "named", "the pseudonym", "Thank you,": a person;
     * a capitalised word after "the village of" / "town of", or before "district" / "region": a place;
     * a dictionary place after "in", "from", "near"...: a place.
 
@@ -175,7 +178,7 @@ def candidate_spans(text: str, given_names: frozenset[str] = frozenset()) -> lis
         >>> candidate_spans("We talked to Oksana Tkachuk from Stolin.")
         [(13, 27, 'person'), (33, 39, 'place')]
     """
-    from toolkit.corpus.deid import _sentence_initial
+    from toolkit.corpus.deid import LARGE_PLACES, _plain_word, _sentence_initial
 
     words = list(_CAP_WORD.finditer(text))
     spans: list[tuple[int, int, str]] = []
@@ -200,6 +203,8 @@ def candidate_spans(text: str, given_names: frozenset[str] = frozenset()) -> lis
                 {"Surn", "Patr"} & latin_tags(words[j].group())
                 or _SURNAME_ENDING.search(words[j].group())
                 or words[j].group().lower() in given_names
+                # a listed given name and any capitalised word that is not a place, firm or stop word
+                or (j == i + 1 and word.lower() in given_names and _plain_word(words[j].group(), LARGE_PLACES))
                 or (j - i == 2 and "Patr" in latin_tags(words[j - 1].group()))  # given, patronymic, any surname
             )
         ):
