@@ -150,6 +150,9 @@ _STREET_PREFIX_RU = (
     r"(?:ул\.|улица|улице|улицу|вул\.|вуліца|пр\.|пр-т|просп\.|проспект\w*|пер\.|переул\w+|б-р|бульвар\w*|"
     r"пл\.|площад\w+|тракт\w*|шоссе)"
 )
+_STREET_NOUN_RU = (
+    r"(?:улиц[аеуыи]|улицей|ул\.|проспект[а-я]*|просп\.|переул[а-я]+|бульвар[а-я]*|площад[а-я]+|вуліц[аыэу])"
+)
 _ADDRESS_RES = (
     re.compile(rf"(?<![\w])\d{{1,4}}[A-Za-z]?,?\s+(?:[A-Z][\w'-]+\s+){{1,3}}{_STREET_WORDS}(?![\w]){_UNIT}"),
     re.compile(
@@ -162,6 +165,13 @@ _ADDRESS_RES = (
     re.compile(
         rf"(?<![\w])(?i:{_STREET_PREFIX_RU})\s*[А-ЯЁІЎ0-9][\w'’-]+(?:\s+[А-ЯЁІЎ][\w'’-]+)?,?\s*"
         rf"(?:(?i:д\.|дом)\s*)?\d{{1,4}}[а-яА-Я]?(?:[-/]\d{{1,4}})?{_UNIT}"
+    ),
+    # A street without a house number, named ("на улице Ленина") or by its adjective ("на Садовой улице"):
+    # in a village or a small town the street alone can point to a household.
+    re.compile(rf"(?<![\w])(?i:{_STREET_NOUN_RU})\s+[А-ЯЁІЎ][\w'’-]+(?:\s+[А-ЯЁІЎ][\w'’-]+)?"),
+    re.compile(
+        rf"(?<![\w])[А-ЯЁІЎ][а-яёіў]+(?:ая|ой|ую|ий|ый|ого|ом|ей|ые|ых|ая|ае|ую)\s+(?i:{_STREET_NOUN_RU})(?![\w])"
+        rf"(?:,?\s*(?:(?i:д\.|дом)\s*)?\d{{1,4}}[а-яА-Я]?(?:[-/]\d{{1,4}})?{_UNIT})?"
     ),
 )
 
@@ -635,14 +645,18 @@ class Detector:
                 continue  # "Driver. All my life.": a capitalised word, not a name, unless used mid-sentence too
             votes[surface][typed] += 2 if cue else 1
             mentions.append((start, end, surface))
-        types = {surface: counter.most_common(1)[0][0] for surface, counter in votes.items()}
+        for surface, counter in list(votes.items()):  # a firm's name alone is the firm ("Blue Heron never paid")
+            core = _LEGAL_FORM_ONLY.match(surface)
+            if counter.most_common(1)[0][0] == "organisation" and core and core.group(1) != surface:
+                votes[core.group(1)]["organisation"] += 2
+        types = {surface: counter.most_common(1)[0][0] for surface, counter in votes.items() if counter}
         found = [Detection(s, e, surface, types[surface], "ner", 0.85) for s, e, surface in mentions]
         # Every other whole-word mention of a name found, and each part of a person's full name alone.
         wanted: dict[str, str] = dict(types)
         for surface, type_ in types.items():
             core = _LEGAL_FORM_ONLY.match(surface)
             if type_ == "organisation" and core and core.group(1) != surface and len(core.group(1)) >= 3:
-                wanted.setdefault(core.group(1), "organisation")
+                wanted[core.group(1)] = "organisation"
             if type_ == "person":
                 for word in _words(surface):
                     if len(word) >= 3 and word[:1].isupper() and not _PATRONYMIC.search(word.lower()):

@@ -86,6 +86,8 @@ _ORG_SHAPE = re.compile(
     rf"(?<![{_CYR}\w])([А-ЯЁ][а-яё]+[А-ЯЁ][а-яё]+(?:-[А-ЯЁA-Z][а-яёa-z]*)?(?:\s[А-ЯЁ][а-яё]+)?)(?![{_CYR}\w])"
 )
 """A firm written like one: ``СтройМонтаж-Инвест``, ``ТрудРесурс Плюс`` (a capitalised word after it belongs to it)."""
+_QUOTED_NAME = re.compile(r"(?<![:\w])\s*[«“\"]([А-ЯЁІЎA-Z][^«»“”\"\n.!?:;,]{1,40})[»”\"]")
+"""A capitalised name in quotation marks: a firm's, an NGO's, a venue's, when it comes back (see below)."""
 _LATIN_NAME = re.compile(
     r"(?<![\w@.])([A-Z][a-z]+(?:[A-Z][a-z]+)*(?:-[A-Z][a-z]+)*(?:\s+[A-Z][a-z]+(?:-[A-Z][a-z]+)*){0,3})(?![\w@])"
 )
@@ -319,6 +321,7 @@ def _cue_spans(text: str, dictionary: bool = False) -> list[tuple[int, int, str]
             spans.append((match.start(group), match.end(group), "organisation"))
     for match in _ORG_SHAPE.finditer(text):
         spans.append((match.start(1), match.end(1), "organisation"))
+    spans.extend(_repeated_quoted_names(text))
     from toolkit.corpus.deid import _LEGAL_SUFFIX
 
     for match in _LATIN_NAME.finditer(text):
@@ -329,6 +332,26 @@ def _cue_spans(text: str, dictionary: bool = False) -> list[tuple[int, int, str]
         if len(match.group(1)) >= 3 and match.group(1).lower() not in _NEVER_LATIN:
             spans.append((match.start(1), end, "organisation"))
     return spans
+
+
+def _repeated_quoted_names(text: str) -> list[tuple[int, int, str]]:
+    """«Capitalised names» in quotes that the interview uses at least twice, in any case form: organisations.
+
+    An NGO or a firm is often named in quotes with no firm word before it ("позвонил в Минске, «Безопасный
+    путь»"); quoted speech is rarely repeated word for word, and never follows a colon here.
+    """
+    quoted = [
+        m
+        for m in _QUOTED_NAME.finditer(text)
+        if len(m.group(1).split()) <= 4 and not text[max(0, m.start() - 2) : m.start()].rstrip().endswith(":")
+    ]
+    counts: dict[str, int] = {}
+    for match in quoted:
+        key = lemma_key(match.group(1), "organisation")
+        counts[key] = counts.get(key, 0) + 1
+    return [
+        (m.start(1), m.end(1), "organisation") for m in quoted if counts[lemma_key(m.group(1), "organisation")] >= 2
+    ]
 
 
 def _retype(surface: str, label: str) -> str:

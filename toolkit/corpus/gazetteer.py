@@ -153,6 +153,11 @@ def _stop_words() -> frozenset[str]:
     return frozenset(STOP_WORDS) | _NOT_NAMES
 
 
+_KIN_BEFORE = re.compile(
+    r"\b(?:mr|mrs|ms|miss|dr|auntie|aunt|uncle|pan|pani|grandma|granny|grandpa|friend|brother|sister|cousin|"
+    r"wife|husband|son|daughter|neighbour|neighbor|colleague|boss|girl|boy|girls|boys)\.?,?\s+$",
+    re.IGNORECASE,
+)
 _NAME_BEFORE = re.compile(
     r"(?:\b(?:my name is|name was|name is|i am called|called|named|by the name of|surname is|surname was|"
     r"pseudonym|nickname)|\b(?:thank you|thanks),)\s+$",
@@ -172,7 +177,8 @@ def candidate_spans(text: str, given_names: frozenset[str] = frozenset()) -> lis
       firm or street word: a person ("Artur Sheleg");
     * a capitalised word after "my name is", "called", "named", "the pseudonym", "Thank you,": a person;
     * a capitalised word after "the village of" / "town of", or before "district" / "region": a place;
-    * a dictionary place after "in", "from", "near"...: a place.
+    * a dictionary place after "in", "from", "near"...: a place;
+    * else a listed given name after a title or a word for a person: a person ("Uncle Tolya drove").
 
     Example:
         >>> candidate_spans("We talked to Oksana Tkachuk from Stolin.")
@@ -228,5 +234,7 @@ def candidate_spans(text: str, given_names: frozenset[str] = frozenset()) -> lis
             _PLACE_ONLY_PREPOSITION.search(before) or (_PLACE_PREPOSITION.search(before) and not given)
         ):
             spans.append((first.start(), first.end(), "place"))
+        elif word.lower() in given_names and _KIN_BEFORE.search(before):
+            spans.append((first.start(), first.end(), "person"))  # "Uncle Tolya drove", "my friend Vika"
         i += 1
     return spans

@@ -1,0 +1,133 @@
+"""Rules for places, organisations and their type decisions, found on sample_data/deid_dev (issue 11).
+
+Each test is built for one rule, with a look-alike that must not be flagged. The sentences are invented
+for the tests, not taken from a corpus.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from toolkit.corpus import deid_ru
+from toolkit.corpus.deid import Detection, Detector, _resolve, find_patterns
+from toolkit.corpus.gazetteer import candidate_spans
+
+
+def detections(text: str) -> set[tuple[str, str]]:
+    return {(d.text, d.type) for d in Detector().detect_many([text], ["en"])[0]}
+
+
+def texts_of(found: set[tuple[str, str]], type_: str) -> set[str]:
+    return {t for t, ty in found if ty == type_}
+
+
+@pytest.mark.model
+def test_firm_by_its_legal_form_and_its_name_alone_later():
+    found = detections(
+        "Then Blue Heron Ltd sent us to a warehouse. Blue Heron never paid. "
+        "Later I signed with UAB Medvegalis for the harvest."
+    )
+    firms = texts_of(found, "organisation")
+    assert {"Blue Heron Ltd", "Blue Heron", "UAB Medvegalis"} <= firms
+    assert not any(f.startswith("Then") for f in firms)  # a stop word before the name is not the firm's
+
+
+@pytest.mark.model
+def test_a_preposition_after_a_firm_noun_makes_a_place_not_a_firm():
+    found = detections("The agency had an office in Drahichyn. Our farm near Hantsavichy had cows.")
+    assert ("Drahichyn", "place") in found and ("Hantsavichy", "place") in found
+    assert not texts_of(found, "organisation")
+
+
+@pytest.mark.model
+def test_places_in_apposition_to_a_place_noun():
+    found = detections(
+        "My parents live in the Stolin district, Olshany, by the river. "
+        "I was born in Dubrovka, a small village near the border. "
+        "My aunt Olga, a woman from our street, helped me."
+    )
+    assert ("Olshany", "place") in found and ("Dubrovka", "place") in found
+    assert ("Olga", "person") in found  # a person described, not a place
+
+
+@pytest.mark.model
+def test_two_word_place_names_and_a_weekday_after_a_place():
+    found = detections("We got the money in Biala Podlaska at last. I came back to Kobryn Monday morning.")
+    assert ("Biala Podlaska", "place") in found  # one place, not "Biala" and "Podlaska"
+    assert ("Kobryn", "place") in found and not {t for t, _ in found if "Monday" in t}
+
+
+@pytest.mark.model
+def test_titles_are_not_part_of_a_name():
+    found = detections(
+        "Mrs Nowakowska kept my passport in her desk. Later I talked to Mrs Nowakowska about money. "
+        "Uncle Tolya drove the bus."
+    )
+    people = texts_of(found, "person")
+    assert "Nowakowska" in people and "Tolya" in people
+    assert not {t for t, _ in found if t.split()[0] in ("Mrs", "Uncle")}
+    assert not texts_of(found, "place")  # "talked to Mrs X" is a person, whatever "to" says
+
+
+@pytest.mark.model
+def test_plural_person_nouns_and_everyday_given_names():
+    found = detections("One of the boys, Vitya, had a phone. The girls, Ksyusha and Marysia, slept in the car.")
+    assert {"Vitya", "Ksyusha", "Marysia"} <= texts_of(found, "person")
+    assert not texts_of(found, "place")
+
+
+@pytest.mark.model
+def test_big_regions_are_kept_like_big_cities():
+    found = detections("We worked in Siberia, then in the Urals, and then in Klimovichi.")
+    assert not {t for t, _ in found if t in ("Siberia", "Urals", "the Urals")}
+    assert ("Klimovichi", "place") in found
+
+
+def test_a_listed_given_name_and_any_plain_capitalised_word_are_a_person():
+    text = "Q: Tell me about yourself. A: Artur Sheleg. I work with Olga Monday to Friday, or Olga Street."
+    spans = candidate_spans(text, frozenset({"artur", "olga"}))
+    assert [text[s:e] for s, e, t in spans if t == "person"] == ["Artur Sheleg"]  # not "Olga Monday"
+
+
+def test_thank_you_and_pseudonym_are_name_cues():
+    text = "The respondent chose the pseudonym Zoryana. Thank you, Zoryana, for your time. Thank you, and goodbye."
+    spans = [(text[s:e], t) for s, e, t in candidate_spans(text)]
+    assert spans == [("Zoryana", "person"), ("Zoryana", "person")]
+
+
+def test_a_longer_mention_of_a_name_found_elsewhere_beats_the_shorter_ner_span():
+    ner = Detection(5, 12, "Nirvana", "organisation", "ner", 0.85)
+    longer = Detection(0, 12, "Club Nirvana", "organisation", "propagated", 0.7)
+    assert _resolve([ner, longer]) == [longer]
+    pattern = Detection(0, 12, "+375 29 1234", "phone", "pattern")
+    assert _resolve([pattern, Detection(0, 20, "+375 29 1234 Nirvana", "organisation", "propagated")]) == [pattern]
+
+
+@pytest.mark.parametrize(
+    "sentence,street",
+    [
+        ("Бабушка жила на улице Ленина, у леса.", "улице Ленина"),
+        ("Мы снимали комнату на Лесной улице до весны.", "Лесной улице"),
+        ("Офис был на проспекте Победителей, рядом с рынком.", "проспекте Победителей"),
+        ("Жили на Садовой улице, 14, кв. 2.", "Садовой улице, 14, кв. 2"),
+    ],
+)
+def test_russian_streets_without_a_house_number_are_addresses(sentence, street):
+    assert [d.text for d in find_patterns(sentence) if d.type == "address"] == [street]
+
+
+def test_russian_street_word_alone_is_not_an_address():
+    assert not [d for d in find_patterns("На улице было холодно, и на площади никого.") if d.type == "address"]
+
+
+def test_russian_repeated_quoted_names_are_organisations(monkeypatch):
+    monkeypatch.setattr(deid_ru, "_natasha", lambda: None)
+    text = (
+        "Сестра позвонила в Минске, «Тихая гавань». Из «Тихой гавани» приехал юрист. "
+        "Он сказал: «Всё будет хорошо». Я ответила: «Всё будет хорошо». А она шепнула «Не бойся»."
+    )
+    with pytest.warns(UserWarning):
+        found = Detector().detect_many([text], ["ru"])[0]
+    firms = {d.text for d in found if d.type == "organisation"}
+    assert {"Тихая гавань", "Тихой гавани"} <= firms
+    assert not firms & {"Всё будет хорошо", "Не бойся"}  # quoted speech, repeated or not
