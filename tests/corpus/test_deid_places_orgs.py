@@ -131,3 +131,44 @@ def test_russian_repeated_quoted_names_are_organisations(monkeypatch):
     firms = {d.text for d in found if d.type == "organisation"}
     assert {"Тихая гавань", "Тихой гавани"} <= firms
     assert not firms & {"Всё будет хорошо", "Не бойся"}  # quoted speech, repeated or not
+
+
+@pytest.mark.model
+def test_a_firm_called_by_a_given_name_is_a_firm():
+    found = detections("I sewed at a workshop called Marina for nine years. Then Marina closed, and we left.")
+    assert ("Marina", "organisation") in found and ("Marina", "person") not in found
+
+
+@pytest.mark.model
+def test_holidays_and_regions_are_not_identifiers():
+    found = detections(
+        "Lent and Easter were the only holidays at home in Dronki. In the Brest Oblast everybody works abroad."
+    )
+    assert ("Dronki", "place") in found
+    assert not {t for t, _ in found if t in ("Lent", "Easter") or "Oblast" in t}
+
+
+def test_a_given_name_in_apposition_to_a_person_is_a_person():
+    text = "Zhenya, a neighbour's daughter, told me about the job. Vera, a village in the north, is small."
+    spans = [(text[s:e], t) for s, e, t in candidate_spans(text, frozenset({"zhenya", "vera"}))]
+    assert spans == [("Zhenya", "person")]  # "Vera, a village" is no person
+
+
+@pytest.mark.model
+def test_venues_and_firms_named_before_or_after_their_kind():
+    found = detections(
+        "The Hotel Bella Vista needed maids. The Bella Vista was real. I drove for the Zarya dairy. "
+        "Then Zarya cut the routes. The Pinsk factory closed too."
+    )
+    firms = texts_of(found, "organisation")
+    assert {"Hotel Bella Vista", "Bella Vista", "Zarya"} <= firms
+    assert "Pinsk" not in firms  # a place before a firm's kind stays a place
+
+
+def test_legal_forms_with_name_particles_without_the_ner():
+    import spacy
+
+    text = "The partner was a firm called Van der Berg Logistics B.V. in the end. Van der Berg Logistics said no."
+    found = {(d.text, d.type) for d in Detector(nlp=spacy.blank("en")).detect_many([text], ["en"])[0]}
+    assert ("Van der Berg Logistics", "organisation") in found  # the name alone, the second time
+    assert {t for t, ty in found if ty == "organisation" and t.startswith("Van der Berg Logistics B.V")}

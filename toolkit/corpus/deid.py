@@ -31,7 +31,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from toolkit.config import Settings
-from toolkit.corpus.gazetteer import _stop_words, candidate_spans
+from toolkit.corpus.gazetteer import _stop_words, candidate_spans, latin_tags
 from toolkit.errors import ToolkitError
 from toolkit.store.models import IDENTIFIER_TYPES
 
@@ -299,8 +299,25 @@ _PREPOSITIONS = r"(?:in|at|on|near|from|to|of|by|with|for|outside|around|behind|
 """Not the name's first word after a firm noun: "a farm near Salcininkai", "an office in Pinsk" name a place."""
 _ORG_NOUNS = (
     r"(?:firm|company|agency|employer|organisation|organization|club|bar|salon|sauna|studio|brand|shop|store|"
-    r"cafe|café|restaurant|hotel|factory|farm|plant|business|office|website|site|group|channel|page)"
+    r"cafe|café|restaurant|hotel|factory|farm|plant|business|office|website|site|group|channel|page|workshop|"
+    r"atelier|dairy|bakery|hotline|charity|foundation|cooperative|centre|center|hostel|garage|warehouse|sawmill)"
 )
+_ORG_CALLED = re.compile(rf"\b{_ORG_NOUNS}\s+(?:was\s+|is\s+)?(?:called|named)\s+[\"“']?$", re.IGNORECASE)
+"""'A workshop called Svetlana': the naming outweighs a given name's look."""
+_VENUE_BEFORE_RE = re.compile(
+    r"(?<![\w-])(?:Hotel|Club|Cafe|Café|Bar|Salon|Restaurant|Sauna|Studio|Hostel|Motel|Pension)\s+"
+    r"[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){0,2}"
+)
+"""A venue written with its kind first: "Hotel Bella Vista", "Club Nirvana"."""
+_THE_X_ORG_RE = re.compile(
+    r"\b[Tt]he\s+([A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){0,2})\s+(?:dairy|factory|plant|farm|firm|company|agency|"
+    r"hotline|workshop|bakery|sawmill|cooperative|foundation|charity|hotel|club|cafe|restaurant|salon|sauna)\b"
+)
+"""A firm named before its kind: "the Zarya dairy", "the Clear Path hotline" (unless the name is a place)."""
+_PERSON_APPOSITION_AFTER = re.compile(
+    r"\s*,\s+(?:a|an|the|my|our|his|her|their)\s+(?:[\w'’]+\s+){0,2}" + _PERSON_NOUNS + r"s?\b", re.IGNORECASE
+)
+"""A name followed by ", a neighbour's daughter," is a person."""
 _PERSON_BEFORE = re.compile(
     rf"(?:\b(?:my name is|name is|i am|i'm|mr\.?|mrs\.?|ms\.?|miss|thank you,|thanks,|"
     rf"{_PERSON_NOUNS}s?(?:,|\s+(?:was\s+|is\s+)?(?:called|named))?)\s+)$",
@@ -344,18 +361,22 @@ LARGE_PLACES = frozenset(
 (the UK Data Service's advice for qualitative data: replace small places, keep regions and big cities).
 Villages and towns are replaced. Change it with ``Detector(keep_places=...)``."""
 DEMONYM = re.compile(r"^[A-Z][a-z]+(?:ian|ish|ese|ic)$")
-_LEGAL_SUFFIX = re.compile(
-    r"(?:(?<=Sp)\.?\s?z\s?o\.?\s?o\.?|,?\s*(?:Sp\.?\s?z\s?o\.?\s?o\.?|LLC|Ltd\.?|Inc\.?|GmbH|OOO|ZAO|OAO|UAB|"
-    r"S\.A\.|s\.r\.o\.)(?![\w]))"
+_LEGAL_SUFFIXES = (
+    r"(?:Sp\.?\s?z\s?o\.?\s?o\.?|LLC|Ltd\.?|Inc\.?|GmbH|OOO|ZAO|OAO|UAB|S\.A\.|s\.r\.o\.|B\.V\.?|N\.V\.?|"
+    r"d\.o\.o\.|Kft\.?|SRL)"
 )
+_LEGAL_SUFFIX = re.compile(rf"(?:(?<=Sp)\.?\s?z\s?o\.?\s?o\.?|,?\s*{_LEGAL_SUFFIXES}(?![\w]))")
 _LEGAL_PREFIX = r"(?:UAB|OOO|ZAO|OAO|PAO|SIA|TOV|ChUP|ODO|AB|AS|SRL|S\.R\.L\.)"
 _LEGAL_FORM_RE = re.compile(
     rf"(?<![\w.])({_LEGAL_PREFIX}\s+[\"“«']?[A-Z][\w&'-]*(?:\s+[A-Z][\w&'-]*){{0,3}}[\"”»']?)"
-    r"|(?<![\w.-])((?:[A-Z][\w&'-]*\s+){0,3}[A-Z][\w&'-]*)"
-    r"(?=,?\s*(?:Sp\.?\s?z\s?o\.?\s?o\.?|LLC|Ltd\.?|Inc\.?|GmbH|OOO|ZAO|OAO|UAB|S\.A\.|s\.r\.o\.)(?![\w]))"
+    r"|(?<![\w.-])((?:(?:[A-Z][\w&'-]*|van|von|der|den|de|la|di|du)\s+){0,3}[A-Z][\w&'-]*)"
+    rf"(?=,?\s*{_LEGAL_SUFFIXES}(?![\w]))"
 )
 """A firm by its legal form, whether or not the NER tags it: "Work Abroad Ltd", "UAB Agrovita", "Polmeat Sp. z o.o."."""
-_LEGAL_FORM_ONLY = re.compile(rf"^(?:{_LEGAL_PREFIX}\s+)?[\"“«']?(.+?)[\"”»']?(?:{_LEGAL_SUFFIX.pattern})?$")
+_LEGAL_FORM_ONLY = re.compile(
+    rf"^(?:(?:{_LEGAL_PREFIX}|Hotel|Club|Cafe|Café|Bar|Salon|Restaurant|Sauna|Studio|Hostel|Motel|Pension)\s+)?"
+    rf"[\"“«']?(.+?)[\"”»']?(?:{_LEGAL_SUFFIX.pattern})?$"
+)
 """The name inside a firm's legal form, which the interview also uses alone ("Polmeat said...")."""
 _TITLES = frozenset(
     "mr mrs ms miss dr doctor auntie aunt uncle pan pani panie sir madam grandma granny grandpa baba dyadya "
@@ -407,6 +428,10 @@ def _cue_type(text: str, before: str, after: str = "") -> str | None:
         return "person"  # "Mrs Kowalska", "Uncle Tolya", whatever the words before say
     if len(words) <= 3 and (_PLACE_APPOSITION_BEFORE.search(before) or _PLACE_APPOSITION_AFTER.match(after)):
         return "place"
+    if _ORG_CALLED.search(before):
+        return "organisation"
+    if len(words) <= 3 and _PERSON_APPOSITION_AFTER.match(after):
+        return "person"
     if lowered[0] in FIRST_NAMES or any(_PATRONYMIC.search(w) and len(w) > 5 for w in lowered[1:]):
         return "person"
     if _PERSON_BEFORE.search(before):
@@ -597,6 +622,15 @@ class Detector:
         place_cues = [(m.start(1), m.end(1), "PLACE_CUE") for m in _PLACE_CUE_RE.finditer(text)]
         gazetteer = [(s, e, f"GAZ:{t}") for s, e, t in candidate_spans(text, FIRST_NAMES)] if self.gazetteer else []
         legal_forms = [(m.start(), m.end(), "ORG_CUE") for m in _LEGAL_FORM_RE.finditer(text)]
+        legal_forms += [(m.start(), m.end(), "ORG_CUE") for m in _VENUE_BEFORE_RE.finditer(text)]
+        legal_forms += [
+            (m.start(1), m.end(1), "ORG_CUE")
+            for m in _THE_X_ORG_RE.finditer(text)
+            if not any(
+                w.lower() in self.keep_places | COUNTRIES or DEMONYM.match(w) or "Geox" in latin_tags(w)
+                for w in m.group(1).split()
+            )
+        ]
         for start, end, label in [*spans, *place_cues, *gazetteer, *legal_forms]:
             if label not in _NER_LABELS and label not in ("PLACE_CUE", "ORG_CUE") and not label.startswith("GAZ:"):
                 continue
@@ -611,6 +645,8 @@ class Detector:
             words = _words(surface)
             if not words or surface.lower() in _NEVER or not any(w[:1].isupper() for w in words):
                 continue
+            if all(w.lower() in _stop_words() for w in words) or words[-1].lower() in _REGION_WORDS:
+                continue  # "Easter", "May"; "the Brest Oblast": a region is as large as a big city
             if surface.lower().removeprefix("the ") in self.keep_places | COUNTRIES:
                 continue
             if all(w.lower() in COUNTRIES for w in words) or (
@@ -667,6 +703,7 @@ class Detector:
         return found
 
 
+_REGION_WORDS = frozenset("region oblast voblast province krai kray voivodeship governorate".split())
 _PLACE_SECOND_WORD = re.compile(r" ([A-Z][a-z]+(?:-[A-Z][a-z]+)?)(?![\w'’-])")
 _STREET_WORD_SET = frozenset(
     "street st avenue ave road rd lane boulevard blvd prospekt prospect square highway alley district region "

@@ -137,7 +137,8 @@ _HOME_BEFORE = re.compile(
 _NOT_NAMES = frozenset(
     """
     january february march april may june july august september october november december monday tuesday
-    wednesday thursday friday saturday sunday christmas easter god lord mum mom dad mama papa internet
+    wednesday thursday friday saturday sunday christmas easter lent ramadan pentecost trinity god lord mum mom
+    dad mama papa internet
     """.split()
 )
 
@@ -178,13 +179,14 @@ def candidate_spans(text: str, given_names: frozenset[str] = frozenset()) -> lis
     * a capitalised word after "my name is", "called", "named", "the pseudonym", "Thank you,": a person;
     * a capitalised word after "the village of" / "town of", or before "district" / "region": a place;
     * a dictionary place after "in", "from", "near"...: a place;
-    * else a listed given name after a title or a word for a person: a person ("Uncle Tolya drove").
+    * else a listed given name after a title or a word for a person, or followed by one ("Zhenya, a
+      neighbour's daughter,"): a person ("Uncle Tolya drove").
 
     Example:
         >>> candidate_spans("We talked to Oksana Tkachuk from Stolin.")
         [(13, 27, 'person'), (33, 39, 'place')]
     """
-    from toolkit.corpus.deid import LARGE_PLACES, _plain_word, _sentence_initial
+    from toolkit.corpus.deid import _PERSON_APPOSITION_AFTER, LARGE_PLACES, _plain_word, _sentence_initial
 
     words = list(_CAP_WORD.finditer(text))
     spans: list[tuple[int, int, str]] = []
@@ -234,7 +236,9 @@ def candidate_spans(text: str, given_names: frozenset[str] = frozenset()) -> lis
             _PLACE_ONLY_PREPOSITION.search(before) or (_PLACE_PREPOSITION.search(before) and not given)
         ):
             spans.append((first.start(), first.end(), "place"))
-        elif word.lower() in given_names and _KIN_BEFORE.search(before):
+        elif word.lower() in given_names and (
+            _KIN_BEFORE.search(before) or _PERSON_APPOSITION_AFTER.match(text, first.end())
+        ):
             spans.append((first.start(), first.end(), "person"))  # "Uncle Tolya drove", "my friend Vika"
         i += 1
     return spans
