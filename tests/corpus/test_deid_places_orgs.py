@@ -172,3 +172,50 @@ def test_legal_forms_with_name_particles_without_the_ner():
     found = {(d.text, d.type) for d in Detector(nlp=spacy.blank("en")).detect_many([text], ["en"])[0]}
     assert ("Van der Berg Logistics", "organisation") in found  # the name alone, the second time
     assert {t for t, ty in found if ty == "organisation" and t.startswith("Van der Berg Logistics B.V")}
+
+
+@pytest.mark.model
+def test_national_bodies_are_not_identifiers():
+    found = detections("The Department of Citizenship and Migration refused my papers, and the Ministry of Labour too.")
+    assert not {t for t, _ in found if "Department" in t or "Ministry" in t}
+    assert deid_ru._keep("Министерство внутренних дел", frozenset())
+
+
+def ru_cues(text: str, monkeypatch) -> set[tuple[str, str]]:
+    """The Russian detector with the cue rules alone (natasha switched off)."""
+    monkeypatch.setattr(deid_ru, "_natasha", lambda: None)
+    with pytest.warns(UserWarning):
+        return {(d.text, d.type) for d in Detector().detect_many([text], ["ru"])[0]}
+
+
+def test_russian_place_named_before_what_it_is(monkeypatch):
+    found = ru_cues(
+        "Я родилась в деревне у реки. Мотоль — большая деревня, все друг друга знают. Работа, это главное.", monkeypatch
+    )
+    assert ("Мотоль", "place") in found
+    assert not {t for t, _ in found if t == "Работа"}
+
+
+def test_russian_dictionary_place_after_a_preposition():
+    text = "Он приехал из Рогачёва на автобусе. Письмо пришло из Иванова."
+    spans = [(text[s:e], t) for s, e, t in deid_ru._cue_spans(text)]  # the cue rules that run beside natasha
+    assert ("Рогачёва", "place") in spans
+    assert not [t for t, _ in spans if t == "Иванова"]  # likeliest reading a surname: not a place by this rule
+
+
+def test_russian_hyphenated_places_and_sole_traders():
+    assert deid_ru._retype("Наро-Фоминске", "place") == "place"  # the dictionary knows the town
+    assert deid_ru._retype("Текстиль-Стандарт", "place") == "organisation"
+    assert deid_ru._retype("ИП Мамедов", "person") == "organisation"  # a firm named after its owner
+    assert deid_ru._retype("Иван Мамедов", "person") == "person"
+
+
+def test_russian_street_by_its_adjective_alone():
+    assert [d.text for d in find_patterns("Жили мы на Пушкинской, у рынка.") if d.type == "address"] == ["Пушкинской"]
+    assert not [d for d in find_patterns("Стояли на Брестской трассе, на польской границе.") if d.type == "address"]
+
+
+def test_russian_quoted_name_after_a_hotline_or_centre(monkeypatch):
+    found = ru_cues("Я позвонила на горячую линию «Ясный путь», и мне помогли. Офис был в центре Пинска.", monkeypatch)
+    assert ("Ясный путь", "organisation") in found
+    assert ("Пинска", "organisation") not in found

@@ -169,6 +169,8 @@ _ADDRESS_RES = (
     # A street without a house number, named ("на улице Ленина") or by its adjective ("на Садовой улице"):
     # in a village or a small town the street alone can point to a household.
     re.compile(rf"(?<![\w])(?i:{_STREET_NOUN_RU})\s+[А-ЯЁІЎ][\w'’-]+(?:\s+[А-ЯЁІЎ][\w'’-]+)?"),
+    # "на Пушкинской": a street by its adjective alone, the word "улица" left out.
+    re.compile(r"(?<=\bна )[А-ЯЁ][а-яё]+(?:ской|цкой|овой|евой|иной|ной)(?=[,.;:!?)]|\s+(?:[а-яё]+\s+)?\d)"),
     re.compile(
         rf"(?<![\w])[А-ЯЁІЎ][а-яёіў]+(?:ая|ой|ую|ий|ый|ого|ом|ей|ые|ых|ая|ае|ую)\s+(?i:{_STREET_NOUN_RU})(?![\w])"
         rf"(?:,?\s*(?:(?i:д\.|дом)\s*)?\d{{1,4}}[а-яА-Я]?(?:[-/]\d{{1,4}})?{_UNIT})?"
@@ -647,6 +649,8 @@ class Detector:
                 continue
             if all(w.lower() in _stop_words() for w in words) or words[-1].lower() in _REGION_WORDS:
                 continue  # "Easter", "May"; "the Brest Oblast": a region is as large as a big city
+            if words[0].lower() in _STATE_BODIES:
+                continue  # "the Department of Citizenship and Migration": a national body identifies nobody
             if surface.lower().removeprefix("the ") in self.keep_places | COUNTRIES:
                 continue
             if all(w.lower() in COUNTRIES for w in words) or (
@@ -703,6 +707,7 @@ class Detector:
         return found
 
 
+_STATE_BODIES = frozenset("ministry department embassy consulate police prosecutor's government".split())
 _REGION_WORDS = frozenset("region oblast voblast province krai kray voivodeship governorate".split())
 _PLACE_SECOND_WORD = re.compile(r" ([A-Z][a-z]+(?:-[A-Z][a-z]+)?)(?![\w'’-])")
 _STREET_WORD_SET = frozenset(

@@ -78,8 +78,15 @@ _ORG_NOUNS = (
     r"завод[а-я]*|фабрик[а-я]*|предприяти[а-я]*|хозяйств[а-я]*|колхоз[а-я]*|совхоз[а-я]*|"
     r"кооператив[а-я]*|теплиц[а-я]*|комбинат[а-я]*|ООО|ОАО|ЗАО|ЧУП|ИП|УП|ОДО)"
 )
+_ORG_NOUNS_QUOTED = (
+    r"(?:центр[а-я]*|фонд[а-я]*|объединени[а-я]*|лини[яиюей]|цех[а-я]*|[а-я]*завод[а-я]*|ателье|агентств[а-я]*|"
+    r"движени[а-я]*|приют[а-я]*|общежити[а-я]*|пансионат[а-я]*|столов[а-я]*|пекарн[а-я]*|мастерск[а-я]*)"
+)
+"""Nouns that name a firm or an NGO only before a quoted name ("горячую линию «Ясный путь»", "центр «Надежда»"):
+before a capitalised word they are mostly something else ("в центре Пинска")."""
 _ORG_CUE = re.compile(
-    rf"(?<![{_CYR}])(?i:{_ORG_NOUNS})(?:\s+(?:называл[аи]?сь|называется|под\s+названием))?\s*[«\"“]([^»\"”\n]{{2,40}})[»\"”]"
+    rf"(?<![{_CYR}])(?i:{_ORG_NOUNS}|{_ORG_NOUNS_QUOTED})(?:\s+(?:называл[аи]?сь|называется|под\s+названием))?"
+    rf"\s*[«\"“]([^»\"”\n]{{2,40}})[»\"”]"
     rf"|(?<![{_CYR}])(?i:{_ORG_NOUNS})\s+({_CAP}(?:\s+{_CAP})?)"
 )
 _ORG_SHAPE = re.compile(
@@ -98,7 +105,20 @@ _PLACE_AFTER = re.compile(
     rf"ине|ыне|ани|ани|ах)(?:-[А-ЯЁ][а-яё]+)?)(?![{_CYR}])"
 )
 """A capitalised word with a Russian place-name ending after "в", "из", "под"...: ``в Калинковичах``."""
+_PLACE_APPOSITION_RU = re.compile(
+    rf"(?<![{_CYR}])({_CAP}),?\s+(?:—\s+|-\s+)?(?:это\s+)?(?:(?:маленьк|небольш|больш)[а-я]+\s+)?"
+    rf"(?:город|городок|деревня|село|посёлок|поселок|агрогородок|райцентр|местечко|вёска|горад)(?![{_CYR}])"
+)
+"""A place named before what it is: "Из Рогачёва, это город на Днепре", "Мотоль — большая деревня"."""
+_PLACE_PREPOSITION_RU = re.compile(
+    rf"(?<![{_CYR}])(?:[Вв]о?|[Ии]з|[Пп]од|[Оо]коло|[Вв]озле|[Дд]о)\s+({_CAP})(?![{_CYR}])"
+)
+"""A capitalised word after "в", "из", "под"... whose likeliest reading in the dictionary is a place name
+(and no reading a person's name): "из Рогачёва". Big cities and countries are kept later."""
 _HYPHENATED = re.compile(rf"^[А-ЯЁ][{_CYR}]+-[А-ЯЁ][{_CYR}]+$")
+_STATE_BODIES = frozenset(
+    "министерство правительство посольство консульство прокуратура милиция полиция департамент".split()
+)
 _REGION_WORDS = frozenset({"область", "край", "республика", "воеводство", "губерния", "округ"})
 
 # Words a Russian NER or a capital letter makes look like a name and that never identify anyone.
@@ -107,6 +127,7 @@ NEVER_RU = frozenset(
     интервьюер респондент участница участник бог господи господь спасибо дзякуй вёска бульба хата
     вайбер viber ватсап телеграм инстаграм фейсбук вконтакте одноклассники гугл интернет скайп тикток
     ютуб евро доллар рубль злотый covid ковид мвд омон кгб европа азия африка
+    министерство правительство посольство консульство прокуратура милиция полиция
     даследчыца даследчык удзельніца удзельнік інтэрв'юер рэспандэнт рэспандэнтка
     ён яна яно яны ці гэта гэты гэтая той тая але калі каб бо таму што як дзе там тут мяне мне вы мы
     і ды ўсё усё не так вось яшчэ потым цяпер таксама нават нешта нехта знаёмая знаёмы суседка сусед
@@ -239,6 +260,8 @@ def _keep(surface: str, keep_places: frozenset[str]) -> bool:
         return True
     if joined in COUNTRIES_RU or joined in LARGE_PLACES_RU or joined in keep_places or surface.lower() in keep_places:
         return True
+    if lemmas[0] in _STATE_BODIES:  # "Министерство внутренних дел": a national body identifies nobody
+        return True
     if lemmas[-1] in _REGION_WORDS or lemmas[0] in _REGION_WORDS:  # a region is as large as a big city
         return True
     if len(words) == 1 and (_LARGE_BELARUSIAN.match(words[0]) or _adjective_of_large(words[0], keep_places)):
@@ -315,6 +338,11 @@ def _cue_spans(text: str, dictionary: bool = False) -> list[tuple[int, int, str]
     for match in _NEAR_CUE.finditer(text):
         if not {"Name", "Patr"} & _tags(_to_russian_spelling(match.group(1))):
             spans.append((match.start(1), match.end(1), "place"))
+    for match in _PLACE_APPOSITION_RU.finditer(text):
+        spans.append((match.start(1), match.end(1), "place"))
+    for match in _PLACE_PREPOSITION_RU.finditer(text):
+        if "Geox" in _tags(match.group(1)) and not {"Name", "Surn", "Patr"} & _tags(match.group(1)):
+            spans.append((match.start(1), match.end(1), "place"))
     for match in _ORG_CUE.finditer(text):
         group = 1 if match.group(1) else 2
         if match.group(group) and match.group(group)[:1].isupper():
@@ -355,13 +383,22 @@ def _repeated_quoted_names(text: str) -> list[tuple[int, int, str]]:
 
 
 def _retype(surface: str, label: str) -> str:
-    """A patronymic makes a person; a firm's shape makes an organisation; else the NER's label."""
+    """A patronymic makes a person; a legal form or a firm's shape makes an organisation; else the NER's label.
+
+    A hyphenated name is a firm's ("Текстиль-Стандарт") unless the dictionary knows it as a place
+    ("в Наро-Фоминске").
+    """
     words = surface.split()
+    if len(words) >= 2 and words[0] in _LEGAL_FORMS_RU:
+        return "organisation"  # "ИП Мамедов": a sole trader's firm, named after him
     if len(words) >= 2 and any(_PATRONYMIC_RU.search(w) and len(w) > 5 for w in words[1:]):
         return "person"
-    if _ORG_SHAPE.fullmatch(surface) or _HYPHENATED.match(surface):
+    if _ORG_SHAPE.fullmatch(surface) or (_HYPHENATED.match(surface) and "Geox" not in _tags(surface)):
         return "organisation"
     return label
+
+
+_LEGAL_FORMS_RU = frozenset("ИП ООО ОАО ЗАО ПАО АО ЧУП УП ОДО ЧП ТОО СООО ИООО".split())
 
 
 def _to_russian_spelling(word: str) -> str:
