@@ -219,3 +219,50 @@ def test_russian_quoted_name_after_a_hotline_or_centre(monkeypatch):
     found = ru_cues("Я позвонила на горячую линию «Ясный путь», и мне помогли. Офис был в центре Пинска.", monkeypatch)
     assert ("Ясный путь", "organisation") in found
     assert ("Пинска", "organisation") not in found
+
+
+@pytest.mark.parametrize(
+    "sentence,address",
+    [
+        ("I lived with my aunt at Gagarina 21, flat 5, for a year.", "Gagarina 21, flat 5"),
+        ("Я жила у тёти на Гагарина, 21, квартира 5, целый год.", "Гагарина, 21, квартира 5"),
+    ],
+)
+def test_street_name_and_number_without_the_word_street(sentence, address):
+    assert [d.text for d in find_patterns(sentence) if d.type == "address"] == [address]
+
+
+def test_dates_and_holidays_with_numbers_are_not_streets():
+    text = "We came on Monday 21 of us. Приехали на Рождество, 7 января, на Пасху, 12 человек."
+    assert not [d for d in find_patterns(text) if d.type == "address"]
+
+
+@pytest.mark.model
+def test_seas_are_kept_like_regions():
+    found = detections("We swam in the Black Sea and saw the Mediterranean, then I went back to Zhabinka.")
+    assert not {t for t, _ in found if "Sea" in t or "Mediterranean" in t}
+    assert ("Zhabinka", "place") in found
+    assert deid_ru._keep("Чёрное море", frozenset()) and deid_ru._keep("Средиземного моря", frozenset())
+
+
+@pytest.mark.model
+def test_an_organisation_in_a_town_then_its_name():
+    found = detections(
+        "A girl had the number of an organisation in Kyiv, New Horizon, that helps women. "
+        "New Horizon called the embassy."
+    )
+    assert ("New Horizon", "organisation") in found and ("New Horizon", "place") not in found
+
+
+def test_russian_relative_before_a_name_makes_a_person():
+    pytest.importorskip("natasha")
+    text = "После школы я переехала в Молодечно к тёте Вале. Тётя Валя встретила меня на вокзале."
+    found = {(d.text, d.type) for d in Detector().detect_many([text], ["ru"])[0]}
+    assert ("Вале", "person") in found and ("Вале", "place") not in found
+    assert ("Молодечно", "place") in found  # a town after "в" stays a place
+
+
+def test_russian_quoted_name_after_a_noun_and_its_genitive(monkeypatch):
+    found = ru_cues("Работала в салоне красоты «Элеганс» три года, потом в салоне красоты «у дома».", monkeypatch)
+    assert ("Элеганс", "organisation") in found
+    assert not {t for t, _ in found if "дома" in t}

@@ -169,6 +169,15 @@ _ADDRESS_RES = (
     # A street without a house number, named ("на улице Ленина") or by its adjective ("на Садовой улице"):
     # in a village or a small town the street alone can point to a household.
     re.compile(rf"(?<![\w])(?i:{_STREET_NOUN_RU})\s+[А-ЯЁІЎ][\w'’-]+(?:\s+[А-ЯЁІЎ][\w'’-]+)?"),
+    # A street by its name in the genitive and a number, the word "street" left out: "at Gagarina 21, flat 5",
+    # "на Гагарина, 21" (a Russian street name's endings; "at" / "on" / "на" before it).
+    re.compile(
+        rf"(?<=\b(?:at|on) )[A-Z][a-z]+(?:a|ya|aya|oy|ogo|ova|eva|ina)\s+\d{{1,4}}[A-Za-z]?(?:[-/]\d{{1,4}})?{_UNIT}"
+    ),
+    re.compile(
+        rf"(?<=\bна )[А-ЯЁ][а-яё]+(?:а|я|ой|ого|ей)\s*,\s*(?:(?i:д\.|дом)\s*)?\d{{1,4}}[а-яА-Я]?"
+        rf"(?:[-/]\d{{1,4}})?{_UNIT}"
+    ),
     # "на Пушкинской": a street by its adjective alone, the word "улица" left out.
     re.compile(r"(?<=\bна )[А-ЯЁ][а-яё]+(?:ской|цкой|овой|евой|иной|ной)(?=[,.;:!?)]|\s+(?:[а-яё]+\s+)?\d)"),
     re.compile(
@@ -326,9 +335,11 @@ _PERSON_BEFORE = re.compile(
     re.IGNORECASE,
 )
 _ORG_BEFORE = re.compile(
-    rf"(?:\b{_ORG_NOUNS}(?:\s+(?!{_PREPOSITIONS}\b)\w+)?(?:\s+(?:was\s+|is\s+)?(?:called|named))?\s+[\"“']?)$",
+    rf"(?:\b{_ORG_NOUNS}(?:\s+(?!{_PREPOSITIONS}\b)\w+)?(?:\s+(?:was\s+|is\s+)?(?:called|named))?\s+[\"“']?"
+    rf"|\b{_ORG_NOUNS}\s+(?:in|from|near|at)\s+[A-Z][\w'’-]+,\s+[\"“']?)$",
     re.IGNORECASE,
 )
+"""Before a firm's name: "a firm called X", "the agency X", "an organisation in Kyiv, X"."""
 COUNTRIES = frozenset(
     """
     afghanistan albania algeria andorra angola argentina armenia australia austria azerbaijan bahrain
@@ -649,6 +660,8 @@ class Detector:
                 continue
             if all(w.lower() in _stop_words() for w in words) or words[-1].lower() in _REGION_WORDS:
                 continue  # "Easter", "May"; "the Brest Oblast": a region is as large as a big city
+            if words[-1].lower() in _NATURAL_FEATURES or surface.lower().removeprefix("the ") in _LARGE_FEATURES:
+                continue
             if words[0].lower() in _STATE_BODIES:
                 continue  # "the Department of Citizenship and Migration": a national body identifies nobody
             if surface.lower().removeprefix("the ") in self.keep_places | COUNTRIES:
@@ -707,6 +720,11 @@ class Detector:
         return found
 
 
+_NATURAL_FEATURES = frozenset("sea ocean gulf mountains".split())
+_LARGE_FEATURES = frozenset(
+    "mediterranean baltic adriatic caspian atlantic pacific arctic alps carpathians caucasus dnieper danube".split()
+)
+"""Seas, oceans and big mountains or rivers: as large as a region, kept ("the Black Sea", "the Mediterranean")."""
 _STATE_BODIES = frozenset("ministry department embassy consulate police prosecutor's government".split())
 _REGION_WORDS = frozenset("region oblast voblast province krai kray voivodeship governorate".split())
 _PLACE_SECOND_WORD = re.compile(r" ([A-Z][a-z]+(?:-[A-Z][a-z]+)?)(?![\w'’-])")

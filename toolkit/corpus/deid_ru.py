@@ -85,7 +85,7 @@ _ORG_NOUNS_QUOTED = (
 """Nouns that name a firm or an NGO only before a quoted name ("горячую линию «Ясный путь»", "центр «Надежда»"):
 before a capitalised word they are mostly something else ("в центре Пинска")."""
 _ORG_CUE = re.compile(
-    rf"(?<![{_CYR}])(?i:{_ORG_NOUNS}|{_ORG_NOUNS_QUOTED})(?:\s+(?:называл[аи]?сь|называется|под\s+названием))?"
+    rf"(?<![{_CYR}])(?i:{_ORG_NOUNS}|{_ORG_NOUNS_QUOTED})(?:\s+[а-яё]+)?(?:\s+(?:называл[аи]?сь|называется|под\s+названием))?"
     rf"\s*[«\"“]([^»\"”\n]{{2,40}})[»\"”]"
     rf"|(?<![{_CYR}])(?i:{_ORG_NOUNS})\s+({_CAP}(?:\s+{_CAP})?)"
 )
@@ -115,6 +115,12 @@ _PLACE_PREPOSITION_RU = re.compile(
 )
 """A capitalised word after "в", "из", "под"... whose likeliest reading in the dictionary is a place name
 (and no reading a person's name): "из Рогачёва". Big cities and countries are kept later."""
+_KIN_BEFORE_RU = re.compile(
+    rf"(?<![{_CYR}])(?i:тёт[яиеюй]|тет[яиеюй]|дяд[яиеюь]|бабушк[аиеуой]|дедушк[аиеуой]|баб[аеуы]|брат[аеуом]?|"
+    rf"сестр[аыеуой]|подруг[аиеуой]|друг[ауом]?|сосед[аеуом]?|соседк[аиеуой]|пан[аиу]?|пани|мам[аыеуой]|пап[аыеуой]|"
+    rf"муж[аеуем]?|жен[аыеуой]|сын[аеуом]?|доч[ьке]|дочк[аиеуой]|цёц[яі]|дзядз[ька])\s+$"
+)
+"""A relative, a friend or "пан"/"пани" before a word: the word is a person's name."""
 _HYPHENATED = re.compile(rf"^[А-ЯЁ][{_CYR}]+-[А-ЯЁ][{_CYR}]+$")
 _STATE_BODIES = frozenset(
     "министерство правительство посольство консульство прокуратура милиция полиция департамент".split()
@@ -262,6 +268,8 @@ def _keep(surface: str, keep_places: frozenset[str]) -> bool:
         return True
     if lemmas[0] in _STATE_BODIES:  # "Министерство внутренних дел": a national body identifies nobody
         return True
+    if re.match(r"^(?:мор[еяюи]|морем|океан)", words[-1].lower()):  # "Чёрное море": a sea is no small place
+        return True
     if lemmas[-1] in _REGION_WORDS or lemmas[0] in _REGION_WORDS:  # a region is as large as a big city
         return True
     if len(words) == 1 and (_LARGE_BELARUSIAN.match(words[0]) or _adjective_of_large(words[0], keep_places)):
@@ -324,9 +332,6 @@ def _dictionary_names(text: str) -> list[tuple[int, int, str]]:
 def _cue_spans(text: str, dictionary: bool = False) -> list[tuple[int, int, str]]:
     """Name, place and firm spans from the Russian cue rules (``dictionary``: pymorphy3's names too)."""
     spans: list[tuple[int, int, str]] = []
-    if dictionary:
-        spans.extend(_dictionary_names(text))
-        spans.extend((m.start(1), m.end(1), "place") for m in _PLACE_AFTER.finditer(text))
     for match in _NAME_CUE.finditer(text):
         spans.append((match.start(1), match.end(1), "person"))
     for match in _PATRONYMIC_NAME.finditer(text):
@@ -359,6 +364,9 @@ def _cue_spans(text: str, dictionary: bool = False) -> list[tuple[int, int, str]
             end = legal.end()
         if len(match.group(1)) >= 3 and match.group(1).lower() not in _NEVER_LATIN:
             spans.append((match.start(1), end, "organisation"))
+    if dictionary:  # last: on the same words an explicit cue ("салон «Элеганс»") beats the dictionary's guess
+        spans.extend(_dictionary_names(text))
+        spans.extend((m.start(1), m.end(1), "place") for m in _PLACE_AFTER.finditer(text))
     return spans
 
 
@@ -470,6 +478,8 @@ def russian_entities(
         if source == "ner" and " " not in surface and _sentence_initial(text, start) and _common_word(surface):
             continue  # a capitalised common word at the start of a sentence
         type_ = _retype(surface, type_)
+        if type_ != "person" and _KIN_BEFORE_RU.search(text[max(0, start - 30) : start]):
+            type_ = "person"  # "к тёте Вале": a relative's name, whatever it looks like
         found.append((start, end, type_, source, score))
         names.setdefault(lemma_key(surface, type_), type_)
     # Other mentions, any case form: runs of capitalised words whose lemmas match a name found or a part
