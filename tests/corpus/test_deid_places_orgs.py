@@ -266,3 +266,56 @@ def test_russian_quoted_name_after_a_noun_and_its_genitive(monkeypatch):
     found = ru_cues("Работала в салоне красоты «Элеганс» три года, потом в салоне красоты «у дома».", monkeypatch)
     assert ("Элеганс", "organisation") in found
     assert not {t for t, _ in found if "дома" in t}
+
+
+@pytest.mark.model
+def test_supranational_words_are_not_names():
+    found = detections("The Schengen visa, she said, would be arranged by the farm. The EU is not a fairy tale.")
+    assert not {t for t, _ in found if t in ("Schengen", "EU")}
+
+
+def test_a_title_after_called_is_not_the_name():
+    text = "The farm belonged to a man we called Pan Marek; his surname I never heard."
+    spans = [(text[s:e], t) for s, e, t in candidate_spans(text, frozenset({"marek"}))]
+    assert spans == [("Marek", "person")]
+
+
+@pytest.mark.model
+def test_a_name_and_an_initial():
+    found = detections("A man from the garage, Sergei V., said there was work. He called a lawyer, Tomasz W., later.")
+    assert {"Sergei V.", "Tomasz W."} <= texts_of(found, "person")
+
+
+@pytest.mark.model
+def test_firm_before_its_kind_or_in_apposition_to_it():
+    found = detections(
+        "I worked as a mechanic at the BELTRANS garage. A woman ran a small agency, GLOBUS-TOUR, that sent "
+        "people to Poland. My brother worked at the Pinsk garage."
+    )
+    assert {"BELTRANS", "GLOBUS-TOUR"} <= texts_of(found, "organisation")
+    assert "Pinsk" not in texts_of(found, "organisation")  # a place before a firm's kind stays a place
+
+
+def test_russian_firm_in_capitals_within_quotes(monkeypatch):
+    found = ru_cues(
+        "Она держала турфирму «ГЛОБУС-ТУР». Потом «ГЛОБУС-ТУР» закрылся. СИНТЕТИЧЕСКОЕ ИНТЕРВЬЮ.", monkeypatch
+    )
+    assert ("ГЛОБУС-ТУР", "organisation") in found
+    assert not {t for t, _ in found if "СИНТЕТИЧЕСКОЕ" in t or "ИНТЕРВЬЮ" in t}  # a heading, not a firm
+
+
+def test_russian_name_and_an_initial():
+    pytest.importorskip("natasha")
+    text = "Знакомый по гаражу, Сергей В., сказал, что есть работа в Литве."
+    found = {(d.text, d.type) for d in Detector().detect_many([text], ["ru"])[0]}
+    assert ("Сергей В.", "person") in found
+
+
+def test_russian_name_after_was_called(monkeypatch):
+    found = ru_cues("Санаторий назывался «Пушинас», там было тихо. Город назывался иначе.", monkeypatch)
+    assert ("Пушинас", "organisation") in found
+
+
+def test_russian_one_type_per_name_by_majority(monkeypatch):
+    found = ru_cues("Я жила в деревне Гать. В деревне Гать все друг друга знали. Фирма Гать платила мало.", monkeypatch)
+    assert {ty for t, ty in found if t == "Гать"} == {"place"}

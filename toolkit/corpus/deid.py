@@ -325,6 +325,16 @@ _THE_X_ORG_RE = re.compile(
     r"hotline|workshop|bakery|sawmill|cooperative|foundation|charity|hotel|club|cafe|restaurant|salon|sauna)\b"
 )
 """A firm named before its kind: "the Zarya dairy", "the Clear Path hotline" (unless the name is a place)."""
+_ORG_AFTER = re.compile(
+    r"\s+(?:garage|factory|plant|dairy|farm|company|firm|agency|hotel|club|cafe|restaurant|salon|sauna|bakery|"
+    r"workshop|shop|store|warehouse|hotline|sawmill)\b",
+    re.IGNORECASE,
+)
+"""After a name: "the BELTRANS garage", "the Zarya dairy" (the name is the firm's unless it is a place's)."""
+_ORG_APPOSITION_RE = re.compile(
+    rf"(?i:\b{_ORG_NOUNS}),\s+((?:[A-Z][\w&'’-]*\s+){{0,2}}[A-Z][\w&'’-]*)(?=\s*(?:[,.;]|\s(?:that|which|in|with)\b))"
+)
+"""A firm named in apposition to its kind: "a small agency, GLOBUS-TOUR, that sent people"."""
 _PERSON_APPOSITION_AFTER = re.compile(
     r"\s*,\s+(?:a|an|the|my|our|his|her|their)\s+(?:[\w'’]+\s+){0,2}" + _PERSON_NOUNS + r"s?\b", re.IGNORECASE
 )
@@ -393,7 +403,7 @@ _LEGAL_FORM_ONLY = re.compile(
 """The name inside a firm's legal form, which the interview also uses alone ("Polmeat said...")."""
 _TITLES = frozenset(
     "mr mrs ms miss dr doctor auntie aunt uncle pan pani panie sir madam grandma granny grandpa baba dyadya "
-    "tyotya tetya".split()
+    "tyotya tetya frau herr madame monsieur signora".split()
 )
 """Words before a name that are not the name: "Mrs Kowalska", "Uncle Tolya" (otherwise "Mrs" alone would be
 taken for a part of her name everywhere)."""
@@ -416,7 +426,7 @@ _NEVER = frozenset(
     """
     interviewer respondent participant covid covid-19 god thank thanks ok okay yes no viber whatsapp telegram
     instagram facebook vk vkontakte odnoklassniki google internet skype tiktok youtube euro euros dollars
-    roubles rubles zloty q a i r
+    roubles rubles zloty q a i r schengen eu un nato
     """.split()
 )
 
@@ -442,6 +452,12 @@ def _cue_type(text: str, before: str, after: str = "") -> str | None:
     if len(words) <= 3 and (_PLACE_APPOSITION_BEFORE.search(before) or _PLACE_APPOSITION_AFTER.match(after)):
         return "place"
     if _ORG_CALLED.search(before):
+        return "organisation"
+    if (
+        len(words) <= 3
+        and _ORG_AFTER.match(after)
+        and not any("Geox" in latin_tags(w) or w.lower() in LARGE_PLACES for w in words)
+    ):
         return "organisation"
     if len(words) <= 3 and _PERSON_APPOSITION_AFTER.match(after):
         return "person"
@@ -636,6 +652,7 @@ class Detector:
         gazetteer = [(s, e, f"GAZ:{t}") for s, e, t in candidate_spans(text, FIRST_NAMES)] if self.gazetteer else []
         legal_forms = [(m.start(), m.end(), "ORG_CUE") for m in _LEGAL_FORM_RE.finditer(text)]
         legal_forms += [(m.start(), m.end(), "ORG_CUE") for m in _VENUE_BEFORE_RE.finditer(text)]
+        legal_forms += [(m.start(1), m.end(1), "ORG_CUE") for m in _ORG_APPOSITION_RE.finditer(text)]
         legal_forms += [
             (m.start(1), m.end(1), "ORG_CUE")
             for m in _THE_X_ORG_RE.finditer(text)
@@ -688,6 +705,9 @@ class Detector:
             if typed == "person" and len(words) > 1 and words[0].lower().rstrip(".") in _TITLES:
                 start = text.index(words[1], start)
                 surface, words = text[start:end], words[1:]
+            if typed == "person" and re.search(r"\s[A-HJ-Z]$", surface) and text[end : end + 1] == ".":
+                end += 1  # an initial keeps its dot: "Sergei V."
+                surface = text[start:end]
             if typed == "place":  # a place of two words: "Biala Podlaska", "Nowy Dwor"
                 extra = _PLACE_SECOND_WORD.match(text, end)
                 if extra and _plain_word(extra.group(1), self.keep_places):

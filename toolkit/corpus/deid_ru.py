@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections import Counter
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
@@ -87,6 +88,7 @@ before a capitalised word they are mostly something else ("в центре Пи�
 _ORG_CUE = re.compile(
     rf"(?<![{_CYR}])(?i:{_ORG_NOUNS}|{_ORG_NOUNS_QUOTED})(?:\s+[а-яё]+)?(?:\s+(?:называл[аи]?сь|называется|под\s+названием))?"
     rf"\s*[«\"“]([^»\"”\n]{{2,40}})[»\"”]"
+    rf"|(?<![{_CYR}])(?i:называл(?:ся|ась|ось|ись)|называется|назывались)\s*[«\"“]([^»\"”\n]{{2,40}})[»\"”]"
     rf"|(?<![{_CYR}])(?i:{_ORG_NOUNS})\s+({_CAP}(?:\s+{_CAP})?)"
 )
 _ORG_SHAPE = re.compile(
@@ -255,8 +257,12 @@ def lemma_key(text: str, type_: str) -> str:
     return " ".join(lemmas)
 
 
-def _keep(surface: str, keep_places: frozenset[str]) -> bool:
-    """True when a surface names nothing identifying: a country, a big city, a nationality, a stop word."""
+def _keep(surface: str, keep_places: frozenset[str], quoted: bool = False) -> bool:
+    """True when a surface names nothing identifying: a country, a big city, a nationality, a stop word.
+
+    ``quoted``: the surface stands in quotation marks, where capitals are a firm's name («БЕЛТРАНС»), not
+    an acronym or a heading.
+    """
     words = re.findall(rf"[{_CYR}\w'’-]+", surface)
     if not words:
         return True
@@ -277,7 +283,7 @@ def _keep(surface: str, keep_places: frozenset[str]) -> bool:
     if len(words) == 2 and _DISTRICT_WORD.match(words[1]) and _adjective_of_large(words[0], keep_places):
         return True  # "Минского района": a big city's district
     cyrillic = [w for w in words if re.search(f"[{_CYR}]", w)]
-    if any(len(w) < 2 for w in cyrillic) or (cyrillic and all(w.isupper() for w in cyrillic)):
+    if any(len(w) < 2 for w in cyrillic) or (cyrillic and all(w.isupper() for w in cyrillic) and not quoted):
         return True  # a letter ("В", a speaker's "Р"), an acronym or a heading in capitals (РОВД, СИНТЕТИЧЕСКОЕ)
     return len(words) == 1 and bool(_DEMONYM_RU.search(words[0].lower())) and words[0][:1].islower()
 
@@ -349,7 +355,7 @@ def _cue_spans(text: str, dictionary: bool = False) -> list[tuple[int, int, str]
         if "Geox" in _tags(match.group(1)) and not {"Name", "Surn", "Patr"} & _tags(match.group(1)):
             spans.append((match.start(1), match.end(1), "place"))
     for match in _ORG_CUE.finditer(text):
-        group = 1 if match.group(1) else 2
+        group = next(g for g in (1, 2, 3) if match.group(g) is not None)
         if match.group(group) and match.group(group)[:1].isupper():
             spans.append((match.start(group), match.end(group), "organisation"))
     for match in _ORG_SHAPE.finditer(text):
@@ -462,7 +468,8 @@ def russian_entities(
         for start, end, label in ner(text):
             raw.append((start, end, _NATASHA_LABELS.get(label, ""), "ner", 0.85))
     found: list[tuple[int, int, str, str, float]] = []
-    names: dict[str, str] = {}
+    votes: dict[str, Counter[str]] = {}
+    keys: list[str] = []
     for start, end, type_, source, score in raw:
         if not type_:
             continue
@@ -473,15 +480,30 @@ def russian_entities(
         if cut:
             start, end = _trim(text, start, start + cut.start())
         surface = text[start:end]
-        if not surface or not surface[:1].isupper() or _keep(surface, keep_places):
+        quoted = text[start - 1 : start] in ("«", '"', "“") and text[end : end + 1] in ("»", '"', "”")
+        initial = re.search(r"\s[А-ЯЁ]$", surface) if text[end : end + 1] == "." else None
+        if initial:  # "Сергей В.": a name and an initial (the letter alone would be dropped below)
+            if _keep(surface[: initial.start()], keep_places):
+                continue
+            end += 1
+            surface = text[start:end]
+        elif not surface or not surface[:1].isupper() or _keep(surface, keep_places, quoted):
             continue
         if source == "ner" and " " not in surface and _sentence_initial(text, start) and _common_word(surface):
             continue  # a capitalised common word at the start of a sentence
         type_ = _retype(surface, type_)
         if type_ != "person" and _KIN_BEFORE_RU.search(text[max(0, start - 30) : start]):
             type_ = "person"  # "к тёте Вале": a relative's name, whatever it looks like
+        if type_ == "person" and re.match(r" [А-ЯЁ]\.", text[end : end + 3]):
+            end += 3  # an initial keeps its dot: "Сергей В."
+            surface = text[start:end]
         found.append((start, end, type_, source, score))
-        names.setdefault(lemma_key(surface, type_), type_)
+        votes.setdefault(lemma_key(surface, type_), Counter())[type_] += 1
+        keys.append(lemma_key(surface, type_))
+    # One type per name: the majority of its mentions' types (on a tie, the first: a cue's, as above).
+    majority = {key: counter.most_common(1)[0][0] for key, counter in votes.items()}
+    found = [(s, e, majority[key], source, score) for (s, e, _t, source, score), key in zip(found, keys, strict=True)]
+    names = dict(majority)
     # Other mentions, any case form: runs of capitalised words whose lemmas match a name found or a part
     # of a person's name.
     wanted: dict[tuple[str, ...], str] = {}

@@ -138,7 +138,7 @@ _NOT_NAMES = frozenset(
     """
     january february march april may june july august september october november december monday tuesday
     wednesday thursday friday saturday sunday christmas easter lent ramadan pentecost trinity god lord mum mom
-    dad mama papa internet
+    dad mama papa internet mr mrs ms miss dr pan pani frau herr auntie aunt uncle
     """.split()
 )
 
