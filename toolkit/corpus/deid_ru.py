@@ -302,13 +302,14 @@ def _adjective_of_large(word: str, keep_places: frozenset[str]) -> bool:
     ) or bool(_LARGE_BELARUSIAN.match(stem + "ск"))
 
 
-def _tags(word: str) -> set[str]:
-    """pymorphy3's grammemes of the word's likeliest reading (empty without pymorphy3)."""
+@lru_cache(maxsize=20_000)
+def _tags(word: str) -> frozenset[str]:
+    """pymorphy3's grammemes of the word's likeliest reading (empty without pymorphy3); cached per word."""
     morph = _morph()
     if morph is None:
-        return set()
+        return frozenset()
     parses = morph.parse(word.lower())
-    return set(str(parses[0].tag).replace(" ", ",").split(",")) if parses else set()
+    return frozenset(str(parses[0].tag).replace(" ", ",").split(",")) if parses else frozenset()
 
 
 def _dictionary_names(text: str) -> list[tuple[int, int, str]]:
