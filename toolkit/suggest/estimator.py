@@ -7,7 +7,8 @@ How a suggestion is made, and why (numbers in ``bench/README.md``); each part ha
   the turn's and the question's lemmas (negation marked, "NOT_check"), the turn and question embeddings,
   the element-wise max of sentence embeddings, and codebook evidence (each sentence's best match to a
   code's examples and definition, keywords found, the question's similarity to each definition).
-* **Few-shot** (a code with at least ``min_positives`` labelled turns): per code, a
+* **Few-shot** (a code with at least ``min_positives`` labelled turns, once the coded turns span
+  ``min_interviews`` interviews; with one coded interview the codebook alone decides): per code, a
   ``LogisticRegression(class_weight="balanced")`` on the turns whose label for that code is known. Not a
   ``OneVsRestClassifier``: which turns are known differs by code (a rejected suggestion is a negative for
   its code only), and one decision must refit one code.
@@ -36,7 +37,6 @@ from sklearn.base import BaseEstimator
 from sklearn.linear_model import LogisticRegression
 
 from toolkit.errors import ConfigError
-from toolkit.suggest.blend import BlendEvidence, choose_weight
 from toolkit.suggest.calibration import SigmoidMap, inner_folds
 from toolkit.suggest.data import CodebookPrototypes, SegmentBatch
 from toolkit.suggest.evidence import code_evidence
@@ -79,23 +79,17 @@ class SuggestConfig:
     min_labelled_turns: int = 50
     calibrate: bool = True
     calibration_folds: int = 4
-    validated_blend: bool = True
-    blend_penalty: float = 2.0
-    blend_min_positives: int = 3
-    blend_fallback: str = "codebook"
-    zero_map_min_interviews: int = 2
+    min_interviews: int = 2
 
     def __post_init__(self) -> None:
         if not 0.0 < self.threshold < 1.0:
             raise ConfigError(f"the threshold is a probability strictly between 0 and 1, not {self.threshold}")
         if not 0.0 < self.zero_shot_cut < 1.0:
             raise ConfigError(f"zero_shot_cut is strictly between 0 and 1, not {self.zero_shot_cut}")
-        if self.C <= 0 or self.max_codes < 1 or self.min_positives < 1:
-            raise ConfigError("C must be > 0, max_codes and min_positives >= 1")
+        if self.C <= 0 or self.max_codes < 1 or self.min_positives < 1 or self.min_interviews < 1:
+            raise ConfigError("C must be > 0, max_codes, min_positives and min_interviews >= 1")
         if self.prior_strength < 0:
             raise ConfigError(f"prior_strength is a number of pseudo-turns >= 0, not {self.prior_strength}")
-        if self.blend_penalty < 0 or self.blend_min_positives < 1:
-            raise ConfigError("blend_penalty must be >= 0 and blend_min_positives >= 1")
 
 
 def _turn_best(probs: np.ndarray) -> np.ndarray:
@@ -141,11 +135,7 @@ class CodeSuggester(BaseEstimator):
         min_labelled_turns: int = 50,
         calibrate: bool = True,
         calibration_folds: int = 4,
-        validated_blend: bool = True,
-        blend_penalty: float = 2.0,
-        blend_min_positives: int = 3,
-        blend_fallback: str = "codebook",
-        zero_map_min_interviews: int = 2,
+        min_interviews: int = 2,
     ) -> None:
         self.prototypes = prototypes
         self.C = C
@@ -165,11 +155,7 @@ class CodeSuggester(BaseEstimator):
         self.min_labelled_turns = min_labelled_turns
         self.calibrate = calibrate
         self.calibration_folds = calibration_folds
-        self.validated_blend = validated_blend
-        self.blend_penalty = blend_penalty
-        self.blend_min_positives = blend_min_positives
-        self.blend_fallback = blend_fallback
-        self.zero_map_min_interviews = zero_map_min_interviews
+        self.min_interviews = min_interviews
 
     @classmethod
     def from_config(cls, prototypes: CodebookPrototypes, config: SuggestConfig | None = None) -> CodeSuggester:
@@ -216,8 +202,8 @@ class CodeSuggester(BaseEstimator):
         self.estimators_: list[LogisticRegression | None] = [None] * n_codes
         self.trained_ = np.zeros(n_codes, dtype=bool)
         self.positives_ = np.zeros(n_codes, dtype=np.int64)
-        self._fit_codes(range(n_codes))
         self.groups_ = None if groups is None else np.asarray(groups)
+        self._fit_codes(range(n_codes))
         self._fit_maps(self.groups_)
         return self
 
@@ -233,8 +219,6 @@ class CodeSuggester(BaseEstimator):
         self.few_shot_map_: SigmoidMap | None = None
         self.zero_shot_map_: SigmoidMap | None = None
         self.zero_raw_: np.ndarray | None = None
-        self.blend_evidence_: BlendEvidence | None = None
-        self._weights_memo: tuple[tuple[object, ...], np.ndarray] | None = None
         if not self.calibrate:
             return
         self.zero_raw_ = self.zero_shot_.predict_proba(code_evidence(self.batch_, self._prototypes()))
@@ -246,7 +230,6 @@ class CodeSuggester(BaseEstimator):
             return
         examples = np.arange(self.n_rows_, len(self.labels_))
         scores, truth = [], []
-        evidence = BlendEvidence()
         for train, held in folds:
             for j in trained:
                 column = self.labels_[:, j]
@@ -262,8 +245,6 @@ class CodeSuggester(BaseEstimator):
                 model.fit(self.X_[rows], y, sample_weight=self.sample_weight_[rows])
                 scores.append(model.predict_proba(self.X_[test])[:, 1])
                 truth.append(column[test] == 1)
-                evidence.add(int(j), test, scores[-1])
-        self.blend_evidence_ = evidence
         if scores:
             fmap = SigmoidMap().fit(np.concatenate(scores), np.concatenate(truth))
             self.few_shot_map_ = fmap if fmap.fitted_ else None
@@ -308,8 +289,23 @@ class CodeSuggester(BaseEstimator):
             raise ConfigError("CodeSuggester needs the codebook's prototypes")
         return self.prototypes
 
+    def _validated(self) -> bool:
+        """Whether the coded turns span ``min_interviews`` interviews (always true without ``groups``).
+
+        With coded turns from one interview only, nothing learnt from them can be checked on an interview
+        the model did not see, and on the sample corpus a model learnt from one interview was worse than the
+        codebook alone: until then no code is trained and no map is fitted (the codebook alone, as before
+        anything was coded).
+        """
+        groups = getattr(self, "groups_", None)
+        if groups is None:
+            return True
+        coded = (self.labels_[: self.n_rows_] != UNLABELLED).any(axis=1)
+        return len(np.unique(groups[coded])) >= self.min_interviews
+
     def _fit_codes(self, columns: Sequence[int] | range) -> None:
         """Fit the listed codes; codes with too few positives (or no negatives) stay zero-shot."""
+        validated = self._validated()
         for j in columns:
             column = self.labels_[:, j]
             rows = np.where(column != UNLABELLED)[0]
@@ -319,7 +315,9 @@ class CodeSuggester(BaseEstimator):
             # Trained once people coded it often enough, or (when the codebook's examples are training rows)
             # once enough turns are coded for the examples to be contrasted with real negatives.
             examples_suffice = self.example_weight > 0 and int(real.sum()) >= self.min_labelled_turns
-            enough = (coded >= self.min_positives or examples_suffice) and (~y).sum() >= 1 and y.sum() >= 1
+            enough = (
+                validated and (coded >= self.min_positives or examples_suffice) and (~y).sum() >= 1 and y.sum() >= 1
+            )
             self.trained_[j] = bool(enough)
             self.positives_[j] = coded
             self.estimators_[j] = (
@@ -334,10 +332,7 @@ class CodeSuggester(BaseEstimator):
         """The codebook-score map, on every (coded turn, code) pair with a known label: cheap, so refit live."""
         self.zero_shot_map_ = None
         real = np.where((self.labels_[: self.n_rows_] != UNLABELLED).any(axis=1))[0]
-        if not self.calibrate or not len(real) or self.zero_raw_ is None:
-            return
-        groups = getattr(self, "groups_", None)
-        if groups is not None and len(np.unique(groups[real])) < self.zero_map_min_interviews:
+        if not self.calibrate or not len(real) or self.zero_raw_ is None or not self._validated():
             return
         zero, labels = self.zero_raw_[real], self.labels_[real]
         known = labels != UNLABELLED
@@ -358,108 +353,48 @@ class CodeSuggester(BaseEstimator):
             self._fit_zero_map()
         return self
 
-    def learnt_weights(self) -> np.ndarray:
-        """Per code, the weight of its learnt model against the codebook (0 for an untrained code).
-
-        With ``validated_blend`` (and ``calibrate``, and a prior ``k`` > 0), each trained code's weight is
-        chosen on out-of-fold scores of the coded turns (:mod:`toolkit.suggest.blend`), pulled toward the
-        global blend n / (n + k); a code whose learnt model cannot be validated there gets 0 (the codebook
-        alone). Otherwise the global blend n / (n + k) for n coded turns (1 with k = 0: the learnt model alone).
-        """
-        trained = getattr(self, "trained_", None)
-        if trained is None:
-            raise ConfigError("learnt_weights needs a fitted CodeSuggester")
-        k = float(self.prior_strength)
-        n = self.positives_.astype(np.float64)
-        prior = np.ones_like(n) if k == 0 else n / (n + k)
-        if k == 0 or not (self.validated_blend and self.calibrate):
-            return np.where(trained, prior, 0.0)
-        zmap, fmap = self.zero_shot_map_, self.few_shot_map_
-        key = (k, self.blend_penalty, self.blend_min_positives, id(zmap), id(fmap), trained.tobytes())
-        memo = getattr(self, "_weights_memo", None)
-        if memo is not None and memo[0] == key:
-            return memo[1]
-        fallback = prior if self.blend_fallback == "prior" else np.zeros_like(prior)
-        evidence = self.blend_evidence_
-        weights = np.where(trained, fallback, 0.0) if evidence is not None else np.zeros(len(trained))
-        zero = self.zero_raw_
-        if evidence is not None and zero is not None:
-            if zmap is not None:
-                zero = zmap.transform(zero, _turn_best(zero))
-            for j in np.where(trained)[0]:
-                found = evidence.of(int(j))
-                if found is None:
-                    continue
-                rows, raw = found
-                learnt = fmap.transform(raw) if fmap is not None else raw
-                w = choose_weight(
-                    learnt,
-                    zero[rows, j],
-                    self.labels_[rows, j] == 1,
-                    prior_weight=float(prior[j]),
-                    penalty=self.blend_penalty,
-                    min_positives=self.blend_min_positives,
-                )
-                weights[j] = fallback[j] if w is None else w
-        self._weights_memo = (key, weights)
-        return weights
-
-    def few_shot_mask(self) -> np.ndarray | None:
-        """Codes whose probability uses their learnt model (None before ``fit``); the others are codebook-only."""
-        trained = getattr(self, "trained_", None)
-        if trained is None or not hasattr(self, "positives_"):
-            return trained
-        return np.asarray(trained, dtype=bool) & (self.learnt_weights() > 0)
-
     @property
     def few_shot_codes_(self) -> list[str]:
-        """Codes scored (in part) by a trained classifier (the others are zero-shot)."""
-        mask = self.few_shot_mask()
-        assert mask is not None
-        return [c for c, used in zip(self._prototypes().code_ids, mask, strict=True) if used]
+        """Codes scored by a trained classifier (the others are zero-shot)."""
+        return [c for c, trained in zip(self._prototypes().code_ids, self.trained_, strict=True) if trained]
 
     @property
     def calibrated_(self) -> np.ndarray:
         """Per code, whether its probability is calibrated: what every explanation says, so it must be true.
 
-        A learnt probability is calibrated once its map could be fitted (coded turns from at least two
-        interviews; with ``calibrate=False``, the older claim that the bench measured it), and blended with
-        the codebook score only if that is mapped too. A codebook-only code (untrained, or weighted 0 against
-        the codebook) is calibrated once the codebook-score map could be fitted on coded turns.
+        A trained code's learnt probability is calibrated once its map could be fitted (coded turns from at
+        least two interviews; with ``calibrate=False``, the older claim that the bench measured it), and
+        blended with the codebook score only if that is mapped too. A codebook-only code is calibrated once
+        the codebook-score map could be fitted on coded turns.
         """
         zero_ok = getattr(self, "zero_shot_map_", None) is not None
         learnt_ok = getattr(self, "few_shot_map_", None) is not None or not self.calibrate
-        mask = self.few_shot_mask()
-        assert mask is not None
-        weights = self.learnt_weights()
-        return np.where(mask, learnt_ok & (zero_ok | (weights >= 1.0)), zero_ok)
+        return np.where(self.trained_, learnt_ok and (zero_ok or float(self.prior_strength) == 0), zero_ok)
 
     # ------------------------------------------------------------------ scoring
     def predict_proba(self, batch: SegmentBatch) -> np.ndarray:
         """Probabilities (turns x codes) in [0, 1].
 
-        The codebook stays evidence after codings arrive: a trained code's probability is
-        ``w * p_learnt + (1 - w) * p_codebook``, ``w`` from :meth:`learnt_weights` (chosen per code on
-        out-of-fold scores, near the prior ``n / (n + k)`` for n coded turns; 0 when the learnt model could
-        not be validated), so two or three coded turns cannot wipe out the codebook.
+        With ``prior_strength`` k > 0 the codebook stays evidence after codings arrive: a trained code's
+        probability is ``(n * p_learnt + k * p_codebook) / (n + k)`` for n coded turns, a prior that the
+        data outweighs as it accumulates (so two or three coded turns cannot wipe out the codebook).
         """
         evidence = code_evidence(batch, self._prototypes())
         probs = self.zero_shot_.predict_proba(evidence)
         zmap, fmap = getattr(self, "zero_shot_map_", None), getattr(self, "few_shot_map_", None)
         if zmap is not None:
             probs = zmap.transform(probs, _turn_best(probs))
-        weights = self.learnt_weights()
-        used = np.where(self.trained_ & (weights > 0))[0]
-        if len(used):
+        if self.trained_.any():
             X = self.X_[: self.n_rows_] if batch is self.batch_ else self._transform(batch)
-            for j in used:
+            k = float(self.prior_strength)
+            for j in np.where(self.trained_)[0]:
                 estimator = self.estimators_[j]
                 assert estimator is not None  # trained_ says so
                 learnt = estimator.predict_proba(X)[:, 1]
                 if fmap is not None:
                     learnt = fmap.transform(learnt)
-                w = float(weights[j])
-                probs[:, j] = learnt if w >= 1.0 else w * learnt + (1.0 - w) * probs[:, j]
+                n = float(self.positives_[j])
+                probs[:, j] = learnt if k == 0 else (n * learnt + k * probs[:, j]) / (n + k)
         short = np.array([len(t.split()) < _MIN_WORDS for t in batch.texts], dtype=bool)
         probs[short] = np.minimum(probs[short], _SHORT_CAP)
         return np.clip(probs, 0.0, 1.0)
@@ -474,7 +409,7 @@ class CodeSuggester(BaseEstimator):
         ``zero_shot_max_codes`` such codes per turn (``mapped_zero_shot_max_codes`` once mapped).
         """
         prototypes = self._prototypes()
-        trained = self.few_shot_mask()
+        trained = getattr(self, "trained_", None)
         threshold: float | np.ndarray = self.threshold
         mapped = getattr(self, "zero_shot_map_", None) is not None
         if trained is not None and not mapped:
@@ -487,7 +422,7 @@ class CodeSuggester(BaseEstimator):
             zero_shot_max_codes=self.mapped_zero_shot_max_codes if mapped else self.zero_shot_max_codes,
             excludes=prototypes.excludes,
         )
-        return policy.decide(probs, trained)
+        return policy.decide(probs, getattr(self, "trained_", None))
 
     def predict(self, batch: SegmentBatch) -> np.ndarray:
         """Boolean matrix of suggested codes."""
@@ -502,7 +437,7 @@ class CodeSuggester(BaseEstimator):
             batch,
             self.decide(probs),
             code_evidence(batch, self._prototypes()),
-            self.few_shot_mask(),
+            self.trained_,
             coded_vecs=self.batch_.turn_vecs,
             calibrated=self.calibrated_,
             labels=self.labels_[: self.n_rows_],

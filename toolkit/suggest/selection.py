@@ -53,28 +53,25 @@ def _inner_choice(
         return model.C, model.prior_strength, model.threshold
     splits = min(grid.inner_splits, n_groups)
     probs = {ck: np.zeros((len(rows), labels.shape[1])) for ck in candidates}
-    # (inner held-out positions, the fold's fitted model, its codes scored by a learnt model per (C, prior))
-    folds: list[tuple[np.ndarray, CodeSuggester, dict[tuple[float, float], np.ndarray | None]]] = []
+    folds: list[tuple[np.ndarray, CodeSuggester]] = []  # (inner held-out positions, the fold's fitted model)
     for inner_train, inner_held in GroupKFold(n_splits=splits).split(rows, groups=groups[rows]):
         inner_labels = np.full(labels.shape, UNLABELLED, dtype=labels.dtype)
         inner_labels[rows[inner_train]] = labels[rows[inner_train]]
         fitted = clone(model).set_params(C=grid.C[0]).fit(batch, inner_labels, groups)
-        masks: dict[tuple[float, float], np.ndarray | None] = {}
-        folds.append((inner_held, fitted, masks))
+        folds.append((inner_held, fitted))
         for c in grid.C:
             if c != fitted.C:
                 fitted.set_params(C=c).refit_classifiers()
             for k in grid.prior_strength:
                 probs[(c, k)][inner_held] = _mix(fitted, batch, k)[rows[inner_held]]
-                masks[(c, k)] = fitted.few_shot_mask()
     truth = labels[rows] == 1
     best, best_f1 = (model.C, model.prior_strength, model.threshold), -1.0
     for c, k in candidates:
         for t in grid.threshold:
             chooser = clone(model).set_params(threshold=t)
             pred = np.zeros_like(truth)
-            for held, fitted, masks in folds:  # the fold's learnt codes and maps decide, as when suggesting
-                chooser.trained_ = masks[(c, k)]
+            for held, fitted in folds:  # the fold's trained codes and maps decide, as when suggesting
+                chooser.trained_ = fitted.trained_
                 chooser.zero_shot_map_ = fitted.zero_shot_map_
                 pred[held] = chooser.decide(probs[(c, k)][held])
             score = f1_score(truth, pred, average="micro", zero_division=0)
