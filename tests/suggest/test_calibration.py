@@ -126,7 +126,8 @@ def test_learnt_probabilities_from_one_interview_are_not_called_calibrated():
     labels = labels_for(TWICE, protos.code_ids)
     one = [g == "d0" for g in GROUPS]
     train = np.where(np.array(one)[:, None], labels, UNLABELLED).astype(np.int8)
-    model = CodeSuggester(protos, min_positives=1).fit(batch, train, GROUPS)
+    # min_interviews=1: learn from one interview anyway (the default waits for a second one, test_few_shot)
+    model = CodeSuggester(protos, min_positives=1, min_interviews=1).fit(batch, train, GROUPS)
     assert model.trained_.any() and model.few_shot_map_ is None  # no second interview to hold out
     assert not model.calibrated_[model.trained_].any()
 

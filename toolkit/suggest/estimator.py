@@ -7,7 +7,8 @@ How a suggestion is made, and why (numbers in ``bench/README.md``); each part ha
   the turn's and the question's lemmas (negation marked, "NOT_check"), the turn and question embeddings,
   the element-wise max of sentence embeddings, and codebook evidence (each sentence's best match to a
   code's examples and definition, keywords found, the question's similarity to each definition).
-* **Few-shot** (a code with at least ``min_positives`` labelled turns): per code, a
+* **Few-shot** (a code with at least ``min_positives`` labelled turns, once the coded turns span
+  ``min_interviews`` interviews; with one coded interview the codebook alone decides): per code, a
   ``LogisticRegression(class_weight="balanced")`` on the turns whose label for that code is known. Not a
   ``OneVsRestClassifier``: which turns are known differs by code (a rejected suggestion is a negative for
   its code only), and one decision must refit one code.
@@ -78,14 +79,15 @@ class SuggestConfig:
     min_labelled_turns: int = 50
     calibrate: bool = True
     calibration_folds: int = 4
+    min_interviews: int = 2
 
     def __post_init__(self) -> None:
         if not 0.0 < self.threshold < 1.0:
             raise ConfigError(f"the threshold is a probability strictly between 0 and 1, not {self.threshold}")
         if not 0.0 < self.zero_shot_cut < 1.0:
             raise ConfigError(f"zero_shot_cut is strictly between 0 and 1, not {self.zero_shot_cut}")
-        if self.C <= 0 or self.max_codes < 1 or self.min_positives < 1:
-            raise ConfigError("C must be > 0, max_codes and min_positives >= 1")
+        if self.C <= 0 or self.max_codes < 1 or self.min_positives < 1 or self.min_interviews < 1:
+            raise ConfigError("C must be > 0, max_codes, min_positives and min_interviews >= 1")
         if self.prior_strength < 0:
             raise ConfigError(f"prior_strength is a number of pseudo-turns >= 0, not {self.prior_strength}")
 
@@ -133,6 +135,7 @@ class CodeSuggester(BaseEstimator):
         min_labelled_turns: int = 50,
         calibrate: bool = True,
         calibration_folds: int = 4,
+        min_interviews: int = 2,
     ) -> None:
         self.prototypes = prototypes
         self.C = C
@@ -152,6 +155,7 @@ class CodeSuggester(BaseEstimator):
         self.min_labelled_turns = min_labelled_turns
         self.calibrate = calibrate
         self.calibration_folds = calibration_folds
+        self.min_interviews = min_interviews
 
     @classmethod
     def from_config(cls, prototypes: CodebookPrototypes, config: SuggestConfig | None = None) -> CodeSuggester:
@@ -198,8 +202,8 @@ class CodeSuggester(BaseEstimator):
         self.estimators_: list[LogisticRegression | None] = [None] * n_codes
         self.trained_ = np.zeros(n_codes, dtype=bool)
         self.positives_ = np.zeros(n_codes, dtype=np.int64)
-        self._fit_codes(range(n_codes))
         self.groups_ = None if groups is None else np.asarray(groups)
+        self._fit_codes(range(n_codes))
         self._fit_maps(self.groups_)
         return self
 
@@ -285,8 +289,23 @@ class CodeSuggester(BaseEstimator):
             raise ConfigError("CodeSuggester needs the codebook's prototypes")
         return self.prototypes
 
+    def _validated(self) -> bool:
+        """Whether the coded turns span ``min_interviews`` interviews (always true without ``groups``).
+
+        With coded turns from one interview only, nothing learnt from them can be checked on an interview
+        the model did not see, and on the sample corpus a model learnt from one interview was worse than the
+        codebook alone: until then no code is trained and no map is fitted (the codebook alone, as before
+        anything was coded).
+        """
+        groups = getattr(self, "groups_", None)
+        if groups is None:
+            return True
+        coded = (self.labels_[: self.n_rows_] != UNLABELLED).any(axis=1)
+        return len(np.unique(groups[coded])) >= self.min_interviews
+
     def _fit_codes(self, columns: Sequence[int] | range) -> None:
         """Fit the listed codes; codes with too few positives (or no negatives) stay zero-shot."""
+        validated = self._validated()
         for j in columns:
             column = self.labels_[:, j]
             rows = np.where(column != UNLABELLED)[0]
@@ -296,7 +315,9 @@ class CodeSuggester(BaseEstimator):
             # Trained once people coded it often enough, or (when the codebook's examples are training rows)
             # once enough turns are coded for the examples to be contrasted with real negatives.
             examples_suffice = self.example_weight > 0 and int(real.sum()) >= self.min_labelled_turns
-            enough = (coded >= self.min_positives or examples_suffice) and (~y).sum() >= 1 and y.sum() >= 1
+            enough = (
+                validated and (coded >= self.min_positives or examples_suffice) and (~y).sum() >= 1 and y.sum() >= 1
+            )
             self.trained_[j] = bool(enough)
             self.positives_[j] = coded
             self.estimators_[j] = (
@@ -311,7 +332,7 @@ class CodeSuggester(BaseEstimator):
         """The codebook-score map, on every (coded turn, code) pair with a known label: cheap, so refit live."""
         self.zero_shot_map_ = None
         real = np.where((self.labels_[: self.n_rows_] != UNLABELLED).any(axis=1))[0]
-        if not self.calibrate or not len(real) or self.zero_raw_ is None:
+        if not self.calibrate or not len(real) or self.zero_raw_ is None or not self._validated():
             return
         zero, labels = self.zero_raw_[real], self.labels_[real]
         known = labels != UNLABELLED

@@ -52,9 +52,11 @@ def learning_curve(
     rng = np.random.default_rng(seed)
     permutations = [list(rng.permutation(documents)) for _ in range(orders)]
     code_ids = model.prototypes.code_ids if model.prototypes is not None else []
+    # the codebook alone, scored on the same uncoded turns as each few-shot run (a fair per-code comparison)
+    zero_pred = clone(model).fit(batch, np.full(labels.shape, UNLABELLED, dtype=labels.dtype)).predict(batch)
     points = []
     for n in usable:
-        runs, per_code = [], []
+        runs, per_code, per_code_zero = [], [], []
         for order in permutations:
             train_docs = set(order[:n])
             train = np.isin(groups_arr, list(train_docs))
@@ -66,6 +68,7 @@ def learning_curve(
             report = classification_report(labels[test] == 1, pred, code_ids)
             runs.append(_score(report, labels[test] == 1, pred))
             per_code.append(report["per_code"])
+            per_code_zero.append(classification_report(labels[test] == 1, zero_pred[test], code_ids)["per_code"])
         point: dict[str, Any] = {"coded_interviews": n, "orders": len(runs)}
         for metric in METRICS:
             values = np.array([r[metric] for r in runs])
@@ -74,9 +77,13 @@ def learning_curve(
                 "min": round(float(values.min()), 4),
                 "max": round(float(values.max()), 4),
             }
-        point["per_code_f1"] = {}  # mean over the orders whose uncoded interviews hold the code; None if none do
+        # mean over the orders whose uncoded interviews hold the code (None if none do); the codebook alone on
+        # the same turns and orders beside it
+        point["per_code_f1"], point["per_code_zero_shot_f1"] = {}, {}
         for code in code_ids:
-            scores = [r[code]["f1"] for r in per_code if r[code]["support"]]
-            point["per_code_f1"][code] = round(float(np.mean(scores)), 4) if scores else None
+            held = [i for i, r in enumerate(per_code) if r[code]["support"]]
+            for key, reports in (("per_code_f1", per_code), ("per_code_zero_shot_f1", per_code_zero)):
+                scores = [reports[i][code]["f1"] for i in held]
+                point[key][code] = round(float(np.mean(scores)), 4) if scores else None
         points.append(point)
     return {"documents": len(documents), "orders": orders, "seed": seed, "points": points}
