@@ -177,3 +177,51 @@ def test_filtered_overall_charts_hide_bars_about_one_or_two_people(demo_url):
     signed_hidden = reveals_few(exact["signed"], exact["n"], 3)
     hidden = [signed_hidden, signed_hidden or reveals_few(exact["received"], exact["signed"], 3)]
     assert [t == "-" for t in funnel["text"][:2]] == hidden
+
+
+def _lifted_events(url: str) -> int:
+    from sqlalchemy import func, select
+
+    from toolkit.store.engine import open_store
+    from toolkit.store.models import AuditEvent
+
+    store = open_store(url)
+    try:
+        with store.read() as session:
+            return session.scalar(select(func.count()).where(AuditEvent.action == "disclosure.lifted"))
+    finally:
+        store.close()
+
+
+def test_the_researcher_lifts_small_number_protection_for_their_own_view_audited(demo_url):
+    at = AppTest.from_function(page_script, args=("contracts_page", demo_url), default_timeout=60).run()
+    at.sidebar.multiselect(key="filter_gender").set_value(["female"]).run()
+    assert "not shown" in [m.value for m in at.metric]
+    assert _lifted_events(demo_url) == 0
+    at.sidebar.checkbox(key="lift_small_numbers").check().run()
+    assert not at.exception
+    funnel = _funnel(demo_url, gender=["female"])
+    assert [m.value for m in at.metric] == [
+        md_escape(f"{funnel['signed']} of {funnel['n']}"),
+        md_escape(f"{funnel['received']} of {funnel['signed']}"),
+        md_escape(f"{funnel['checked_employer']} of {funnel['signed']}"),
+    ]
+    assert any("Small numbers shown" in w.value for w in at.sidebar.warning)
+    at.run()
+    assert _lifted_events(demo_url) == 1  # once per session, not per click
+
+
+def test_only_an_admin_may_lift_small_number_protection(demo_url):
+    from toolkit.store.engine import open_store
+    from toolkit.store.users import add_user
+
+    store = open_store(demo_url)
+    try:
+        add_user(store, "olga", "admin", "olga's passphrase")
+        add_user(store, "rita", "reviewer", "rita's passphrase", actor="olga")
+    finally:
+        store.close()
+    for user, allowed in (("rita", False), ("olga", True)):
+        at = AppTest.from_function(page_script, args=("root_causes_page", demo_url, user), default_timeout=60).run()
+        assert not at.exception
+        assert bool([c for c in at.sidebar.checkbox if c.key == "lift_small_numbers"]) == allowed, user

@@ -24,9 +24,11 @@ import pandas as pd
 
 from toolkit.analysis.findings import MISSING_VALUE, code_by_attribute, composition
 from toolkit.errors import ToolkitError
+from toolkit.store.engine import Store
 
 __all__ = [
     "DEFAULT_MIN_CELL",
+    "audit_small_numbers_shown",
     "default_min_cell",
     "merge_small_groups",
     "other_label",
@@ -346,3 +348,9 @@ def protected_cooccurrence(matrix: pd.DataFrame, n: int, min_cell: int | None = 
     """A code x code matrix of interviews (one group of ``n``, a filtered page) with few-people cells None."""
     hide = matrix.apply(lambda column: column.map(lambda count: reveals_few(int(count), n, min_cell)))
     return matrix.astype(object).where(~hide.astype(bool), None)
+
+
+def audit_small_numbers_shown(store: Store, actor: str, where: str) -> None:
+    """Record that an admin lifted small-number protection for their own analysis (who, on which view)."""
+    with store.transaction(actor=actor) as tx:
+        tx.audit("disclosure.lifted", "view", where[:200], after={"min_cell": 0})

@@ -22,6 +22,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from toolkit.analysis import frames
+from toolkit.analysis.disclosure import DEFAULT_MIN_CELL, audit_small_numbers_shown, default_min_cell
 from toolkit.analysis.findings import filter_cases, filter_codings
 from toolkit.analysis.frames import (
     ALL_CODERS_LABEL,
@@ -36,6 +37,7 @@ from toolkit.coding.blind import allowed_coders, is_blind
 from toolkit.errors import BlindModeError, ToolkitError
 from toolkit.store.engine import Store, default_db_url, open_store
 from toolkit.store.models import MODEL_ORIGINS, AuditEvent, Coder
+from toolkit.ui.access import current_identity, may
 
 __all__ = [
     "ACCEPTED_LABEL",
@@ -56,6 +58,8 @@ __all__ = [
 ACCEPTED_LABEL = "accepted suggestions"
 FILTER_ATTRIBUTES = ("language", "gender", "age_group", "exploitation_type", "destination", "year_assisted")
 KEPT = "kept_choices"
+LIFT_KEY = "lift_small_numbers"
+LIFT_AUDITED = "lift_small_numbers_audited"
 """Session key of the sidebar choices kept across pages (widget key -> value)."""
 
 
@@ -160,6 +164,36 @@ class Context:
     filters: dict[str, list[Any]] = field(default_factory=dict)
     blind: bool = False
     languages: dict[str, str] = field(default_factory=dict)
+    min_cell: int = DEFAULT_MIN_CELL
+    """Fewest people a shown cell may count (0: an admin lifted small-number protection for this session)."""
+
+
+def _small_number_protection(store: Store) -> int:
+    """``QDA_MIN_CELL`` (default 3), or 0 when an admin ticks "Show small numbers" for their own analysis.
+
+    Only a role that may read raw text sees the box (everyone when the store has no users: the researcher
+    alone on their machine); the first lift of a session is an audit event.
+    """
+    min_cell = default_min_cell()
+    if min_cell <= 0 or not may("raw", store):
+        return min_cell
+    keep(LIFT_KEY, [True, False], False)
+    lifted = st.sidebar.checkbox(
+        "Show small numbers (my own analysis)",
+        key=LIFT_KEY,
+        on_change=remember_widget,
+        args=(LIFT_KEY,),
+        help=f"Shows cells of fewer than {min_cell} people, which can identify someone: not for sharing.",
+    )
+    remember(LIFT_KEY, lifted)
+    if not lifted:
+        return min_cell
+    st.sidebar.warning(f"Small numbers shown: cells of 1 to {min_cell - 1} people can identify someone.")
+    if not st.session_state.get(LIFT_AUDITED):
+        identity = current_identity(store)
+        audit_small_numbers_shown(store, identity.name if identity else "dashboard", "dashboard")
+        st.session_state[LIFT_AUDITED] = True
+    return 0
 
 
 def _choices(cases: pd.DataFrame, attribute: str) -> list[str]:
@@ -218,6 +252,7 @@ def context() -> Context:
                     filters[attribute] = picked
     cases = filter_cases(all_cases, **filters)
     codings = filter_codings(codings, cases)
+    min_cell = _small_number_protection(store)
     if accepted_only:
         text = ACCEPTED_LABEL + " (any reviewer)"
     else:
@@ -238,4 +273,5 @@ def context() -> Context:
         filters=filters,
         blind=blind,
         languages=languages,
+        min_cell=min_cell,
     )

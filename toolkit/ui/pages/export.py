@@ -47,14 +47,14 @@ def export_page() -> None:
     )
     st.download_button(
         "Code x attribute matrix (CSV)",
-        lambda: frame_to_csv(protected_matrix(ctx.codings, ctx.cases, snapshot.REPORT_ATTRIBUTES)),
+        lambda: frame_to_csv(protected_matrix(ctx.codings, ctx.cases, snapshot.REPORT_ATTRIBUTES, ctx.min_cell)),
         "code_by_attribute.csv",
         "text/csv",
         key="export_matrix",
     )
     st.download_button(
         "Report (JSON)",
-        lambda: json.dumps(snapshot.report(ctx.codings, ctx.cases, ctx.coder_text), indent=2),
+        lambda: json.dumps(snapshot.report(ctx.codings, ctx.cases, ctx.coder_text, min_cell=ctx.min_cell), indent=2),
         "report.json",
         "application/json",
         key="export_report",
@@ -99,14 +99,18 @@ def _report_and_exchange(ctx: Context, coders: list[str] | None) -> None:
     left, right = st.columns(2)
     left.download_button(
         "Download report (Word)",
-        lambda: report_bytes(ctx.store, ctx.codings, ctx.cases, ctx.coder_text, "docx", ctx.filters),
+        lambda: report_bytes(
+            ctx.store, ctx.codings, ctx.cases, ctx.coder_text, "docx", ctx.filters, min_cell=ctx.min_cell
+        ),
         "report.docx",
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
         key="export_report_docx",
     )
     right.download_button(
         "Download report (HTML, opens offline)",
-        lambda: report_bytes(ctx.store, ctx.codings, ctx.cases, ctx.coder_text, "html", ctx.filters),
+        lambda: report_bytes(
+            ctx.store, ctx.codings, ctx.cases, ctx.coder_text, "html", ctx.filters, min_cell=ctx.min_cell
+        ),
         "report.html",
         "text/html",
         key="export_report_html",

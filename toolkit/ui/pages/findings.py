@@ -8,7 +8,6 @@ import streamlit as st
 from toolkit.analysis import findings as analysis
 from toolkit.analysis import plots
 from toolkit.analysis.disclosure import (
-    default_min_cell,
     protected_awareness,
     protected_code_by_attribute,
     protected_composition,
@@ -48,16 +47,16 @@ def _count_metric(ctx: Context, column, label: str, count: int | None, n: int, s
     Unfiltered, the numbers are the study's own findings (the report's); filtered to, say, women, "1 of 13
     checked the employer" is the cell the by-gender chart hides, so it is not shown here either.
     """
-    if count is None or (ctx.filters and reveals_few(count, n)):
+    if count is None or (ctx.filters and reveals_few(count, n, ctx.min_cell)):
         column.metric(label, "not shown")
-        column.caption(f"Fewer than {default_min_cell()} people (or all but so few) in this filtered view.")
+        column.caption(f"Fewer than {ctx.min_cell} people (or all but so few) in this filtered view.")
         return
     _metric(column, label, f"{count} of {n}", share)
 
 
 def _too_few_in_view(ctx: Context) -> bool:
     """Say so and show no finding when the filters leave 1..min_cell-1 interviews (each number is a person)."""
-    n, min_cell = len(ctx.cases), default_min_cell()
+    n, min_cell = len(ctx.cases), ctx.min_cell
     if ctx.filters and 0 < n < min_cell:
         st.info(
             f"The filters leave {n} interview(s), fewer than {min_cell}: every number here would describe "
@@ -88,7 +87,7 @@ def overview_page() -> None:
     st.subheader("Composition")
     columns = st.columns(2)
     for index, attribute in enumerate(("gender", "age_group", "exploitation_type", "destination")):
-        frame = protected_composition(ctx.cases, attribute)
+        frame = protected_composition(ctx.cases, attribute, ctx.min_cell)
         if not frame.empty:
             figure = with_scope(plots.composition_figure(frame, attribute), f"Counting {ctx.coder_text}")
             columns[index % 2].plotly_chart(figure, width="stretch")
@@ -141,7 +140,7 @@ def root_causes_page() -> None:
             len(ctx.cases),
             row["share"],
         )
-    shown = protected_counts(prevalence, len(ctx.cases)) if ctx.filters else prevalence
+    shown = protected_counts(prevalence, len(ctx.cases), ctx.min_cell) if ctx.filters else prevalence
     chart_with_drill(
         plots.prevalence_figure(shown, ctx.colours, ctx.names, n=len(ctx.cases)),
         key="rc_prevalence",
@@ -153,7 +152,9 @@ def root_causes_page() -> None:
     together = analysis.cooccurrence(ctx.codings, codes)
     chart_with_drill(
         plots.cooccurrence_figure(
-            protected_cooccurrence(together, len(ctx.cases)) if ctx.filters else together, ctx.colours, ctx.names
+            protected_cooccurrence(together, len(ctx.cases), ctx.min_cell) if ctx.filters else together,
+            ctx.colours,
+            ctx.names,
         ),
         key="rc_cooccurrence",
         group="rc",
@@ -173,7 +174,7 @@ def _by_attribute_charts(ctx: Context, codes: list[str], group: str) -> None:
         "Compare by", options, default=default, key=f"{group}_compare", format_func=lambda a: a.replace("_", " ")
     )
     for attribute in chosen:
-        frame = protected_code_by_attribute(ctx.codings, ctx.cases, attribute, codes)
+        frame = protected_code_by_attribute(ctx.codings, ctx.cases, attribute, codes, ctx.min_cell)
         small = report_doc.small_groups_shown(frame)
         figure = report_doc.mark_small_groups(
             plots.by_attribute_figure(frame, ctx.colours, attribute, ctx.names), small
@@ -229,7 +230,7 @@ def recruitment_page() -> None:
         st.info(f"Nothing to show: no recruitment codes by {md_escape(ctx.coder_text)} in these interviews.")
         return
     top = counts.iloc[0]
-    many = not (ctx.filters and reveals_few(int(top["interviews"]), len(ctx.cases)))
+    many = not (ctx.filters and reveals_few(int(top["interviews"]), len(ctx.cases), ctx.min_cell))
     st.metric(
         "Most common method",
         md_escape(ctx.names.get(top["code"], top["code"])),
@@ -237,7 +238,7 @@ def recruitment_page() -> None:
     )
     chart_with_drill(
         plots.recruitment_figure(
-            protected_counts(counts, len(ctx.cases)) if ctx.filters else counts,
+            protected_counts(counts, len(ctx.cases), ctx.min_cell) if ctx.filters else counts,
             ctx.colours,
             ctx.names,
             n=len(ctx.cases),
@@ -259,7 +260,7 @@ def contracts_page() -> None:
     if _too_few_in_view(ctx):
         return
     exact = snapshot.contract_funnel(ctx.cases, ctx.codings)
-    funnel = protected_funnel(exact) if ctx.filters else exact  # filtered: a breakdown, so protected
+    funnel = protected_funnel(exact, ctx.min_cell) if ctx.filters else exact  # filtered: a breakdown, so protected
     a, b, c = st.columns(3)
     _count_metric(ctx, a, "Signed documents", funnel["signed"], funnel["n"], funnel.get("signed_share"))
     _count_metric(
@@ -302,7 +303,7 @@ def awareness_page() -> None:
         return
     aware = snapshot.awareness(ctx.cases, ctx.codings)
     _count_metric(ctx, st, "Had heard of trafficking before", aware["heard"], aware["n"], aware["share"])
-    shown = protected_awareness(aware) if ctx.filters else aware
+    shown = protected_awareness(aware, ctx.min_cell) if ctx.filters else aware
     chart_with_drill(
         plots.awareness_figure(shown, ctx.colours), key="awareness_chart", group="awareness", scope=ctx.coder_text
     )

@@ -145,7 +145,7 @@ def _matrix_tab(ctx: Context) -> None:
     except ToolkitError as exc:
         st.error(md_escape(str(exc)))
         return
-    frames = protected_matrix_query(exact, attribute)  # small groups merged, small cells left empty
+    frames = protected_matrix_query(exact, attribute, ctx.min_cell)  # small groups merged, small cells left empty
     merged = list(frames["interviews"].attrs["merged"])
     totals = frames["totals"].iloc[0]
     st.plotly_chart(
