@@ -276,8 +276,10 @@ def protected_matrix_query(
 
         interviews, segments, totals_frame = merge(interviews), merge(segments), merge(frames["totals"])
         totals = totals_frame.iloc[0]
-    long = interviews.stack().rename("interviews").reset_index()
-    long.columns = ["code", "value", "interviews"]
+    long = pd.DataFrame(
+        [(code, value, interviews.at[code, value]) for code in interviews.index for value in interviews.columns],
+        columns=["code", "value", "interviews"],
+    )
     long["n"] = long["value"].map(totals)
     protected = suppress_cells(long, min_cell, line="code")
     hidden = protected.set_index(["code", "value"])["suppressed"].unstack("value")[interviews.columns]
