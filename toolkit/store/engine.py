@@ -17,6 +17,8 @@ from its creation (``qda init`` with the key set); :func:`encrypt_copy` converts
 from __future__ import annotations
 
 import os
+import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -78,10 +80,38 @@ def is_encrypted_file(path: str | os.PathLike[str]) -> bool | None:
     return None if not head else head != SQLITE_HEADER
 
 
+# SQLite files this process has engines on: real path -> (the engines' encryption, the engines). While one of
+# them lives, its connections hold POSIX advisory locks on the file, and closing any other descriptor of that
+# file in this process drops them all (https://www.sqlite.org/howtocorrupt.html, section 2.2): another
+# process then takes itself for the last connection, deletes the WAL under ours, and this process reads
+# "database disk image is malformed" (seen in the crash test: an open store, then a second open_store here
+# while `qda import` wrote elsewhere). So the header is read only while no engine of ours is on the file.
+_ENGINES_ON: dict[str, tuple[bool, weakref.WeakSet[Engine]]] = {}
+_ENGINES_LOCK = threading.Lock()
+
+
+def _file_encrypted(path: Path) -> bool | None:
+    """:func:`is_encrypted_file`, without opening a file this process already has SQLite connections on."""
+    with _ENGINES_LOCK:
+        known = _ENGINES_ON.get(os.path.realpath(path))
+        if known is not None and len(known[1]):
+            return known[0]
+    return is_encrypted_file(path)
+
+
+def _remember_engine(path: Path, engine: Engine, encrypted: bool) -> None:
+    with _ENGINES_LOCK:
+        real = os.path.realpath(path)
+        known = _ENGINES_ON.get(real)
+        engines = known[1] if known is not None and len(known[1]) else weakref.WeakSet()
+        engines.add(engine)
+        _ENGINES_ON[real] = (encrypted, engines)
+
+
 def _check_key_fits(parsed: Any, encrypted: bool) -> None:
     """Refuse, in one line, a plain store opened with a key or an encrypted one opened without."""
     path = sqlite_path(parsed)
-    found = is_encrypted_file(path) if path is not None else None
+    found = _file_encrypted(path) if path is not None else None
     if found is None or found == encrypted:
         return
     if encrypted:
@@ -120,6 +150,9 @@ def _make_engine(url: str, key: str | None = None) -> Engine:
             f"the database driver for {parsed.drivername} is not installed ({_first_line(exc)}); {hint}"
         ) from None
     if parsed.get_backend_name() == "sqlite":
+        path = sqlite_path(parsed)
+        if path is not None:
+            _remember_engine(path, engine, encrypted)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
