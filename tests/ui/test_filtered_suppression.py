@@ -52,12 +52,11 @@ def test_filtered_page_judges_groups_and_cells_within_the_filter(demo_url):
     assert not any(md_escape(whole) in c for c in captions)
 
 
-def _notes(url: str, attribute: str, **filters: list[str]) -> str:
+def _view(url: str, **filters: list[str]):
+    """(codings, cases) of the store at ``url`` as the sidebar's ``filters`` select them."""
     from toolkit.analysis import findings
-    from toolkit.analysis.disclosure import protected_code_by_attribute
     from toolkit.analysis.frames import load_frames
     from toolkit.store.engine import open_store
-    from toolkit.studies.snapshot import ROOT_CAUSE_PREFIX
 
     store = open_store(url)
     try:
@@ -65,25 +64,25 @@ def _notes(url: str, attribute: str, **filters: list[str]) -> str:
     finally:
         store.close()
     cases = findings.filter_cases(cases, **filters)
-    codings = findings.filter_codings(codings, cases)
+    return findings.filter_codings(codings, cases), cases
+
+
+def _notes(url: str, attribute: str, **filters: list[str]) -> str:
+    from toolkit.analysis import findings
+    from toolkit.analysis.disclosure import protected_code_by_attribute
+    from toolkit.studies.snapshot import ROOT_CAUSE_PREFIX
+
+    codings, cases = _view(url, **filters)
     prevalence = findings.code_prevalence(codings, cases)
     codes = [c for c in prevalence["code"] if c.startswith(ROOT_CAUSE_PREFIX)]
     return protected_code_by_attribute(codings, cases, attribute, codes).attrs["suppression"]
 
 
 def _funnel(url: str, **filters: list[str]) -> dict:
-    from toolkit.analysis import findings
-    from toolkit.analysis.frames import load_frames
-    from toolkit.store.engine import open_store
     from toolkit.studies import snapshot
 
-    store = open_store(url)
-    try:
-        codings, cases = load_frames(store)
-    finally:
-        store.close()
-    cases = findings.filter_cases(cases, **filters)
-    return snapshot.contract_funnel(cases, findings.filter_codings(codings, cases))
+    codings, cases = _view(url, **filters)
+    return snapshot.contract_funnel(cases, codings)
 
 
 def test_filtered_headline_numbers_about_one_or_two_people_are_not_shown(demo_url):
@@ -132,17 +131,10 @@ def test_a_filter_leaving_one_or_two_interviews_shows_no_finding(demo_url):
 def test_filtered_overall_charts_hide_bars_about_one_or_two_people(demo_url):
     from toolkit.analysis import findings
     from toolkit.analysis.disclosure import reveals_few
-    from toolkit.analysis.frames import load_frames
-    from toolkit.store.engine import open_store
     from toolkit.studies.snapshot import ROOT_CAUSE_PREFIX
 
-    store = open_store(demo_url)
-    try:
-        codings, cases = load_frames(store)
-    finally:
-        store.close()
-    women = findings.filter_cases(cases, gender=["female"])
-    prevalence = findings.code_prevalence(findings.filter_codings(codings, women), women)
+    women_codings, women = _view(demo_url, gender=["female"])
+    prevalence = findings.code_prevalence(women_codings, women)
     expected = {
         r.code: reveals_few(int(r.interviews), len(women), 3)
         for r in prevalence.itertuples()
@@ -166,7 +158,7 @@ def test_filtered_overall_charts_hide_bars_about_one_or_two_people(demo_url):
         for c in at.get("plotly_chart")
         if "same interviews" in json.loads(c.proto.spec)["layout"]["title"]["text"]
     )
-    together = findings.cooccurrence(findings.filter_codings(codings, women), heatmap["y"])
+    together = findings.cooccurrence(women_codings, heatmap["y"])
     want = [["-" if reveals_few(int(v), len(women), 3) else str(int(v)) for v in row] for row in together.to_numpy()]
     assert heatmap["text"] == want and any("-" in row for row in want)
 
