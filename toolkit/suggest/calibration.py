@@ -21,7 +21,7 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 
-__all__ = ["SigmoidMap", "inner_folds", "logit"]
+__all__ = ["BlendMap", "SigmoidMap", "inner_folds", "logit"]
 
 _EPS = 1e-6
 _MIN_SLOPE = 1e-3
@@ -74,6 +74,43 @@ class SigmoidMap:
         z = self.slope_ * logit(scores) + self.intercept_
         if flag is not None:
             z = z + self.flag_shift_ * np.asarray(flag, dtype=np.float64)
+        return np.clip(1.0 / (1.0 + np.exp(-z)), _EPS, 1.0 - _EPS)
+
+
+class BlendMap:
+    """P(coded) = sigmoid(a * w * logit(learnt) + b * (1 - w) * logit(codebook) + c), w = n / (n + k).
+
+    The codebook prior and the learnt score combined and calibrated in one step, on out-of-fold pairs pooled
+    over codes (``n``: the code's coded turns; ``k``: the prior strength in pseudo-turns). Why: averaging two
+    calibrated probabilities is not calibrated (it pulls confident, agreeing scores toward the middle and
+    disagreeing ones up from it); fitting the combination on held-out scores is.
+    """
+
+    def __init__(self, k: float, C: float = 1.0, min_positives: int = 5) -> None:
+        self.k = k
+        self.C = C
+        self.min_positives = min_positives
+        self.fitted_ = False
+
+    def _design(self, learnt: np.ndarray, codebook: np.ndarray, counts: np.ndarray | float) -> np.ndarray:
+        w = np.asarray(counts, dtype=np.float64) / (np.asarray(counts, dtype=np.float64) + self.k)
+        w = np.broadcast_to(w, np.shape(learnt))
+        return np.column_stack([w * logit(learnt), (1.0 - w) * logit(codebook)])
+
+    def fit(self, learnt: np.ndarray, codebook: np.ndarray, counts: np.ndarray, truth: np.ndarray) -> BlendMap:
+        """Fit on out-of-fold learnt scores, mapped codebook scores, coded-turn counts and truth (aligned)."""
+        truth = np.ravel(truth).astype(bool)
+        if truth.sum() < max(self.min_positives, 1) or truth.all():
+            return self
+        fit = LogisticRegression(C=self.C, max_iter=200).fit(self._design(learnt, codebook, counts), truth)
+        if (fit.coef_[0] < _MIN_SLOPE).any():
+            return self
+        self.coef_, self.intercept_, self.fitted_ = fit.coef_[0].copy(), float(fit.intercept_[0]), True
+        return self
+
+    def transform(self, learnt: np.ndarray, codebook: np.ndarray, counts: np.ndarray | float) -> np.ndarray:
+        """Combined probabilities, strictly inside (0, 1); ``counts`` may be one number for a whole column."""
+        z = self._design(learnt, codebook, counts) @ self.coef_ + self.intercept_
         return np.clip(1.0 / (1.0 + np.exp(-z)), _EPS, 1.0 - _EPS)
 
 

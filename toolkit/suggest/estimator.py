@@ -16,8 +16,11 @@ How a suggestion is made, and why (numbers in ``bench/README.md``); each part ha
   the code among all turns, squashed to (0, 1) around ``zero_shot_z``. *Not* calibrated by itself.
 * **Calibration** (``suggest_calibration``, ``calibrate=True``): both scores pass through a logistic map
   pooled over codes and fitted on coded turns only (learnt scores: out-of-fold, inner folds over the coded
-  interviews), so one threshold decides both and a code with few coded turns averages them
-  (``prior_strength``). Before anything is coded, zero-shot scores stay uncalibrated and are cut at 0.5.
+  interviews), so one threshold decides both. A trained code keeps the codebook as a prior
+  (``prior_strength`` k pseudo-turns): its learnt and codebook scores are combined with weights n / (n + k)
+  and k / (n + k) for n coded turns by a third map (``BlendMap``), fitted on the same out-of-fold scores, so
+  the combination is calibrated too. Before anything is coded, zero-shot scores stay uncalibrated and are cut
+  at 0.5.
 * **Decisions** (``suggest_policy``): probability >= ``threshold``; at most ``max_per_group`` codes of one
   group (from the codebook) and ``max_codes`` per turn; turns under two words get no confident suggestion.
 * **Explanations** (``suggest_explain``): sentence, closest codebook example, keywords, nearest coded turns.
@@ -37,7 +40,7 @@ from sklearn.base import BaseEstimator
 from sklearn.linear_model import LogisticRegression
 
 from toolkit.errors import ConfigError
-from toolkit.suggest.calibration import SigmoidMap, inner_folds
+from toolkit.suggest.calibration import BlendMap, SigmoidMap, inner_folds
 from toolkit.suggest.data import CodebookPrototypes, SegmentBatch
 from toolkit.suggest.evidence import code_evidence
 from toolkit.suggest.explain import Explainer
@@ -219,6 +222,8 @@ class CodeSuggester(BaseEstimator):
         self.few_shot_map_: SigmoidMap | None = None
         self.zero_shot_map_: SigmoidMap | None = None
         self.zero_raw_: np.ndarray | None = None
+        self.oof_: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
+        self.blend_maps_: dict[float, BlendMap | None] = {}
         if not self.calibrate:
             return
         self.zero_raw_ = self.zero_shot_.predict_proba(code_evidence(self.batch_, self._prototypes()))
@@ -229,7 +234,9 @@ class CodeSuggester(BaseEstimator):
         if not len(trained) or not folds:
             return
         examples = np.arange(self.n_rows_, len(self.labels_))
-        scores, truth = [], []
+        scores, truth, zero_mapped, counts = [], [], [], []
+        zmap = self.zero_shot_map_
+        best = _turn_best(self.zero_raw_)
         for train, held in folds:
             for j in trained:
                 column = self.labels_[:, j]
@@ -245,9 +252,25 @@ class CodeSuggester(BaseEstimator):
                 model.fit(self.X_[rows], y, sample_weight=self.sample_weight_[rows])
                 scores.append(model.predict_proba(self.X_[test])[:, 1])
                 truth.append(column[test] == 1)
+                zt = self.zero_raw_[test, j]
+                zero_mapped.append(zt if zmap is None else zmap.transform(zt, best[test, j]))
+                counts.append(np.full(len(test), float((y & (rows < self.n_rows_)).sum())))
         if scores:
             fmap = SigmoidMap().fit(np.concatenate(scores), np.concatenate(truth))
             self.few_shot_map_ = fmap if fmap.fitted_ else None
+            pairs = [np.concatenate(a) for a in (scores, zero_mapped, counts, truth)]
+            self.oof_ = (pairs[0], pairs[1], pairs[2], pairs[3])
+
+    def _blend_map(self, k: float) -> BlendMap | None:
+        """The learnt-plus-codebook map for prior strength ``k``, fitted once per k on the out-of-fold pairs."""
+        oof = getattr(self, "oof_", None)
+        if k == 0 or oof is None:
+            return None
+        if k not in self.blend_maps_:
+            scores, zero, counts, truth = oof
+            bmap = BlendMap(k).fit(scores, zero, counts, truth)
+            self.blend_maps_[k] = bmap if bmap.fitted_ else None
+        return self.blend_maps_[k]
 
     def _with_examples(self, batch: SegmentBatch, labels: np.ndarray) -> tuple[SegmentBatch, np.ndarray]:
         """With ``example_weight`` > 0, the codebook's examples join the training rows as coded turns.
@@ -375,9 +398,11 @@ class CodeSuggester(BaseEstimator):
     def predict_proba(self, batch: SegmentBatch) -> np.ndarray:
         """Probabilities (turns x codes) in [0, 1].
 
-        With ``prior_strength`` k > 0 the codebook stays evidence after codings arrive: a trained code's
-        probability is ``(n * p_learnt + k * p_codebook) / (n + k)`` for n coded turns, a prior that the
-        data outweighs as it accumulates (so two or three coded turns cannot wipe out the codebook).
+        With ``prior_strength`` k > 0 the codebook stays evidence after codings arrive, a prior that the data
+        outweighs as it accumulates (so two or three coded turns cannot wipe out the codebook): a trained
+        code's learnt and codebook logits are weighted n / (n + k) and k / (n + k) for n coded turns and
+        combined by the blend map fitted on out-of-fold scores; without that map (``calibrate=False``, or
+        coded turns from one interview) the probability is ``(n * p_learnt + k * p_codebook) / (n + k)``.
         """
         evidence = code_evidence(batch, self._prototypes())
         probs = self.zero_shot_.predict_proba(evidence)
@@ -391,6 +416,10 @@ class CodeSuggester(BaseEstimator):
                 estimator = self.estimators_[j]
                 assert estimator is not None  # trained_ says so
                 learnt = estimator.predict_proba(X)[:, 1]
+                bmap = self._blend_map(k) if zmap is not None else None
+                if bmap is not None:
+                    probs[:, j] = bmap.transform(learnt, probs[:, j], float(self.positives_[j]))
+                    continue
                 if fmap is not None:
                     learnt = fmap.transform(learnt)
                 n = float(self.positives_[j])
