@@ -199,7 +199,8 @@ class CodeSuggester(BaseEstimator):
         work, labels = self._with_examples(batch, labels)
         labelled = np.where((labels != UNLABELLED).any(axis=1))[0]
         fit_rows = labelled if len(labelled) else np.arange(len(work))
-        self.features_ = make_features(prototypes).fit(work.subset(fit_rows))
+        # the vocabularies from each labelled turn once (its answer-only copy would double its counts)
+        self.features_ = make_features(prototypes).fit(work.subset(fit_rows[fit_rows < self.copies_start_]))
         views = sp.csr_matrix(self.features_.transform(work))
         self.row_space_ = row_space(views.shape[1], len(fit_rows))
         if self.row_space_ is not None:
