@@ -191,7 +191,7 @@ def test_suggest_features_are_scikit_learn_tfidf_on_labelled_turns():
     np.testing.assert_allclose(
         turn_tfidf.transform(batch.lemmas).toarray(), reference.transform(batch.lemmas).toarray()
     )
-    assert model.X_.shape[0] == len(TURNS)
+    assert model.X_.shape[0] == 2 * len(TURNS)  # each turn, then its answer alone (answer_only_weight)
 
 
 def test_suggest_tfidf_without_vocabulary_gives_no_columns():
@@ -216,14 +216,14 @@ def test_suggest_codebook_examples_are_training_rows_once_enough_turns_are_coded
     labels = labels_for(TURNS, protos.code_ids)
     n_examples = sum(len(e) for e in protos.example_texts)
     few = CodeSuggester(protos, example_weight=1.0, min_positives=3, min_labelled_turns=100).fit(batch, labels)
-    assert few.X_.shape[0] == len(TURNS) + n_examples
+    assert few.X_.shape[0] == 2 * len(TURNS) + n_examples  # the turns, the examples, the answers alone
     assert not few.trained_.any()  # two coded turns per code and too few coded turns: still the codebook alone
     enough = CodeSuggester(protos, example_weight=1.0, min_positives=3, min_labelled_turns=len(TURNS)).fit(
         batch, labels
     )
     assert enough.trained_.all() and enough.positives_.tolist() == [2, 2, 2]  # examples are not coded turns
     weights = enough.sample_weight_
-    assert weights.shape == (len(TURNS) + n_examples,) and np.all(weights == 1.0)
+    assert weights.shape == (2 * len(TURNS) + n_examples,) and np.all(weights == 1.0)
     probs = enough.predict_proba(batch)
     assert probs.shape == (len(TURNS), 3) and np.all((probs >= 0) & (probs <= 1))
     assert enough.explain(batch, probs) is not None

@@ -37,6 +37,19 @@ class SegmentBatch:
     def __len__(self) -> int:
         return len(self.texts)
 
+    def without_questions(self) -> SegmentBatch:
+        """The same answers with no interviewer question before them (empty text and lemmas, a zero vector)."""
+        return SegmentBatch(
+            texts=list(self.texts),
+            questions=[""] * len(self),
+            turn_vecs=self.turn_vecs,
+            question_vecs=np.zeros_like(self.question_vecs),
+            sentence_vecs=list(self.sentence_vecs),
+            sentence_texts=list(self.sentence_texts),
+            lemmas=list(self.lemmas),
+            question_lemmas=[""] * len(self),
+        )
+
     def concat(self, other: SegmentBatch) -> SegmentBatch:
         """The rows of both batches, ``other``'s last (with an empty cache)."""
         return SegmentBatch(

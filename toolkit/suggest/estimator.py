@@ -83,6 +83,7 @@ class SuggestConfig:
     calibrate: bool = True
     calibration_folds: int = 4
     min_interviews: int = 2
+    answer_only_weight: float = 1.0
 
     def __post_init__(self) -> None:
         if not 0.0 < self.threshold < 1.0:
@@ -93,6 +94,8 @@ class SuggestConfig:
             raise ConfigError("C must be > 0, max_codes, min_positives and min_interviews >= 1")
         if self.prior_strength < 0:
             raise ConfigError(f"prior_strength is a number of pseudo-turns >= 0, not {self.prior_strength}")
+        if self.answer_only_weight < 0:
+            raise ConfigError(f"answer_only_weight is a row weight >= 0, not {self.answer_only_weight}")
 
 
 def _turn_best(probs: np.ndarray) -> np.ndarray:
@@ -139,6 +142,7 @@ class CodeSuggester(BaseEstimator):
         calibrate: bool = True,
         calibration_folds: int = 4,
         min_interviews: int = 2,
+        answer_only_weight: float = 1.0,
     ) -> None:
         self.prototypes = prototypes
         self.C = C
@@ -159,6 +163,7 @@ class CodeSuggester(BaseEstimator):
         self.calibrate = calibrate
         self.calibration_folds = calibration_folds
         self.min_interviews = min_interviews
+        self.answer_only_weight = answer_only_weight
 
     @classmethod
     def from_config(cls, prototypes: CodebookPrototypes, config: SuggestConfig | None = None) -> CodeSuggester:
@@ -194,7 +199,8 @@ class CodeSuggester(BaseEstimator):
         work, labels = self._with_examples(batch, labels)
         labelled = np.where((labels != UNLABELLED).any(axis=1))[0]
         fit_rows = labelled if len(labelled) else np.arange(len(work))
-        self.features_ = make_features(prototypes).fit(work.subset(fit_rows))
+        # the vocabularies from each labelled turn once (its answer-only copy would double its counts)
+        self.features_ = make_features(prototypes).fit(work.subset(fit_rows[fit_rows < self.copies_start_]))
         views = sp.csr_matrix(self.features_.transform(work))
         self.row_space_ = row_space(views.shape[1], len(fit_rows))
         if self.row_space_ is not None:
@@ -233,14 +239,14 @@ class CodeSuggester(BaseEstimator):
         folds = inner_folds(None if groups is None else groups[real], len(real), self.calibration_folds)
         if not len(trained) or not folds:
             return
-        examples = np.arange(self.n_rows_, len(self.labels_))
+        examples = np.arange(self.n_rows_, self.copies_start_)
         scores, truth, zero_mapped, counts = [], [], [], []
         zmap = self.zero_shot_map_
         best = _turn_best(self.zero_raw_)
         for train, held in folds:
             for j in trained:
                 column = self.labels_[:, j]
-                rows = np.concatenate([real[train], examples])
+                rows = np.concatenate([real[train], examples, self._copies(real[train])])
                 rows = rows[column[rows] != UNLABELLED]
                 y = column[rows] == 1
                 test = real[held][column[real[held]] != UNLABELLED]
@@ -273,24 +279,45 @@ class CodeSuggester(BaseEstimator):
         return self.blend_maps_[k]
 
     def _with_examples(self, batch: SegmentBatch, labels: np.ndarray) -> tuple[SegmentBatch, np.ndarray]:
-        """With ``example_weight`` > 0, the codebook's examples join the training rows as coded turns.
+        """The training rows: the turns, then the codebook's examples, then the answers without their questions.
 
-        Only once some turn is coded (otherwise the model is zero-shot). The joined batch is memoised on
+        Only once some turn is coded (otherwise the model is zero-shot). With ``example_weight`` > 0 the
+        codebook's examples join as coded turns. With ``answer_only_weight`` > 0 every turn joins a second time
+        with no interviewer question before it and the same labels (rows ``copies_start_`` on), so that the
+        answer's own words must carry a code: trained on questions alone, a model scoring answers with other
+        questions, or none, lost recall (sample corpus, ``bench/README.md``). The joined batch is memoised on
         ``batch`` so that the folds of a cross-validation share its label-independent features.
         """
         prototypes = self._prototypes()
-        if self.example_weight <= 0 or not (labels != UNLABELLED).any():
-            self.sample_weight_ = np.ones(len(batch))
+        n_rows = len(batch)
+        self.copies_start_ = n_rows
+        if not (labels != UNLABELLED).any():
+            self.sample_weight_ = np.ones(n_rows)
             return batch, labels
-        key = ("with_examples", id(prototypes))
+        with_examples, with_copies = self.example_weight > 0, self.answer_only_weight > 0
+        key = ("training_rows", id(prototypes), with_examples, with_copies)
         cached = batch.cache.get(key)
         if cached is None or cached[0] is not prototypes:
-            cached = (prototypes, batch.concat(prototypes.example_batch()))
+            work = batch.concat(prototypes.example_batch()) if with_examples else batch
+            cached = (prototypes, work.concat(batch.without_questions()) if with_copies else work)
             batch.cache[key] = cached
-        work = cached[1]
-        example_labels = prototypes.example_labels()
-        self.sample_weight_ = np.concatenate([np.ones(len(batch)), np.full(len(example_labels), self.example_weight)])
-        return work, np.vstack([labels, example_labels])
+        parts, weights = [labels], [np.ones(n_rows)]
+        if with_examples:
+            example_labels = prototypes.example_labels()
+            parts.append(example_labels)
+            weights.append(np.full(len(example_labels), self.example_weight))
+        self.copies_start_ = n_rows + (len(parts[1]) if with_examples else 0)
+        if with_copies:
+            parts.append(labels)
+            weights.append(np.full(n_rows, self.answer_only_weight))
+        self.sample_weight_ = np.concatenate(weights)
+        return cached[1], np.vstack(parts)
+
+    def _copies(self, rows: np.ndarray) -> np.ndarray:
+        """The answer-only copies of turns ``rows`` (none without ``answer_only_weight``)."""
+        if self.copies_start_ >= len(self.labels_):
+            return np.zeros(0, dtype=np.int64)
+        return self.copies_start_ + np.asarray(rows, dtype=np.int64)
 
     def refit_classifiers(self) -> CodeSuggester:
         """Refit every code's classifier on the features of the last ``fit`` (after ``set_params(C=...)``).
@@ -370,6 +397,8 @@ class CodeSuggester(BaseEstimator):
         touched = set()
         for row, j, label in updates:
             self.labels_[row, j] = label
+            for copy in self._copies(np.array([row])):
+                self.labels_[copy, j] = label
             touched.add(j)
         self._fit_codes(sorted(touched))
         if getattr(self, "zero_raw_", None) is not None:
