@@ -441,11 +441,11 @@ class CodeSuggester(BaseEstimator):
         if self.trained_.any():
             X = self.X_[: self.n_rows_] if batch is self.batch_ else self._transform(batch)
             k = float(self.prior_strength)
+            bmap = self._blend_map(k) if zmap is not None else None  # one map for every trained code
             for j in np.where(self.trained_)[0]:
                 estimator = self.estimators_[j]
                 assert estimator is not None  # trained_ says so
                 learnt = estimator.predict_proba(X)[:, 1]
-                bmap = self._blend_map(k) if zmap is not None else None
                 if bmap is not None:
                     probs[:, j] = bmap.transform(learnt, probs[:, j], float(self.positives_[j]))
                     continue
