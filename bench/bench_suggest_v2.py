@@ -281,37 +281,25 @@ def main() -> None:
         print(f"    {code:28} {m['f1']:.2f} / {z['f1']:.2f} / {m['support']}")
     print("  reliability on the held-out corpus:")
     print("\n".join(reliability(held_probs, h_gold == 1)))
-    for label, q in (("questions removed", ""), (f"generic question {GENERIC_QUESTION!r}", GENERIC_QUESTION)):
-        hb = with_question(h_batch, q, embedder, lemmatizer)
-        sb = with_question(s_batch, q, embedder, lemmatizer)
-        b2 = replace(
-            both,
-            questions=sb.questions + hb.questions,
-            question_vecs=np.vstack([sb.question_vecs, hb.question_vecs]),
-            question_lemmas=sb.question_lemmas + hb.question_lemmas,
-            cache={},
-        )
-        fitted = clone(chosen_model).fit(b2, labels_both)
-        r = classification_report(h_gold == 1, fitted.decide(fitted.predict_proba(b2)[held_rows]), codes)
-        print(
-            line(f"  held-out, {label} (train and test)", r)
-            + f"  recall drop {held_report['micro_recall'] - r['micro_recall']:+.3f}"
-        )
-    for label, q in (("questions removed", ""), (f"generic question {GENERIC_QUESTION!r}", GENERIC_QUESTION)):
-        hb = with_question(h_batch, q, embedder, lemmatizer)
-        b2 = replace(  # the sample as it was asked; the held-out turns with other questions
-            both,
-            questions=both.questions[: len(s_batch)] + hb.questions,
-            question_lemmas=both.question_lemmas[: len(s_batch)] + hb.question_lemmas,
-            question_vecs=np.vstack([both.question_vecs[: len(s_batch)], hb.question_vecs]),
-            cache={},
-        )
-        fitted = clone(chosen_model).fit(b2, labels_both)
-        r = classification_report(h_gold == 1, fitted.decide(fitted.predict_proba(b2)[held_rows]), codes)
-        print(
-            line(f"  held-out, {label} at scoring only (trained with questions)", r)
-            + f"  recall drop {held_report['micro_recall'] - r['micro_recall']:+.3f}"
-        )
+    # the questions swapped in training and scoring alike, then at scoring only (the sample as it was asked)
+    for at_scoring_only in (False, True):
+        for label, q in (("questions removed", ""), (f"generic question {GENERIC_QUESTION!r}", GENERIC_QUESTION)):
+            hb = with_question(h_batch, q, embedder, lemmatizer)
+            sb = s_batch if at_scoring_only else with_question(s_batch, q, embedder, lemmatizer)
+            b2 = replace(
+                both,
+                questions=sb.questions + hb.questions,
+                question_vecs=np.vstack([sb.question_vecs, hb.question_vecs]),
+                question_lemmas=sb.question_lemmas + hb.question_lemmas,
+                cache={},
+            )
+            fitted = clone(chosen_model).fit(b2, labels_both)
+            r = classification_report(h_gold == 1, fitted.decide(fitted.predict_proba(b2)[held_rows]), codes)
+            how = "at scoring only (trained with questions)" if at_scoring_only else "(train and test)"
+            print(
+                line(f"  held-out, {label} {how}", r)
+                + f"  recall drop {held_report['micro_recall'] - r['micro_recall']:+.3f}"
+            )
     pred_h, _, _ = nested_predictions(base, h_batch, h_gold, h_docs)
     print(
         line(
