@@ -227,3 +227,18 @@ def test_suggest_codebook_examples_are_training_rows_once_enough_turns_are_coded
     probs = enough.predict_proba(batch)
     assert probs.shape == (len(TURNS), 3) and np.all((probs >= 0) & (probs <= 1))
     assert enough.explain(batch, probs) is not None
+
+
+def test_clone_shares_the_codebook_so_every_fold_reuses_the_batch_features():
+    from sklearn.base import clone
+
+    from toolkit.suggest.evidence import code_evidence
+
+    batch, protos = make_batch(TURNS), make_prototypes()
+    model = CodeSuggester(protos).fit(batch, labels_for(TURNS, protos.code_ids))
+    copy = clone(model)
+    assert copy.prototypes is protos
+    cached = len(batch.cache)
+    copy.fit(batch, labels_for(TURNS, protos.code_ids))
+    assert len(batch.cache) == cached  # no second copy of the evidence or of the training rows
+    assert code_evidence(batch, copy.prototypes) is code_evidence(batch, protos)

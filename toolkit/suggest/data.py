@@ -92,6 +92,17 @@ class CodebookPrototypes:
     excludes: list[tuple[int, int]] = field(default_factory=list)  # code index pairs never on one turn
     example_lemmas: list[list[str]] = field(default_factory=list)  # lemma strings of the examples, if known
 
+    def __sklearn_clone__(self) -> CodebookPrototypes:
+        """The same object: ``clone`` of a suggester shares its codebook, as it would share a vocabulary.
+
+        Why: the label-independent features of a batch are memoised per codebook object, and
+        ``sklearn.base.clone`` deep-copies any parameter that is not an estimator, so every clone (each
+        fold of a nested selection or a learning curve) missed that cache, recomputed the codebook evidence
+        and kept another copy of it: 0.35 s of each 1.3 s fit on the sample corpus. Never mutated after
+        it is built, so sharing is safe.
+        """
+        return self
+
     def example_batch(self) -> SegmentBatch:
         """The codebook's examples as turns (no question), code-ordered: training rows for a prior."""
         texts = [t for group in self.example_texts for t in group]

@@ -46,6 +46,7 @@ from toolkit.suggest.evidence import code_evidence
 from toolkit.suggest.explain import Explainer
 from toolkit.suggest.features import make_features, row_space
 from toolkit.suggest.policy import DecisionPolicy
+from toolkit.suggest.threads import one_blas_thread
 from toolkit.suggest.zero_shot import ZeroShotScorer
 
 __all__ = [
@@ -178,6 +179,7 @@ class CodeSuggester(BaseEstimator):
         return SuggestConfig(**params)
 
     # ------------------------------------------------------------------ learning
+    @one_blas_thread
     def fit(self, batch: SegmentBatch, labels: np.ndarray, groups: Sequence[object] | None = None) -> CodeSuggester:
         """Learn from labelled rows; all rows (labelled or not) set the zero-shot reference statistics.
 
@@ -319,6 +321,7 @@ class CodeSuggester(BaseEstimator):
             return np.zeros(0, dtype=np.int64)
         return self.copies_start_ + np.asarray(rows, dtype=np.int64)
 
+    @one_blas_thread
     def refit_classifiers(self) -> CodeSuggester:
         """Refit every code's classifier on the features of the last ``fit`` (after ``set_params(C=...)``).
 
@@ -389,6 +392,7 @@ class CodeSuggester(BaseEstimator):
         zmap = SigmoidMap().fit(zero[known], labels[known] == 1, _turn_best(zero)[known])
         self.zero_shot_map_ = zmap if zmap.fitted_ else None
 
+    @one_blas_thread
     def refit_codes(self, updates: Sequence[tuple[int, int, int]]) -> CodeSuggester:
         """Apply (row, code index, label) updates from review decisions and refit only those codes.
 
@@ -424,6 +428,7 @@ class CodeSuggester(BaseEstimator):
         return np.where(self.trained_, learnt_ok and (zero_ok or float(self.prior_strength) == 0), zero_ok)
 
     # ------------------------------------------------------------------ scoring
+    @one_blas_thread
     def predict_proba(self, batch: SegmentBatch) -> np.ndarray:
         """Probabilities (turns x codes) in [0, 1].
 
@@ -487,6 +492,7 @@ class CodeSuggester(BaseEstimator):
         return self.decide(self.predict_proba(batch))
 
     # ------------------------------------------------------------------ explanation
+    @one_blas_thread
     def explain(self, batch: SegmentBatch, probs: np.ndarray | None = None) -> list[dict[int, dict[str, object]]]:
         """For each turn, for each suggested code index: a one-glance reason (see :class:`Explainer`)."""
         probs = self.predict_proba(batch) if probs is None else probs
