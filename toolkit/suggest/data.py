@@ -98,7 +98,7 @@ class CodebookPrototypes:
         Why: the label-independent features of a batch are memoised per codebook object, and
         ``sklearn.base.clone`` deep-copies any parameter that is not an estimator, so every clone (each
         fold of a nested selection or a learning curve) missed that cache, recomputed the codebook evidence
-        and kept another copy of it: 0.35 s of each 1.3 s fit on the sample corpus. Never mutated after
+        and kept another copy of it: about 0.35 s per fit on the sample corpus. Never mutated after
         it is built, so sharing is safe.
         """
         return self

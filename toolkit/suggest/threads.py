@@ -20,15 +20,11 @@ __all__ = ["one_blas_thread"]
 P = ParamSpec("P")
 R = TypeVar("R")
 
-_controller: ThreadpoolController | None = None
 
-
+@functools.cache
 def _blas() -> ThreadpoolController:
     """The process's thread pools, found once (numpy and scipy are loaded by the time the model runs)."""
-    global _controller
-    if _controller is None:
-        _controller = ThreadpoolController()
-    return _controller
+    return ThreadpoolController()
 
 
 def one_blas_thread(func: Callable[P, R]) -> Callable[P, R]:
