@@ -124,15 +124,17 @@ def live_part(url: str) -> None:
     print(f"  refit + rescore after one decision: median {np.median(ms):.0f} ms, max {ms.max():.0f} ms (target < 1 s)")
 
 
-def curve_part(models, s_batch, s_gold, s_docs, orders: int) -> None:
-    """Learning curves on the sample corpus, and the codes whose few-shot F1 falls below the codebook's."""
+def curve_part(models, s_batch, s_gold, s_docs, orders: int, corpus: str = "sample") -> None:
+    """Learning curves on one corpus, and the codes whose few-shot F1 falls below the codebook's."""
     codes = models[0][1].prototypes.code_ids
+    n_docs = len(set(s_docs))
+    sizes = tuple(n for n in (0, 1, 2, 4, 8, 13, 25) if n < n_docs)
     print(
-        f"\n== learning curve on the sample corpus ({orders} random orders; mean [min-max] on the uncoded interviews)"
+        f"\n== learning curve on the {corpus} corpus ({orders} random orders; mean [min-max] on the uncoded interviews)"
     )
     for name, model in models:
         t0 = time.perf_counter()
-        curve = learning_curve(model, s_batch, s_gold, s_docs, sizes=(0, 1, 2, 4, 8, 13, 25), orders=orders)
+        curve = learning_curve(model, s_batch, s_gold, s_docs, sizes=sizes, orders=orders)
         print(f"  {name} [{time.perf_counter() - t0:.0f} s]")
         print(
             f"    {'coded':>5} {'micro-F1':>18} {'macro-F1':>18} {'precision':>18} {'recall':>18} {'turns right':>18}"
@@ -152,7 +154,7 @@ def curve_part(models, s_batch, s_gold, s_docs, orders: int) -> None:
         ]
         print(
             f"    codes whose few-shot F1 (mean over orders) falls below zero-shot on all interviews: {len(worse)}"
-            " (earlier definition: few-shot on the uncoded interviews, zero-shot on all 26)"
+            f" (earlier definition: few-shot on the uncoded interviews, zero-shot on all {n_docs})"
         )
         for w in worse:
             print(f"      {w}")
@@ -303,7 +305,7 @@ def main() -> None:
     pred_h, _, _ = nested_predictions(base, h_batch, h_gold, h_docs)
     print(
         line(
-            "held-out alone, nested leave-one-interview-out (10 interviews)",
+            f"held-out alone, nested leave-one-interview-out ({len(set(h_docs))} interviews)",
             classification_report(h_gold == 1, pred_h, codes),
         )
     )
@@ -315,6 +317,8 @@ def main() -> None:
         s_docs,
         args.orders,
     )
+    # a new user's project: the held-out interviews coded one by one, nothing from the sample
+    curve_part((("default settings", base),), h_batch, h_gold, h_docs, args.orders, corpus="held-out")
 
 
 if __name__ == "__main__":
