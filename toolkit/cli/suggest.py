@@ -64,7 +64,8 @@ def evaluate_cmd(
         Literal["nested", "cross-validated", "zero-shot", "stored", "learning-curve"],
         typer.Option(
             help="Leave-one-interview-out with settings chosen inside the training folds (nested), the same with "
-            "default settings, codebook only, the stored suggestions, or scores after 1, 2, 4 ... coded interviews."
+            "default settings, codebook only, the stored suggestions, or scores after 0 (the codebook alone), 1, 2, "
+            "4 ... coded interviews."
         ),
     ] = "nested",
     codebook: Annotated[str | None, typer.Option(help="Only codes of this codebook id.")] = None,
@@ -112,6 +113,10 @@ def _show_learning_curve(curve: dict[str, Any]) -> None:
         ]
         typer.echo(f"{p['coded_interviews']:>5}  " + "  ".join(f"{c:>18}" for c in cells))
     typer.echo("right = share of the remaining turns whose suggested codes are exactly the coder's (none included)")
+    if "reading" in curve:
+        from toolkit.suggest.learning_curve import reading_sentence
+
+        typer.echo(reading_sentence(curve["reading"]))
 
 
 def _show_suggestion(context: dict[str, Any]) -> None:

@@ -22,7 +22,7 @@ from toolkit.store.engine import Store
 from toolkit.store.models import Coder, Suggestion
 from toolkit.suggest.embed import Embedder, default_model_cache, select_embedder
 from toolkit.suggest.estimator import UNLABELLED, CodeSuggester, SegmentBatch, SuggestConfig
-from toolkit.suggest.learning_curve import DEFAULT_SIZES, learning_curve
+from toolkit.suggest.learning_curve import DEFAULT_SIZES, learning_curve, read_curve
 from toolkit.suggest.lemmas import Lemmatizer, select_lemmatizer
 from toolkit.suggest.model_choice import lemmatizer_for, project_embedding_model
 from toolkit.suggest.report import classification_report
@@ -101,7 +101,7 @@ def evaluate(
     documents = [corpus.documents[i] for i in rows]
     if mode == "learning-curve":
         curve = learning_curve(model, corpus.batch, gold, corpus.documents, sizes=sizes, orders=orders)
-        curve.update({"mode": mode, "gold_coder": gold_coder, "n_segments": len(rows)})
+        curve.update({"mode": mode, "gold_coder": gold_coder, "n_segments": len(rows), "reading": read_curve(curve)})
         return curve
     chosen = None
     if mode == "nested":

@@ -1,10 +1,12 @@
 """How many interviews must a person code before the suggestions pay off? A learning curve.
 
-For each number n of coded interviews (1, 2, 4, 8, 13, 25 by default, capped at all but one) and several
+For each number n of coded interviews (0, 1, 2, 4, 8, 13, 25 by default, capped at all but one) and several
 random orders, the model learns from the first n interviews of the order and is scored on all the others.
 Besides F1, precision and recall, it reports the share of the remaining human decisions the suggestions
 would have made correctly: a decision is one turn's set of codes (possibly none), right when the
-suggested set is exactly the coder's.
+suggested set is exactly the coder's. n = 0 is the codebook alone, the baseline every later point must beat:
+on a corpus of short interviews nobody tuned on, two coded interviews made suggestions worse than the
+codebook alone (``bench/README.md``), so :func:`read_curve` says where that happens.
 """
 
 from __future__ import annotations
@@ -18,9 +20,9 @@ from sklearn.base import clone
 from toolkit.suggest.estimator import UNLABELLED, CodeSuggester, SegmentBatch
 from toolkit.suggest.report import classification_report
 
-__all__ = ["DEFAULT_SIZES", "METRICS", "learning_curve"]
+__all__ = ["DEFAULT_SIZES", "METRICS", "learning_curve", "read_curve", "reading_sentence"]
 
-DEFAULT_SIZES = (1, 2, 4, 8, 13, 25)
+DEFAULT_SIZES = (0, 1, 2, 4, 8, 13, 25)
 METRICS = ("micro_f1", "macro_f1", "micro_precision", "micro_recall", "decisions_right")
 
 
@@ -87,3 +89,51 @@ def learning_curve(
                 point[key][code] = round(float(np.mean(scores)), 4) if scores else None
         points.append(point)
     return {"documents": len(documents), "orders": orders, "seed": seed, "points": points}
+
+
+def read_curve(curve: dict[str, Any]) -> dict[str, Any]:
+    """What the curve says against the codebook alone (its n = 0 point): a pure reading of ``learning_curve``.
+
+    ``codebook_alone``: the n = 0 micro-F1 (None without that point); ``below_codebook``: the numbers of coded
+    interviews whose mean micro-F1 is below it; ``beats_codebook_from``: the smallest n from which every later
+    point is above it (None if the last one is not); ``codes_below_codebook``: per n, the codes whose F1 is below
+    the codebook's on the same uncoded turns. Small differences are noise: see each point's range.
+    """
+    points = sorted(curve.get("points", []), key=lambda p: p["coded_interviews"])
+    base = next((p for p in points if p["coded_interviews"] == 0), None)
+    learnt = [p for p in points if p["coded_interviews"] > 0]
+    reading: dict[str, Any] = {
+        "codebook_alone": None if base is None else base["micro_f1"]["mean"],
+        "below_codebook": [],
+        "beats_codebook_from": None,
+        "codes_below_codebook": {},
+    }
+    if base is None:
+        return reading
+    floor = base["micro_f1"]["mean"]
+    reading["below_codebook"] = [p["coded_interviews"] for p in learnt if p["micro_f1"]["mean"] < floor]
+    for p in reversed(learnt):
+        if p["micro_f1"]["mean"] <= floor:
+            break
+        reading["beats_codebook_from"] = p["coded_interviews"]
+    for p in learnt:
+        own, codebook = p.get("per_code_f1", {}), p.get("per_code_zero_shot_f1", {})
+        worse = sorted(c for c, f1 in own.items() if f1 is not None and (codebook.get(c) or 0.0) > f1)
+        if worse:
+            reading["codes_below_codebook"][str(p["coded_interviews"])] = worse
+    return reading
+
+
+def reading_sentence(reading: dict[str, Any]) -> str:
+    """One line for people: from how many coded interviews suggestions beat the codebook alone, and where not."""
+    if reading["codebook_alone"] is None:
+        return "no codebook-alone point (0 coded interviews) to compare with"
+    parts = [f"codebook alone: micro-F1 {reading['codebook_alone']:.3f}"]
+    if reading["beats_codebook_from"] is not None:
+        parts.append(f"suggestions beat it from {reading['beats_codebook_from']} coded interviews on")
+    else:
+        parts.append("the last point does not beat it")
+    if reading["below_codebook"]:
+        below = ", ".join(str(n) for n in reading["below_codebook"])
+        parts.append(f"below it after {below} coded (learning from too little made suggestions worse)")
+    return "; ".join(parts)

@@ -46,7 +46,8 @@ def _learning_curve_section(ctx) -> None:
     st.header("How many interviews to code by hand?")
     st.caption(
         "The model learns from the first n interviews of a random order (several orders) and is scored against "
-        "the reference coder on all the others. 'Turns right' is the share of the remaining turns whose "
+        "the reference coder on all the others (n = 0: the codebook alone, the baseline to beat). 'Turns right' "
+        "is the share of the remaining turns whose "
         "suggested codes are exactly the coder's (no code included): decisions suggestions would have made."
     )
     people = [c for c in ctx.coders if c != MODEL_CODER]
@@ -83,3 +84,9 @@ def _learning_curve_section(ctx) -> None:
     )
     st.line_chart(frame.set_index("coded interviews")[["micro-F1", "macro-F1", "turns right"]])
     st.dataframe(frame, hide_index=True, width="stretch")
+    reading = curve.get("reading")
+    if reading:
+        from toolkit.suggest.learning_curve import reading_sentence
+
+        sentence = "0 coded interviews is the codebook alone. " + reading_sentence(reading) + "."
+        (st.warning if reading["below_codebook"] else st.caption)(sentence)
