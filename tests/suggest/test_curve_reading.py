@@ -43,6 +43,16 @@ def test_a_dip_after_two_interviews_is_named_and_the_curve_beats_the_codebook_fr
     assert "from 4 coded interviews on" in sentence and "after 2 coded" in sentence
 
 
+def test_each_point_is_compared_with_the_codebook_on_its_own_uncoded_turns():
+    """After one interview the suggestions are the codebook's: equal on the same turns, whatever the 0 point says."""
+    one = point(1, 0.66)
+    one["codebook_micro_f1"] = 0.66
+    two = point(2, 0.70)
+    two["codebook_micro_f1"] = 0.72
+    reading = read_curve({"points": [point(0, 0.68), one, two]})
+    assert reading["below_codebook"] == [2] and reading["beats_codebook_from"] is None
+
+
 def test_a_curve_that_never_beats_the_codebook_says_so():
     reading = read_curve({"points": [point(0, 0.6), point(1, 0.65), point(2, 0.55)]})
     assert reading["beats_codebook_from"] is None and reading["below_codebook"] == [2]
@@ -75,6 +85,8 @@ def test_evaluate_learning_curve_starts_with_the_codebook_alone_and_the_cli_read
     assert [p["coded_interviews"] for p in curve["points"]] == [0, 1, 2, 4]  # capped at all but one of 5
     assert curve["reading"] == read_curve(curve)
     assert curve["reading"]["codebook_alone"] == curve["points"][0]["micro_f1"]["mean"]
+    zero = curve["points"][0]
+    assert zero["codebook_micro_f1"] == zero["micro_f1"]["mean"]  # 0 coded: the model is the codebook
     study.close()
     args = ["--db", db_url, "evaluate", "--gold-coder", "alice", "--mode", "learning-curve", "--orders", "2"]
     result = CliRunner().invoke(app, args)

@@ -58,7 +58,7 @@ def learning_curve(
     zero_pred = clone(model).fit(batch, np.full(labels.shape, UNLABELLED, dtype=labels.dtype)).predict(batch)
     points = []
     for n in usable:
-        runs, per_code, per_code_zero = [], [], []
+        runs, per_code, per_code_zero, codebook_micro = [], [], [], []
         for order in permutations:
             train_docs = set(order[:n])
             train = np.isin(groups_arr, list(train_docs))
@@ -70,8 +70,12 @@ def learning_curve(
             report = classification_report(labels[test] == 1, pred, code_ids)
             runs.append(_score(report, labels[test] == 1, pred))
             per_code.append(report["per_code"])
-            per_code_zero.append(classification_report(labels[test] == 1, zero_pred[test], code_ids)["per_code"])
+            zero_report = classification_report(labels[test] == 1, zero_pred[test], code_ids)
+            per_code_zero.append(zero_report["per_code"])
+            codebook_micro.append(float(zero_report["micro_f1"]))
         point: dict[str, Any] = {"coded_interviews": n, "orders": len(runs)}
+        # the codebook alone on the same uncoded turns: the baseline this point must beat
+        point["codebook_micro_f1"] = round(float(np.mean(codebook_micro)), 4)
         for metric in METRICS:
             values = np.array([r[metric] for r in runs])
             point[metric] = {
@@ -92,12 +96,14 @@ def learning_curve(
 
 
 def read_curve(curve: dict[str, Any]) -> dict[str, Any]:
-    """What the curve says against the codebook alone (its n = 0 point): a pure reading of ``learning_curve``.
+    """What the curve says against the codebook alone: a pure reading of ``learning_curve``.
 
-    ``codebook_alone``: the n = 0 micro-F1 (None without that point); ``below_codebook``: the numbers of coded
-    interviews whose mean micro-F1 is below it; ``beats_codebook_from``: the smallest n from which every later
-    point is above it (None if the last one is not); ``codes_below_codebook``: per n, the codes whose F1 is below
-    the codebook's on the same uncoded turns. Small differences are noise: see each point's range.
+    ``codebook_alone``: the n = 0 micro-F1 (None without that point). Each later point is compared with the
+    codebook alone on the same uncoded turns (``codebook_micro_f1``; the n = 0 figure for curves without it):
+    ``below_codebook``: the numbers of coded interviews whose mean micro-F1 is below it; ``beats_codebook_from``:
+    the smallest n from which every later point is above it (None if the last one is not);
+    ``codes_below_codebook``: per n, the codes whose F1 is below the codebook's on the same turns. Small
+    differences are noise: see each point's range.
     """
     points = sorted(curve.get("points", []), key=lambda p: p["coded_interviews"])
     base = next((p for p in points if p["coded_interviews"] == 0), None)
@@ -110,10 +116,13 @@ def read_curve(curve: dict[str, Any]) -> dict[str, Any]:
     }
     if base is None:
         return reading
-    floor = base["micro_f1"]["mean"]
-    reading["below_codebook"] = [p["coded_interviews"] for p in learnt if p["micro_f1"]["mean"] < floor]
+
+    def floor(p: dict[str, Any]) -> float:
+        return float(p.get("codebook_micro_f1", base["micro_f1"]["mean"]))
+
+    reading["below_codebook"] = [p["coded_interviews"] for p in learnt if p["micro_f1"]["mean"] < floor(p)]
     for p in reversed(learnt):
-        if p["micro_f1"]["mean"] <= floor:
+        if p["micro_f1"]["mean"] <= floor(p):
             break
         reading["beats_codebook_from"] = p["coded_interviews"]
     for p in learnt:
@@ -135,5 +144,5 @@ def reading_sentence(reading: dict[str, Any]) -> str:
         parts.append("the last point does not beat it")
     if reading["below_codebook"]:
         below = ", ".join(str(n) for n in reading["below_codebook"])
-        parts.append(f"below it after {below} coded (learning from too little made suggestions worse)")
+        parts.append(f"below it on the same turns after {below} coded (learnt from too little, suggestions were worse)")
     return "; ".join(parts)
