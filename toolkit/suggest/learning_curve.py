@@ -63,10 +63,12 @@ def learning_curve(
             train_docs = set(order[:n])
             train = np.isin(groups_arr, list(train_docs))
             test = ~train & (labels != UNLABELLED).any(axis=1)
-            fold_labels = labels.copy()
-            fold_labels[~train] = UNLABELLED
-            fitted = clone(model).fit(batch, fold_labels, groups_arr)
-            pred = fitted.predict(batch)[test]
+            if n == 0:  # nothing coded: the model is the codebook alone, already scored above
+                pred = zero_pred[test]
+            else:
+                fold_labels = labels.copy()
+                fold_labels[~train] = UNLABELLED
+                pred = clone(model).fit(batch, fold_labels, groups_arr).predict(batch)[test]
             report = classification_report(labels[test] == 1, pred, code_ids)
             runs.append(_score(report, labels[test] == 1, pred))
             per_code.append(report["per_code"])

@@ -47,8 +47,8 @@ def _learning_curve_section(ctx) -> None:
     st.caption(
         "The model learns from the first n interviews of a random order (several orders) and is scored against "
         "the reference coder on all the others (n = 0: the codebook alone, the baseline to beat). 'Turns right' "
-        "is the share of the remaining turns whose "
-        "suggested codes are exactly the coder's (no code included): decisions suggestions would have made."
+        "is the share of the remaining turns whose suggested codes are exactly the coder's (no code included): "
+        "decisions suggestions would have made."
     )
     people = [c for c in ctx.coders if c != MODEL_CODER]
     if not people:
