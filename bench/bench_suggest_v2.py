@@ -28,7 +28,7 @@ from toolkit.suggest.data import SegmentBatch
 from toolkit.suggest.embed import select_embedder
 from toolkit.suggest.estimator import UNLABELLED, CodeSuggester
 from toolkit.suggest.evaluate import classification_report, cross_validated_probabilities
-from toolkit.suggest.learning_curve import learning_curve
+from toolkit.suggest.learning_curve import DEFAULT_SIZES, learning_curve, read_curve
 from toolkit.suggest.lemmas import select_lemmatizer
 from toolkit.suggest.selection import nested_predictions
 from toolkit.suggest.suggestions import build_prototypes, label_matrix, load_corpus
@@ -128,13 +128,12 @@ def curve_part(models, s_batch, s_gold, s_docs, orders: int, corpus: str = "samp
     """Learning curves on one corpus, and the codes whose few-shot F1 falls below the codebook's."""
     codes = models[0][1].prototypes.code_ids
     n_docs = len(set(s_docs))
-    sizes = tuple(n for n in (0, 1, 2, 4, 8, 13, 25) if n < n_docs)
     print(
         f"\n== learning curve on the {corpus} corpus ({orders} random orders; mean [min-max] on the uncoded interviews)"
     )
     for name, model in models:
         t0 = time.perf_counter()
-        curve = learning_curve(model, s_batch, s_gold, s_docs, sizes=sizes, orders=orders)
+        curve = learning_curve(model, s_batch, s_gold, s_docs, sizes=DEFAULT_SIZES, orders=orders)  # capped there
         print(f"  {name} [{time.perf_counter() - t0:.0f} s]")
         print(
             f"    {'coded':>5} {'micro-F1':>18} {'macro-F1':>18} {'precision':>18} {'recall':>18} {'turns right':>18}"
@@ -158,11 +157,12 @@ def curve_part(models, s_batch, s_gold, s_docs, orders: int, corpus: str = "samp
         )
         for w in worse:
             print(f"      {w}")
+        below = read_curve(curve)["codes_below_codebook"]  # the product's reading: one definition of "below"
         same = [
             f"{code} n={p['coded_interviews']}: {p['per_code_f1'][code]:.2f} < {p['per_code_zero_shot_f1'][code]:.2f}"
-            for p in curve["points"][1:]
+            for p in curve["points"]
             for code in codes
-            if p["per_code_f1"][code] is not None and p["per_code_f1"][code] < p["per_code_zero_shot_f1"][code] - 1e-9
+            if code in below.get(str(p["coded_interviews"]), [])
         ]
         print(
             f"    codes whose few-shot F1 falls below zero-shot on the same uncoded interviews and orders: {len(same)}"
