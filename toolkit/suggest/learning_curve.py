@@ -63,16 +63,16 @@ def learning_curve(
             train_docs = set(order[:n])
             train = np.isin(groups_arr, list(train_docs))
             test = ~train & (labels != UNLABELLED).any(axis=1)
-            if n == 0:  # nothing coded: the model is the codebook alone, already scored above
-                pred = zero_pred[test]
+            zero_report = classification_report(labels[test] == 1, zero_pred[test], code_ids)
+            if n == 0:  # nothing coded: the model is the codebook alone, already fitted and scored above
+                pred, report = zero_pred[test], zero_report
             else:
                 fold_labels = labels.copy()
                 fold_labels[~train] = UNLABELLED
                 pred = clone(model).fit(batch, fold_labels, groups_arr).predict(batch)[test]
-            report = classification_report(labels[test] == 1, pred, code_ids)
+                report = classification_report(labels[test] == 1, pred, code_ids)
             runs.append(_score(report, labels[test] == 1, pred))
             per_code.append(report["per_code"])
-            zero_report = classification_report(labels[test] == 1, zero_pred[test], code_ids)
             per_code_zero.append(zero_report["per_code"])
             codebook_micro.append(float(zero_report["micro_f1"]))
         point: dict[str, Any] = {"coded_interviews": n, "orders": len(runs)}
