@@ -42,6 +42,7 @@ def agreement_page() -> None:
 def _learning_curve_section(ctx) -> None:
     """How many interviews to code by hand: suggestion quality after 1, 2, 4 ... coded interviews."""
     from toolkit.suggest.evaluate import evaluate
+    from toolkit.suggest.learning_curve import reading_sentence
 
     st.header("How many interviews to code by hand?")
     st.caption(
@@ -86,7 +87,5 @@ def _learning_curve_section(ctx) -> None:
     st.dataframe(frame, hide_index=True, width="stretch")
     reading = curve.get("reading")
     if reading:
-        from toolkit.suggest.learning_curve import reading_sentence
-
         sentence = "0 coded interviews is the codebook alone. " + reading_sentence(reading) + "."
         (st.warning if reading["below_codebook"] else st.caption)(sentence)
