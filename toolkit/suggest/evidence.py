@@ -20,9 +20,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from toolkit.suggest.data import CodebookPrototypes, SegmentBatch
+from toolkit.suggest.example_classifier import example_classifier_scores
 from toolkit.suggest.lemmas import NEGATIONS, keyword_hits
 
-__all__ = ["CodeEvidence", "code_evidence", "is_negated"]
+__all__ = ["ZERO_SHOT_SOURCES", "CodeEvidence", "code_evidence", "is_negated"]
+
+ZERO_SHOT_SOURCES = 4  # column blocks of CodeEvidence.zero_shot_raw
 
 _NEGATION = re.compile(
     r"\b(?:" + "|".join(sorted(w for w in NEGATIONS if w.isalpha())) + r"|cannot)\b|n't\b|\bnot\b", re.IGNORECASE
@@ -47,6 +50,7 @@ class CodeEvidence:
     def_question: np.ndarray
     kw_turn: np.ndarray
     kw_question: np.ndarray
+    example_classifier: np.ndarray
 
     def dense(self) -> np.ndarray:
         """All evidence side by side: the few-shot model's codebook features."""
@@ -64,13 +68,16 @@ class CodeEvidence:
         )
 
     def zero_shot_raw(self) -> np.ndarray:
-        """Rows x (3 * codes): sentence-to-example similarity, keyword hits, question-to-definition similarity.
+        """Rows x (4 * codes): example similarity, keywords, question-to-definition, example classifier.
+
+        The sources: best sentence-to-example similarity, keyword hits, the question's similarity to the
+        definition and the codebook-example classifier's value (:mod:`toolkit.suggest.example_classifier`).
 
         The same-polarity similarity is not used here: on the sample corpus it cost zero-shot 0.03 micro-F1
         (a negation word anywhere in a sentence is a crude polarity: "you don't think, you think how to feed
         them" is about family); it is a few-shot feature, whose weight is learnt.
         """
-        return np.hstack([self.proto_sent, self.kw_turn, self.def_question])
+        return np.hstack([self.proto_sent, self.kw_turn, self.def_question, self.example_classifier])
 
 
 def code_evidence(batch: SegmentBatch, prototypes: CodebookPrototypes) -> CodeEvidence:
@@ -106,6 +113,7 @@ def _compute(batch: SegmentBatch, protos: CodebookPrototypes) -> CodeEvidence:
         def_question=batch.question_vecs @ protos.definition_vecs.T,
         kw_turn=_keyword_counts(batch.lemmas, protos.keyword_lemmas),
         kw_question=_keyword_counts(batch.question_lemmas, protos.keyword_lemmas),
+        example_classifier=example_classifier_scores(batch, protos),
     )
 
 

@@ -1,9 +1,10 @@
 """Zero-shot scores from the codebook alone, for codes nobody has applied (yet).
 
 How far a turn stands out for a code among all turns: the z-scores (``StandardScaler`` over every turn,
-labelled or not) of best sentence-to-example similarity, keyword hits and question-to-definition
-similarity, summed, and squashed to (0, 1) around ``z``. These scores are *not* calibrated; once turns are
-coded the suggester maps them to chances (``toolkit.suggest.calibration``), and every explanation says which.
+labelled or not) of best sentence-to-example similarity, keyword hits, question-to-definition similarity
+and the codebook-example classifier's value, summed, and squashed to (0, 1) around ``z``. These scores are
+*not* calibrated; once turns are coded the suggester maps them to chances (``toolkit.suggest.calibration``),
+and every explanation says which.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.preprocessing import StandardScaler
 
-from toolkit.suggest.evidence import CodeEvidence
+from toolkit.suggest.evidence import ZERO_SHOT_SOURCES, CodeEvidence
 
 __all__ = ["ZeroShotScorer"]
 
@@ -35,12 +36,12 @@ class ZeroShotScorer(BaseEstimator):
     def fit(self, evidence: CodeEvidence) -> ZeroShotScorer:
         """Learn each evidence column's mean and spread over all turns (labels play no part)."""
         raw = evidence.zero_shot_raw()
-        self.n_codes_ = raw.shape[1] // 3
+        self.n_codes_ = raw.shape[1] // ZERO_SHOT_SOURCES
         self.scaler_ = StandardScaler().fit(raw)
         return self
 
     def predict_proba(self, evidence: CodeEvidence) -> np.ndarray:
         """Rows x codes in (0, 1)."""
         z = self.scaler_.transform(evidence.zero_shot_raw())
-        combined = z.reshape(len(z), 3, self.n_codes_).sum(axis=1) / np.sqrt(3.0)
+        combined = z.reshape(len(z), ZERO_SHOT_SOURCES, self.n_codes_).sum(axis=1) / np.sqrt(ZERO_SHOT_SOURCES)
         return 1.0 / (1.0 + np.exp(-self.slope * (combined - self.z)))
