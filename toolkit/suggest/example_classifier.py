@@ -6,7 +6,8 @@ set the codes apart (family and economic hardship share "feed", "money"; what se
 sees the codebook only, never a coding, so it is zero-shot evidence. Measured on the sample corpus, codebook
 alone (`bench/bench_suggest_v2.py`): micro-F1 0.595 -> 0.620 as a fourth zero-shot source beside the
 best-example similarity, keyword hits and question-to-definition similarity, while a copy of an existing
-source in its place gave 0.579 and 0.596 (it is the classifier, not a fourth term, that helps).
+source in its place gave 0.579 and 0.596 (it is the classifier, not a fourth term, that helps); on the held-out
+corpus, scored once after it was kept, 0.662 -> 0.726.
 """
 
 from __future__ import annotations
