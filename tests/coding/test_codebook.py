@@ -76,6 +76,25 @@ def test_codebook_load_updates_in_place_and_refuses_foreign_ids(store, tmp_path)
         load_codebook(store, other, name="other.yaml")
 
 
+@pytest.mark.parametrize(
+    ("code", "needle", "line"),
+    [
+        # no dot: the whole id is the group, which the store holds to 100 characters (found by the fuzzer)
+        ("  - id: " + "o" * 101 + "\n    definition: Long.\n", "group (the id's part before the first dot", 10),
+        ("  - id: a." + "b" * 199 + "\n    definition: Long.\n", "id is 201 characters long", 10),
+        ("  - id: a.b\n    name: " + "N" * 201 + "\n    definition: Long.\n", "name is 201 characters", 10),
+    ],
+)
+def test_codebook_values_longer_than_the_store_holds_name_file_and_line(store, code, needle, line):
+    load_codebook(store, VALID, name="mini.yaml")
+    with pytest.raises(CodebookError) as info:
+        load_codebook(store, VALID + code, name="long.yaml")
+    assert "long.yaml" in str(info.value) and needle in str(info.value)
+    assert info.value.line == line  # the code's first line (VALID is 9 lines long)
+    assert "at most" in str(info.value)
+    assert {c.id for c in list_codes(store)} == {"root_cause.family", "root_cause.family.debt"}  # nothing lost
+
+
 def test_codebook_users_can_add_codebooks_with_new_codes(store):
     load_codebook(store, CODEBOOK)
     extra = """\
