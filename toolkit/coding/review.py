@@ -497,6 +497,8 @@ def explanation_lines(explanation: dict[str, Any] | None) -> list[str]:
         lines.append(f'is like the codebook example "{why["example"]}" (similarity {why.get("example_similarity")})')
     if why.get("keywords"):
         lines.append(f"keywords: {', '.join(why['keywords'])}")
+    if why.get("next_code"):  # explanations stored before the tenth session have none
+        lines.append(f"most likely code not suggested here: {why['next_code']} (probability {why['next_probability']})")
     for n in why.get("neighbours", []):
         lines.append(f"similar coded turn {n['document']}#{n['position']} ({', '.join(n['codes'])}): {n['quote']}")
     return lines

@@ -505,4 +505,5 @@ class CodeSuggester(BaseEstimator):
             coded_vecs=self.batch_.turn_vecs,
             calibrated=self.calibrated_,
             labels=self.labels_[: self.n_rows_],
+            probs=probs,
         )

@@ -1,7 +1,8 @@
 """Why a code was suggested, in one glance.
 
 The sentence, the closest codebook example, the keywords found, the nearest turns already coded with it,
-and whether the probability is calibrated.
+whether the probability is calibrated, and the most likely code not suggested for the turn (what a reviewer
+would change the suggestion to, if not this one).
 """
 
 from __future__ import annotations
@@ -38,12 +39,14 @@ class Explainer:
         coded_vecs: np.ndarray | None = None,
         labels: np.ndarray | None = None,
         calibrated: np.ndarray | None = None,
+        probs: np.ndarray | None = None,
     ) -> list[dict[int, dict[str, object]]]:
         """For each turn, for each suggested code index: a one-glance reason.
 
         ``coded_vecs`` and ``labels`` are the training turns' embeddings and labels (rows aligned), from
         which the nearest already-coded turns are found; without them no neighbours are listed.
-        ``calibrated`` marks codes whose probability is calibrated (default: the few-shot ones).
+        ``calibrated`` marks codes whose probability is calibrated (default: the few-shot ones). With
+        ``probs`` (turns x codes), each reason names the most likely code not suggested for its turn.
         """
         calibrated = few_shot if calibrated is None else calibrated
         near = self._neighbours(batch, chosen, coded_vecs, labels)
@@ -67,9 +70,18 @@ class Explainer:
                     "example_similarity": round(float(evidence.proto_sent[i, j]), 3),
                     "keywords": keyword_hits(batch.lemmas[i], self.prototypes.keyword_lemmas[j]),
                     "neighbours": near.get((i, j), []),
+                    **self._next_code(chosen[i], None if probs is None else probs[i]),
                 }
             out.append(reasons)
         return out
+
+    def _next_code(self, chosen: np.ndarray, probs: np.ndarray | None) -> dict[str, object]:
+        """The most probable code not suggested for the turn, and its probability (nothing without ``probs``)."""
+        others = np.where(~chosen)[0]
+        if probs is None or not len(others):
+            return {}
+        best = int(others[np.argmax(probs[others])])
+        return {"next_code": self.prototypes.code_ids[best], "next_probability": round(float(probs[best]), 3)}
 
     def _neighbours(
         self, batch: SegmentBatch, chosen: np.ndarray, coded_vecs: np.ndarray | None, labels: np.ndarray | None
