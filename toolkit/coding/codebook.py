@@ -16,7 +16,7 @@ from toolkit.io.codebook_yaml import CodebookSpec, CodeSpec, parse_codebook
 from toolkit.store.engine import Store, Transaction
 from toolkit.store.models import Code, Codebook
 
-__all__ = ["add_code", "check_lengths", "list_codes", "load_codebook"]
+__all__ = ["add_code", "list_codes", "load_codebook"]
 
 _FIELDS = (
     "name",
@@ -73,12 +73,7 @@ def _upsert_codes(tx: Transaction, codebook_id: str | None, specs: tuple[CodeSpe
     return changed
 
 
-def _column_limit(model: type[Code] | type[Codebook], column: str) -> int | None:
-    length = getattr(model.__table__.c[column].type, "length", None)
-    return int(length) if length else None
-
-
-def check_lengths(spec: CodebookSpec) -> None:
+def _check_lengths(spec: CodebookSpec) -> None:
     """Refuse, naming the file and line, a value longer than the store's column for it.
 
     Why here and not at the flush: the store's own check (``toolkit.store.limits``) cannot know the file and
@@ -86,35 +81,33 @@ def check_lengths(spec: CodebookSpec) -> None:
     without a dot passes the id's limit of 200 and fails the group's of 100. The limits are read from the
     data model, so they cannot drift apart from it.
     """
-    header = (
-        ("codebook id", spec.id, "id"),
-        ("codebook name", spec.name, "name"),
-        ("version", spec.version, "version"),
-    )
-    for label, value, column in header:
-        limit = _column_limit(Codebook, column)
-        if limit is not None and len(value) > limit:
+    checks: list[tuple[type[Code] | type[Codebook], str, str, str, int | None]] = [
+        (Codebook, "id", "codebook id", spec.id, 1),
+        (Codebook, "name", "codebook name", spec.name, 1),
+        (Codebook, "version", "version", spec.version, 1),
+    ]
+    for code in spec.codes:
+        where, line = f"code {code.id[:40]!r}: ", code.line or None
+        checks += [
+            (Code, "id", where + "id", code.id, line),
+            (Code, "name", where + "name", code.name, line),
+            (
+                Code,
+                "group",
+                where + "group (the id's part before the first dot unless `group:` is given)",
+                code.group,
+                line,
+            ),
+            (Code, "colour", where + "colour", code.colour, line),
+        ]
+    for model, column, label, value, line in checks:
+        limit = getattr(model.__table__.c[column].type, "length", None)
+        if limit and len(value) > limit:
             raise CodebookError(
                 f"{label} is {len(value)} characters long; the store holds at most {limit}; shorten it",
                 file=spec.source,
-                line=1,
+                line=line,
             )
-    for code in spec.codes:
-        fields = (
-            ("id", code.id, "id"),
-            ("name", code.name, "name"),
-            ("group (the id's part before the first dot unless `group:` is given)", code.group, "group"),
-            ("colour", code.colour, "colour"),
-        )
-        for label, value, column in fields:
-            limit = _column_limit(Code, column)
-            if limit is not None and len(value) > limit:
-                raise CodebookError(
-                    f"code {code.id[:40]!r}: {label} is {len(value)} characters long; the store holds at most "
-                    f"{limit}; shorten it",
-                    file=spec.source,
-                    line=code.line or None,
-                )
 
 
 def load_codebook(
@@ -124,7 +117,7 @@ def load_codebook(
     with store.read() as session:
         known = frozenset(session.scalars(select(Code.id)))
     spec = parse_codebook(source, name, known_ids=known)
-    check_lengths(spec)
+    _check_lengths(spec)
     with store.transaction(actor=actor) as tx:
         book = tx.session.get(Codebook, spec.id)
         before = {"version": book.version, "sha256": book.sha256} if book else None
