@@ -37,6 +37,22 @@ class SegmentBatch:
     def __len__(self) -> int:
         return len(self.texts)
 
+    def sentence_rows(self) -> tuple[np.ndarray, np.ndarray]:
+        """All sentence vectors stacked, and each turn's first row in that stack (memoised in ``cache``).
+
+        A turn without sentence vectors contributes its turn vector. Per-sentence scores are reduced per turn
+        with ``np.maximum.reduceat(scores, starts)``; the codebook evidence does so for the examples, the
+        definitions and the example classifier, so the stack is built once per batch.
+        """
+        cached = self.cache.get("sentence_rows")
+        if cached is None:
+            groups = [vecs if len(vecs) else self.turn_vecs[i : i + 1] for i, vecs in enumerate(self.sentence_vecs)]
+            stacked = np.vstack(groups) if groups else np.zeros((0, self.turn_vecs.shape[1]), dtype=np.float32)
+            lengths = [len(g) for g in groups]
+            starts = np.cumsum([0, *lengths[:-1]]).astype(np.int64) if groups else np.zeros(0, dtype=np.int64)
+            cached = self.cache["sentence_rows"] = (stacked, starts)
+        return cached
+
     def without_questions(self) -> SegmentBatch:
         """The same answers with no interviewer question before them (empty text and lemmas, a zero vector)."""
         return SegmentBatch(

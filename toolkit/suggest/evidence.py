@@ -123,9 +123,8 @@ def _sentence_max_similarity(batch: SegmentBatch, targets: list[np.ndarray]) -> 
     Vectorised: one matrix product of all sentences against all targets, then maxima per code and turn.
     """
     n, k = len(batch), len(targets)
-    groups = [vecs if len(vecs) else batch.turn_vecs[i : i + 1] for i, vecs in enumerate(batch.sentence_vecs)]
-    counts = np.array([len(g) for g in groups])
-    sentences = np.vstack(groups) if n else np.zeros((0, batch.turn_vecs.shape[1]), dtype=np.float32)
+    sentences, starts = batch.sentence_rows()
+    counts = np.diff(np.append(starts, len(sentences)))
     sizes = np.array([len(t) for t in targets])
     best = np.full((n, k), -1.0, dtype=np.float32)
     which = np.zeros((n, k), dtype=np.int32)
@@ -138,7 +137,6 @@ def _sentence_max_similarity(batch: SegmentBatch, targets: list[np.ndarray]) -> 
         if size:
             per_code[:, j] = sims[:, column : column + size].max(axis=1)
             column += size
-    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
     best = np.maximum.reduceat(per_code, starts, axis=0)
     for i, (start, count) in enumerate(zip(starts, counts, strict=True)):
         which[i] = np.argmax(per_code[start : start + count], axis=0)

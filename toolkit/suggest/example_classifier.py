@@ -54,7 +54,6 @@ def example_classifier_scores(batch: SegmentBatch, protos: CodebookPrototypes) -
     n, k = len(batch), len(protos.code_ids)
     if not n:
         return np.zeros((0, k), dtype=np.float32)
-    groups = [vecs if len(vecs) else batch.turn_vecs[i : i + 1] for i, vecs in enumerate(batch.sentence_vecs)]
-    starts = np.concatenate([[0], np.cumsum([len(g) for g in groups])[:-1]])
-    values = np.vstack(groups) @ weights.T + biases
+    sentences, starts = batch.sentence_rows()
+    values = sentences @ weights.T + biases
     return np.maximum.reduceat(values, starts, axis=0).astype(np.float32)
