@@ -40,7 +40,7 @@ from sklearn.base import BaseEstimator
 from sklearn.linear_model import LogisticRegression
 
 from toolkit.errors import ConfigError
-from toolkit.suggest.calibration import BlendMap, SigmoidMap, inner_folds
+from toolkit.suggest.calibration import BlendMap, CodebookMap, SigmoidMap, inner_folds
 from toolkit.suggest.data import CodebookPrototypes, SegmentBatch
 from toolkit.suggest.evidence import code_evidence
 from toolkit.suggest.explain import Explainer
@@ -228,7 +228,7 @@ class CodeSuggester(BaseEstimator):
         (inner folds are too slow for a live decision; it changes slowly).
         """
         self.few_shot_map_: SigmoidMap | None = None
-        self.zero_shot_map_: SigmoidMap | None = None
+        self.zero_shot_map_: CodebookMap | None = None
         self.zero_raw_: np.ndarray | None = None
         self.oof_: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
         self.blend_maps_: dict[float, BlendMap | None] = {}
@@ -261,7 +261,11 @@ class CodeSuggester(BaseEstimator):
                 scores.append(model.predict_proba(self.X_[test])[:, 1])
                 truth.append(column[test] == 1)
                 zt = self.zero_raw_[test, j]
-                zero_mapped.append(zt if zmap is None else zmap.transform(zt, best[test, j]))
+                # the codebook map's per-code shift as it was out of fold (the same inner folds)
+                held_known = held[column[real[held]] != UNLABELLED]
+                zero_mapped.append(
+                    zt if zmap is None else zmap.transform(zt, best[test, j], shift=zmap.oof_shift_[held_known, j])
+                )
                 counts.append(np.full(len(test), float((y & (rows < self.n_rows_)).sum())))
         if scores:
             fmap = SigmoidMap().fit(np.concatenate(scores), np.concatenate(truth))
@@ -388,8 +392,11 @@ class CodeSuggester(BaseEstimator):
         if not self.calibrate or not len(real) or self.zero_raw_ is None or not self._validated():
             return
         zero, labels = self.zero_raw_[real], self.labels_[real]
-        known = labels != UNLABELLED
-        zmap = SigmoidMap().fit(zero[known], labels[known] == 1, _turn_best(zero)[known])
+        best = _turn_best(zero)
+        groups = getattr(self, "groups_", None)
+        folds = inner_folds(None if groups is None else groups[real], len(real), self.calibration_folds)
+        fires = (zero >= self.zero_shot_cut) & (best > 0)  # what the codebook alone would suggest
+        zmap = CodebookMap().fit(zero, labels == 1, labels != UNLABELLED, best, fires, folds)
         self.zero_shot_map_ = zmap if zmap.fitted_ else None
 
     @one_blas_thread
