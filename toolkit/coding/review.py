@@ -497,6 +497,11 @@ def explanation_lines(explanation: dict[str, Any] | None) -> list[str]:
         lines.append(f'is like the codebook example "{why["example"]}" (similarity {why.get("example_similarity")})')
     if why.get("keywords"):
         lines.append(f"keywords: {', '.join(why['keywords'])}")
+    if why.get("codebook_suggested"):  # explanations stored before the eleventh session have none
+        lines.append(
+            f"the codebook alone would suggest it on {why['codebook_suggested']} coded turns;"
+            f" people applied it on {why['codebook_applied']}"
+        )
     if why.get("next_code"):  # explanations stored before the tenth session have none
         lines.append(f"most likely code not suggested here: {why['next_code']} (probability {why['next_probability']})")
     for n in why.get("neighbours", []):

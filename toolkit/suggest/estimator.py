@@ -386,8 +386,14 @@ class CodeSuggester(BaseEstimator):
             )
 
     def _fit_zero_map(self) -> None:
-        """The codebook-score map, on every (coded turn, code) pair with a known label: cheap, so refit live."""
+        """The codebook-score map, on every (coded turn, code) pair with a known label: cheap, so refit live.
+
+        Also ``codebook_record_`` (codes x 2): on how many coded turns the codebook alone would suggest each
+        code, and on how many of those people applied it (what the map's per-code shift is made of; the
+        review card shows it).
+        """
         self.zero_shot_map_ = None
+        self.codebook_record_: np.ndarray | None = None
         real = np.where((self.labels_[: self.n_rows_] != UNLABELLED).any(axis=1))[0]
         if not self.calibrate or not len(real) or self.zero_raw_ is None or not self._validated():
             return
@@ -398,6 +404,8 @@ class CodeSuggester(BaseEstimator):
         fires = (zero >= self.zero_shot_cut) & (best > 0)  # what the codebook alone would suggest
         zmap = CodebookMap().fit(zero, labels == 1, labels != UNLABELLED, best, fires, folds)
         self.zero_shot_map_ = zmap if zmap.fitted_ else None
+        fired = fires & (labels != UNLABELLED)
+        self.codebook_record_ = np.column_stack([fired.sum(axis=0), (fired & (labels == 1)).sum(axis=0)])
 
     @one_blas_thread
     def refit_codes(self, updates: Sequence[tuple[int, int, int]]) -> CodeSuggester:
@@ -513,4 +521,5 @@ class CodeSuggester(BaseEstimator):
             calibrated=self.calibrated_,
             labels=self.labels_[: self.n_rows_],
             probs=probs,
+            codebook_record=getattr(self, "codebook_record_", None),
         )

@@ -1,8 +1,9 @@
 """Why a code was suggested, in one glance.
 
 The sentence, the closest codebook example, the keywords found, the nearest turns already coded with it,
-whether the probability is calibrated, and the most likely code not suggested for the turn (what a reviewer
-would change the suggestion to, if not this one).
+whether the probability is calibrated, how often the codebook's own suggestion of the code was applied on
+coded turns (how far its codebook score is trusted), and the most likely code not suggested for the turn (what
+a reviewer would change the suggestion to, if not this one).
 """
 
 from __future__ import annotations
@@ -40,13 +41,16 @@ class Explainer:
         labels: np.ndarray | None = None,
         calibrated: np.ndarray | None = None,
         probs: np.ndarray | None = None,
+        codebook_record: np.ndarray | None = None,
     ) -> list[dict[int, dict[str, object]]]:
         """For each turn, for each suggested code index: a one-glance reason.
 
         ``coded_vecs`` and ``labels`` are the training turns' embeddings and labels (rows aligned), from
         which the nearest already-coded turns are found; without them no neighbours are listed.
         ``calibrated`` marks codes whose probability is calibrated (default: the few-shot ones). With
-        ``probs`` (turns x codes), each reason names the most likely code not suggested for its turn.
+        ``probs`` (turns x codes), each reason names the most likely code not suggested for its turn. With
+        ``codebook_record`` (codes x 2: coded turns on which the codebook alone suggests the code, and how many
+        of those were coded with it), each reason says so.
         """
         calibrated = few_shot if calibrated is None else calibrated
         near = self._neighbours(batch, chosen, coded_vecs, labels)
@@ -71,6 +75,7 @@ class Explainer:
                     "keywords": keyword_hits(batch.lemmas[i], self.prototypes.keyword_lemmas[j]),
                     "neighbours": near.get((i, j), []),
                     **self._next_code(chosen[i], None if probs is None else probs[i]),
+                    **self._record(codebook_record, j),
                 }
             out.append(reasons)
         return out
@@ -82,6 +87,13 @@ class Explainer:
             return {}
         best = int(others[np.argmax(probs[others])])
         return {"next_code": self.prototypes.code_ids[best], "next_probability": round(float(probs[best]), 3)}
+
+    @staticmethod
+    def _record(codebook_record: np.ndarray | None, j: int) -> dict[str, object]:
+        """How the codebook's own suggestion of code ``j`` fared on coded turns (nothing if it never made one)."""
+        if codebook_record is None or not codebook_record[j, 0]:
+            return {}
+        return {"codebook_suggested": int(codebook_record[j, 0]), "codebook_applied": int(codebook_record[j, 1])}
 
     def _neighbours(
         self, batch: SegmentBatch, chosen: np.ndarray, coded_vecs: np.ndarray | None, labels: np.ndarray | None
