@@ -30,23 +30,13 @@ _MIN_SLOPE = 1e-3
 PRECISION_PRIOR_TURNS = 2.0  # pseudo-turns of the pooled precision in each code's shrunk precision (not tuned)
 
 
-def logit(p: np.ndarray) -> np.ndarray:
-    """log(p / (1 - p)), with p clipped away from 0 and 1."""
-    p = np.clip(np.asarray(p, dtype=np.float64), _EPS, 1.0 - _EPS)
-    return np.log(p) - np.log1p(-p)
+def _squash(z: np.ndarray) -> np.ndarray:
+    """The logistic function, kept strictly inside (0, 1)."""
+    return np.clip(1.0 / (1.0 + np.exp(-z)), _EPS, 1.0 - _EPS)
 
 
-class SigmoidMap:
-    """P(coded) = sigmoid(a * logit(score) + b [+ c * flag]), a > 0, fitted on pairs pooled across codes.
-
-    ``flag`` is an optional 0/1 mark per pair that shifts the curve without changing its slope (for
-    codebook-only scores: whether the code is the turn's best, since those scores rank codes within a
-    turn better than across turns). The map is monotone increasing in the score for either flag.
-
-    Args:
-        C: inverse L2 strength of the two-parameter logistic fit (mild: thousands of pairs).
-        min_positives: with fewer positive pairs (or no negative), nothing is fitted (``fitted_`` False).
-    """
+class _Curve:
+    """A pooled logistic curve on a score's logit: its settings, and the identity until fitted."""
 
     def __init__(self, C: float = 1.0, min_positives: int = 5) -> None:
         self.C = C
@@ -55,6 +45,25 @@ class SigmoidMap:
         self.intercept_ = 0.0
         self.flag_shift_ = 0.0
         self.fitted_ = False
+
+
+def logit(p: np.ndarray) -> np.ndarray:
+    """log(p / (1 - p)), with p clipped away from 0 and 1."""
+    p = np.clip(np.asarray(p, dtype=np.float64), _EPS, 1.0 - _EPS)
+    return np.log(p) - np.log1p(-p)
+
+
+class SigmoidMap(_Curve):
+    """P(coded) = sigmoid(a * logit(score) + b [+ c * flag]), a > 0, fitted on pairs pooled across codes.
+
+    ``flag`` is an optional 0/1 mark per pair that shifts the curve without changing its slope (such as
+    whether the code is the turn's best; :class:`CodebookMap` adds a per-code shift to that for the
+    codebook-only scores). The map is monotone increasing in the score for either flag.
+
+    Args:
+        C: inverse L2 strength of the two-parameter logistic fit (mild: thousands of pairs).
+        min_positives: with fewer positive pairs (or no negative), nothing is fitted (``fitted_`` False).
+    """
 
     def fit(self, scores: np.ndarray, truth: np.ndarray, flag: np.ndarray | None = None) -> SigmoidMap:
         """Fit on probabilities ``scores`` in [0, 1] and boolean ``truth`` (same length)."""
@@ -77,7 +86,7 @@ class SigmoidMap:
         z = self.slope_ * logit(scores) + self.intercept_
         if flag is not None:
             z = z + self.flag_shift_ * np.asarray(flag, dtype=np.float64)
-        return np.clip(1.0 / (1.0 + np.exp(-z)), _EPS, 1.0 - _EPS)
+        return _squash(z)
 
 
 def codebook_precision_shift(
@@ -95,7 +104,7 @@ def codebook_precision_shift(
     return logit(rate) - logit(np.array(pooled))
 
 
-class CodebookMap:
+class CodebookMap(_Curve):
     """P(coded) = sigmoid(a * logit(score) + b + c * best + d * shift[code]), a > 0: the codebook-score map.
 
     Pooled over codes like :class:`SigmoidMap` (``best``: the code has the turn's highest codebook score), plus
@@ -109,13 +118,8 @@ class CodebookMap:
     """
 
     def __init__(self, C: float = 1.0, min_positives: int = 5) -> None:
-        self.C = C
-        self.min_positives = min_positives
-        self.slope_ = 1.0
-        self.intercept_ = 0.0
-        self.flag_shift_ = 0.0
+        super().__init__(C, min_positives)
         self.shift_weight_ = 0.0
-        self.fitted_ = False
 
     def fit(
         self,
@@ -166,7 +170,7 @@ class CodebookMap:
                 shift = None  # one column without its code: the pooled curve
         if shift is not None:
             z = z + self.shift_weight_ * np.asarray(shift, dtype=np.float64)
-        return np.clip(1.0 / (1.0 + np.exp(-z)), _EPS, 1.0 - _EPS)
+        return _squash(z)
 
 
 class BlendMap:
@@ -203,7 +207,7 @@ class BlendMap:
     def transform(self, learnt: np.ndarray, codebook: np.ndarray, counts: np.ndarray | float) -> np.ndarray:
         """Combined probabilities, strictly inside (0, 1); ``counts`` may be one number for a whole column."""
         z = self._design(learnt, codebook, counts) @ self.coef_ + self.intercept_
-        return np.clip(1.0 / (1.0 + np.exp(-z)), _EPS, 1.0 - _EPS)
+        return _squash(z)
 
 
 def inner_folds(
