@@ -488,3 +488,22 @@ def test_pages_review_suggest_codes_and_live_reorder(demo_url, monkeypatch):
     at.button(key="review_reject").click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert any("learnt from 1 decisions" in c.value for c in at.caption)
+
+
+def test_pages_review_card_says_how_the_codebooks_own_suggestions_fared(demo_url):
+    """The card's reasons include how often the codebook's own suggestion of the code was applied."""
+    at = render("review_page", demo_url)
+    suggestion_id = card_id(at)
+    lines = [t.value for t in at.text]
+    record = [line for line in lines if line.startswith("the codebook alone would suggest it on ")]
+    store = open_store(demo_url)
+    with store.read() as session:
+        why = session.get(Suggestion, suggestion_id).explanation or {}
+    store.close()
+    # the demo's suggestions come from a model that learnt from coded turns, so the record is there
+    assert why.get("codebook_suggested"), why
+    assert record == [
+        f"the codebook alone would suggest it on {why['codebook_suggested']} coded turns;"
+        f" people applied it on {why['codebook_applied']}"
+    ]
+    assert 0 <= why["codebook_applied"] <= why["codebook_suggested"]
