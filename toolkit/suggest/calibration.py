@@ -23,7 +23,15 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 
-__all__ = ["BlendMap", "CodebookMap", "SigmoidMap", "codebook_precision_shift", "inner_folds", "logit"]
+__all__ = [
+    "BlendMap",
+    "CodebookMap",
+    "SigmoidMap",
+    "codebook_precision_shift",
+    "codebook_record",
+    "inner_folds",
+    "logit",
+]
 
 _EPS = 1e-6
 _MIN_SLOPE = 1e-3
@@ -89,18 +97,32 @@ class SigmoidMap(_Curve):
         return _squash(z)
 
 
+def codebook_record(fires: np.ndarray, truth: np.ndarray, known: np.ndarray) -> np.ndarray:
+    """Codes x 2: on how many decided turns the codebook alone suggests each code, and on how many it was coded.
+
+    ``fires``, ``truth`` and ``known`` are turns x codes (the codebook alone suggests it; coded; a decision
+    exists).
+    """
+    fired = fires & known
+    return np.column_stack([fired.sum(axis=0), (fired & truth).sum(axis=0)])
+
+
 def codebook_precision_shift(
     fires: np.ndarray, truth: np.ndarray, known: np.ndarray, prior_turns: float = PRECISION_PRIOR_TURNS
 ) -> np.ndarray:
     """Per code: log-odds that the codebook's own suggestion of it is coded, minus the same over all codes.
 
-    ``fires``, ``truth`` and ``known`` are turns x codes (the codebook alone suggests it; coded; a decision
-    exists). Each code's rate is shrunk toward the pooled one by ``prior_turns`` pseudo-turns, so a code
-    the codebook never suggested on a coded turn gets 0 (the pooled curve) and one turn cannot move it far.
+    Arguments as for :func:`codebook_record`. Each code's rate is shrunk toward the pooled one by
+    ``prior_turns`` pseudo-turns, so a code the codebook never suggested on a coded turn gets 0 (the pooled
+    curve) and one turn cannot move it far.
     """
-    fired = fires & known
-    pooled = float(np.clip((fired & truth).sum() / max(int(fired.sum()), 1), 0.02, 0.98))
-    rate = ((fired & truth).sum(axis=0) + prior_turns * pooled) / (fired.sum(axis=0) + prior_turns)
+    return _shift_from_record(codebook_record(fires, truth, known), prior_turns)
+
+
+def _shift_from_record(record: np.ndarray, prior_turns: float = PRECISION_PRIOR_TURNS) -> np.ndarray:
+    suggested, applied = record[:, 0], record[:, 1]
+    pooled = float(np.clip(applied.sum() / max(int(suggested.sum()), 1), 0.02, 0.98))
+    rate = (applied + prior_turns * pooled) / (suggested + prior_turns)
     return logit(rate) - logit(np.array(pooled))
 
 
@@ -114,7 +136,8 @@ class CodebookMap(_Curve):
     threshold, because for other codes (contract vetted: 0.07) a high codebook score means little. The shift
     of the pairs the curve is fitted on is computed out of fold (``folds`` over the coded interviews), so a
     turn's own label never sets the shift it is fitted with; ``oof_shift_`` keeps those values for the pairs
-    of the blend map, ``shift_`` (from every coded turn) is what scores new turns.
+    of the blend map, ``shift_`` (from every coded turn) is what scores new turns, and ``record_`` holds the
+    counts it is made of (:func:`codebook_record`; the review card shows them), even when nothing is fitted.
     """
 
     def __init__(self, C: float = 1.0, min_positives: int = 5) -> None:
@@ -132,7 +155,8 @@ class CodebookMap(_Curve):
     ) -> CodebookMap:
         """Fit on the coded turns' codebook scores (turns x codes) where ``known``; rows are what ``folds`` split."""
         truth, known, fires = truth.astype(bool), known.astype(bool), fires.astype(bool)
-        self.shift_ = codebook_precision_shift(fires, truth, known)
+        self.record_ = codebook_record(fires, truth, known)
+        self.shift_ = _shift_from_record(self.record_)
         self.oof_shift_ = np.zeros(scores.shape)
         for train, held in folds:
             self.oof_shift_[held] = codebook_precision_shift(fires[train], truth[train], known[train])[None, :]

@@ -215,17 +215,18 @@ class CodeSuggester(BaseEstimator):
         self.positives_ = np.zeros(n_codes, dtype=np.int64)
         self.groups_ = None if groups is None else np.asarray(groups)
         self._fit_codes(range(n_codes))
-        self._fit_maps(self.groups_)
+        self._fit_maps()
         return self
 
-    def _fit_maps(self, groups: np.ndarray | None) -> None:
+    def _fit_maps(self) -> None:
         """With ``calibrate``, the two probability maps, from the coded turns only (see ``calibration``).
 
-        Learnt scores: each trained code's classifier refitted on inner folds of the coded interviews (the
-        codebook's examples always train), its scores on the held-out fold pooled over codes. Codebook
-        scores: label-free, so mapped directly on the coded turns. Without coded turns, no map (zero-shot
-        stays uncalibrated). ``refit_codes`` refits the cheap codebook-score map and keeps the learnt one
-        (inner folds are too slow for a live decision; it changes slowly).
+        Learnt scores: each trained code's classifier refitted on inner folds of the coded interviews (those
+        of the codebook-score map, whose out-of-fold shift they index; the codebook's examples always train),
+        its scores on the held-out fold pooled over codes. Codebook scores: label-free, so mapped directly on
+        the coded turns. Without coded turns, no map (zero-shot stays uncalibrated). ``refit_codes`` refits the
+        cheap codebook-score map and keeps the learnt one (inner folds are too slow for a live decision; it
+        changes slowly).
         """
         self.few_shot_map_: SigmoidMap | None = None
         self.zero_shot_map_: CodebookMap | None = None
@@ -238,7 +239,7 @@ class CodeSuggester(BaseEstimator):
         self._fit_zero_map()
         real = np.where((self.labels_[: self.n_rows_] != UNLABELLED).any(axis=1))[0]
         trained = np.where(self.trained_)[0]
-        folds = inner_folds(None if groups is None else groups[real], len(real), self.calibration_folds)
+        folds = self.inner_folds_  # the codebook map's folds: its out-of-fold shift is indexed by them
         if not len(trained) or not folds:
             return
         examples = np.arange(self.n_rows_, self.copies_start_)
@@ -333,7 +334,7 @@ class CodeSuggester(BaseEstimator):
         small per-code fits (and the calibration maps, which depend on C) are repeated.
         """
         self._fit_codes(range(len(self._prototypes().code_ids)))
-        self._fit_maps(self.groups_)
+        self._fit_maps()
         return self
 
     def _transform(self, batch: SegmentBatch) -> np.ndarray | sp.csr_matrix:
@@ -394,18 +395,18 @@ class CodeSuggester(BaseEstimator):
         """
         self.zero_shot_map_ = None
         self.codebook_record_: np.ndarray | None = None
+        self.inner_folds_: list[tuple[np.ndarray, np.ndarray]] = []
         real = np.where((self.labels_[: self.n_rows_] != UNLABELLED).any(axis=1))[0]
         if not self.calibrate or not len(real) or self.zero_raw_ is None or not self._validated():
             return
         zero, labels = self.zero_raw_[real], self.labels_[real]
         best = _turn_best(zero)
         groups = getattr(self, "groups_", None)
-        folds = inner_folds(None if groups is None else groups[real], len(real), self.calibration_folds)
+        self.inner_folds_ = inner_folds(None if groups is None else groups[real], len(real), self.calibration_folds)
         fires = (zero >= self.zero_shot_cut) & (best > 0)  # what the codebook alone would suggest
-        zmap = CodebookMap().fit(zero, labels == 1, labels != UNLABELLED, best, fires, folds)
+        zmap = CodebookMap().fit(zero, labels == 1, labels != UNLABELLED, best, fires, self.inner_folds_)
         self.zero_shot_map_ = zmap if zmap.fitted_ else None
-        fired = fires & (labels != UNLABELLED)
-        self.codebook_record_ = np.column_stack([fired.sum(axis=0), (fired & (labels == 1)).sum(axis=0)])
+        self.codebook_record_ = zmap.record_
 
     @one_blas_thread
     def refit_codes(self, updates: Sequence[tuple[int, int, int]]) -> CodeSuggester:
