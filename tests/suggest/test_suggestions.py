@@ -57,6 +57,15 @@ def test_suggestions_embeddings_are_cached_by_model_and_text(study):
         assert session.scalar(select(func.count()).select_from(EmbeddingCache)) > 0
 
 
+def test_suggestions_corpus_knows_each_sentences_lemmas(study):
+    """A long answer's passages need their own lemmas (toolkit.suggest.passages)."""
+    batch = load_corpus(study, HashingEmbedder(), SimpleLemmatizer()).batch
+    assert batch.sentence_lemmas is not None
+    assert [len(s) for s in batch.sentence_lemmas] == [len(s) for s in batch.sentence_texts]
+    row = next(i for i, sentences in enumerate(batch.sentence_texts) if len(sentences) > 2)
+    assert batch.sentence_lemmas[row] == SimpleLemmatizer().lemmatize(batch.sentence_texts[row])
+
+
 def test_suggestions_labels_from_coded_documents_only(study):
     corpus = load_corpus(study, HashingEmbedder(), SimpleLemmatizer())
     protos, _ = build_prototypes(study, HashingEmbedder(), SimpleLemmatizer())

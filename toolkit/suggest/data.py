@@ -20,6 +20,8 @@ class SegmentBatch:
     """The turns to learn from or to score, with everything the features need, row-aligned.
 
     ``sentence_vecs[i]`` holds the embeddings of turn i's sentences (may be empty: the turn vector is used).
+    ``sentence_lemmas[i]``, when known, the lemma string of each of them: a long turn is also scored passage by
+    passage (:mod:`toolkit.suggest.passages`), and a passage's TF-IDF needs its own lemmas.
     ``cache`` memoises label-independent features (codebook evidence, pooled vectors) so that the folds of
     a cross-validation, which all transform the same batch, compute them once.
     """
@@ -32,6 +34,7 @@ class SegmentBatch:
     sentence_texts: list[list[str]]
     lemmas: list[str]
     question_lemmas: list[str]
+    sentence_lemmas: list[list[str]] | None = None
     cache: dict[Any, Any] = field(default_factory=dict, repr=False)
 
     def __len__(self) -> int:
@@ -64,6 +67,7 @@ class SegmentBatch:
             sentence_texts=list(self.sentence_texts),
             lemmas=list(self.lemmas),
             question_lemmas=[""] * len(self),
+            sentence_lemmas=self.sentence_lemmas,
         )
 
     def concat(self, other: SegmentBatch) -> SegmentBatch:
@@ -77,6 +81,7 @@ class SegmentBatch:
             sentence_texts=self.sentence_texts + other.sentence_texts,
             lemmas=self.lemmas + other.lemmas,
             question_lemmas=self.question_lemmas + other.question_lemmas,
+            sentence_lemmas=_joined(self, other),
         )
 
     def subset(self, rows: Sequence[int] | np.ndarray) -> SegmentBatch:
@@ -91,7 +96,15 @@ class SegmentBatch:
             sentence_texts=[self.sentence_texts[i] for i in idx],
             lemmas=[self.lemmas[i] for i in idx],
             question_lemmas=[self.question_lemmas[i] for i in idx],
+            sentence_lemmas=None if self.sentence_lemmas is None else [self.sentence_lemmas[i] for i in idx],
         )
+
+
+def _joined(first: SegmentBatch, second: SegmentBatch) -> list[list[str]] | None:
+    """Both batches' sentence lemmas, or None unless both know them (a passage needs every sentence's)."""
+    if first.sentence_lemmas is None or second.sentence_lemmas is None:
+        return None
+    return first.sentence_lemmas + second.sentence_lemmas
 
 
 @dataclass(eq=False)
@@ -137,6 +150,7 @@ class CodebookPrototypes:
             sentence_texts=[[t] for t in texts],
             lemmas=lemmas,
             question_lemmas=[""] * len(texts),
+            sentence_lemmas=[[lem] for lem in lemmas],
         )
 
     def example_labels(self) -> np.ndarray:

@@ -45,6 +45,7 @@ from toolkit.suggest.data import CodebookPrototypes, SegmentBatch
 from toolkit.suggest.evidence import code_evidence
 from toolkit.suggest.explain import Explainer
 from toolkit.suggest.features import make_features, row_space
+from toolkit.suggest.passages import passages
 from toolkit.suggest.policy import DecisionPolicy
 from toolkit.suggest.threads import one_blas_thread
 from toolkit.suggest.zero_shot import ZeroShotScorer
@@ -85,6 +86,7 @@ class SuggestConfig:
     calibration_folds: int = 4
     min_interviews: int = 2
     answer_only_weight: float = 1.0
+    passage_sentences: int = 4
 
     def __post_init__(self) -> None:
         if not 0.0 < self.threshold < 1.0:
@@ -97,6 +99,8 @@ class SuggestConfig:
             raise ConfigError(f"prior_strength is a number of pseudo-turns >= 0, not {self.prior_strength}")
         if self.answer_only_weight < 0:
             raise ConfigError(f"answer_only_weight is a row weight >= 0, not {self.answer_only_weight}")
+        if self.passage_sentences < 0:
+            raise ConfigError(f"passage_sentences is a number of sentences >= 0 (0: off), not {self.passage_sentences}")
 
 
 def _turn_best(probs: np.ndarray) -> np.ndarray:
@@ -144,6 +148,7 @@ class CodeSuggester(BaseEstimator):
         calibration_folds: int = 4,
         min_interviews: int = 2,
         answer_only_weight: float = 1.0,
+        passage_sentences: int = 4,
     ) -> None:
         self.prototypes = prototypes
         self.C = C
@@ -165,6 +170,7 @@ class CodeSuggester(BaseEstimator):
         self.calibration_folds = calibration_folds
         self.min_interviews = min_interviews
         self.answer_only_weight = answer_only_weight
+        self.passage_sentences = passage_sentences
 
     @classmethod
     def from_config(cls, prototypes: CodebookPrototypes, config: SuggestConfig | None = None) -> CodeSuggester:
@@ -453,7 +459,21 @@ class CodeSuggester(BaseEstimator):
         code's learnt and codebook logits are weighted n / (n + k) and k / (n + k) for n coded turns and
         combined by the blend map fitted on out-of-fold scores; without that map (``calibrate=False``, or
         coded turns from one interview) the probability is ``(n * p_learnt + k * p_codebook) / (n + k)``.
+
+        A turn longer than ``passage_sentences`` sentences is also scored passage by passage (windows of that
+        many sentences, :mod:`toolkit.suggest.passages`): each code gets the highest probability of the turn or
+        any of its passages, as a coder finds a code in one paragraph of a long answer.
         """
+        probs = self._scores(batch)
+        found = passages(batch, int(self.passage_sentences))
+        if found is not None:
+            np.maximum.at(probs, found.owner, self._scores(found.batch))
+        short = np.array([len(t.split()) < _MIN_WORDS for t in batch.texts], dtype=bool)
+        probs[short] = np.minimum(probs[short], _SHORT_CAP)
+        return np.clip(probs, 0.0, 1.0)
+
+    def _scores(self, batch: SegmentBatch) -> np.ndarray:
+        """Each turn's probabilities as one whole (see :meth:`predict_proba`), before the short-turn cap."""
         evidence = code_evidence(batch, self._prototypes())
         probs = self.zero_shot_.predict_proba(evidence)
         zmap, fmap = getattr(self, "zero_shot_map_", None), getattr(self, "few_shot_map_", None)
@@ -474,9 +494,7 @@ class CodeSuggester(BaseEstimator):
                     learnt = fmap.transform(learnt)
                 n = float(self.positives_[j])
                 probs[:, j] = learnt if k == 0 else (n * learnt + k * probs[:, j]) / (n + k)
-        short = np.array([len(t.split()) < _MIN_WORDS for t in batch.texts], dtype=bool)
-        probs[short] = np.minimum(probs[short], _SHORT_CAP)
-        return np.clip(probs, 0.0, 1.0)
+        return probs
 
     def decide(self, probs: np.ndarray) -> np.ndarray:
         """Boolean matrix of suggested codes: threshold, then the per-group and per-turn limits.

@@ -135,7 +135,11 @@ def load_corpus(
     for group in sentences:
         sentence_vecs.append(all_vecs[offset : offset + len(group)])
         offset += len(group)
-    lemmas = cached_lemmas(store, lemmatizer, [*texts, *questions])
+    lemmas = cached_lemmas(store, lemmatizer, [*texts, *questions, *flat])
+    sentence_lemmas, offset = [], 2 * len(texts)
+    for group in sentences:
+        sentence_lemmas.append(lemmas[offset : offset + len(group)])
+        offset += len(group)
     batch = SegmentBatch(
         texts=texts,
         questions=questions,
@@ -144,7 +148,8 @@ def load_corpus(
         sentence_vecs=sentence_vecs,
         sentence_texts=sentences,
         lemmas=lemmas[: len(texts)],
-        question_lemmas=lemmas[len(texts) :],
+        question_lemmas=lemmas[len(texts) : 2 * len(texts)],
+        sentence_lemmas=sentence_lemmas,
     )
     return Corpus(seg_ids, names, positions, starts, ends, batch, embedded)
 

@@ -1,0 +1,82 @@
+"""A long answer scored passage by passage: windows, their vectors and lemmas, and the best passage's probability."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from toolkit.errors import ConfigError
+from toolkit.suggest.estimator import CodeSuggester, SuggestConfig
+from toolkit.suggest.passages import passage_spans, passages
+
+from .test_suggest import LEM, TURNS, labels_for, make_batch, make_prototypes
+
+FILLER = [
+    "The weather in our town is mild.",
+    "The bus to the market runs twice a day.",
+    "We grew tomatoes on the balcony.",
+    "The river freezes in January.",
+    "The school building was painted blue.",
+]
+FAMILY = "My children are small and I must feed them, my mother too."
+
+
+def with_sentence_lemmas(batch):
+    return replace(batch, sentence_lemmas=[LEM.lemmatize(s) for s in batch.sentence_texts], cache={})
+
+
+def long_answer_batch():
+    """The coded turns, then one long answer whose family sentence sits among unrelated ones."""
+    sentences = [*FILLER[:3], FAMILY, *FILLER[3:]]
+    batch = make_batch([*TURNS, ("Can you tell me about it?", " ".join(sentences), set())])
+    return with_sentence_lemmas(batch)
+
+
+def test_passage_spans_cover_the_turn_in_windows_of_the_size():
+    assert passage_spans(9, 4) == [(0, 4), (4, 8), (5, 9)]
+    assert passage_spans(8, 4) == [(0, 4), (4, 8)]
+    assert passage_spans(3, 4) == [(0, 3)]
+    assert passage_spans(5, 2) == [(0, 2), (2, 4), (3, 5)]
+
+
+def test_passages_of_long_turns_only_with_their_own_lemmas_and_vectors():
+    batch = long_answer_batch()
+    long_row = len(batch) - 1
+    found = passages(batch, 4)
+    assert found is not None
+    assert found.owner.tolist() == [long_row, long_row]  # 6 sentences: (0, 4) and (2, 6)
+    second = found.batch
+    assert second.sentence_texts[1] == batch.sentence_texts[long_row][2:6]
+    assert second.lemmas[1] == " ".join(batch.sentence_lemmas[long_row][2:6])
+    assert second.questions == [batch.questions[long_row]] * 2
+    mean = batch.sentence_vecs[long_row][:4].mean(axis=0)
+    np.testing.assert_allclose(second.turn_vecs[0], mean / np.linalg.norm(mean), rtol=1e-5)
+    assert passages(batch, 4) is found  # memoised on the batch
+    assert passages(batch, 0) is None
+    assert passages(replace(batch, sentence_lemmas=None, cache={}), 4) is None  # no lemmas, no passages
+
+
+def test_a_code_in_one_passage_of_a_long_answer_gets_the_best_passage_probability():
+    batch = long_answer_batch()
+    protos = make_prototypes()
+    labels = labels_for(TURNS, protos.code_ids)
+    labels = np.vstack([labels, np.full((1, labels.shape[1]), -1, dtype=labels.dtype)])
+    family = protos.code_ids.index("root_cause.family")
+    whole = CodeSuggester(protos, min_positives=2, passage_sentences=0).fit(batch, labels)
+    by_passage = CodeSuggester(protos, min_positives=2, passage_sentences=2).fit(batch, labels)
+    long_row = len(batch) - 1
+    found = passages(batch, 2)
+    assert found is not None
+    best = by_passage._scores(found.batch)[:, family].max()
+    p_whole = whole.predict_proba(batch)[long_row, family]
+    p_passage = by_passage.predict_proba(batch)[long_row, family]
+    assert p_passage == max(p_whole, best) and p_passage > p_whole
+    # the short coded turns are scored as before
+    np.testing.assert_array_equal(whole.predict_proba(batch)[:long_row], by_passage.predict_proba(batch)[:long_row])
+
+
+def test_passage_size_below_zero_is_a_config_error():
+    with pytest.raises(ConfigError, match="passage_sentences"):
+        SuggestConfig(passage_sentences=-1)
