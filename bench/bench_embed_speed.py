@@ -134,7 +134,8 @@ def loio_f1(url: str, embedder) -> float:
     probs = cross_validated_probabilities(base, batch, labels, docs)
     fixed = CodeSuggester(protos)
     fixed.trained_ = np.ones(len(protos.code_ids), dtype=bool)
-    return float(classification_report(labels == 1, fixed.decide(probs), protos.code_ids)["micro_f1"])
+    decided = fixed.decide(probs, fixed.passage_counts(batch))
+    return float(classification_report(labels == 1, decided, protos.code_ids)["micro_f1"])
 
 
 def first_suggest(tmp: Path, label: str, env_extra: dict[str, str]) -> None:

@@ -232,10 +232,11 @@ def main() -> None:
     probs = cross_validated_probabilities(base, s_batch, s_gold, s_docs)
     fixed = clone(base)
     fixed.trained_ = np.ones(len(codes), dtype=bool)
+    s_counts = base.passage_counts(s_batch)  # a long turn carries each limit once per passage
     print(
         line(
             "few-shot, default settings (chosen on this corpus earlier)",
-            classification_report(s_gold == 1, fixed.decide(probs), codes),
+            classification_report(s_gold == 1, fixed.decide(probs, s_counts), codes),
         )
     )
     t0 = time.perf_counter()
@@ -253,16 +254,16 @@ def main() -> None:
     print("\n".join(reliability(nprobs, s_gold == 1)))
 
     print("\n== robustness to the interviewer's questions (sample, leave-one-interview-out, default settings)")
-    with_q = classification_report(s_gold == 1, fixed.decide(probs), codes)
+    with_q = classification_report(s_gold == 1, fixed.decide(probs, s_counts), codes)
     for label, q in (("questions removed", ""), (f"generic question {GENERIC_QUESTION!r}", GENERIC_QUESTION)):
         b = with_question(s_batch, q, embedder, lemmatizer)
         p = cross_validated_probabilities(base, b, s_gold, s_docs)
-        r = classification_report(s_gold == 1, fixed.decide(p), codes)
+        r = classification_report(s_gold == 1, fixed.decide(p, s_counts), codes)
         print(line(label, r) + f"  recall drop {with_q['micro_recall'] - r['micro_recall']:+.3f}")
     print("  trained with the interviews' own questions, the held-out interview scored with other questions:")
     for label, q in (("questions removed", ""), (f"generic question {GENERIC_QUESTION!r}", GENERIC_QUESTION)):
         p = scored_with_other_questions(base, s_batch, s_gold, s_docs, with_question(s_batch, q, embedder, lemmatizer))
-        r = classification_report(s_gold == 1, fixed.decide(p), codes)
+        r = classification_report(s_gold == 1, fixed.decide(p, s_counts), codes)
         drop = with_q["micro_recall"] - r["micro_recall"]
         print(line(f"  {label} at scoring only", r) + f"  recall drop {drop:+.3f}")
 
@@ -272,23 +273,15 @@ def main() -> None:
     hz = clone(base).fit(h_batch, np.full(h_gold.shape, UNLABELLED, dtype=np.int8))
     zero_held = classification_report(h_gold == 1, hz.predict(h_batch), codes)
     print(line("zero-shot (codebook only)", zero_held))
-    both = SegmentBatch(
-        texts=s_batch.texts + h_batch.texts,
-        questions=s_batch.questions + h_batch.questions,
-        turn_vecs=np.vstack([s_batch.turn_vecs, h_batch.turn_vecs]),
-        question_vecs=np.vstack([s_batch.question_vecs, h_batch.question_vecs]),
-        sentence_vecs=s_batch.sentence_vecs + h_batch.sentence_vecs,
-        sentence_texts=s_batch.sentence_texts + h_batch.sentence_texts,
-        lemmas=s_batch.lemmas + h_batch.lemmas,
-        question_lemmas=s_batch.question_lemmas + h_batch.question_lemmas,
-    )
+    both = s_batch.concat(h_batch)
     labels_both = np.vstack([s_gold, np.full(h_gold.shape, UNLABELLED, dtype=np.int8)])
     held_rows = np.arange(len(s_batch), len(both))
     results = {}
     for name, model in (("default settings", base), ("settings chosen on the sample", chosen_model)):
         fitted = clone(model).fit(both, labels_both)
         hp = fitted.predict_proba(both)[held_rows]
-        results[name] = (classification_report(h_gold == 1, fitted.decide(hp), codes), hp)
+        counts = fitted.passage_counts(both)[held_rows]
+        results[name] = (classification_report(h_gold == 1, fitted.decide(hp, counts), codes), hp)
         print(line(f"trained on the 26 sample interviews, {name}", results[name][0]))
     held_report, held_probs = results["settings chosen on the sample"]
     print("  per code (trained on the sample, chosen settings): F1 / zero-shot F1 / support")
@@ -310,7 +303,8 @@ def main() -> None:
                 cache={},
             )
             fitted = clone(chosen_model).fit(b2, labels_both)
-            r = classification_report(h_gold == 1, fitted.decide(fitted.predict_proba(b2)[held_rows]), codes)
+            decided = fitted.decide(fitted.predict_proba(b2)[held_rows], fitted.passage_counts(b2)[held_rows])
+            r = classification_report(h_gold == 1, decided, codes)
             how = "at scoring only (trained with questions)" if at_scoring_only else "(train and test)"
             print(
                 line(f"  held-out, {label} {how}", r)

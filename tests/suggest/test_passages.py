@@ -9,7 +9,8 @@ import pytest
 
 from toolkit.errors import ConfigError
 from toolkit.suggest.estimator import CodeSuggester, SuggestConfig
-from toolkit.suggest.passages import passage_spans, passages
+from toolkit.suggest.passages import passage_counts, passage_spans, passages
+from toolkit.suggest.policy import DecisionPolicy
 
 from .test_suggest import LEM, TURNS, labels_for, make_batch, make_prototypes
 
@@ -80,3 +81,21 @@ def test_a_code_in_one_passage_of_a_long_answer_gets_the_best_passage_probabilit
 def test_passage_size_below_zero_is_a_config_error():
     with pytest.raises(ConfigError, match="passage_sentences"):
         SuggestConfig(passage_sentences=-1)
+
+
+def test_passage_counts_are_whole_turn_sized_passages():
+    batch = long_answer_batch()  # the coded turns (1-2 sentences), then six sentences
+    assert passage_counts(batch, 2).tolist() == [1] * len(TURNS) + [3]
+    assert passage_counts(batch, 4).tolist() == [1] * len(TURNS) + [1]  # two windows, one turn's worth
+    assert passage_counts(replace(batch, sentence_lemmas=None, cache={}), 2).tolist() == [1] * len(batch)
+
+
+def test_a_long_turn_carries_each_limit_once_per_passage():
+    groups = ["recruitment", "recruitment", "root_cause", "root_cause"]
+    policy = DecisionPolicy(groups, {"recruitment": 1}, threshold=0.5, max_codes=2, zero_shot_max_codes=1)
+    probs = np.array([[0.9, 0.8, 0.7, 0.6], [0.9, 0.8, 0.7, 0.6]])
+    decided = policy.decide(probs, passages=np.array([1, 2]))
+    assert decided[0].tolist() == [True, False, True, False]  # one recruitment method, two codes in all
+    assert decided[1].tolist() == [True, True, True, True]  # two passages: twice each limit
+    zero_shot = policy.decide(probs, few_shot=np.zeros(4, dtype=bool), passages=np.array([1, 2]))
+    assert zero_shot.sum(axis=1).tolist() == [1, 2]  # one codebook-only code per passage

@@ -45,7 +45,7 @@ from toolkit.suggest.data import CodebookPrototypes, SegmentBatch
 from toolkit.suggest.evidence import code_evidence
 from toolkit.suggest.explain import Explainer
 from toolkit.suggest.features import make_features, row_space
-from toolkit.suggest.passages import passages
+from toolkit.suggest.passages import passage_counts, passages
 from toolkit.suggest.policy import DecisionPolicy
 from toolkit.suggest.threads import one_blas_thread
 from toolkit.suggest.zero_shot import ZeroShotScorer
@@ -496,8 +496,18 @@ class CodeSuggester(BaseEstimator):
                 probs[:, j] = learnt if k == 0 else (n * learnt + k * probs[:, j]) / (n + k)
         return probs
 
-    def decide(self, probs: np.ndarray) -> np.ndarray:
+    def passage_counts(self, batch: SegmentBatch) -> np.ndarray:
+        """Per turn, how many turn-sized passages it holds (1 unless longer than ``passage_sentences``).
+
+        Pass it to :meth:`decide` with the batch's probabilities (``predict`` does).
+        """
+        return passage_counts(batch, int(self.passage_sentences))
+
+    def decide(self, probs: np.ndarray, passages: np.ndarray | None = None) -> np.ndarray:
         """Boolean matrix of suggested codes: threshold, then the per-group and per-turn limits.
+
+        ``passages`` (from :meth:`passage_counts`, row-aligned with ``probs``): a long turn carries each limit
+        once per passage; without it every turn counts as one.
 
         Before ``fit`` every code counts as few-shot (as for cross-validated probabilities). A codebook-only
         score without its map is not a probability, so the threshold does not apply to it: it is cut at
@@ -519,11 +529,11 @@ class CodeSuggester(BaseEstimator):
             zero_shot_max_codes=self.mapped_zero_shot_max_codes if mapped else self.zero_shot_max_codes,
             excludes=prototypes.excludes,
         )
-        return policy.decide(probs, getattr(self, "trained_", None))
+        return policy.decide(probs, getattr(self, "trained_", None), passages)
 
     def predict(self, batch: SegmentBatch) -> np.ndarray:
         """Boolean matrix of suggested codes."""
-        return self.decide(self.predict_proba(batch))
+        return self.decide(self.predict_proba(batch), self.passage_counts(batch))
 
     # ------------------------------------------------------------------ explanation
     @one_blas_thread
@@ -533,7 +543,7 @@ class CodeSuggester(BaseEstimator):
         explainer = Explainer(self._prototypes(), neighbours=self.neighbours)
         return explainer.explain(
             batch,
-            self.decide(probs),
+            self.decide(probs, self.passage_counts(batch)),
             code_evidence(batch, self._prototypes()),
             self.trained_,
             coded_vecs=self.batch_.turn_vecs,

@@ -110,7 +110,7 @@ def evaluate(
     elif mode == "cross-validated":
         batch = corpus.batch.subset(rows)
         probs = cross_validated_probabilities(model, batch, gold[rows], documents)
-        pred = model.decide(probs)
+        pred = model.decide(probs, model.passage_counts(batch))
     elif mode == "zero-shot":
         unlabelled = np.full(gold.shape, UNLABELLED, dtype=np.int8)
         model.fit(corpus.batch, unlabelled)

@@ -45,30 +45,39 @@ class DecisionPolicy:
             self.excluded.setdefault(a, set()).add(b)
             self.excluded.setdefault(b, set()).add(a)
 
-    def decide(self, probs: np.ndarray, few_shot: np.ndarray | None = None) -> np.ndarray:
-        """Boolean matrix of suggested codes; ``few_shot`` marks trained codes (default: all)."""
+    def decide(
+        self, probs: np.ndarray, few_shot: np.ndarray | None = None, passages: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Boolean matrix of suggested codes; ``few_shot`` marks trained codes (default: all).
+
+        ``passages`` (per turn, default 1): a long turn read as several passages may carry each limit once
+        per passage, as that many turns would (:mod:`toolkit.suggest.passages`).
+        """
         few_shot = np.ones(probs.shape[1], dtype=bool) if few_shot is None else np.asarray(few_shot, dtype=bool)
-        chosen = self._limit_zero_shot(probs >= self.threshold, probs, ~few_shot)
+        times = np.ones(len(probs), dtype=np.int64) if passages is None else np.maximum(np.asarray(passages), 1)
+        chosen = self._limit_zero_shot(probs >= self.threshold, probs, ~few_shot, times)
         for i in range(len(probs)):
             on = [j for j in np.argsort(-probs[i]) if chosen[i, j]]
             per_group: dict[str, int] = {}
             keep = []
             for j in on:
                 group = self.groups[j]
-                limit = self.max_per_group.get(group, self.max_codes)
+                limit = self.max_per_group.get(group, self.max_codes) * times[i]
                 clash = any(k in self.excluded.get(j, ()) for k in keep)
-                if not clash and per_group.get(group, 0) < limit and len(keep) < self.max_codes:
+                if not clash and per_group.get(group, 0) < limit and len(keep) < self.max_codes * times[i]:
                     keep.append(j)
                     per_group[group] = per_group.get(group, 0) + 1
             chosen[i] = False
             chosen[i, keep] = True
         return chosen
 
-    def _limit_zero_shot(self, chosen: np.ndarray, probs: np.ndarray, zero_shot: np.ndarray) -> np.ndarray:
+    def _limit_zero_shot(
+        self, chosen: np.ndarray, probs: np.ndarray, zero_shot: np.ndarray, times: np.ndarray
+    ) -> np.ndarray:
         if not zero_shot.any():
             return chosen
         for i in range(len(chosen)):
             on = [j for j in np.argsort(-probs[i]) if chosen[i, j] and zero_shot[j]]
-            for j in on[self.zero_shot_max_codes :]:
+            for j in on[self.zero_shot_max_codes * times[i] :]:
                 chosen[i, j] = False
         return chosen

@@ -65,6 +65,7 @@ def _inner_choice(
             for k in grid.prior_strength:
                 probs[(c, k)][inner_held] = _mix(fitted, batch, k)[rows[inner_held]]
     truth = labels[rows] == 1
+    counts = model.passage_counts(batch)[rows]
     best, best_f1 = (model.C, model.prior_strength, model.threshold), -1.0
     for c, k in candidates:
         for t in grid.threshold:
@@ -73,7 +74,7 @@ def _inner_choice(
             for held, fitted in folds:  # the fold's trained codes and maps decide, as when suggesting
                 chooser.trained_ = fitted.trained_
                 chooser.zero_shot_map_ = fitted.zero_shot_map_
-                pred[held] = chooser.decide(probs[(c, k)][held])
+                pred[held] = chooser.decide(probs[(c, k)][held], counts[held])
             score = f1_score(truth, pred, average="micro", zero_division=0)
             if score > best_f1 + 1e-9:
                 best, best_f1 = (c, k, t), score
@@ -109,5 +110,5 @@ def nested_predictions(
         fitted = clone(model).set_params(C=c, prior_strength=k, threshold=t).fit(batch, outer_labels, groups_arr)
         fold_probs = fitted.predict_proba(batch)[held_rows]
         probs[held_rows] = fold_probs
-        pred[held_rows] = fitted.decide(fold_probs)
+        pred[held_rows] = fitted.decide(fold_probs, fitted.passage_counts(batch)[held_rows])
     return pred, probs, chosen

@@ -340,7 +340,7 @@ def suggest(
     sub = corpus.batch.subset(target) if documents else corpus.batch
     report_step(0.9, "scoring and explaining")
     probs = model.predict_proba(sub)
-    chosen = model.decide(probs)
+    chosen = model.decide(probs, model.passage_counts(sub))
     reasons = model.explain(sub, probs)
     report = SuggestReport(
         segments_scored=len(target),
