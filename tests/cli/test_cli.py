@@ -141,6 +141,21 @@ def test_cli_no_recognisable_turns_imports_one_segment_with_warning(db_url, tmp_
     assert len(shown) == 1 and json.loads(shown[0])["role"] == "other"
 
 
+def test_cli_statement_without_speakers_is_one_respondent_turn(db_url, tmp_path, blank_nlp, monkeypatch):
+    """--statement: a published statement is the respondent's own account, so codes can be suggested for it."""
+    import toolkit.corpus.segment as segment
+
+    monkeypatch.setattr(segment, "load_sentence_pipeline", lambda model=None: blank_nlp)
+    qda(db_url, "init")
+    statement = tmp_path / "statement.txt"
+    statement.write_text("I left school early to help at home.\n\nThere was no work in our town.")
+    result = qda(db_url, "import", "--statement", statement)
+    assert result.exit_code == 0, result.output
+    assert "no speaker turns recognised" not in result.output
+    shown = [json.loads(line) for line in qda(db_url, "show", "statement", "--json").output.splitlines()]
+    assert [turn["role"] for turn in shown] == ["respondent"]
+
+
 def test_cli_unknown_document_and_missing_store_are_clear(db_url):
     url = db_url  # no SQLite file yet / an empty PostgreSQL database
     result = qda(url, "status")

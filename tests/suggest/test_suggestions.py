@@ -6,6 +6,7 @@ import json
 
 import numpy as np
 import pytest
+from sklearn.base import clone
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
@@ -13,7 +14,7 @@ from toolkit.cli.main import app
 from toolkit.coding.review import add_coder, decide
 from toolkit.store.models import Coder, EmbeddingCache, Suggestion
 from toolkit.suggest.embed import HashingEmbedder
-from toolkit.suggest.estimator import UNLABELLED, SuggestConfig
+from toolkit.suggest.estimator import UNLABELLED, CodeSuggester, SuggestConfig
 from toolkit.suggest.evaluate import evaluate
 from toolkit.suggest.lemmas import SimpleLemmatizer
 from toolkit.suggest.suggestions import (
@@ -64,6 +65,37 @@ def test_suggestions_corpus_knows_each_sentences_lemmas(study):
     assert [len(s) for s in batch.sentence_lemmas] == [len(s) for s in batch.sentence_texts]
     row = next(i for i, sentences in enumerate(batch.sentence_texts) if len(sentences) > 2)
     assert batch.sentence_lemmas[row] == SimpleLemmatizer().lemmatize(batch.sentence_texts[row])
+
+
+STATEMENT = (  # synthetic: one survivor's written account, several topics, no interviewer
+    "I finished only nine classes at school because my mother was ill and I looked after my brothers. "
+    "There was never enough money for food or for the rent. We had debts to the neighbours. "
+    "A woman from our street said a family abroad needed a nanny and the pay was good. "
+    "She bought the ticket herself and said the papers would be arranged there. "
+    "Nothing was signed before I left, there were no papers at all. "
+    "When I arrived, the work was not what she had described. I did not know whom to ask for help."
+)
+
+
+def test_suggestions_for_a_statement_read_passage_by_passage(study, blank_nlp, tmp_path):
+    """A statement imported with ``statement=True`` is a respondent turn: it is scored, passage by passage."""
+    from toolkit.corpus.importer import import_files
+    from toolkit.io.transcripts import RoleOverrides
+
+    path = tmp_path / "statement.txt"
+    path.write_text(STATEMENT, encoding="utf-8")
+    import_files(study, [path], nlp=blank_nlp, overrides=RoleOverrides(statement=True))
+    corpus = load_corpus(study, HashingEmbedder(), SimpleLemmatizer())
+    row = corpus.documents.index("statement")
+    protos, _ = build_prototypes(study, HashingEmbedder(), SimpleLemmatizer())
+    labels = label_matrix(study, corpus, protos.code_ids)
+    model = CodeSuggester(protos).fit(corpus.batch, labels, corpus.documents)
+    assert model.passage_counts(corpus.batch)[row] == len(corpus.batch.sentence_texts[row]) // 4 > 1
+    whole = clone(model).set_params(passage_sentences=0).fit(corpus.batch, labels, corpus.documents)
+    by_passage = model.predict_proba(corpus.batch)[row]
+    assert (by_passage >= whole.predict_proba(corpus.batch)[row]).all()
+    report = suggest(study, embedder=HashingEmbedder(), lemmatizer=SimpleLemmatizer(), documents=["statement"])
+    assert report.segments_scored == 1
 
 
 def test_suggestions_labels_from_coded_documents_only(study):

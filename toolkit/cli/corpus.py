@@ -20,6 +20,13 @@ def import_cmd(
     interviewer_label: Annotated[list[str] | None, typer.Option(help="Label of the interviewer.")] = None,
     respondent_label: Annotated[list[str] | None, typer.Option(help="Label of the respondent.")] = None,
     label_regex: Annotated[str | None, typer.Option(help="Turn regex with a named group 'label'.")] = None,
+    statement: Annotated[
+        bool,
+        typer.Option(
+            help="A file with no speaker labels is one respondent's own account (e.g. a published statement): "
+            "one respondent turn, so that codes are suggested for it."
+        ),
+    ] = False,
     encoding: Annotated[str | None, typer.Option(help="Force a text encoding, e.g. cp1251.")] = None,
     deid: Annotated[
         bool, typer.Option(help="Detect personal identifiers and show the text with pseudonyms (default).")
@@ -33,7 +40,7 @@ def import_cmd(
     from toolkit.corpus.language import normalise_language
     from toolkit.io.transcripts import RoleOverrides
 
-    overrides = RoleOverrides(tuple(interviewer_label or ()), tuple(respondent_label or ()), label_regex)
+    overrides = RoleOverrides(tuple(interviewer_label or ()), tuple(respondent_label or ()), label_regex, statement)
     try:
         language = normalise_language(language) if language else None
     except ValueError as exc:

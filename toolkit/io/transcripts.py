@@ -100,12 +100,15 @@ class RoleOverrides:
     """Tell the parser who is who when inference is not enough.
 
     ``interviewer_labels`` / ``respondent_labels`` are matched case-insensitively; ``label_regex`` replaces
-    the built-in turn pattern and must have a named group ``label`` (and may have ``ts``).
+    the built-in turn pattern and must have a named group ``label`` (and may have ``ts``). ``statement``: a
+    text with no speaker turns is one respondent's own account (a published statement, a written answer),
+    imported as one respondent turn so that codes are suggested for it, instead of one turn of role ``other``.
     """
 
     interviewer_labels: Sequence[str] = field(default_factory=tuple)
     respondent_labels: Sequence[str] = field(default_factory=tuple)
     label_regex: str | None = None
+    statement: bool = False
 
 
 def _line_of(data: bytes, index: int) -> int:
@@ -576,7 +579,12 @@ def _turns_from_candidates(
     warnings: list[str] = []
     if not speakers:
         start, end = _strip_span(text, 0, len(text))
-        warnings.append("no speaker turns recognised: imported as one segment")
+        if overrides.statement:  # said so by the user: no warning, the whole text is the respondent's
+            return [Turn(start=start, end=end, speaker_label="", role="respondent")], warnings
+        warnings.append(
+            "no speaker turns recognised: imported as one segment (a respondent's own account? import it "
+            "with --statement to have codes suggested for it)"
+        )
         return [Turn(start=start, end=end, speaker_label="", role="other")], warnings
 
     bounds = [*(c.line_start for c in speakers[1:]), len(text)]
