@@ -59,21 +59,25 @@ def test_passages_of_long_turns_only_with_their_own_lemmas_and_vectors():
     assert passages(replace(batch, sentence_lemmas=None, cache={}), 4) is None  # no lemmas, no passages
 
 
-def test_a_code_in_one_passage_of_a_long_answer_gets_the_best_passage_probability():
+def test_a_code_in_one_passage_of_a_long_answer_gets_the_best_passage_score():
     batch = long_answer_batch()
     protos = make_prototypes()
     labels = labels_for(TURNS, protos.code_ids)
     labels = np.vstack([labels, np.full((1, labels.shape[1]), -1, dtype=labels.dtype)])
     family = protos.code_ids.index("root_cause.family")
-    whole = CodeSuggester(protos, min_positives=2, passage_sentences=0).fit(batch, labels)
-    by_passage = CodeSuggester(protos, min_positives=2, passage_sentences=2).fit(batch, labels)
     long_row = len(batch) - 1
     found = passages(batch, 2)
     assert found is not None
-    best = by_passage._scores(found.batch)[:, family].max()
-    p_whole = whole.predict_proba(batch)[long_row, family]
-    p_passage = by_passage.predict_proba(batch)[long_row, family]
-    assert p_passage == max(p_whole, best) and p_passage > p_whole
+    # the codebook alone (nothing coded, no map): each code's score is the best of the turn's and its passages'
+    unlabelled = np.full(labels.shape, -1, dtype=labels.dtype)
+    zero = CodeSuggester(protos, passage_sentences=2).fit(batch, unlabelled)
+    zero_whole = CodeSuggester(protos, passage_sentences=0).fit(batch, unlabelled)
+    best = np.maximum(zero_whole.predict_proba(batch)[long_row], zero.predict_proba(found.batch).max(axis=0))
+    np.testing.assert_allclose(zero.predict_proba(batch)[long_row], best)
+    # learnt: the family passage lifts the long answer above its diluted whole
+    whole = CodeSuggester(protos, min_positives=2, passage_sentences=0).fit(batch, labels)
+    by_passage = CodeSuggester(protos, min_positives=2, passage_sentences=2).fit(batch, labels)
+    assert by_passage.predict_proba(batch)[long_row, family] > whole.predict_proba(batch)[long_row, family]
     # the short coded turns are scored as before
     np.testing.assert_array_equal(whole.predict_proba(batch)[:long_row], by_passage.predict_proba(batch)[:long_row])
 

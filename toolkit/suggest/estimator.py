@@ -45,7 +45,7 @@ from toolkit.suggest.data import CodebookPrototypes, SegmentBatch
 from toolkit.suggest.evidence import code_evidence
 from toolkit.suggest.explain import Explainer
 from toolkit.suggest.features import make_features, row_space
-from toolkit.suggest.passages import passage_counts, passages
+from toolkit.suggest.passages import Passages, passage_counts, passages
 from toolkit.suggest.policy import DecisionPolicy
 from toolkit.suggest.threads import one_blas_thread
 from toolkit.suggest.zero_shot import ZeroShotScorer
@@ -214,6 +214,9 @@ class CodeSuggester(BaseEstimator):
         if self.row_space_ is not None:
             self.row_space_.fit(views[fit_rows].toarray())  # dense: the Gram product is BLAS, not sparse x sparse
         self.X_ = views if self.row_space_ is None else self.row_space_.transform(views)
+        # the fitted turns' passages, transformed once: scoring and the maps' out-of-fold scores use them
+        self.passages_ = passages(batch, int(self.passage_sentences))
+        self.XP_ = None if self.passages_ is None else self._transform(self.passages_.batch)
         self.labels_ = labels.copy()
         self.batch_ = batch
         self.estimators_: list[LogisticRegression | None] = [None] * n_codes
@@ -241,7 +244,7 @@ class CodeSuggester(BaseEstimator):
         self.blend_maps_: dict[float, BlendMap | None] = {}
         if not self.calibrate:
             return
-        self.zero_raw_ = self.zero_shot_.predict_proba(code_evidence(self.batch_, self._prototypes()))
+        self.zero_raw_ = self._zero_raw(self.batch_, self.passages_)
         self._fit_zero_map()
         real = np.where((self.labels_[: self.n_rows_] != UNLABELLED).any(axis=1))[0]
         trained = np.where(self.trained_)[0]
@@ -265,7 +268,7 @@ class CodeSuggester(BaseEstimator):
                     C=self.C, class_weight="balanced", max_iter=self.max_iter, random_state=self.seed
                 )
                 model.fit(self.X_[rows], y, sample_weight=self.sample_weight_[rows])
-                scores.append(model.predict_proba(self.X_[test])[:, 1])
+                scores.append(self._best_of_passages(model, test))
                 truth.append(column[test] == 1)
                 zt = self.zero_raw_[test, j]
                 # the codebook map's per-code shift as it was out of fold (the same inner folds)
@@ -461,32 +464,28 @@ class CodeSuggester(BaseEstimator):
         coded turns from one interview) the probability is ``(n * p_learnt + k * p_codebook) / (n + k)``.
 
         A turn longer than ``passage_sentences`` sentences is also scored passage by passage (windows of that
-        many sentences, :mod:`toolkit.suggest.passages`): each code gets the highest probability of the turn or
-        any of its passages, as a coder finds a code in one paragraph of a long answer.
+        many sentences, :mod:`toolkit.suggest.passages`), as a coder finds a code in one paragraph of a long
+        answer: each code's codebook and learnt scores are the highest of the turn's and its passages', taken
+        before the calibration maps, which are fitted on scores taken the same way (so the best of several
+        passages is calibrated as such, not read as one turn's score).
         """
-        probs = self._scores(batch)
         found = passages(batch, int(self.passage_sentences))
-        if found is not None:
-            np.maximum.at(probs, found.owner, self._scores(found.batch))
-        short = np.array([len(t.split()) < _MIN_WORDS for t in batch.texts], dtype=bool)
-        probs[short] = np.minimum(probs[short], _SHORT_CAP)
-        return np.clip(probs, 0.0, 1.0)
-
-    def _scores(self, batch: SegmentBatch) -> np.ndarray:
-        """Each turn's probabilities as one whole (see :meth:`predict_proba`), before the short-turn cap."""
-        evidence = code_evidence(batch, self._prototypes())
-        probs = self.zero_shot_.predict_proba(evidence)
+        probs = self._zero_raw(batch, found)
         zmap, fmap = getattr(self, "zero_shot_map_", None), getattr(self, "few_shot_map_", None)
         if zmap is not None:
             probs = zmap.transform(probs, _turn_best(probs))
         if self.trained_.any():
-            X = self.X_[: self.n_rows_] if batch is self.batch_ else self._transform(batch)
+            fitted = batch is self.batch_
+            X = self.X_[: self.n_rows_] if fitted else self._transform(batch)
+            XP = None if found is None else (self.XP_ if fitted else self._transform(found.batch))
             k = float(self.prior_strength)
             bmap = self._blend_map(k) if zmap is not None else None  # one map for every trained code
             for j in np.where(self.trained_)[0]:
                 estimator = self.estimators_[j]
                 assert estimator is not None  # trained_ says so
                 learnt = estimator.predict_proba(X)[:, 1]
+                if found is not None and XP is not None:
+                    np.maximum.at(learnt, found.owner, estimator.predict_proba(XP)[:, 1])
                 if bmap is not None:
                     probs[:, j] = bmap.transform(learnt, probs[:, j], float(self.positives_[j]))
                     continue
@@ -494,7 +493,31 @@ class CodeSuggester(BaseEstimator):
                     learnt = fmap.transform(learnt)
                 n = float(self.positives_[j])
                 probs[:, j] = learnt if k == 0 else (n * learnt + k * probs[:, j]) / (n + k)
-        return probs
+        short = np.array([len(t.split()) < _MIN_WORDS for t in batch.texts], dtype=bool)
+        probs[short] = np.minimum(probs[short], _SHORT_CAP)
+        return np.clip(probs, 0.0, 1.0)
+
+    def _zero_raw(self, batch: SegmentBatch, found: Passages | None) -> np.ndarray:
+        """Codebook-only scores (uncalibrated), each code's best of the turn and its passages."""
+        raw = self.zero_shot_.predict_proba(code_evidence(batch, self._prototypes()))
+        if found is not None:
+            np.maximum.at(
+                raw, found.owner, self.zero_shot_.predict_proba(code_evidence(found.batch, self._prototypes()))
+            )
+        return raw
+
+    def _best_of_passages(self, model: LogisticRegression, rows: np.ndarray) -> np.ndarray:
+        """A classifier's scores of rows of the fitted batch, each the best of the turn's and its passages'."""
+        scores = model.predict_proba(self.X_[rows])[:, 1]
+        found, XP = getattr(self, "passages_", None), getattr(self, "XP_", None)
+        if found is None or XP is None:
+            return scores
+        mine = np.isin(found.owner, rows)
+        if mine.any():
+            position = {int(row): i for i, row in enumerate(rows)}
+            at = np.array([position[int(row)] for row in found.owner[mine]], dtype=np.int64)
+            np.maximum.at(scores, at, model.predict_proba(XP[mine])[:, 1])
+        return scores
 
     def passage_counts(self, batch: SegmentBatch) -> np.ndarray:
         """Per turn, how many turn-sized passages it holds (1 unless longer than ``passage_sentences``).
