@@ -21,8 +21,12 @@ How a suggestion is made, and why (numbers in ``bench/README.md``); each part ha
   and k / (n + k) for n coded turns by a third map (``BlendMap``), fitted on the same out-of-fold scores, so
   the combination is calibrated too. Before anything is coded, zero-shot scores stay uncalibrated and are cut
   at 0.5.
+* **Long answers** (``suggest_passages``): a turn of more than ``passage_sentences`` sentences is also read
+  in windows of that many sentences; each code's scores are the best of the turn's and its windows', before
+  the calibration maps (fitted on scores taken the same way).
 * **Decisions** (``suggest_policy``): probability >= ``threshold``; at most ``max_per_group`` codes of one
-  group (from the codebook) and ``max_codes`` per turn; turns under two words get no confident suggestion.
+  group (from the codebook) and ``max_codes`` per turn, once per ``passage_sentences`` sentences of a long
+  turn; turns under two words get no confident suggestion.
 * **Explanations** (``suggest_explain``): sentence, closest codebook example, keywords, nearest coded turns.
 
 Use :class:`CodeSuggester` with a :class:`SegmentBatch` and :class:`CodebookPrototypes`;
