@@ -15,15 +15,11 @@ ceiling. The held-out corpus is measured once, after the default was fixed on th
 from __future__ import annotations
 
 import argparse
-import os
-import tempfile
-from pathlib import Path
 
 import numpy as np
-from bench_suggest_v2 import GENERIC_QUESTION, ROOT, line, load, with_question
+from bench_suggest_v2 import GENERIC_QUESTION, demo_stores, line, load, with_question
 from sklearn.base import clone
 
-from toolkit.studies.demo import build_demo
 from toolkit.suggest.data import SegmentBatch
 from toolkit.suggest.embed import select_embedder
 from toolkit.suggest.estimator import UNLABELLED, CodeSuggester
@@ -98,14 +94,7 @@ def main() -> None:
     parser.add_argument("--sample-db")
     parser.add_argument("--heldout-db")
     args = parser.parse_args()
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    tmp = Path(tempfile.mkdtemp(prefix="bench_passages_"))
-    sample_url = args.sample_db or f"sqlite:///{tmp / 'sample.sqlite'}"
-    held_url = args.heldout_db or f"sqlite:///{tmp / 'heldout.sqlite'}"
-    if not args.sample_db:
-        build_demo(sample_url)
-    if not args.heldout_db:
-        build_demo(held_url, data=ROOT / "sample_data" / "heldout")
+    sample_url, held_url = demo_stores(args.sample_db, args.heldout_db, "bench_passages_")
     embedder, lemmatizer = select_embedder(), select_lemmatizer()
     for name, url in (("sample corpus", sample_url), ("held-out corpus", held_url)):
         batch, gold, docs, protos = load(url, embedder, lemmatizer)

@@ -53,6 +53,19 @@ def load(url: str, embedder, lemmatizer):
     return corpus.batch.subset(rows), gold[rows], [corpus.documents[i] for i in rows], protos
 
 
+def demo_stores(sample_db: str | None, heldout_db: str | None, prefix: str, heldout: bool = True) -> tuple[str, str]:
+    """The sample and held-out stores' URLs: those given, or demo stores built in a temporary folder."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    tmp = Path(tempfile.mkdtemp(prefix=prefix))
+    sample_url = sample_db or f"sqlite:///{tmp / 'sample.sqlite'}"
+    held_url = heldout_db or f"sqlite:///{tmp / 'heldout.sqlite'}"
+    if not sample_db:
+        build_demo(sample_url)
+    if not heldout_db and heldout:
+        build_demo(held_url, data=ROOT / "sample_data" / "heldout")
+    return sample_url, held_url
+
+
 def with_question(batch: SegmentBatch, question: str, embedder, lemmatizer) -> SegmentBatch:
     """The same turns with every interviewer question replaced (``""`` = questions removed)."""
     vec = embedder.encode([question])[0] if question else np.zeros(batch.question_vecs.shape[1], dtype=np.float32)
@@ -198,14 +211,7 @@ def main() -> None:
     if args.live_only:
         live_part(args.sample_db)
         return
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    tmp = Path(tempfile.mkdtemp(prefix="bench_v2_"))
-    sample_url = args.sample_db or f"sqlite:///{tmp / 'sample.sqlite'}"
-    held_url = args.heldout_db or f"sqlite:///{tmp / 'heldout.sqlite'}"
-    if not args.sample_db:
-        build_demo(sample_url)
-    if not args.heldout_db and not args.curve_only:
-        build_demo(held_url, data=ROOT / "sample_data" / "heldout")
+    sample_url, held_url = demo_stores(args.sample_db, args.heldout_db, "bench_v2_", heldout=not args.curve_only)
     embedder, lemmatizer = select_embedder(), select_lemmatizer()
     t0 = time.perf_counter()
     s_batch, s_gold, s_docs, protos = load(sample_url, embedder, lemmatizer)
