@@ -474,12 +474,13 @@ class CodeSuggester(BaseEstimator):
         passages is calibrated as such, not read as one turn's score).
         """
         found = passages(batch, int(self.passage_sentences))
-        probs = self._zero_raw(batch, found)
+        fitted = batch is self.batch_
+        kept = getattr(self, "zero_raw_", None)  # the fitted batch's, kept by the maps' fit
+        probs = kept.copy() if fitted and kept is not None else self._zero_raw(batch, found)
         zmap, fmap = getattr(self, "zero_shot_map_", None), getattr(self, "few_shot_map_", None)
         if zmap is not None:
             probs = zmap.transform(probs, _turn_best(probs))
         if self.trained_.any():
-            fitted = batch is self.batch_
             X = self.X_[: self.n_rows_] if fitted else self._transform(batch)
             XP = None if found is None else (self.XP_ if fitted else self._transform(found.batch))
             k = float(self.prior_strength)

@@ -3,9 +3,10 @@
 Why: the model learns from interview turns (median four sentences in the sample corpus) and scored a long
 answer, such as a published statement after one generic question, as one diluted whole. On the sample's
 answers merged three or six at a time behind "Can you tell me about it?", each code's best passage found what
-the whole answer hid: micro-F1 0.66 -> 0.80 and 0.53 -> 0.84, near the 0.83 / 0.85 of scoring the original
+the whole answer hid: micro-F1 0.66 -> 0.80 and 0.52 -> 0.81, near the 0.82 / 0.84 of scoring the original
 turns (``bench/bench_passages.py``, numbers in ``bench/README.md``). The estimator gives a long turn, for
-each code, the highest probability of the turn itself or any of its passages.
+each code, the highest codebook and learnt scores of the turn itself or any of its passages, before the
+calibration maps (which are fitted on scores taken the same way).
 """
 
 from __future__ import annotations
@@ -93,7 +94,8 @@ def passage_counts(batch: SegmentBatch, size: int) -> np.ndarray:
     The decision policy lets a long turn carry each per-turn limit that many times (as that many turns
     would). Counted in whole passages, not windows: on the sample corpus, counting every window (a turn of
     five sentences has two) doubled the limits of half the interview turns and cost 0.009 micro-F1; whole
-    passages cost 0.002, and both raised the six-answers proxy from 0.818 to 0.850 (zero-shot 0.40 -> 0.57).
+    passages cost 0.002, and both raised the six-answers proxy from 0.818 to 0.850 (zero-shot 0.40 -> 0.57;
+    measured before the best window was taken ahead of the calibration maps).
     """
     counts = np.ones(len(batch), dtype=np.int64)
     found = passages(batch, size)
