@@ -24,6 +24,8 @@ How a suggestion is made, and why (numbers in ``bench/README.md``); each part ha
 * **Long answers** (``suggest_passages``): a turn of more than ``passage_sentences`` sentences is also read
   in windows of that many sentences; each code's scores are the best of the turn's and its windows', before
   the calibration maps (fitted on scores taken the same way).
+* **Questions** (``suggest_questions``, ``ignore_content_free_questions``): a question that names no topic
+  ("Can you tell me about it?") is read as no question, so that the answer alone carries its codes.
 * **Decisions** (``suggest_policy``): probability >= ``threshold``; at most ``max_per_group`` codes of one
   group (from the codebook) and ``max_codes`` per turn, once per ``passage_sentences`` sentences of a long
   turn; turns under two words get no confident suggestion.
@@ -51,6 +53,7 @@ from toolkit.suggest.explain import Explainer
 from toolkit.suggest.features import make_features, row_space
 from toolkit.suggest.passages import Passages, passage_counts, passages
 from toolkit.suggest.policy import DecisionPolicy
+from toolkit.suggest.questions import without_content_free_questions
 from toolkit.suggest.threads import one_blas_thread
 from toolkit.suggest.zero_shot import ZeroShotScorer
 
@@ -91,6 +94,7 @@ class SuggestConfig:
     min_interviews: int = 2
     answer_only_weight: float = 1.0
     passage_sentences: int = 4
+    ignore_content_free_questions: bool = True
 
     def __post_init__(self) -> None:
         if not 0.0 < self.threshold < 1.0:
@@ -153,6 +157,7 @@ class CodeSuggester(BaseEstimator):
         min_interviews: int = 2,
         answer_only_weight: float = 1.0,
         passage_sentences: int = 4,
+        ignore_content_free_questions: bool = True,
     ) -> None:
         self.prototypes = prototypes
         self.C = C
@@ -175,6 +180,7 @@ class CodeSuggester(BaseEstimator):
         self.min_interviews = min_interviews
         self.answer_only_weight = answer_only_weight
         self.passage_sentences = passage_sentences
+        self.ignore_content_free_questions = ignore_content_free_questions
 
     @classmethod
     def from_config(cls, prototypes: CodebookPrototypes, config: SuggestConfig | None = None) -> CodeSuggester:
@@ -200,6 +206,7 @@ class CodeSuggester(BaseEstimator):
         """
         config = self.config
         prototypes = self._prototypes()
+        batch = self._read_questions(batch)
         labels = np.asarray(labels)
         n_codes = len(prototypes.code_ids)
         if labels.shape != (len(batch), n_codes):
@@ -473,6 +480,7 @@ class CodeSuggester(BaseEstimator):
         before the calibration maps, which are fitted on scores taken the same way (so the best of several
         passages is calibrated as such, not read as one turn's score).
         """
+        batch = self._read_questions(batch)
         found = passages(batch, int(self.passage_sentences))
         fitted = batch is self.batch_
         kept = getattr(self, "zero_raw_", None)  # the fitted batch's, kept by the maps' fit
@@ -524,6 +532,10 @@ class CodeSuggester(BaseEstimator):
             np.maximum.at(scores, at, model.predict_proba(XP[mine])[:, 1])
         return scores
 
+    def _read_questions(self, batch: SegmentBatch) -> SegmentBatch:
+        """The batch as the model reads it: content-free questions as absent (:mod:`toolkit.suggest.questions`)."""
+        return without_content_free_questions(batch) if self.ignore_content_free_questions else batch
+
     def passage_counts(self, batch: SegmentBatch) -> np.ndarray:
         """Per turn, how many turn-sized passages it holds (1 unless longer than ``passage_sentences``).
 
@@ -568,6 +580,7 @@ class CodeSuggester(BaseEstimator):
     def explain(self, batch: SegmentBatch, probs: np.ndarray | None = None) -> list[dict[int, dict[str, object]]]:
         """For each turn, for each suggested code index: a one-glance reason (see :class:`Explainer`)."""
         probs = self.predict_proba(batch) if probs is None else probs
+        batch = self._read_questions(batch)
         explainer = Explainer(self._prototypes(), neighbours=self.neighbours)
         return explainer.explain(
             batch,

@@ -1,0 +1,89 @@
+"""Which interviewer questions name a topic: a question that names none counts as no question at all.
+
+"Can you tell me about it?", "Go on." or "What happened then?" say nothing about the codes of the answer that
+follows, yet the model reads each question's words, embedding and similarity to the codes' definitions. Trained
+on interviews whose questions are topical, with each answer also learnt without its question, it scored answers
+after such content-free prompts lower than the same answers with no question (sample corpus, leave one
+interview out, seven prompts at scoring only: recall fell 0.031-0.053, against 0.018 with the questions
+removed; ``bench/README.md``). So the model reads a content-free question as absent: zero vector, no lemmas.
+
+A question is content-free when every lemma is a stop word of English or Russian (spaCy's lists) or an
+eliciting verb below; negation marks are ignored. Its text is kept, for the reviewer.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from toolkit.suggest.data import SegmentBatch
+
+__all__ = ["ELICITING_LEMMAS", "content_free", "without_content_free_questions"]
+
+ELICITING_LEMMAS = frozenset(
+    {
+        # English: verbs and fillers an interviewer uses to ask for more, whatever the topic
+        "tell", "say", "talk", "describe", "explain", "continue", "happen", "mean", "remember", "think",
+        "share", "elaborate", "add", "like", "want", "okay", "ok", "right", "mm", "hmm", "yes", "yeah", "thank",
+        "then", "next", "else", "anything", "lot", "bit", "little", "feel",
+        # Russian (lemmas)
+        "рассказать", "рассказывать", "сказать", "говорить", "описать", "объяснить", "продолжать",
+        "продолжить", "случиться", "произойти", "происходить", "помнить", "вспомнить", "думать", "поделиться",
+        "добавить", "хотеть", "спасибо", "хорошо", "понятно", "ага", "да", "дальше",
+    }
+)  # fmt: skip
+
+
+@lru_cache(maxsize=1)
+def _function_words() -> frozenset[str]:
+    from spacy.lang.en.stop_words import STOP_WORDS as ENGLISH
+    from spacy.lang.ru.stop_words import STOP_WORDS as RUSSIAN
+
+    return frozenset(ENGLISH) | frozenset(RUSSIAN) | ELICITING_LEMMAS | {"n't", "'s", "'m", "'re", "'ve", "'ll", "'d"}
+
+
+def content_free(question_lemmas: str) -> bool:
+    """Whether a question's lemma string (``Lemmatizer`` output) holds no word that could name a topic.
+
+    Example:
+        >>> content_free("can you tell i about it"), content_free("can you tell i about your family")
+        (True, False)
+    """
+    words = _function_words()
+    return all(lemma.removeprefix("NOT_") in words for lemma in question_lemmas.split())
+
+
+def without_content_free_questions(batch: SegmentBatch) -> SegmentBatch:
+    """``batch`` with its content-free questions read as absent; the batch itself when it has none.
+
+    Memoised in ``batch.cache``, so that scoring a fitted batch again finds the very batch that was fitted.
+    """
+    cached = batch.cache.get("content_free_questions")
+    if cached is not None:
+        return cached
+    rows = [
+        i
+        for i, lemmas in enumerate(batch.question_lemmas)
+        if content_free(lemmas) and (lemmas or batch.question_vecs[i].any())
+    ]
+    if not rows:
+        batch.cache["content_free_questions"] = batch
+        return batch
+    vecs = batch.question_vecs.copy()
+    vecs[rows] = 0
+    lemmas = list(batch.question_lemmas)
+    for i in rows:
+        lemmas[i] = ""
+    gated = SegmentBatch(
+        texts=batch.texts,
+        questions=batch.questions,
+        turn_vecs=batch.turn_vecs,
+        question_vecs=vecs,
+        sentence_vecs=batch.sentence_vecs,
+        sentence_texts=batch.sentence_texts,
+        lemmas=batch.lemmas,
+        question_lemmas=lemmas,
+        sentence_lemmas=batch.sentence_lemmas,
+    )
+    gated.cache["content_free_questions"] = gated
+    batch.cache["content_free_questions"] = gated
+    return gated
