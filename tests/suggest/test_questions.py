@@ -25,6 +25,8 @@ ANSWER = "My mother is ill and my children need food."
         "",
         "рассказать пожалуйста",
         "что было потом",
+        "что было далёкий",
+        "как вы себя чувствовать",
     ],
 )
 def test_questions_that_name_no_topic_are_content_free(lemmas):
