@@ -13,6 +13,7 @@ eliciting verb below; negation marks are ignored. Its text is kept, for the revi
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import lru_cache
 
 from toolkit.suggest.data import SegmentBatch
@@ -74,17 +75,7 @@ def without_content_free_questions(batch: SegmentBatch) -> SegmentBatch:
     lemmas = list(batch.question_lemmas)
     for i in rows:
         lemmas[i] = ""
-    gated = SegmentBatch(
-        texts=batch.texts,
-        questions=batch.questions,
-        turn_vecs=batch.turn_vecs,
-        question_vecs=vecs,
-        sentence_vecs=batch.sentence_vecs,
-        sentence_texts=batch.sentence_texts,
-        lemmas=batch.lemmas,
-        question_lemmas=lemmas,
-        sentence_lemmas=batch.sentence_lemmas,
-    )
+    gated = replace(batch, question_vecs=vecs, question_lemmas=lemmas, cache={})
     gated.cache["content_free_questions"] = gated
     batch.cache["content_free_questions"] = gated
     return gated
