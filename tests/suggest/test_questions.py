@@ -87,3 +87,19 @@ def test_the_setting_is_part_of_the_suggestion_config():
     assert SuggestConfig().ignore_content_free_questions is True
     model = CodeSuggester.from_config(make_prototypes(), SuggestConfig(ignore_content_free_questions=False))
     assert model.ignore_content_free_questions is False
+
+
+@pytest.mark.model
+def test_the_installed_lemmatizers_make_prompts_content_free_and_topics_not():
+    """The lists meet real lemma strings: spaCy's English pipeline ("me" -> "I") and pymorphy3's Russian."""
+    from toolkit.suggest.lemmas import SpacyLemmatizer
+    from toolkit.suggest.lemmas_multilingual import RussianLemmatizer
+
+    prompts = ["Can you tell me about it?", "Go on.", "What happened then?", "Is there anything you'd like to add?"]
+    topics = ["Did you sign a contract?", "How did you find the job?", "Can you tell me about your family?"]
+    english = SpacyLemmatizer().lemmatize(prompts + topics)
+    assert [content_free(lemmas) for lemmas in english] == [True] * len(prompts) + [False] * len(topics)
+    russian = RussianLemmatizer().lemmatize(
+        ["Расскажите, пожалуйста, об этом.", "Что было дальше?", "Вы подписывали договор?", "Расскажите о семье."]
+    )
+    assert [content_free(lemmas) for lemmas in russian] == [True, True, False, False]
