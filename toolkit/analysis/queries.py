@@ -32,7 +32,7 @@ from toolkit.corpus.identifiers import views
 from toolkit.store.engine import Store
 from toolkit.store.models import Code, Document, Segment
 from toolkit.suggest.caches import cached_lemmas
-from toolkit.suggest.lemmas import Lemmatizer, select_lemmatizer
+from toolkit.suggest.lemmas import Lemmatizer, select_lemmatizer, stop_words
 
 __all__ = [
     "CodingQueryResult",
@@ -376,13 +376,6 @@ def cooccurrence(
     return frame
 
 
-def _stop_words() -> frozenset[str]:
-    from spacy.lang.en.stop_words import STOP_WORDS as EN
-    from spacy.lang.ru.stop_words import STOP_WORDS as RU
-
-    return frozenset(EN) | frozenset(RU)
-
-
 _LEMMA = re.compile(r"^\w[\w'’-]*$")
 
 
@@ -420,7 +413,7 @@ def word_frequencies(
         raise QueryError("name the codes or the code group whose passages to count")
     passages = codings[codings["code"].isin(wanted)].drop_duplicates(["document", "start", "end"])
     lemmas = cached_lemmas(store, select_lemmatizer(lemmatizer), list(passages["quote"]))
-    stop = _stop_words()
+    stop = stop_words()
     count: Counter[str] = Counter()
     holding: Counter[str] = Counter()
     for lemma_text in lemmas:

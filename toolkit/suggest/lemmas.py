@@ -13,10 +13,27 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Protocol
 
-__all__ = ["NEGATIONS", "Lemmatizer", "SimpleLemmatizer", "SpacyLemmatizer", "keyword_hits", "select_lemmatizer"]
+__all__ = [
+    "NEGATIONS",
+    "Lemmatizer",
+    "SimpleLemmatizer",
+    "SpacyLemmatizer",
+    "keyword_hits",
+    "select_lemmatizer",
+    "stop_words",
+]
 
 NEGATIONS = frozenset({"not", "never", "no", "n't", "nothing", "nobody", "without", "none", "neither", "nor"})
 _NEGATION_SCOPE = 3
+
+
+@lru_cache(maxsize=1)
+def stop_words() -> frozenset[str]:
+    """The English and Russian stop words (spaCy's lists): lemmas that name no topic, for word counts and questions."""
+    from spacy.lang.en.stop_words import STOP_WORDS as ENGLISH
+    from spacy.lang.ru.stop_words import STOP_WORDS as RUSSIAN
+
+    return frozenset(ENGLISH) | frozenset(RUSSIAN)
 
 
 class Lemmatizer(Protocol):

@@ -17,6 +17,7 @@ from dataclasses import replace
 from functools import lru_cache
 
 from toolkit.suggest.data import SegmentBatch
+from toolkit.suggest.lemmas import stop_words
 
 __all__ = ["ELICITING_LEMMAS", "content_free", "without_content_free_questions"]
 
@@ -37,10 +38,7 @@ ELICITING_LEMMAS = frozenset(
 
 @lru_cache(maxsize=1)
 def _function_words() -> frozenset[str]:
-    from spacy.lang.en.stop_words import STOP_WORDS as ENGLISH
-    from spacy.lang.ru.stop_words import STOP_WORDS as RUSSIAN
-
-    return frozenset(ENGLISH) | frozenset(RUSSIAN) | ELICITING_LEMMAS | {"n't", "'s", "'m", "'re", "'ve", "'ll", "'d"}
+    return stop_words() | ELICITING_LEMMAS | {"n't", "'s", "'m", "'re", "'ve", "'ll", "'d"}
 
 
 def content_free(question_lemmas: str) -> bool:
