@@ -8,7 +8,8 @@ On the sample and held-out corpora the rarest codes (``contract.vetted``, ``cont
 3-7 turns each: one turn moves their F1 by 0.1-0.3, so no variant of the model can be chosen for them there.
 The development corpus was written apart from both, with 10 or more turns of each rare code and near misses;
 choices *may* be made on it (unlike ``heldout/``). Prints, per code, the codebook alone, the model trained on
-the 26 sample interviews, and leave-one-interview-out within the development corpus.
+the 26 sample interviews, and leave-one-interview-out within the development corpus; then the learning curve
+within it, with the codes whose few-shot F1 falls below the codebook's on the same turns.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from bench_suggest_v2 import line, load
+from bench_suggest_v2 import curve_part, line, load
 from sklearn.base import clone
 
 from toolkit.studies.demo import build_demo
@@ -49,6 +50,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sample-db")
     parser.add_argument("--development-db")
+    parser.add_argument("--orders", type=int, default=5)
     args = parser.parse_args()
     sample_url, dev_url = stores(args.sample_db, args.development_db)
     embedder, lemmatizer = select_embedder(), select_lemmatizer()
@@ -84,6 +86,7 @@ def main() -> None:
     for code in codes:
         cells = " / ".join(f"{r['per_code'][code]['f1']:.2f}" for r in reports.values())
         print(f"    {code:28} {cells}   {reports['codebook alone']['per_code'][code]['support']}")
+    curve_part((("default settings", base),), d_batch, d_gold, d_docs, args.orders, corpus="development")
 
 
 if __name__ == "__main__":
