@@ -502,6 +502,11 @@ def explanation_lines(explanation: dict[str, Any] | None) -> list[str]:
             f"the codebook alone would suggest it on {why['codebook_suggested']} coded turns;"
             f" people applied it on {why['codebook_applied']}"
         )
+    if why.get("unfamiliar_interview"):
+        lines.append(
+            "this interview is unlike the coded ones: the codebook's own suggestions are kept"
+            " unless the trained model rejects them"
+        )
     if why.get("next_code"):  # explanations stored before the tenth session have none
         lines.append(f"most likely code not suggested here: {why['next_code']} (probability {why['next_probability']})")
     for n in why.get("neighbours", []):

@@ -26,6 +26,10 @@ How a suggestion is made, and why (numbers in ``bench/README.md``); each part ha
   the calibration maps (fitted on scores taken the same way).
 * **Questions** (``suggest_questions``, ``ignore_content_free_questions``): a question that names no topic
   ("Can you tell me about it?") is read as no question, so that the answer alone carries its codes.
+* **Unfamiliar interviews** (``suggest_novelty``, ``unfamiliar_veto``): in an uncoded interview less like
+  the coded ones than any coded interview is like the others, the codebook's own suggestion of a code stands
+  unless the code's classifier scores the turn below ``unfamiliar_veto`` (the maps, fitted on the coded
+  interviews, are too cautious on another author's wording).
 * **Decisions** (``suggest_policy``): probability >= ``threshold``; at most ``max_per_group`` codes of one
   group (from the codebook) and ``max_codes`` per turn, once per ``passage_sentences`` sentences of a long
   turn; turns under two words get no confident suggestion.
@@ -51,6 +55,7 @@ from toolkit.suggest.data import CodebookPrototypes, SegmentBatch
 from toolkit.suggest.evidence import code_evidence
 from toolkit.suggest.explain import Explainer
 from toolkit.suggest.features import make_features, row_space
+from toolkit.suggest.novelty import keep_codebook_suggestions, unfamiliar_rows
 from toolkit.suggest.passages import Passages, passage_counts, passages
 from toolkit.suggest.policy import DecisionPolicy
 from toolkit.suggest.questions import without_content_free_questions
@@ -95,6 +100,7 @@ class SuggestConfig:
     answer_only_weight: float = 1.0
     passage_sentences: int = 4
     ignore_content_free_questions: bool = True
+    unfamiliar_veto: float = 0.2
 
     def __post_init__(self) -> None:
         if not 0.0 < self.threshold < 1.0:
@@ -109,6 +115,8 @@ class SuggestConfig:
             raise ConfigError(f"answer_only_weight is a row weight >= 0, not {self.answer_only_weight}")
         if self.passage_sentences < 0:
             raise ConfigError(f"passage_sentences is a number of sentences >= 0 (0: off), not {self.passage_sentences}")
+        if not 0.0 <= self.unfamiliar_veto < 1.0:
+            raise ConfigError(f"unfamiliar_veto is a classifier score in [0, 1) (0: off), not {self.unfamiliar_veto}")
 
 
 def _turn_best(probs: np.ndarray) -> np.ndarray:
@@ -158,6 +166,7 @@ class CodeSuggester(BaseEstimator):
         answer_only_weight: float = 1.0,
         passage_sentences: int = 4,
         ignore_content_free_questions: bool = True,
+        unfamiliar_veto: float = 0.2,
     ) -> None:
         self.prototypes = prototypes
         self.C = C
@@ -181,6 +190,7 @@ class CodeSuggester(BaseEstimator):
         self.answer_only_weight = answer_only_weight
         self.passage_sentences = passage_sentences
         self.ignore_content_free_questions = ignore_content_free_questions
+        self.unfamiliar_veto = unfamiliar_veto
 
     @classmethod
     def from_config(cls, prototypes: CodebookPrototypes, config: SuggestConfig | None = None) -> CodeSuggester:
@@ -486,8 +496,10 @@ class CodeSuggester(BaseEstimator):
         kept = getattr(self, "zero_raw_", None)  # the fitted batch's, kept by the maps' fit
         probs = kept.copy() if fitted and kept is not None else self._zero_raw(batch, found)
         zmap, fmap = getattr(self, "zero_shot_map_", None), getattr(self, "few_shot_map_", None)
+        raw_codebook = probs
         if zmap is not None:
             probs = zmap.transform(probs, _turn_best(probs))
+        learnt_raw = np.full(probs.shape, np.nan)
         if self.trained_.any():
             X = self.X_[: self.n_rows_] if fitted else self._transform(batch)
             XP = None if found is None else (self.XP_ if fitted else self._transform(found.batch))
@@ -499,6 +511,7 @@ class CodeSuggester(BaseEstimator):
                 learnt = estimator.predict_proba(X)[:, 1]
                 if found is not None and XP is not None:
                     np.maximum.at(learnt, found.owner, estimator.predict_proba(XP)[:, 1])
+                learnt_raw[:, j] = learnt
                 if bmap is not None:
                     probs[:, j] = bmap.transform(learnt, probs[:, j], float(self.positives_[j]))
                     continue
@@ -506,9 +519,21 @@ class CodeSuggester(BaseEstimator):
                     learnt = fmap.transform(learnt)
                 n = float(self.positives_[j])
                 probs[:, j] = learnt if k == 0 else (n * learnt + k * probs[:, j]) / (n + k)
+        if fitted and zmap is not None and self.unfamiliar_veto > 0:
+            fires = (raw_codebook >= self.zero_shot_cut) & (_turn_best(raw_codebook) > 0)
+            rows = self.unfamiliar_turns()
+            probs = keep_codebook_suggestions(probs, fires, learnt_raw, rows, self.unfamiliar_veto, self.threshold)
         short = np.array([len(t.split()) < _MIN_WORDS for t in batch.texts], dtype=bool)
         probs[short] = np.minimum(probs[short], _SHORT_CAP)
         return np.clip(probs, 0.0, 1.0)
+
+    def unfamiliar_turns(self) -> np.ndarray:
+        """Rows of the fitted batch in uncoded interviews unlike the coded ones (:mod:`.novelty`); needs groups."""
+        groups = getattr(self, "groups_", None)
+        if groups is None:
+            return np.zeros(self.n_rows_, dtype=bool)
+        coded = (self.labels_[: self.n_rows_] != UNLABELLED).any(axis=1)
+        return unfamiliar_rows(self.batch_.turn_vecs, groups[: self.n_rows_], coded)
 
     def _zero_raw(self, batch: SegmentBatch, found: Passages | None) -> np.ndarray:
         """Codebook-only scores (uncalibrated), each code's best of the turn and its passages."""
@@ -582,6 +607,8 @@ class CodeSuggester(BaseEstimator):
         probs = self.predict_proba(batch) if probs is None else probs
         batch = self._read_questions(batch)
         explainer = Explainer(self._prototypes(), neighbours=self.neighbours)
+        fitted = batch is self.batch_ and getattr(self, "zero_shot_map_", None) is not None
+        unfamiliar = self.unfamiliar_turns() if fitted and self.unfamiliar_veto > 0 else None
         return explainer.explain(
             batch,
             self.decide(probs, self.passage_counts(batch)),
@@ -592,4 +619,5 @@ class CodeSuggester(BaseEstimator):
             labels=self.labels_[: self.n_rows_],
             probs=probs,
             codebook_record=getattr(self, "codebook_record_", None),
+            unfamiliar=unfamiliar,
         )

@@ -2,8 +2,8 @@
 
 The sentence, the closest codebook example, the keywords found, the nearest turns already coded with it,
 whether the probability is calibrated, how often the codebook's own suggestion of the code was applied on
-coded turns (how far its codebook score is trusted), and the most likely code not suggested for the turn (what
-a reviewer would change the suggestion to, if not this one).
+coded turns (how far its codebook score is trusted), the most likely code not suggested for the turn (what
+a reviewer would change the suggestion to, if not this one), and whether the interview is unlike the coded ones.
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ class Explainer:
         calibrated: np.ndarray | None = None,
         probs: np.ndarray | None = None,
         codebook_record: np.ndarray | None = None,
+        unfamiliar: np.ndarray | None = None,
     ) -> list[dict[int, dict[str, object]]]:
         """For each turn, for each suggested code index: a one-glance reason.
 
@@ -50,7 +51,8 @@ class Explainer:
         ``calibrated`` marks codes whose probability is calibrated (default: the few-shot ones). With
         ``probs`` (turns x codes), each reason names the most likely code not suggested for its turn. With
         ``codebook_record`` (codes x 2: coded turns on which the codebook alone suggests the code, and how many
-        of those were coded with it), each reason says so.
+        of those were coded with it), each reason says so. ``unfamiliar`` (bool per turn) marks the turns of an
+        interview unlike the coded ones, where the codebook's own suggestions were kept (:mod:`.novelty`).
         """
         calibrated = few_shot if calibrated is None else calibrated
         near = self._neighbours(batch, chosen, coded_vecs, labels)
@@ -76,6 +78,7 @@ class Explainer:
                     "neighbours": near.get((i, j), []),
                     **self._next_code(chosen[i], None if probs is None else probs[i]),
                     **self._record(codebook_record, j),
+                    **({"unfamiliar_interview": True} if unfamiliar is not None and unfamiliar[i] else {}),
                 }
             out.append(reasons)
         return out

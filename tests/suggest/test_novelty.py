@@ -1,0 +1,136 @@
+"""Interviews unlike every coded one keep the codebook's suggestions unless the learnt model rejects them."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from toolkit.errors import ConfigError
+from toolkit.suggest import novelty
+from toolkit.suggest.estimator import UNLABELLED, CodeSuggester, SuggestConfig
+from toolkit.suggest.novelty import familiarity, keep_codebook_suggestions, unfamiliar_rows
+
+from .test_selection import GROUPS, TWICE
+from .test_suggest import TURNS, labels_for, make_batch, make_prototypes
+
+RNG = np.random.default_rng(0)
+BASE = RNG.normal(size=16)
+
+
+def near(n: int, scale: float = 0.1) -> np.ndarray:
+    """Vectors close to one shared direction (interviews alike)."""
+    return BASE + scale * RNG.normal(size=(n, 16))
+
+
+def away(n: int) -> np.ndarray:
+    """Vectors pointing the other way (an interview unlike the others)."""
+    return -BASE + 0.1 * RNG.normal(size=(n, 16))
+
+
+def test_familiarity_compares_each_interview_with_the_coded_turns_of_the_others_only():
+    vecs = np.vstack([near(3), away(3)])
+    groups = ["a"] * 3 + ["b"] * 3
+    coded = np.ones(6, dtype=bool)
+    scores = familiarity(vecs, groups, coded)
+    # each is measured against the other one only: its own identical turns would have made it familiar
+    assert scores["a"] < 0 and scores["b"] < 0
+
+
+def test_an_uncoded_interview_unlike_every_coded_one_is_unfamiliar_and_one_alike_is_not():
+    vecs = np.vstack([near(3), near(3), near(3), near(3), away(3)])
+    groups = ["a"] * 3 + ["b"] * 3 + ["c"] * 3 + ["new"] * 3 + ["other"] * 3
+    coded = np.array([True] * 9 + [False] * 6)
+    rows = unfamiliar_rows(vecs, groups, coded)
+    assert rows.tolist() == [False] * 12 + [True] * 3
+
+
+def test_nothing_is_unfamiliar_before_two_interviews_are_coded():
+    vecs = np.vstack([near(3), away(3)])
+    groups = ["a"] * 3 + ["other"] * 3
+    assert not unfamiliar_rows(vecs, groups, np.array([True] * 3 + [False] * 3)).any()
+
+
+def test_an_interview_just_below_the_least_familiar_coded_one_is_not_unfamiliar(monkeypatch):
+    """'Clearly' less familiar: within one standard deviation of the coded interviews' spread it is not."""
+    scores = {"a": 0.60, "b": 0.58, "c": 0.50, "new": 0.49, "far": 0.40}  # floor 0.50 - sd 0.043 = 0.457
+    monkeypatch.setattr(novelty, "familiarity", lambda *args, **kwargs: scores)
+    groups = ["a", "b", "c", "new", "far"]
+    coded = np.array([True, True, True, False, False])
+    assert unfamiliar_rows(np.zeros((5, 2)), groups, coded).tolist() == [False, False, False, False, True]
+
+
+def test_the_codebook_suggestion_stands_unless_the_learnt_score_vetoes_it():
+    probs = np.array([[0.10, 0.10, 0.10, 0.60], [0.10, 0.10, 0.10, 0.10]])
+    fires = np.array([[True, True, True, True], [True, True, True, True]])
+    learnt = np.array([[0.50, 0.05, np.nan, 0.50], [0.50, 0.50, 0.50, 0.50]])
+    rows = np.array([True, False])
+    kept = keep_codebook_suggestions(probs, fires, learnt, rows, veto=0.2, threshold=0.4)
+    # kept where the classifier does not reject it (or there is none); never lowered; other rows untouched
+    np.testing.assert_allclose(kept[0], [0.40, 0.10, 0.40, 0.60])
+    np.testing.assert_allclose(kept[1], probs[1])
+    np.testing.assert_allclose(keep_codebook_suggestions(probs, fires, learnt, rows, 0.0, 0.4), probs)  # 0: off
+    no_fire = keep_codebook_suggestions(probs, ~fires, learnt, rows, veto=0.2, threshold=0.4)
+    np.testing.assert_allclose(no_fire, probs)
+
+
+def with_unfamiliar_interview():
+    """The two-copy toy corpus (four coded interviews) and one more, uncoded, whose turns point elsewhere."""
+    turns = TWICE + TURNS
+    batch = make_batch(turns)
+    vecs = batch.turn_vecs.copy()
+    basis, _ = np.linalg.qr(vecs[: len(TWICE)].T)  # the span of the coded turns
+    elsewhere = RNG.normal(size=(len(TURNS), vecs.shape[1]))
+    elsewhere -= elsewhere @ basis @ basis.T  # orthogonal to every coded turn: cosine 0 with each
+    vecs[len(TWICE) :] = elsewhere  # the same words, but as a whole unlike every coded turn
+    batch = replace(batch, turn_vecs=vecs)
+    protos = make_prototypes()
+    labels = labels_for(turns, protos.code_ids)
+    labels[len(TWICE) :] = UNLABELLED
+    groups = [*GROUPS, *["new"] * len(TURNS)]
+    return batch, protos, labels, groups
+
+
+def test_the_model_finds_the_unfamiliar_interview_and_changes_only_its_turns():
+    batch, protos, labels, groups = with_unfamiliar_interview()
+    # a threshold above the toy model's confident scores, so that a kept codebook suggestion shows as raised
+    config = {"min_positives": 2, "unfamiliar_veto": 0.01, "threshold": 0.99}
+    model = CodeSuggester(protos, **config).fit(batch, labels, groups)
+    off = CodeSuggester(protos, **{**config, "unfamiliar_veto": 0.0}).fit(batch, labels, groups)
+    new = np.array([g == "new" for g in groups])
+    assert model.unfamiliar_turns().tolist() == new.tolist()
+    with_rule, without = model.predict_proba(batch), off.predict_proba(batch)
+    np.testing.assert_allclose(with_rule[~new], without[~new])
+    assert (with_rule[new] >= without[new] - 1e-12).all()
+    raised = with_rule[new] > without[new] + 1e-9
+    assert raised.sum() == 5  # the turns where the codebook alone suggests a code, each once
+    assert np.allclose(with_rule[new][raised], model.threshold)
+
+
+def test_without_interviews_nothing_is_unfamiliar():
+    batch, protos, labels, _ = with_unfamiliar_interview()
+    model = CodeSuggester(protos, min_positives=2).fit(batch, labels)
+    assert not model.unfamiliar_turns().any()
+
+
+def test_the_veto_is_part_of_the_suggestion_config():
+    assert SuggestConfig().unfamiliar_veto == CodeSuggester().unfamiliar_veto == 0.2
+    with pytest.raises(ConfigError, match="unfamiliar_veto"):
+        SuggestConfig(unfamiliar_veto=1.0)
+
+
+def test_the_explanation_says_the_interview_is_unlike_the_coded_ones():
+    from toolkit.coding.review import explanation_lines
+
+    batch, protos, labels, groups = with_unfamiliar_interview()
+    model = CodeSuggester(protos, min_positives=2).fit(batch, labels, groups)
+    reasons = model.explain(batch)
+    new = [i for i, g in enumerate(groups) if g == "new"]
+    flagged = {i for i, turn in enumerate(reasons) for why in turn.values() if why.get("unfamiliar_interview")}
+    assert flagged and flagged <= set(new)
+    why = next(why for turn in reasons for why in turn.values() if why.get("unfamiliar_interview"))
+    lines = explanation_lines({**why, "neighbours": []})  # the store adds where each neighbour is
+    assert any("unlike the coded ones" in line for line in lines)
+    off = CodeSuggester(protos, min_positives=2, unfamiliar_veto=0.0).fit(batch, labels, groups)
+    assert not any(why.get("unfamiliar_interview") for turn in off.explain(batch) for why in turn.values())
