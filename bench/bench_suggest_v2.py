@@ -282,13 +282,23 @@ def main() -> None:
     both = s_batch.concat(h_batch)
     labels_both = np.vstack([s_gold, np.full(h_gold.shape, UNLABELLED, dtype=np.int8)])
     held_rows = np.arange(len(s_batch), len(both))
+    # each turn's interview, as `qda suggest` passes it (the inner folds and the unfamiliar-interview rule use it)
+    groups_both = [*s_docs, *h_docs]
     results = {}
-    for name, model in (("default settings", base), ("settings chosen on the sample", chosen_model)):
-        fitted = clone(model).fit(both, labels_both)
+    off = {"unfamiliar_veto": 0.0}
+    for name, model in (
+        ("default settings", base),
+        ("settings chosen on the sample", chosen_model),
+        ("default settings, unfamiliar-interview rule off", clone(base).set_params(**off)),
+        ("settings chosen on the sample, rule off", clone(chosen_model).set_params(**off)),
+    ):
+        fitted = clone(model).fit(both, labels_both, groups_both)
         hp = fitted.predict_proba(both)[held_rows]
         counts = fitted.passage_counts(both)[held_rows]
         results[name] = (classification_report(h_gold == 1, fitted.decide(hp, counts), codes), hp)
         print(line(f"trained on the 26 sample interviews, {name}", results[name][0]))
+    unfamiliar = clone(base).fit(both, labels_both, groups_both).unfamiliar_turns()[held_rows]
+    print(f"  held-out interviews found unlike the coded ones: {len(set(np.asarray(h_docs)[unfamiliar]))} of 26")
     held_report, held_probs = results["settings chosen on the sample"]
     print("  per code (trained on the sample, chosen settings): F1 / zero-shot F1 / support")
     for code in codes:
@@ -308,7 +318,7 @@ def main() -> None:
                 question_lemmas=sb.question_lemmas + hb.question_lemmas,
                 cache={},
             )
-            fitted = clone(chosen_model).fit(b2, labels_both)
+            fitted = clone(chosen_model).fit(b2, labels_both, groups_both)
             decided = fitted.decide(fitted.predict_proba(b2)[held_rows], fitted.passage_counts(b2)[held_rows])
             r = classification_report(h_gold == 1, decided, codes)
             how = "at scoring only (trained with questions)" if at_scoring_only else "(train and test)"
