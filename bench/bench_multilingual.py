@@ -95,7 +95,7 @@ def share_caches(target: Path, sources: list[Path]) -> None:
             conn.execute(f"DETACH DATABASE src{index}")
 
 
-def cross(url: str, model: str, whole: bool = False) -> dict[str, dict]:
+def cross(url: str, model: str, whole: bool = False, config: SuggestConfig | None = None) -> dict[str, dict]:
     """Train on one language, score the other, in one mixed project, holding out each interview in both.
 
     For interview d, the model learns from the other interviews' gold codings in the training language only
@@ -103,7 +103,8 @@ def cross(url: str, model: str, whole: bool = False) -> dict[str, dict]:
     Also "mixed": learning from both languages (d held out in both) and scoring d in each. With ``whole``
     also "EN all -> RU all" and back: one model fitted on every interview's codings in one language scores
     every interview in the other. Each Russian interview translates an English one, so that model has seen
-    every interview it scores, in the other language: an upper bound, unlike the held-out lines.
+    every interview it scores, in the other language: an upper bound, unlike the held-out lines. Each fit is
+    told each turn's interview (document), as ``qda suggest`` is; ``config`` defaults to the default settings.
     """
     store = open_store(url)
     try:
@@ -119,7 +120,8 @@ def cross(url: str, model: str, whole: bool = False) -> dict[str, dict]:
     plans = {"EN -> RU": ({"en"}, "ru"), "RU -> EN": ({"ru"}, "en"), "EN+RU -> RU": ({"en", "ru"}, "ru")}
     plans["EN+RU -> EN"] = ({"en", "ru"}, "en")
     preds = {name: np.zeros(gold.shape, dtype=bool) for name in plans}
-    base = CodeSuggester.from_config(protos, SuggestConfig())
+    base = CodeSuggester.from_config(protos, config or SuggestConfig())
+    documents = list(corpus.documents)
     for held in sorted(set(interview)):
         fitted: dict[frozenset[str], CodeSuggester] = {}
         for name, (train_languages, test_language) in plans.items():
@@ -127,7 +129,7 @@ def cross(url: str, model: str, whole: bool = False) -> dict[str, dict]:
             if key not in fitted:
                 labels = gold.copy()
                 labels[(interview == held) | ~np.isin(language, list(train_languages))] = UNLABELLED
-                fitted[key] = clone(base).fit(corpus.batch, labels)
+                fitted[key] = clone(base).fit(corpus.batch, labels, documents)
             rows = np.where((interview == held) & (language == test_language))[0]
             preds[name][rows] = fitted[key].decide(
                 fitted[key].predict_proba(corpus.batch)[rows], fitted[key].passage_counts(corpus.batch)[rows]
@@ -140,7 +142,7 @@ def cross(url: str, model: str, whole: bool = False) -> dict[str, dict]:
         for train, test in (("en", "ru"), ("ru", "en")):
             labels = gold.copy()
             labels[language != train] = UNLABELLED
-            fitted_all = clone(base).fit(corpus.batch, labels)
+            fitted_all = clone(base).fit(corpus.batch, labels, documents)
             rows = np.where(language == test)[0]
             decided = fitted_all.decide(
                 fitted_all.predict_proba(corpus.batch)[rows], fitted_all.passage_counts(corpus.batch)[rows]
@@ -172,6 +174,11 @@ def main() -> int:
         action="store_true",
         help="Cross-language only: leave-one-interview-out per language, the held-out cross lines, and a model "
         "trained on every English interview applied to every Russian one (and back); no zero-shot, no throughput.",
+    )
+    parser.add_argument(
+        "--rule-off-too",
+        action="store_true",
+        help="Also the cross lines with the unfamiliar-interview rule off (unfamiliar_veto=0), for comparison.",
     )
     args = parser.parse_args()
     ru_data = ROOT / "sample_data" / "ru"
@@ -210,6 +217,10 @@ def main() -> int:
             share_caches(tmp_path / "mixed.db", [tmp_path / "en.db", tmp_path / "ru.db"])
             for name, report in cross(urls["mixed"], model, whole=args.cross).items():
                 print(f"  {name:24} {fmt(report)}", flush=True)
+            if args.rule_off_too:
+                off = SuggestConfig(unfamiliar_veto=0.0)
+                for name, report in cross(urls["mixed"], model, whole=args.cross, config=off).items():
+                    print(f"  {name + ', rule off':24} {fmt(report)}", flush=True)
             if not args.cross:
                 print(f"  {'throughput (RU turns)':24} {throughput(model, turns):.1f} segments/s")
     return 0

@@ -496,7 +496,7 @@ class CodeSuggester(BaseEstimator):
         kept = getattr(self, "zero_raw_", None)  # the fitted batch's, kept by the maps' fit
         probs = kept.copy() if fitted and kept is not None else self._zero_raw(batch, found)
         zmap, fmap = getattr(self, "zero_shot_map_", None), getattr(self, "few_shot_map_", None)
-        raw_codebook = probs
+        raw_codebook = probs.copy()  # the codebook alone would suggest from these (the unfamiliar-interview rule)
         if zmap is not None:
             probs = zmap.transform(probs, _turn_best(probs))
         learnt_raw = np.full(probs.shape, np.nan)
