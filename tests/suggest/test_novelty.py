@@ -134,3 +134,12 @@ def test_the_explanation_says_the_interview_is_unlike_the_coded_ones():
     assert any("unlike the coded ones" in line for line in lines)
     off = CodeSuggester(protos, min_positives=2, unfamiliar_veto=0.0).fit(batch, labels, groups)
     assert not any(why.get("unfamiliar_interview") for turn in off.explain(batch) for why in turn.values())
+
+
+def test_a_new_fit_measures_familiarity_again():
+    """The measure is kept between scoring and explaining one state, never across fits."""
+    batch, protos, labels, groups = with_unfamiliar_interview()
+    model = CodeSuggester(protos, min_positives=2).fit(batch, labels, groups)
+    assert model.unfamiliar_turns().any()
+    alike = make_batch(TWICE + TURNS)  # the same turns with their own vectors: like the coded ones
+    assert not model.fit(alike, labels, groups).unfamiliar_turns().any()

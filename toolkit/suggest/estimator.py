@@ -239,6 +239,7 @@ class CodeSuggester(BaseEstimator):
         self.passages_ = passages(batch, int(self.passage_sentences))
         self.XP_ = None if self.passages_ is None else self._transform(self.passages_.batch)
         self.labels_ = labels.copy()
+        self.unfamiliar_cache_: tuple[bytes, np.ndarray] | None = None  # a new fit measures familiarity again
         self.batch_ = batch
         self.estimators_: list[LogisticRegression | None] = [None] * n_codes
         self.trained_ = np.zeros(n_codes, dtype=bool)
@@ -533,7 +534,12 @@ class CodeSuggester(BaseEstimator):
         if groups is None:
             return np.zeros(self.n_rows_, dtype=bool)
         coded = (self.labels_[: self.n_rows_] != UNLABELLED).any(axis=1)
-        return unfamiliar_rows(self.batch_.turn_vecs, groups[: self.n_rows_], coded)
+        key = np.packbits(coded).tobytes()  # scoring and explaining the same state measure it once
+        cached = getattr(self, "unfamiliar_cache_", None)
+        if cached is None or cached[0] != key:
+            cached = (key, unfamiliar_rows(self.batch_.turn_vecs, groups[: self.n_rows_], coded))
+            self.unfamiliar_cache_ = cached
+        return cached[1]
 
     def _zero_raw(self, batch: SegmentBatch, found: Passages | None) -> np.ndarray:
         """Codebook-only scores (uncalibrated), each code's best of the turn and its passages."""
