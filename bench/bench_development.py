@@ -15,35 +15,16 @@ within it, with the codes whose few-shot F1 falls below the codebook's on the sa
 from __future__ import annotations
 
 import argparse
-import os
-import tempfile
 import time
-from pathlib import Path
 
 import numpy as np
-from bench_suggest_v2 import curve_part, line, load
+from bench_suggest_v2 import curve_part, demo_stores, line, load
 from sklearn.base import clone
 
-from toolkit.studies.demo import build_demo
 from toolkit.suggest.embed import select_embedder
 from toolkit.suggest.estimator import UNLABELLED, CodeSuggester
 from toolkit.suggest.evaluate import classification_report, cross_validated_probabilities
 from toolkit.suggest.lemmas import select_lemmatizer
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def stores(sample_db: str | None, development_db: str | None) -> tuple[str, str]:
-    """The two stores' URLs: those given, or demo stores built in a temporary folder."""
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    tmp = Path(tempfile.mkdtemp(prefix="bench_dev_"))
-    sample_url = sample_db or f"sqlite:///{tmp / 'sample.sqlite'}"
-    dev_url = development_db or f"sqlite:///{tmp / 'development.sqlite'}"
-    if not sample_db:
-        build_demo(sample_url)
-    if not development_db:
-        build_demo(dev_url, data=ROOT / "sample_data" / "development")
-    return sample_url, dev_url
 
 
 def main() -> None:
@@ -52,7 +33,7 @@ def main() -> None:
     parser.add_argument("--development-db")
     parser.add_argument("--orders", type=int, default=5)
     args = parser.parse_args()
-    sample_url, dev_url = stores(args.sample_db, args.development_db)
+    sample_url, dev_url = demo_stores(args.sample_db, args.development_db, "bench_dev_", second="development")
     embedder, lemmatizer = select_embedder(), select_lemmatizer()
     s_batch, s_gold, s_docs, protos = load(sample_url, embedder, lemmatizer)
     d_batch, d_gold, d_docs, d_protos = load(dev_url, embedder, lemmatizer)
@@ -75,7 +56,8 @@ def main() -> None:
         fitted = clone(model).fit(both, labels, groups)
         decided = fitted.decide(fitted.predict_proba(both)[rows], fitted.passage_counts(both)[rows])
         reports[name] = classification_report(d_gold == 1, decided, codes)
-    unfamiliar = clone(base).fit(both, labels, groups).unfamiliar_turns()[rows]
+        if model is base:
+            unfamiliar = fitted.unfamiliar_turns()[rows]
     found = len(set(np.asarray(d_docs)[unfamiliar]))
     print(f"development interviews found unlike the coded sample ones: {found} of {len(set(d_docs))}")
 

@@ -53,16 +53,21 @@ def load(url: str, embedder, lemmatizer):
     return corpus.batch.subset(rows), gold[rows], [corpus.documents[i] for i in rows], protos
 
 
-def demo_stores(sample_db: str | None, heldout_db: str | None, prefix: str, heldout: bool = True) -> tuple[str, str]:
-    """The sample and held-out stores' URLs: those given, or demo stores built in a temporary folder."""
+def demo_stores(
+    sample_db: str | None, heldout_db: str | None, prefix: str, heldout: bool = True, second: str = "heldout"
+) -> tuple[str, str]:
+    """The sample and second corpus' stores' URLs: those given, or demo stores built in a temporary folder.
+
+    ``second`` names the second corpus' folder under ``sample_data/`` (the held-out corpus by default).
+    """
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     tmp = Path(tempfile.mkdtemp(prefix=prefix))
     sample_url = sample_db or f"sqlite:///{tmp / 'sample.sqlite'}"
-    held_url = heldout_db or f"sqlite:///{tmp / 'heldout.sqlite'}"
+    held_url = heldout_db or f"sqlite:///{tmp / f'{second}.sqlite'}"
     if not sample_db:
         build_demo(sample_url)
     if not heldout_db and heldout:
-        build_demo(held_url, data=ROOT / "sample_data" / "heldout")
+        build_demo(held_url, data=ROOT / "sample_data" / second)
     return sample_url, held_url
 
 
@@ -297,8 +302,10 @@ def main() -> None:
         counts = fitted.passage_counts(both)[held_rows]
         results[name] = (classification_report(h_gold == 1, fitted.decide(hp, counts), codes), hp)
         print(line(f"trained on the 26 sample interviews, {name}", results[name][0]))
-    unfamiliar = clone(base).fit(both, labels_both, groups_both).unfamiliar_turns()[held_rows]
-    print(f"  held-out interviews found unlike the coded ones: {len(set(np.asarray(h_docs)[unfamiliar]))} of 26")
+        if name == "default settings":
+            unfamiliar = fitted.unfamiliar_turns()[held_rows]
+    found = len(set(np.asarray(h_docs)[unfamiliar]))
+    print(f"  held-out interviews found unlike the coded ones: {found} of {len(set(h_docs))}")
     held_report, held_probs = results["settings chosen on the sample"]
     print("  per code (trained on the sample, chosen settings): F1 / zero-shot F1 / support")
     for code in codes:
