@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from sklearn.linear_model import LogisticRegression
 
 from toolkit.suggest.calibration import BlendMap
 from toolkit.suggest.estimator import CodeSuggester
@@ -40,7 +41,7 @@ def test_blend_map_is_reliable_on_new_items_where_the_average_is_not():
 def test_blend_map_is_monotone_in_both_scores_and_leans_on_the_codebook_with_few_coded_turns():
     learnt, codebook, counts, truth = _two_scores(6000, seed=1)
     bmap = BlendMap(2.0).fit(learnt, codebook, counts, truth)
-    assert bmap.fitted_ and np.all(bmap.coef_ > 0)
+    assert bmap.fitted_ and np.all(bmap.coef_[:2] > 0) and bmap.coef_[2] >= 0
     grid = np.linspace(0.05, 0.95, 7)
     for fixed in (0.2, 0.8):
         assert np.all(np.diff(bmap.transform(grid, np.full(7, fixed), 5.0)) > 0)
@@ -53,6 +54,48 @@ def test_blend_map_is_monotone_in_both_scores_and_leans_on_the_codebook_with_few
 
     assert swing(1.0, False) > swing(1.0, True)
     assert swing(500.0, True) > swing(500.0, False)
+
+
+def _log_loss(p: np.ndarray, truth: np.ndarray) -> float:
+    return float(-np.mean(np.where(truth, np.log(p), np.log1p(-p))))
+
+
+def test_the_codebook_keeps_a_say_with_many_coded_turns_where_it_adds_to_the_learnt_score():
+    """Truth depends on what the learnt score sees and on what only the codebook sees, at every n."""
+    rng = np.random.default_rng(3)
+    n = 16_000
+    seen, unseen = rng.normal(-1.5, 1.5, size=n), rng.normal(0.0, 1.5, size=n)
+    truth = rng.random(n) < 1 / (1 + np.exp(-(seen + unseen)))
+    counts = rng.integers(50, 200, size=n).astype(np.float64)  # many coded turns: w near 1
+    learnt = 1 / (1 + np.exp(-(seen + rng.normal(0, 0.5, size=n))))
+    codebook = 1 / (1 + np.exp(-(unseen + rng.normal(0, 0.5, size=n))))
+    train, test = slice(0, 8000), slice(8000, None)
+    bmap = BlendMap(2.0).fit(learnt[train], codebook[train], counts[train], truth[train])
+    assert bmap.fitted_ and bmap.coef_[2] > 0.3
+    # the two-term map (the map before the late term) on the same pairs
+    design = bmap._design(learnt, codebook, counts)[:, :2]
+    two = LogisticRegression(max_iter=200).fit(design[train], truth[train])
+    with_late = _log_loss(bmap.transform(learnt[test], codebook[test], counts[test]), truth[test])
+    without = _log_loss(two.predict_proba(design[test])[:, 1], truth[test])
+    assert with_late < without - 0.02
+
+
+def test_the_late_codebook_term_is_dropped_where_it_would_count_against_the_code():
+    """With many coded turns the codebook score runs against the truth: the map is then the two-term one."""
+    rng = np.random.default_rng(4)
+    n = 8000
+    signal = rng.normal(-1.5, 2.0, size=n)
+    truth = rng.random(n) < 1 / (1 + np.exp(-signal))
+    counts = rng.choice([0.0, 1.0, 30.0], size=n)
+    learnt = 1 / (1 + np.exp(-(signal + rng.normal(0, 1.5, size=n))))
+    sign = np.where(counts > 10, -1.0, 1.0)
+    codebook = 1 / (1 + np.exp(-(sign * signal + rng.normal(0, 1.0, size=n))))
+    bmap = BlendMap(2.0).fit(learnt, codebook, counts, truth)
+    assert bmap.fitted_ and bmap.coef_[2] == 0.0 and np.all(bmap.coef_[:2] > 0)
+    two = LogisticRegression(max_iter=200).fit(bmap._design(learnt, codebook, counts)[:, :2], truth)
+    np.testing.assert_allclose(bmap.coef_[:2], two.coef_[0])
+    grid = np.linspace(0.05, 0.95, 7)
+    assert np.all(np.diff(bmap.transform(np.full(7, 0.5), grid, 30.0)) >= 0)  # never decreasing in the codebook
 
 
 def test_blend_map_fits_nothing_without_enough_positives():

@@ -19,7 +19,8 @@ How a suggestion is made, and why (numbers in ``bench/README.md``); each part ha
   interviews), so one threshold decides both. A trained code keeps the codebook as a prior
   (``prior_strength`` k pseudo-turns): its learnt and codebook scores are combined with weights n / (n + k)
   and k / (n + k) for n coded turns by a third map (``BlendMap``), fitted on the same out-of-fold scores, so
-  the combination is calibrated too. Before anything is coded, zero-shot scores stay uncalibrated and are cut
+  the combination is calibrated too; the codebook keeps a say at any n where those scores show it adds to the
+  learnt one. Before anything is coded, zero-shot scores stay uncalibrated and are cut
   at 0.5.
 * **Long answers** (``suggest_passages``): a turn of more than ``passage_sentences`` sentences is also read
   in windows of that many sentences; each code's scores are the best of the turn's and its windows', before
