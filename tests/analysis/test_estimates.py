@@ -149,6 +149,31 @@ def test_estimates_for_a_partly_coded_store(store, blank_nlp, tmp_path):
         store_estimates(store, ["no.such"], embedder=HashingEmbedder(), lemmatizer=SimpleLemmatizer())
 
 
+def test_estimates_name_the_uncoded_interviews_unlike_the_coded_ones(store, blank_nlp, tmp_path, monkeypatch):
+    """The model's unfamiliar rows become interview names, in the result, its JSON and its lines."""
+    from tests.conftest import sample_study
+    from toolkit.analysis.estimates_store import estimate_lines, estimates_document, store_estimates
+    from toolkit.suggest.embed import HashingEmbedder
+    from toolkit.suggest.estimator import CodeSuggester
+    from toolkit.suggest.lemmas import SimpleLemmatizer
+
+    documents = ["S01", "S02", "S03", "S04", "S06", "S08"]
+    sample_study(store, blank_nlp, tmp_path, documents, documents[:4])
+    kwargs = {"embedder": HashingEmbedder(), "lemmatizer": SimpleLemmatizer(), "recalibrated": False}
+    seen = store_estimates(store, coder="alice", **kwargs)
+    assert set(seen["unfamiliar"]) <= set(documents[4:])  # only uncoded interviews can be unlike the coded ones
+
+    def only_s08(model: CodeSuggester) -> np.ndarray:
+        return np.array([d == "S08" for d in model.groups_[: model.n_rows_]])
+
+    monkeypatch.setattr(CodeSuggester, "unfamiliar_turns", only_s08)
+    result = store_estimates(store, coder="alice", **kwargs)
+    assert result["unfamiliar"] == ["S08"]
+    assert estimates_document(result)["unfamiliar"] == ["S08"]
+    line = next(line for line in estimate_lines(result) if "unlike the coded" in line)
+    assert "1 of 2 uncoded (S08)" in line
+
+
 def test_estimates_recalibrate_pulls_overconfident_scores_down():
     from toolkit.analysis.estimates import recalibrate
 

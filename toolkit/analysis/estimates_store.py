@@ -28,7 +28,7 @@ from toolkit.suggest.lemmas import Lemmatizer, select_lemmatizer
 from toolkit.suggest.model_choice import lemmatizer_for, project_embedding_model
 from toolkit.suggest.suggestions import build_prototypes, label_matrix, load_corpus
 
-__all__ = ["coded_documents", "estimate_lines", "estimates_document", "store_estimates"]
+__all__ = ["coded_documents", "estimate_lines", "estimates_document", "store_estimates", "unfamiliar_lines"]
 
 
 def coded_documents(store: Store, coder: str | None) -> list[str]:
@@ -72,7 +72,9 @@ def store_estimates(
     Returns:
         ``coder`` (whose codings count, and why), ``level``, ``recalibrated``, ``coded`` and ``uncoded``
         (interview names), ``estimates`` (a frame with :data:`toolkit.analysis.estimates.ESTIMATE_COLUMNS`),
-        ``interviews`` (uncoded interview x code chances) and ``next`` (the interview to code next, or None).
+        ``interviews`` (uncoded interview x code chances), ``next`` (the interview to code next, or None) and
+        ``unfamiliar`` (uncoded interviews unlike every coded one, :mod:`toolkit.suggest.novelty`: their
+        chances rest on the codebook's suggestions more than on the coding, and are less sure than shown).
 
     Raises:
         NotFoundError: a code not in the codebook.
@@ -95,13 +97,16 @@ def store_estimates(
         raise NotFoundError(f"unknown code {unknown[0]!r}; codes: {', '.join(known)}")
     rows: list[dict[str, Any]] = []
     calibrated: list[str] = []
+    unfamiliar: list[str] = []
     if uncoded:
         corpus = load_corpus(store, embedder, lemmatizer)
         labels = label_matrix(store, corpus, known, coders=[choice.coder] if choice.coder else None)
         model = CodeSuggester(prototypes).fit(corpus.batch, labels, corpus.documents)
         calibrated = [c for c, ok in zip(known, model.calibrated_, strict=True) if ok]
         pending = [i for i, d in enumerate(corpus.documents) if d in set(uncoded)]
-        probs = model.predict_proba(corpus.batch.subset(np.asarray(pending, dtype=int))) if pending else None
+        # the fitted batch, as `qda suggest` scores it: the unfamiliar-interview rule applies to it alone
+        probs = model.predict_proba(corpus.batch)[np.asarray(pending, dtype=int)] if pending else None
+        unfamiliar = sorted({corpus.documents[i] for i in np.where(model.unfamiliar_turns())[0]})
         for document in uncoded:
             turns = [k for k, i in enumerate(pending) if corpus.documents[i] == document]
             for code in wanted:
@@ -125,6 +130,7 @@ def store_estimates(
         "recalibrated": recalibrated,
         "coded": done,
         "uncoded": uncoded,
+        "unfamiliar": unfamiliar,
         "estimates": estimates,
         "interviews": interviews,
         "next": next_to_code(interviews, wanted),
@@ -165,6 +171,7 @@ def estimates_document(result: dict[str, Any]) -> dict[str, Any]:
         "recalibrated": result["recalibrated"],
         "coded": result["coded"],
         "uncoded": result["uncoded"],
+        "unfamiliar": result.get("unfamiliar", []),
         "next": result["next"],
         "estimates": [
             {k: (v.item() if hasattr(v, "item") else v) for k, v in row.items()} for row in table.to_dict("records")
@@ -196,4 +203,21 @@ def estimate_lines(result: dict[str, Any]) -> list[str]:
             "* = zero-shot code, probabilities not calibrated"
         )
         lines.append(f"code next: {result['next']} (narrows these estimates most)")
+    lines.extend(unfamiliar_lines(result.get("unfamiliar", []), n_uncoded))
     return lines
+
+
+def unfamiliar_lines(unfamiliar: Sequence[str], n_uncoded: int) -> list[str]:
+    """What to tell a researcher about uncoded interviews unlike the coded ones (none: nothing).
+
+    Why: their estimates come from a model that has not seen such wording; the suggestion model keeps the
+    codebook's own suggestions there, and coding one of them is what teaches it.
+    """
+    if not unfamiliar:
+        return []
+    names = ", ".join(unfamiliar[:10]) + (f" and {len(unfamiliar) - 10} more" if len(unfamiliar) > 10 else "")
+    return [
+        f"unlike the coded interviews: {len(unfamiliar)} of {n_uncoded} uncoded ({names}); their figures lean on the "
+        "codebook's own suggestions, and the model's chances were calibrated on interviews unlike them: coding "
+        "one of them teaches the model their wording"
+    ]

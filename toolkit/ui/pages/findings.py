@@ -17,7 +17,7 @@ from toolkit.analysis.disclosure import (
     reveals_few,
 )
 from toolkit.analysis.estimates import display_table, next_to_code
-from toolkit.analysis.estimates_store import coded_documents, store_estimates
+from toolkit.analysis.estimates_store import coded_documents, store_estimates, unfamiliar_lines
 from toolkit.analysis.status import project_status
 from toolkit.studies import report_doc, snapshot
 from toolkit.studies.report_doc import with_scope
@@ -112,13 +112,16 @@ def _estimates(ctx: Context) -> None:
             result = store_estimates(ctx.store, coder=ctx.coder)
         estimates = result["estimates"]
         estimates = estimates[estimates["code"].str.startswith(snapshot.ROOT_CAUSE_PREFIX)]
-        st.session_state[key] = (estimates, next_to_code(result["interviews"], list(estimates["code"])))
+        following = next_to_code(result["interviews"], list(estimates["code"]))
+        st.session_state[key] = (estimates, following, unfamiliar_lines(result["unfamiliar"], len(uncoded)))
     if key in st.session_state:
-        estimates, following = st.session_state[key]
+        estimates, following, unlike = st.session_state[key]
         st.markdown("**Estimate** (not a count): coded so far, plus the model's estimate for the uncoded interviews")
         st.dataframe(display_table(estimates, ctx.names), width="stretch", hide_index=True)
         if following:
             st.markdown(f"**Code next: {md_escape(following)}** (narrows these estimates most)")
+        for line in unlike:
+            st.caption(md_escape(line[0].upper() + line[1:]))
 
 
 def root_causes_page() -> None:
