@@ -333,13 +333,15 @@ def main() -> None:
                 line(f"  held-out, {label} {how}", r)
                 + f"  recall drop {held_report['micro_recall'] - r['micro_recall']:+.3f}"
             )
-    pred_h, _, _ = nested_predictions(base, h_batch, h_gold, h_docs)
+    pred_h, probs_h, _ = nested_predictions(base, h_batch, h_gold, h_docs)
     print(
         line(
             f"held-out alone, nested leave-one-interview-out ({len(set(h_docs))} interviews)",
             classification_report(h_gold == 1, pred_h, codes),
         )
     )
+    print("  reliability of the held-out corpus' own nested probabilities (as for the sample above):")
+    print("\n".join(reliability(probs_h, h_gold == 1)))
 
     curve_part(
         (("default settings", base), ("settings chosen by nested selection", chosen_model)),
