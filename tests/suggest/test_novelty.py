@@ -143,3 +143,42 @@ def test_a_new_fit_measures_familiarity_again():
     assert model.unfamiliar_turns().any()
     alike = make_batch(TWICE + TURNS)  # the same turns with their own vectors: like the coded ones
     assert not model.fit(alike, labels, groups).unfamiliar_turns().any()
+
+
+def test_suggesting_for_some_documents_applies_the_rule_as_suggesting_for_all(store, blank_nlp, tmp_path, monkeypatch):
+    """The dashboard suggests for the documents without suggestions: the rule must hold there too."""
+    from sqlalchemy import select
+
+    from tests.conftest import sample_study
+    from toolkit.store.models import Suggestion
+    from toolkit.suggest.embed import HashingEmbedder
+    from toolkit.suggest.lemmas import SimpleLemmatizer
+    from toolkit.suggest.suggestions import suggest, suggestion_rows
+
+    documents = ["S01", "S02", "S03", "S04", "S06", "S08"]
+    sample_study(store, blank_nlp, tmp_path, documents, documents[:4])
+    calls: list[int] = []
+
+    def only_s08(model: CodeSuggester) -> np.ndarray:
+        calls.append(1)
+        return np.array([d == "S08" for d in model.groups_[: model.n_rows_]])
+
+    monkeypatch.setattr(CodeSuggester, "unfamiliar_turns", only_s08)
+    # a veto nobody reaches: every codebook suggestion in S08 is kept, so the rule shows in what is stored
+    config = SuggestConfig(unfamiliar_veto=1e-9)
+    kwargs = {"embedder": HashingEmbedder(), "lemmatizer": SimpleLemmatizer(), "config": config}
+
+    def stored() -> list[tuple[str, int, str, float]]:
+        return [(r["document"], r["position"], r["code"], r["probability"]) for r in suggestion_rows(store, ["S08"])]
+
+    suggest(store, **kwargs)
+    everything = stored()
+    suggest(store, documents=["S08"], **kwargs)
+    assert calls and stored() == everything
+    off = replace(config, unfamiliar_veto=0.0)
+    suggest(store, documents=["S08"], **{**kwargs, "config": off})
+    assert stored() != everything  # the rule changed what S08 got, so the comparison above could fail
+    suggest(store, documents=["S08"], **kwargs)
+    with store.read() as session:
+        explanations = session.scalars(select(Suggestion.explanation).where(Suggestion.status == "open")).all()
+    assert any(e and e.get("unfamiliar_interview") for e in explanations)

@@ -609,13 +609,23 @@ class CodeSuggester(BaseEstimator):
 
     # ------------------------------------------------------------------ explanation
     @one_blas_thread
-    def explain(self, batch: SegmentBatch, probs: np.ndarray | None = None) -> list[dict[int, dict[str, object]]]:
-        """For each turn, for each suggested code index: a one-glance reason (see :class:`Explainer`)."""
+    def explain(
+        self, batch: SegmentBatch, probs: np.ndarray | None = None, unfamiliar: np.ndarray | None = None
+    ) -> list[dict[int, dict[str, object]]]:
+        """For each turn, for each suggested code index: a one-glance reason (see :class:`Explainer`).
+
+        ``unfamiliar`` (bool per row of ``batch``): which turns lie in an interview unlike the coded ones, for a
+        ``batch`` that is part of the fitted one, scored through it (:meth:`unfamiliar_turns`, sliced); for the
+        fitted batch itself it is found here.
+        """
         probs = self.predict_proba(batch) if probs is None else probs
         batch = self._read_questions(batch)
         explainer = Explainer(self._prototypes(), neighbours=self.neighbours)
-        fitted = batch is self.batch_ and getattr(self, "zero_shot_map_", None) is not None
-        unfamiliar = self.unfamiliar_turns() if fitted and self.unfamiliar_veto > 0 else None
+        mapped = getattr(self, "zero_shot_map_", None) is not None
+        if unfamiliar is None and batch is self.batch_ and mapped and self.unfamiliar_veto > 0:
+            unfamiliar = self.unfamiliar_turns()
+        if unfamiliar is not None and not (mapped and self.unfamiliar_veto > 0):
+            unfamiliar = None  # the rule did not apply, so no explanation may say it did
         return explainer.explain(
             batch,
             self.decide(probs, self.passage_counts(batch)),

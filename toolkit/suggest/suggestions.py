@@ -339,9 +339,11 @@ def suggest(
     target = corpus.rows_of(documents) if documents else np.arange(len(corpus.segment_ids))
     sub = corpus.batch.subset(target) if documents else corpus.batch
     report_step(0.9, "scoring and explaining")
-    probs = model.predict_proba(sub)
+    # the fitted batch is scored whole (its features are kept, so this costs little): rules that need every
+    # turn's interview, such as keeping the codebook's suggestions in an unfamiliar one, apply to it alone
+    probs = model.predict_proba(corpus.batch)[target]
     chosen = model.decide(probs, model.passage_counts(sub))
-    reasons = model.explain(sub, probs)
+    reasons = model.explain(sub, probs, unfamiliar=model.unfamiliar_turns()[target])
     report = SuggestReport(
         segments_scored=len(target),
         few_shot_codes=model.few_shot_codes_,
