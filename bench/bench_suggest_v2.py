@@ -334,12 +334,11 @@ def main() -> None:
                 + f"  recall drop {held_report['micro_recall'] - r['micro_recall']:+.3f}"
             )
     pred_h, probs_h, _ = nested_predictions(base, h_batch, h_gold, h_docs)
-    print(
-        line(
-            f"held-out alone, nested leave-one-interview-out ({len(set(h_docs))} interviews)",
-            classification_report(h_gold == 1, pred_h, codes),
-        )
-    )
+    alone = classification_report(h_gold == 1, pred_h, codes)
+    print(line(f"held-out alone, nested leave-one-interview-out ({len(set(h_docs))} interviews)", alone))
+    print("  per code (held-out alone, nested): F1 / support")
+    for code in codes:
+        print(f"    {code:28} {alone['per_code'][code]['f1']:.2f} / {alone['per_code'][code]['support']}")
     print("  reliability of the held-out corpus' own nested probabilities (as for the sample above):")
     print("\n".join(reliability(probs_h, h_gold == 1)))
 
