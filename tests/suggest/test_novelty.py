@@ -171,14 +171,34 @@ def test_suggesting_for_some_documents_applies_the_rule_as_suggesting_for_all(st
     def stored() -> list[tuple[str, int, str, float]]:
         return [(r["document"], r["position"], r["code"], r["probability"]) for r in suggestion_rows(store, ["S08"])]
 
-    suggest(store, **kwargs)
+    report = suggest(store, **kwargs)
+    assert report.unfamiliar_documents == ["S08"] and "1 interview is unlike the coded ones (S08)" in (
+        report.unfamiliar_note()
+    )
     everything = stored()
-    suggest(store, documents=["S08"], **kwargs)
+    assert suggest(store, documents=["S08"], **kwargs).unfamiliar_documents == ["S08"]
     assert calls and stored() == everything
     off = replace(config, unfamiliar_veto=0.0)
-    suggest(store, documents=["S08"], **{**kwargs, "config": off})
+    assert not suggest(store, documents=["S08"], **{**kwargs, "config": off}).unfamiliar_note()  # rule off: no note
     assert stored() != everything  # the rule changed what S08 got, so the comparison above could fail
     suggest(store, documents=["S08"], **kwargs)
     with store.read() as session:
         explanations = session.scalars(select(Suggestion.explanation).where(Suggestion.status == "open")).all()
     assert any(e and e.get("unfamiliar_interview") for e in explanations)
+
+
+def test_qda_suggest_names_the_unfamiliar_interviews(store, db_url, blank_nlp, tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from tests.conftest import sample_study
+    from toolkit.cli.main import app
+
+    documents = ["S01", "S02", "S03", "S04", "S06", "S08"]
+    sample_study(store, blank_nlp, tmp_path, documents, documents[:4])
+    store.close()
+    monkeypatch.setattr(
+        CodeSuggester, "unfamiliar_turns", lambda model: np.array([d == "S08" for d in model.groups_[: model.n_rows_]])
+    )
+    result = CliRunner().invoke(app, ["--db", db_url, "suggest", "--model", "hashing", "--documents", "S06,S08"])
+    assert result.exit_code == 0, result.output
+    assert "1 interview is unlike the coded ones (S08)" in result.output

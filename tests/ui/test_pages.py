@@ -476,6 +476,17 @@ def test_pages_review_suggest_codes_and_live_reorder(demo_url, monkeypatch):
     missing_before = documents_without_suggestions(store)
     store.close()
     assert missing_before
+    import numpy as np
+
+    from toolkit.suggest.estimator import CodeSuggester
+
+    def first_missing_is_unlike(model: CodeSuggester) -> np.ndarray:
+        groups = model.groups_
+        if groups is None:
+            return np.zeros(model.n_rows_, dtype=bool)
+        return np.array([d == missing_before[0] for d in groups[: model.n_rows_]])
+
+    monkeypatch.setattr(CodeSuggester, "unfamiliar_turns", first_missing_is_unlike)
     at = render("review_page", demo_url)
     at.button(key="review_suggest").click().run()
     assert not at.exception, [e.value for e in at.exception]
@@ -483,6 +494,10 @@ def test_pages_review_suggest_codes_and_live_reorder(demo_url, monkeypatch):
     # the count of new suggestions depends on the fixture's codings, not on the button.
     messages = [i.value for i in at.info]
     assert any(f"for {len(missing_before)} documents" in m and "left out" in m for m in messages), messages
+    from toolkit.ui.highlight import md_escape
+
+    note = md_escape(f"1 interview is unlike the coded ones ({missing_before[0]})")
+    assert any(note in m for m in messages), messages
     at.toggle(key="review_live").set_value(True).run()
     assert any("learnt from 0 decisions" in c.value for c in at.caption)
     at.button(key="review_reject").click().run()

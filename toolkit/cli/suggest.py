@@ -52,6 +52,8 @@ def suggest_cmd(
         f"(learned from {report.labelled_segments} labelled turns; {report.newly_embedded} texts embedded)"
     )
     typer.echo(summary, err=as_json)
+    if report.unfamiliar_note():
+        typer.echo(report.unfamiliar_note(), err=as_json)
     keys = ("document", "position", "start", "end", "quote", "code", "probability")
     for row in rows:
         typer.echo(json.dumps({k: row[k] for k in keys}, ensure_ascii=False))

@@ -85,6 +85,20 @@ class SuggestReport:
     newly_embedded: int = 0
     model_name: str = ""
     model_version: str = ""
+    # scored interviews unlike every coded one: their suggestions are the codebook's unless the model rejects them
+    unfamiliar_documents: list[str] = field(default_factory=list)
+
+    def unfamiliar_note(self) -> str:
+        """One sentence for the reviewer about the unfamiliar interviews ("" when there are none)."""
+        if not self.unfamiliar_documents:
+            return ""
+        n = len(self.unfamiliar_documents)
+        names = ", ".join(self.unfamiliar_documents[:10]) + (" ..." if n > 10 else "")
+        which = "1 interview is" if n == 1 else f"{n} interviews are"
+        return (
+            f"{which} unlike the coded ones ({names}): there the codebook's own suggestions are kept unless the "
+            "trained model rejects them; coding one of them teaches the model their wording."
+        )
 
 
 def load_corpus(
@@ -343,7 +357,8 @@ def suggest(
     # turn's interview, such as keeping the codebook's suggestions in an unfamiliar one, apply to it alone
     probs = model.predict_proba(corpus.batch)[target]
     chosen = model.decide(probs, model.passage_counts(sub))
-    reasons = model.explain(sub, probs, unfamiliar=model.unfamiliar_turns()[target])
+    unfamiliar = model.unfamiliar_turns()[target]
+    reasons = model.explain(sub, probs, unfamiliar=unfamiliar)
     report = SuggestReport(
         segments_scored=len(target),
         few_shot_codes=model.few_shot_codes_,
@@ -352,6 +367,9 @@ def suggest(
         newly_embedded=corpus.embedded,
         model_name=fit_length(f"{embedder.name}+tfidf-logreg", 300),
         model_version=fit_length(f"survivor-qda {__version__}; {embedder_key(embedder)}; {lemmatizer.name}", 100),
+        unfamiliar_documents=sorted({corpus.documents[i] for i in target[np.asarray(unfamiliar, dtype=bool)]})
+        if model.unfamiliar_veto > 0 and getattr(model, "zero_shot_map_", None) is not None
+        else [],
     )
     target_segments = [corpus.segment_ids[i] for i in target]
     with store.read() as session:
@@ -387,6 +405,7 @@ def suggest(
                 "suggestions": report.suggestions,
                 "already_coded": report.already_coded,
                 "few_shot_codes": len(report.few_shot_codes),
+                "unfamiliar_documents": len(report.unfamiliar_documents),
                 "model": report.model_name,
                 "model_version": report.model_version,
             },

@@ -208,8 +208,8 @@ def _suggest_section(ctx: Context) -> None:
         else:
             st.session_state["review_message"] = (
                 f"{report.suggestions} suggestions for {len(missing)} documents "
-                f"({report.already_coded} left out: already coded by a person)."
-            )
+                f"({report.already_coded} left out: already coded by a person). {report.unfamiliar_note()}"
+            ).strip()
         st.session_state.pop("review_live_model", None)
         st.rerun()
 
