@@ -521,13 +521,17 @@ class CodeSuggester(BaseEstimator):
                     learnt = fmap.transform(learnt)
                 n = float(self.positives_[j])
                 probs[:, j] = learnt if k == 0 else (n * learnt + k * probs[:, j]) / (n + k)
-        if fitted and zmap is not None and self.unfamiliar_veto > 0:
+        if fitted and self.unfamiliar_rule_applies():
             fires = (raw_codebook >= self.zero_shot_cut) & (_turn_best(raw_codebook) > 0)
             rows = self.unfamiliar_turns()
             probs = keep_codebook_suggestions(probs, fires, learnt_raw, rows, self.unfamiliar_veto, self.threshold)
         short = np.array([len(t.split()) < _MIN_WORDS for t in batch.texts], dtype=bool)
         probs[short] = np.minimum(probs[short], _SHORT_CAP)
         return np.clip(probs, 0.0, 1.0)
+
+    def unfamiliar_rule_applies(self) -> bool:
+        """Whether unfamiliar interviews keep the codebook's suggestions: a veto is set and the maps are fitted."""
+        return self.unfamiliar_veto > 0 and getattr(self, "zero_shot_map_", None) is not None
 
     def unfamiliar_turns(self) -> np.ndarray:
         """Rows of the fitted batch in uncoded interviews unlike the coded ones (:mod:`.novelty`); needs groups."""
@@ -621,11 +625,10 @@ class CodeSuggester(BaseEstimator):
         probs = self.predict_proba(batch) if probs is None else probs
         batch = self._read_questions(batch)
         explainer = Explainer(self._prototypes(), neighbours=self.neighbours)
-        mapped = getattr(self, "zero_shot_map_", None) is not None
-        if unfamiliar is None and batch is self.batch_ and mapped and self.unfamiliar_veto > 0:
-            unfamiliar = self.unfamiliar_turns()
-        if unfamiliar is not None and not (mapped and self.unfamiliar_veto > 0):
+        if not self.unfamiliar_rule_applies():
             unfamiliar = None  # the rule did not apply, so no explanation may say it did
+        elif unfamiliar is None and batch is self.batch_:
+            unfamiliar = self.unfamiliar_turns()
         return explainer.explain(
             batch,
             self.decide(probs, self.passage_counts(batch)),

@@ -368,7 +368,7 @@ def suggest(
         model_name=fit_length(f"{embedder.name}+tfidf-logreg", 300),
         model_version=fit_length(f"survivor-qda {__version__}; {embedder_key(embedder)}; {lemmatizer.name}", 100),
         unfamiliar_documents=sorted({corpus.documents[i] for i in target[np.asarray(unfamiliar, dtype=bool)]})
-        if model.unfamiliar_veto > 0 and getattr(model, "zero_shot_map_", None) is not None
+        if model.unfamiliar_rule_applies()
         else [],
     )
     target_segments = [corpus.segment_ids[i] for i in target]
