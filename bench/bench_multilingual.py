@@ -131,9 +131,7 @@ def cross(url: str, model: str, whole: bool = False, config: SuggestConfig | Non
                 labels[(interview == held) | ~np.isin(language, list(train_languages))] = UNLABELLED
                 fitted[key] = clone(base).fit(corpus.batch, labels, documents)
             rows = np.where((interview == held) & (language == test_language))[0]
-            preds[name][rows] = fitted[key].decide(
-                fitted[key].predict_proba(corpus.batch)[rows], fitted[key].passage_counts(corpus.batch)[rows]
-            )
+            preds[name][rows] = fitted[key].predict(corpus.batch)[rows]
     out = {}
     for name, (_, test_language) in plans.items():
         rows = np.where(language == test_language)[0]
@@ -144,9 +142,7 @@ def cross(url: str, model: str, whole: bool = False, config: SuggestConfig | Non
             labels[language != train] = UNLABELLED
             fitted_all = clone(base).fit(corpus.batch, labels, documents)
             rows = np.where(language == test)[0]
-            decided = fitted_all.decide(
-                fitted_all.predict_proba(corpus.batch)[rows], fitted_all.passage_counts(corpus.batch)[rows]
-            )
+            decided = fitted_all.predict(corpus.batch)[rows]
             name = f"{train.upper()} all -> {test.upper()} all"
             out[name] = classification_report(gold[rows] == 1, decided, protos.code_ids)
     return out

@@ -298,9 +298,9 @@ def main() -> None:
         ("settings chosen on the sample, rule off", clone(chosen_model).set_params(**off)),
     ):
         fitted = clone(model).fit(both, labels_both, groups_both)
-        hp = fitted.predict_proba(both)[held_rows]
+        hp, ranks = (scores[held_rows] for scores in fitted.predict_proba_and_ranks(both))
         counts = fitted.passage_counts(both)[held_rows]
-        results[name] = (classification_report(h_gold == 1, fitted.decide(hp, counts), codes), hp)
+        results[name] = (classification_report(h_gold == 1, fitted.decide(hp, counts, ranks), codes), hp)
         print(line(f"trained on the 26 sample interviews, {name}", results[name][0]))
         if name == "default settings":
             unfamiliar = fitted.unfamiliar_turns()[held_rows]
@@ -326,7 +326,7 @@ def main() -> None:
                 cache={},
             )
             fitted = clone(chosen_model).fit(b2, labels_both, groups_both)
-            decided = fitted.decide(fitted.predict_proba(b2)[held_rows], fitted.passage_counts(b2)[held_rows])
+            decided = fitted.predict(b2)[held_rows]
             r = classification_report(h_gold == 1, decided, codes)
             how = "at scoring only (trained with questions)" if at_scoring_only else "(train and test)"
             print(

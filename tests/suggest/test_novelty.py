@@ -202,3 +202,34 @@ def test_qda_suggest_names_the_unfamiliar_interviews(store, db_url, blank_nlp, t
     result = CliRunner().invoke(app, ["--db", db_url, "suggest", "--model", "hashing", "--documents", "S06,S08"])
     assert result.exit_code == 0, result.output
     assert "1 interview is unlike the coded ones (S08)" in result.output
+
+
+def test_kept_suggestions_show_the_share_people_applied_but_rank_at_the_threshold():
+    """Shown at that share they are calibrated; ranked at the threshold the decisions are as before."""
+    batch, protos, labels, groups = with_unfamiliar_interview()
+    # the toy classifiers are confident (0.96-0.997 on the kept pairs): a threshold and share above them show it
+    model = CodeSuggester(protos, min_positives=2, unfamiliar_veto=0.01, threshold=0.99).fit(batch, labels, groups)
+    assert model.kept_precision_ is not None
+    share = model.kept_precision_ = 0.9995
+    probs, ranks = model.predict_proba_and_ranks(batch)
+    np.testing.assert_allclose(probs, model.predict_proba(batch))
+    new = np.array([g == "new" for g in groups])
+    shown = ~np.isclose(probs, ranks)
+    assert shown.any() and not shown[~new].any()  # only kept pairs of the unfamiliar interview differ
+    np.testing.assert_allclose(probs[shown], share)
+    assert (ranks[shown] >= model.threshold - 1e-12).all() and (ranks[shown] < share).all()
+    counts = model.passage_counts(batch)
+    assert (model.predict(batch) == model.decide(probs, counts, ranks)).all()
+    model.kept_precision_ = None  # kept at the threshold, as before: the same decisions
+    assert (model.decide(*model.predict_proba_and_ranks(batch)[:1], counts) == model.predict(batch)).all()
+
+
+def test_the_kept_share_counts_the_codebook_suggestions_the_classifiers_do_not_veto():
+    batch, protos, labels, groups = with_unfamiliar_interview()
+    everything = CodeSuggester(protos, min_positives=2, unfamiliar_veto=1e-9).fit(batch, labels, groups)
+    suggested, applied = everything.codebook_record_.sum(axis=0)
+    # a veto nothing reaches keeps every codebook suggestion: the share is the codebook's record over all codes
+    assert everything.kept_precision_ == pytest.approx((applied + 1) / (suggested + 2))
+    # a veto above some out-of-fold scores (the toy codebook's suggestions are all right) leaves fewer of them
+    vetoing = CodeSuggester(protos, min_positives=2, unfamiliar_veto=0.999).fit(batch, labels, groups)
+    assert vetoing.kept_precision_ != pytest.approx(everything.kept_precision_)

@@ -505,7 +505,8 @@ def explanation_lines(explanation: dict[str, Any] | None) -> list[str]:
     if why.get("unfamiliar_interview"):
         lines.append(
             "this interview is unlike the coded ones: the codebook's own suggestions are kept"
-            " unless the trained model rejects them"
+            " unless the trained model rejects them, with at least the probability that such suggestions"
+            " were applied on the coded turns"
         )
     if why.get("next_code"):  # explanations stored before the tenth session have none
         lines.append(f"most likely code not suggested here: {why['next_code']} (probability {why['next_probability']})")

@@ -120,6 +120,12 @@ class SuggestConfig:
             raise ConfigError(f"unfamiliar_veto is a classifier score in [0, 1) (0: off), not {self.unfamiliar_veto}")
 
 
+def _rate(counts: np.ndarray) -> float | None:
+    """(hits + 1) / (n + 2) for counts (n, hits): a share that one or two cases cannot set to 0 or 1."""
+    n, hits = int(counts[0]), int(counts[1])
+    return (hits + 1) / (n + 2) if n else None
+
+
 def _turn_best(probs: np.ndarray) -> np.ndarray:
     """1 where the code has the turn's highest codebook-only score (those scores rank best within a turn)."""
     return (probs >= probs.max(axis=1, keepdims=True)).astype(np.float64)
@@ -265,12 +271,18 @@ class CodeSuggester(BaseEstimator):
         self.zero_raw_: np.ndarray | None = None
         self.oof_: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
         self.blend_maps_: dict[float, BlendMap | None] = {}
+        self.kept_precision_: float | None = None
         if not self.calibrate:
             return
         self.zero_raw_ = self._zero_raw(self.batch_, self.passages_)
         self._fit_zero_map()
         real = np.where((self.labels_[: self.n_rows_] != UNLABELLED).any(axis=1))[0]
         trained = np.where(self.trained_)[0]
+        record = getattr(self, "codebook_record_", None)
+        # (suggested, coded) of the codebook's suggestions an unfamiliar interview keeps: a code without a
+        # classifier keeps every one (its record); a trained code those its out-of-fold score does not veto
+        kept = np.zeros(2, dtype=np.int64) if record is None else record[~self.trained_].sum(axis=0)
+        self.kept_precision_ = _rate(kept)
         folds = self.inner_folds_  # the codebook map's folds: its out-of-fold shift is indexed by them
         if not len(trained) or not folds:
             return
@@ -278,6 +290,7 @@ class CodeSuggester(BaseEstimator):
         scores, truth, zero_mapped, counts = [], [], [], []
         zmap = self.zero_shot_map_
         best = _turn_best(self.zero_raw_)
+        fires = (self.zero_raw_ >= self.zero_shot_cut) & (best > 0)
         for train, held in folds:
             for j in trained:
                 column = self.labels_[:, j]
@@ -293,6 +306,8 @@ class CodeSuggester(BaseEstimator):
                 model.fit(self.X_[rows], y, sample_weight=self.sample_weight_[rows])
                 scores.append(self._best_of_passages(model, test))
                 truth.append(column[test] == 1)
+                standing = fires[test, j] & (scores[-1] >= self.unfamiliar_veto)  # kept where unfamiliar
+                kept += (int(standing.sum()), int((standing & truth[-1]).sum()))
                 zt = self.zero_raw_[test, j]
                 # the codebook map's per-code shift as it was out of fold (the same inner folds)
                 held_known = held[column[real[held]] != UNLABELLED]
@@ -300,6 +315,7 @@ class CodeSuggester(BaseEstimator):
                     zt if zmap is None else zmap.transform(zt, best[test, j], shift=zmap.oof_shift_[held_known, j])
                 )
                 counts.append(np.full(len(test), float((y & (rows < self.n_rows_)).sum())))
+        self.kept_precision_ = _rate(kept)
         if scores:
             fmap = SigmoidMap().fit(np.concatenate(scores), np.concatenate(truth))
             self.few_shot_map_ = fmap if fmap.fitted_ else None
@@ -491,6 +507,23 @@ class CodeSuggester(BaseEstimator):
         answer: each code's codebook and learnt scores are the highest of the turn's and its passages', taken
         before the calibration maps, which are fitted on scores taken the same way (so the best of several
         passages is calibrated as such, not read as one turn's score).
+
+        In an interview unlike the coded ones (:mod:`.novelty`) the codebook's kept suggestions are given the
+        share of such suggestions people applied on the coded turns (``kept_precision_``), not the threshold;
+        decisions still rank them at the threshold (:meth:`predict_proba_and_ranks`).
+        """
+        return self.predict_proba_and_ranks(batch)[0]
+
+    @one_blas_thread
+    def predict_proba_and_ranks(self, batch: SegmentBatch) -> tuple[np.ndarray, np.ndarray]:
+        """Probabilities (:meth:`predict_proba`) and what decisions rank them by (pass both to :meth:`decide`).
+
+        They differ only where an unfamiliar interview keeps the codebook's suggestion: its probability is the
+        share of such suggestions coded on the coded turns, its rank the threshold (unless the model scores it
+        higher). Why two: shown at that share (0.78 on the sample corpus), the kept suggestions were calibrated
+        on the development corpus (trained on the sample: 0.78 shown, 0.74 coded, against 0.41 and 0.60 at the
+        threshold), but ranked at it they outranked the model's own suggestions within a turn's limits and
+        micro-F1 fell from 0.714 to 0.700 (``bench/README.md``, sixteenth session).
         """
         batch = self._read_questions(batch)
         found = passages(batch, int(self.passage_sentences))
@@ -524,10 +557,18 @@ class CodeSuggester(BaseEstimator):
         if fitted and self.unfamiliar_rule_applies():
             fires = (raw_codebook >= self.zero_shot_cut) & (_turn_best(raw_codebook) > 0)
             rows = self.unfamiliar_turns()
-            probs = keep_codebook_suggestions(probs, fires, learnt_raw, rows, self.unfamiliar_veto, self.threshold)
+            level = max(self.threshold, getattr(self, "kept_precision_", None) or 0.0)
+            ranks = keep_codebook_suggestions(probs, fires, learnt_raw, rows, self.unfamiliar_veto, self.threshold)
+            probs = keep_codebook_suggestions(probs, fires, learnt_raw, rows, self.unfamiliar_veto, level)
+        else:
+            ranks = probs
         short = np.array([len(t.split()) < _MIN_WORDS for t in batch.texts], dtype=bool)
-        probs[short] = np.minimum(probs[short], _SHORT_CAP)
-        return np.clip(probs, 0.0, 1.0)
+        out = []
+        for values in (probs, ranks):
+            values = np.array(values, dtype=np.float64, copy=True)
+            values[short] = np.minimum(values[short], _SHORT_CAP)
+            out.append(np.clip(values, 0.0, 1.0))
+        return out[0], out[1]
 
     def unfamiliar_rule_applies(self) -> bool:
         """Whether unfamiliar interviews keep the codebook's suggestions: a veto is set and the maps are fitted."""
@@ -579,11 +620,14 @@ class CodeSuggester(BaseEstimator):
         """
         return passage_counts(batch, int(self.passage_sentences))
 
-    def decide(self, probs: np.ndarray, passages: np.ndarray | None = None) -> np.ndarray:
+    def decide(
+        self, probs: np.ndarray, passages: np.ndarray | None = None, ranks: np.ndarray | None = None
+    ) -> np.ndarray:
         """Boolean matrix of suggested codes: threshold, then the per-group and per-turn limits.
 
         ``passages`` (from :meth:`passage_counts`, row-aligned with ``probs``): a long turn carries each limit
-        once per passage; without it every turn counts as one.
+        once per passage; without it every turn counts as one. ``ranks`` (from :meth:`predict_proba_and_ranks`)
+        orders a turn's codes for the limits; without it, ``probs`` do.
 
         Before ``fit`` every code counts as few-shot (as for cross-validated probabilities). A codebook-only
         score without its map is not a probability, so the threshold does not apply to it: it is cut at
@@ -605,24 +649,30 @@ class CodeSuggester(BaseEstimator):
             zero_shot_max_codes=self.mapped_zero_shot_max_codes if mapped else self.zero_shot_max_codes,
             excludes=prototypes.excludes,
         )
-        return policy.decide(probs, getattr(self, "trained_", None), passages)
+        return policy.decide(probs if ranks is None else ranks, getattr(self, "trained_", None), passages)
 
     def predict(self, batch: SegmentBatch) -> np.ndarray:
         """Boolean matrix of suggested codes."""
-        return self.decide(self.predict_proba(batch), self.passage_counts(batch))
+        probs, ranks = self.predict_proba_and_ranks(batch)
+        return self.decide(probs, self.passage_counts(batch), ranks)
 
     # ------------------------------------------------------------------ explanation
     @one_blas_thread
     def explain(
-        self, batch: SegmentBatch, probs: np.ndarray | None = None, unfamiliar: np.ndarray | None = None
+        self,
+        batch: SegmentBatch,
+        probs: np.ndarray | None = None,
+        unfamiliar: np.ndarray | None = None,
+        ranks: np.ndarray | None = None,
     ) -> list[dict[int, dict[str, object]]]:
         """For each turn, for each suggested code index: a one-glance reason (see :class:`Explainer`).
 
         ``unfamiliar`` (bool per row of ``batch``): which turns lie in an interview unlike the coded ones, for a
         ``batch`` that is part of the fitted one, scored through it (:meth:`unfamiliar_turns`, sliced); for the
-        fitted batch itself it is found here.
+        fitted batch itself it is found here. ``ranks``: as for :meth:`decide`, with ``probs``.
         """
-        probs = self.predict_proba(batch) if probs is None else probs
+        if probs is None:
+            probs, ranks = self.predict_proba_and_ranks(batch)
         batch = self._read_questions(batch)
         explainer = Explainer(self._prototypes(), neighbours=self.neighbours)
         if not self.unfamiliar_rule_applies():
@@ -631,7 +681,7 @@ class CodeSuggester(BaseEstimator):
             unfamiliar = self.unfamiliar_turns()
         return explainer.explain(
             batch,
-            self.decide(probs, self.passage_counts(batch)),
+            self.decide(probs, self.passage_counts(batch), ranks),
             code_evidence(batch, self._prototypes()),
             self.trained_,
             coded_vecs=self.batch_.turn_vecs,

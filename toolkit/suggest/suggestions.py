@@ -355,10 +355,10 @@ def suggest(
     report_step(0.9, "scoring and explaining")
     # the fitted batch is scored whole (its features are kept, so this costs little): rules that need every
     # turn's interview, such as keeping the codebook's suggestions in an unfamiliar one, apply to it alone
-    probs = model.predict_proba(corpus.batch)[target]
-    chosen = model.decide(probs, model.passage_counts(sub))
+    probs, ranks = (scores[target] for scores in model.predict_proba_and_ranks(corpus.batch))
+    chosen = model.decide(probs, model.passage_counts(sub), ranks)
     unfamiliar = model.unfamiliar_turns()[target]
-    reasons = model.explain(sub, probs, unfamiliar=unfamiliar)
+    reasons = model.explain(sub, probs, unfamiliar=unfamiliar, ranks=ranks)
     report = SuggestReport(
         segments_scored=len(target),
         few_shot_codes=model.few_shot_codes_,
