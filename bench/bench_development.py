@@ -8,8 +8,9 @@ On the sample and held-out corpora the rarest codes (``contract.vetted``, ``cont
 3-7 turns each: one turn moves their F1 by 0.1-0.3, so no variant of the model can be chosen for them there.
 The development corpus was written apart from both, with 10 or more turns of each rare code and near misses;
 choices *may* be made on it (unlike ``heldout/``). Prints, per code, the codebook alone, the model trained on
-the 26 sample interviews, and leave-one-interview-out within the development corpus; then the learning curve
-within it, with the codes whose few-shot F1 falls below the codebook's on the same turns.
+the 26 sample interviews (and its reliability bins there), and leave-one-interview-out within the development
+corpus; then the learning curve within it, with the codes whose few-shot F1 falls below the codebook's on the
+same turns.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import argparse
 import time
 
 import numpy as np
-from bench_suggest_v2 import curve_part, demo_stores, line, load
+from bench_suggest_v2 import curve_part, demo_stores, line, load, reliability
 from sklearn.base import clone
 
 from toolkit.suggest.embed import select_embedder
@@ -58,8 +59,11 @@ def main() -> None:
         reports[name] = classification_report(d_gold == 1, decided, codes)
         if model is base:
             unfamiliar = fitted.unfamiliar_turns()[rows]
+            transfer_probs = fitted.predict_proba(both)[rows]
     found = len(set(np.asarray(d_docs)[unfamiliar]))
     print(f"development interviews found unlike the coded sample ones: {found} of {len(set(d_docs))}")
+    print("reliability of the model trained on the sample, on the development corpus (another author's interviews):")
+    print("\n".join(reliability(transfer_probs.ravel(), (d_gold == 1).ravel())))
 
     t0 = time.perf_counter()
     probs = cross_validated_probabilities(base, d_batch, d_gold, d_docs)
