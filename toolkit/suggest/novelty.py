@@ -13,7 +13,9 @@ familiarity is clearly below that of the least familiar coded interview (each co
 others, so the cut follows the project's own spread and the embedding model's scale) is *unfamiliar*, and there
 the codebook's suggestion of a code stands unless the code's classifier rejects the turn (raw score under
 ``unfamiliar_veto``, 0.2, chosen among 0.5 / 0.3 / 0.2 / 0.1 on the development corpus with the model trained on
-the sample: within 0.01 of the best and precision kept at 0.80; the table is in ``bench/README.md``).
+the sample: within 0.01 of the best and precision kept at 0.80; the table is in ``bench/README.md``). A kept
+suggestion is given at least ``level``: the estimator passes the share of such suggestions applied on the coded
+turns for the probability it shows, and the threshold for the rank its decisions use.
 """
 
 from __future__ import annotations
@@ -96,6 +98,8 @@ def keep_codebook_suggestions(
     threshold: float,
 ) -> np.ndarray:
     """``probs`` with the codebook's suggestions in ``rows`` raised to ``threshold`` unless ``learnt`` vetoes them.
+
+    ``threshold`` is the level a kept suggestion gets at least (see the module's docstring for the two used).
 
     ``codebook_fires`` (turns x codes): what the codebook alone would suggest; ``learnt``: each code's raw
     classifier score, NaN for a code without a classifier (nothing can veto it). A pair is kept at
