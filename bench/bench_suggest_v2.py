@@ -27,7 +27,7 @@ from toolkit.studies.demo import build_demo
 from toolkit.suggest.data import SegmentBatch
 from toolkit.suggest.embed import select_embedder
 from toolkit.suggest.estimator import UNLABELLED, CodeSuggester
-from toolkit.suggest.evaluate import classification_report, cross_validated_probabilities
+from toolkit.suggest.evaluate import classification_report, cross_validated_scores
 from toolkit.suggest.learning_curve import DEFAULT_SIZES, learning_curve, read_curve
 from toolkit.suggest.lemmas import select_lemmatizer
 from toolkit.suggest.selection import nested_predictions
@@ -93,7 +93,7 @@ def with_rows_from(batch: SegmentBatch, other: SegmentBatch, rows: np.ndarray) -
 
 
 def scored_with_other_questions(model, batch: SegmentBatch, labels, docs, other: SegmentBatch) -> np.ndarray:
-    """Leave-one-interview-out probabilities: trained with the interviews' own questions, scored with ``other``'s.
+    """Leave-one-interview-out decision ranks: trained with the interviews' own questions, scored with ``other``'s.
 
     As for material whose questions are missing or worded apart from the coded interviews'.
     """
@@ -104,7 +104,7 @@ def scored_with_other_questions(model, batch: SegmentBatch, labels, docs, other:
         mixed = with_rows_from(batch, other, held)
         train = labels.copy()
         train[held] = UNLABELLED
-        probs[held] = clone(model).fit(mixed, train, docs).predict_proba(mixed)[held]
+        probs[held] = clone(model).fit(mixed, train, docs).predict_proba_and_ranks(mixed)[1][held]
     return probs
 
 
@@ -240,14 +240,14 @@ def main() -> None:
     zero = clone(base).fit(s_batch, unl)
     zero_sample = classification_report(s_gold == 1, zero.predict(s_batch), codes)
     print(line("zero-shot (codebook only)", zero_sample))
-    probs = cross_validated_probabilities(base, s_batch, s_gold, s_docs)
+    probs, ranks = cross_validated_scores(base, s_batch, s_gold, s_docs)
     fixed = clone(base)
     fixed.trained_ = np.ones(len(codes), dtype=bool)
     s_counts = base.passage_counts(s_batch)  # a long turn carries each limit once per passage
     print(
         line(
             "few-shot, default settings (chosen on this corpus earlier)",
-            classification_report(s_gold == 1, fixed.decide(probs, s_counts), codes),
+            classification_report(s_gold == 1, fixed.decide(probs, s_counts, ranks), codes),
         )
     )
     t0 = time.perf_counter()
@@ -265,11 +265,11 @@ def main() -> None:
     print("\n".join(reliability(nprobs, s_gold == 1)))
 
     print("\n== robustness to the interviewer's questions (sample, leave-one-interview-out, default settings)")
-    with_q = classification_report(s_gold == 1, fixed.decide(probs, s_counts), codes)
+    with_q = classification_report(s_gold == 1, fixed.decide(probs, s_counts, ranks), codes)
     for label, q in (("questions removed", ""), (f"generic question {GENERIC_QUESTION!r}", GENERIC_QUESTION)):
         b = with_question(s_batch, q, embedder, lemmatizer)
-        p = cross_validated_probabilities(base, b, s_gold, s_docs)
-        r = classification_report(s_gold == 1, fixed.decide(p, s_counts), codes)
+        p, p_ranks = cross_validated_scores(base, b, s_gold, s_docs)
+        r = classification_report(s_gold == 1, fixed.decide(p, s_counts, p_ranks), codes)
         print(line(label, r) + f"  recall drop {with_q['micro_recall'] - r['micro_recall']:+.3f}")
     print("  trained with the interviews' own questions, the held-out interview scored with other questions:")
     for label, q in (("questions removed", ""), (f"generic question {GENERIC_QUESTION!r}", GENERIC_QUESTION)):

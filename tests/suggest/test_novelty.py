@@ -233,3 +233,23 @@ def test_the_kept_share_counts_the_codebook_suggestions_the_classifiers_do_not_v
     # a veto above some out-of-fold scores (the toy codebook's suggestions are all right) leaves fewer of them
     vetoing = CodeSuggester(protos, min_positives=2, unfamiliar_veto=0.999).fit(batch, labels, groups)
     assert vetoing.kept_precision_ != pytest.approx(everything.kept_precision_)
+
+
+def test_leave_one_interview_out_decides_as_suggesting_does_where_suggestions_are_kept(monkeypatch):
+    """``qda evaluate`` must rank a kept suggestion at the threshold, as ``qda suggest`` does, not at its share."""
+    from toolkit.suggest import estimator
+    from toolkit.suggest.evaluate import cross_validated_probabilities, cross_validated_scores
+
+    monkeypatch.setattr(estimator, "_rate", lambda counts: 0.9995)  # a share above the toy model's scores
+    batch, protos, labels, groups = with_unfamiliar_interview()
+    labels = labels_for(TWICE + TURNS, protos.code_ids)  # the new interview coded too: left out in its fold
+    model = CodeSuggester(protos, min_positives=2, unfamiliar_veto=0.01, threshold=0.99)
+    probs, ranks = cross_validated_scores(model, batch, labels, groups)
+    np.testing.assert_allclose(probs, cross_validated_probabilities(model, batch, labels, groups))
+    new = np.array([g == "new" for g in groups])
+    assert (~np.isclose(probs, ranks))[new].any()  # kept suggestions in the new interview when it is left out
+    held = labels.copy()
+    held[new] = UNLABELLED
+    fitted = CodeSuggester(protos, min_positives=2, unfamiliar_veto=0.01, threshold=0.99).fit(batch, held, groups)
+    counts = fitted.passage_counts(batch)
+    assert (fitted.decide(probs, counts, ranks)[new] == fitted.predict(batch)[new]).all()

@@ -29,7 +29,7 @@ from toolkit.suggest.report import classification_report
 from toolkit.suggest.selection import SelectionGrid, nested_predictions
 from toolkit.suggest.suggestions import build_prototypes, label_matrix, load_corpus
 
-__all__ = ["MODES", "classification_report", "cross_validated_probabilities", "evaluate"]
+__all__ = ["MODES", "classification_report", "cross_validated_probabilities", "cross_validated_scores", "evaluate"]
 
 MODES = ("nested", "cross-validated", "zero-shot", "stored", "learning-curve")
 
@@ -46,19 +46,32 @@ def cross_validated_probabilities(
     ``LeaveOneGroupOut`` splits by interview; a held-out interview's labels are hidden (``UNLABELLED``)
     rather than its rows dropped, so that every fold transforms the same batch and its label-independent
     features are computed once (memoised on the batch). Each fold's model is a fresh estimator with
-    ``model``'s parameters (or ``config``'s).
+    ``model``'s parameters (or ``config``'s). To decide from them, use :func:`cross_validated_scores`.
     """
+    return cross_validated_scores(model, batch, labels, groups, config)[0]
+
+
+def cross_validated_scores(
+    model: CodeSuggester,
+    batch: SegmentBatch,
+    labels: np.ndarray,
+    groups: Sequence[str],
+    config: SuggestConfig | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`cross_validated_probabilities` and the ranks decisions use (``CodeSuggester.decide``'s ``ranks``)."""
     params = model.get_params(deep=False)
     if config is not None:
         params.update(asdict(config))
     labels = np.asarray(labels)
     probs = np.zeros(labels.shape, dtype=np.float64)
+    ranks = np.zeros(labels.shape, dtype=np.float64)
     for train, held in LeaveOneGroupOut().split(np.zeros(len(labels)), groups=np.asarray(groups)):
         train_labels = labels.copy()
         train_labels[held] = UNLABELLED
         fitted = type(model)(**params).fit(batch, train_labels, groups)
-        probs[held] = fitted.predict_proba(batch)[held]  # the fitted batch itself: its features are reused
-    return probs
+        fold_probs, fold_ranks = fitted.predict_proba_and_ranks(batch)  # the fitted batch: its features are reused
+        probs[held], ranks[held] = fold_probs[held], fold_ranks[held]
+    return probs, ranks
 
 
 def evaluate(
@@ -109,8 +122,8 @@ def evaluate(
         pred = pred[rows]
     elif mode == "cross-validated":
         batch = corpus.batch.subset(rows)
-        probs = cross_validated_probabilities(model, batch, gold[rows], documents)
-        pred = model.decide(probs, model.passage_counts(batch))
+        probs, ranks = cross_validated_scores(model, batch, gold[rows], documents)
+        pred = model.decide(probs, model.passage_counts(batch), ranks)
     elif mode == "zero-shot":
         unlabelled = np.full(gold.shape, UNLABELLED, dtype=np.int8)
         model.fit(corpus.batch, unlabelled)

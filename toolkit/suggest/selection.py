@@ -34,8 +34,9 @@ class SelectionGrid:
 
 
 def _mix(model: CodeSuggester, batch: SegmentBatch, k: float) -> np.ndarray:
+    """What decisions rank by (``CodeSuggester.predict_proba_and_ranks``) with prior strength ``k``."""
     model.set_params(prior_strength=k)
-    return model.predict_proba(batch)
+    return model.predict_proba_and_ranks(batch)[1]
 
 
 def _inner_choice(
@@ -108,7 +109,7 @@ def nested_predictions(
         outer_labels = labels.copy()
         outer_labels[held_rows] = UNLABELLED
         fitted = clone(model).set_params(C=c, prior_strength=k, threshold=t).fit(batch, outer_labels, groups_arr)
-        fold_probs = fitted.predict_proba(batch)[held_rows]
+        fold_probs, fold_ranks = (scores[held_rows] for scores in fitted.predict_proba_and_ranks(batch))
         probs[held_rows] = fold_probs
-        pred[held_rows] = fitted.decide(fold_probs, fitted.passage_counts(batch)[held_rows])
+        pred[held_rows] = fitted.decide(fold_probs, fitted.passage_counts(batch)[held_rows], fold_ranks)
     return pred, probs, chosen
