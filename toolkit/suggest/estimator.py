@@ -290,7 +290,7 @@ class CodeSuggester(BaseEstimator):
         scores, truth, zero_mapped, counts = [], [], [], []
         zmap = self.zero_shot_map_
         best = _turn_best(self.zero_raw_)
-        fires = (self.zero_raw_ >= self.zero_shot_cut) & (best > 0)
+        fires = self._codebook_fires(self.zero_raw_)
         for train, held in folds:
             for j in trained:
                 column = self.labels_[:, j]
@@ -451,7 +451,7 @@ class CodeSuggester(BaseEstimator):
         best = _turn_best(zero)
         groups = getattr(self, "groups_", None)
         self.inner_folds_ = inner_folds(None if groups is None else groups[real], len(real), self.calibration_folds)
-        fires = (zero >= self.zero_shot_cut) & (best > 0)  # what the codebook alone would suggest
+        fires = self._codebook_fires(zero)
         zmap = CodebookMap().fit(zero, labels == 1, labels != UNLABELLED, best, fires, self.inner_folds_)
         self.zero_shot_map_ = zmap if zmap.fitted_ else None
         self.codebook_record_ = zmap.record_
@@ -555,7 +555,7 @@ class CodeSuggester(BaseEstimator):
                 n = float(self.positives_[j])
                 probs[:, j] = learnt if k == 0 else (n * learnt + k * probs[:, j]) / (n + k)
         if fitted and self.unfamiliar_rule_applies():
-            fires = (raw_codebook >= self.zero_shot_cut) & (_turn_best(raw_codebook) > 0)
+            fires = self._codebook_fires(raw_codebook)
             rows = self.unfamiliar_turns()
             level = max(self.threshold, getattr(self, "kept_precision_", None) or 0.0)
             ranks = keep_codebook_suggestions(probs, fires, learnt_raw, rows, self.unfamiliar_veto, self.threshold)
@@ -569,6 +569,10 @@ class CodeSuggester(BaseEstimator):
             values[short] = np.minimum(values[short], _SHORT_CAP)
             out.append(np.clip(values, 0.0, 1.0))
         return out[0], out[1]
+
+    def _codebook_fires(self, raw: np.ndarray) -> np.ndarray:
+        """What the codebook alone would suggest from its raw scores: the turn's best code, at ``zero_shot_cut``."""
+        return (raw >= self.zero_shot_cut) & (_turn_best(raw) > 0)
 
     def unfamiliar_rule_applies(self) -> bool:
         """Whether unfamiliar interviews keep the codebook's suggestions: a veto is set and the maps are fitted."""
