@@ -12,8 +12,19 @@ from .conftest import UNCODED
 pytestmark = pytest.mark.model
 
 
-def test_overview_estimates_uncoded_interviews_labelled_as_estimate(demo_url, monkeypatch):
+def test_overview_estimates_uncoded_interviews_labelled_as_estimate_and_names_those_unlike_the_coded(
+    demo_url, monkeypatch
+):
+    """One estimate run (about 40 s) serves both checks: the labelled estimate, and the interviews named under it."""
+    import numpy as np
+
+    from toolkit.suggest.estimator import CodeSuggester
+
     monkeypatch.setenv("QDA_EMBEDDING_MODEL", "hashing")  # the project chose no model: a fast one for the test
+    unlike = sorted(UNCODED)[0]
+    monkeypatch.setattr(
+        CodeSuggester, "unfamiliar_turns", lambda model: np.array([d == unlike for d in model.groups_[: model.n_rows_]])
+    )
     at = AppTest.from_function(page_script, args=("overview_page", demo_url), default_timeout=120).run()
     assert not at.exception, [e.value for e in at.exception]
     assert any("estimate before coding is finished" in h.value for h in at.subheader)
@@ -27,6 +38,8 @@ def test_overview_estimates_uncoded_interviews_labelled_as_estimate(demo_url, mo
     table = at.dataframe[-1].value
     assert f"estimate for the {len(UNCODED)} uncoded" in table.columns
     assert table.iloc[:, 2].str.startswith("estimate").all()
+    notes = [c.value for c in at.caption if "unlike the coded interviews" in c.value.lower()]
+    assert notes and f"1 of {len(UNCODED)} uncoded" in notes[0] and unlike in notes[0]
 
 
 def test_overview_shows_no_estimate_when_everything_is_coded(sample_store, monkeypatch):
@@ -34,20 +47,3 @@ def test_overview_shows_no_estimate_when_everything_is_coded(sample_store, monke
     at = AppTest.from_function(page_script, args=("overview_page", sample_store.url), default_timeout=120).run()
     assert not at.exception, [e.value for e in at.exception]
     assert not any("estimate" in h.value for h in at.subheader)
-
-
-def test_overview_names_the_uncoded_interviews_unlike_the_coded_ones(demo_url, monkeypatch):
-    import numpy as np
-
-    from toolkit.suggest.estimator import CodeSuggester
-
-    monkeypatch.setenv("QDA_EMBEDDING_MODEL", "hashing")
-    unlike = sorted(UNCODED)[0]
-    monkeypatch.setattr(
-        CodeSuggester, "unfamiliar_turns", lambda model: np.array([d == unlike for d in model.groups_[: model.n_rows_]])
-    )
-    at = AppTest.from_function(page_script, args=("overview_page", demo_url), default_timeout=120).run()
-    at.button(key="estimate_uncoded").click().run()
-    assert not at.exception, [e.value for e in at.exception]
-    notes = [c.value for c in at.caption if "unlike the coded interviews" in c.value.lower()]
-    assert notes and f"1 of {len(UNCODED)} uncoded" in notes[0] and unlike in notes[0]
