@@ -55,11 +55,12 @@ def main() -> None:
         ("the same, unfamiliar-interview rule off", clone(base).set_params(unfamiliar_veto=0.0)),
     ):
         fitted = clone(model).fit(both, labels, groups)
-        decided = fitted.predict(both)[rows]  # as `qda suggest` decides (kept suggestions ranked at the threshold)
+        probs, ranks = (scores[rows] for scores in fitted.predict_proba_and_ranks(both))
+        decided = fitted.decide(probs, fitted.passage_counts(both)[rows], ranks)  # as `qda suggest` decides
         reports[name] = classification_report(d_gold == 1, decided, codes)
         if model is base:
             unfamiliar = fitted.unfamiliar_turns()[rows]
-            transfer_probs = fitted.predict_proba(both)[rows]
+            transfer_probs = probs
     found = len(set(np.asarray(d_docs)[unfamiliar]))
     print(f"development interviews found unlike the coded sample ones: {found} of {len(set(d_docs))}")
     print("reliability of the model trained on the sample, on the development corpus (another author's interviews):")

@@ -98,14 +98,14 @@ def scored_with_other_questions(model, batch: SegmentBatch, labels, docs, other:
     As for material whose questions are missing or worded apart from the coded interviews'.
     """
     docs = np.asarray(docs)
-    probs = np.zeros(labels.shape)
+    ranks = np.zeros(labels.shape)
     for doc in sorted(set(docs)):
         held = np.where(docs == doc)[0]
         mixed = with_rows_from(batch, other, held)
         train = labels.copy()
         train[held] = UNLABELLED
-        probs[held] = clone(model).fit(mixed, train, docs).predict_proba_and_ranks(mixed)[1][held]
-    return probs
+        ranks[held] = clone(model).fit(mixed, train, docs).predict_proba_and_ranks(mixed)[1][held]
+    return ranks
 
 
 def reliability(probs: np.ndarray, truth: np.ndarray) -> list[str]:

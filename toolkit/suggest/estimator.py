@@ -518,6 +518,8 @@ class CodeSuggester(BaseEstimator):
     def predict_proba_and_ranks(self, batch: SegmentBatch) -> tuple[np.ndarray, np.ndarray]:
         """Probabilities (:meth:`predict_proba`) and what decisions rank them by (pass both to :meth:`decide`).
 
+        Where nothing is kept, both are the same array (read-only use: copy before changing it).
+
         They differ only where an unfamiliar interview keeps the codebook's suggestion: its probability is the
         share of such suggestions coded on the coded turns, its rank the threshold (unless the model scores it
         higher). Why two: shown at that share (0.78 on the sample corpus), the kept suggestions were calibrated
@@ -561,14 +563,15 @@ class CodeSuggester(BaseEstimator):
             ranks = keep_codebook_suggestions(probs, fires, learnt_raw, rows, self.unfamiliar_veto, self.threshold)
             probs = keep_codebook_suggestions(probs, fires, learnt_raw, rows, self.unfamiliar_veto, level)
         else:
-            ranks = probs
+            ranks = None  # nothing kept: decisions rank by the probabilities themselves
         short = np.array([len(t.split()) < _MIN_WORDS for t in batch.texts], dtype=bool)
-        out = []
-        for values in (probs, ranks):
-            values = np.array(values, dtype=np.float64, copy=True)
+
+        def finished(values: np.ndarray) -> np.ndarray:
             values[short] = np.minimum(values[short], _SHORT_CAP)
-            out.append(np.clip(values, 0.0, 1.0))
-        return out[0], out[1]
+            return np.clip(values, 0.0, 1.0)
+
+        probs = finished(probs)
+        return probs, (probs if ranks is None else finished(ranks))
 
     def _codebook_fires(self, raw: np.ndarray) -> np.ndarray:
         """What the codebook alone would suggest from its raw scores: the turn's best code, at ``zero_shot_cut``."""
