@@ -40,3 +40,30 @@ def test_evaluate_perfect_and_empty_predictions():
     constant = np.zeros((3, 1), bool)
     report = classification_report(constant, constant, ["x"])
     assert report["per_code"]["x"]["kappa"] == 1.0 and report["macro_f1"] == 0.0
+
+
+def test_interview_folds_score_each_interview_by_a_model_fitted_without_it():
+    """``folds=k``: one fit per group of interviews, each row scored by the fit that did not see its interview."""
+    from sklearn.model_selection import GroupKFold
+
+    from toolkit.suggest.estimator import UNLABELLED, CodeSuggester
+    from toolkit.suggest.evaluate import cross_validated_probabilities
+
+    from .test_novelty import TURNS, TWICE, labels_for, with_unfamiliar_interview
+
+    batch, protos, _, groups = with_unfamiliar_interview()
+    labels = labels_for(TWICE + TURNS, protos.code_ids)
+    model = CodeSuggester(protos, min_positives=2)
+    one_per_interview = cross_validated_probabilities(model, batch, labels, groups)
+    n_interviews = len(set(groups))
+    assert n_interviews > 2
+    # as many folds as interviews is leave-one-interview-out
+    np.testing.assert_allclose(
+        cross_validated_probabilities(model, batch, labels, groups, folds=n_interviews), one_per_interview
+    )
+    two = cross_validated_probabilities(model, batch, labels, groups, folds=2)
+    for _, held in GroupKFold(n_splits=2).split(np.zeros(len(labels)), groups=np.asarray(groups)):
+        hidden = labels.copy()
+        hidden[held] = UNLABELLED
+        fitted = CodeSuggester(protos, min_positives=2).fit(batch, hidden, groups)
+        np.testing.assert_allclose(two[held], fitted.predict_proba(batch)[held])

@@ -14,7 +14,7 @@ from dataclasses import asdict
 from typing import Any
 
 import numpy as np
-from sklearn.model_selection import LeaveOneGroupOut
+from sklearn.model_selection import GroupKFold, LeaveOneGroupOut
 from sqlalchemy import select
 
 from toolkit.errors import NotFoundError, ToolkitError
@@ -40,15 +40,18 @@ def cross_validated_probabilities(
     labels: np.ndarray,
     groups: Sequence[str],
     config: SuggestConfig | None = None,
+    folds: int | None = None,
 ) -> np.ndarray:
     """Leave-one-group-out probabilities: each interview scored by a model fitted without it.
 
     ``LeaveOneGroupOut`` splits by interview; a held-out interview's labels are hidden (``UNLABELLED``)
     rather than its rows dropped, so that every fold transforms the same batch and its label-independent
     features are computed once (memoised on the batch). Each fold's model is a fresh estimator with
-    ``model``'s parameters (or ``config``'s). To decide from them, use :func:`cross_validated_scores`.
+    ``model``'s parameters (or ``config``'s). ``folds``: split the interviews into that many groups instead
+    (``GroupKFold``), one fit per group rather than one per interview, for projects with many interviews.
+    To decide from them, use :func:`cross_validated_scores`.
     """
-    return cross_validated_scores(model, batch, labels, groups, config)[0]
+    return cross_validated_scores(model, batch, labels, groups, config, folds)[0]
 
 
 def cross_validated_scores(
@@ -57,6 +60,7 @@ def cross_validated_scores(
     labels: np.ndarray,
     groups: Sequence[str],
     config: SuggestConfig | None = None,
+    folds: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """:func:`cross_validated_probabilities` and the ranks decisions use (``CodeSuggester.decide``'s ``ranks``)."""
     params = model.get_params(deep=False)
@@ -65,7 +69,9 @@ def cross_validated_scores(
     labels = np.asarray(labels)
     probs = np.zeros(labels.shape, dtype=np.float64)
     ranks = np.zeros(labels.shape, dtype=np.float64)
-    for train, held in LeaveOneGroupOut().split(np.zeros(len(labels)), groups=np.asarray(groups)):
+    interviews = np.asarray(groups)
+    splitter = LeaveOneGroupOut() if folds is None else GroupKFold(n_splits=min(folds, len(np.unique(interviews))))
+    for train, held in splitter.split(np.zeros(len(labels)), groups=interviews):
         train_labels = labels.copy()
         train_labels[held] = UNLABELLED
         fitted = type(model)(**params).fit(batch, train_labels, groups)
