@@ -4,6 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DB := demo/demo.sqlite
+# pytest-xdist: one worker per core, at most four (each worker loads its own models); PYTEST_WORKERS= runs in one
+# process. On two cores the suite took 471 s against 861 s in one process.
+PYTEST_WORKERS ?= -n auto --maxprocesses=4
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export STREAMLIT_BROWSER_GATHER_USAGE_STATS := false
@@ -35,7 +38,7 @@ demo: demo-build
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(MAKE) --no-print-directory typecheck
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q $(PYTEST_WORKERS)
 
 # mypy over the library; errors already listed in mypy-baseline.txt pass, any new one fails the build.
 typecheck: $(STAMP)
