@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from sklearn.linear_model import LogisticRegression
 
 from toolkit.suggest.calibration import CodebookMap, codebook_precision_shift, inner_folds
 
@@ -60,3 +61,25 @@ def test_codebook_map_fits_each_pair_with_a_shift_that_did_not_see_its_label():
     second = CodebookMap().fit(scores, flipped, known, best, scores > 0.5, folds)
     np.testing.assert_array_equal(first.oof_shift_[held], second.oof_shift_[held])  # ... not its shift
     assert not np.allclose(first.shift_, second.shift_)  # the shift for new turns uses every coded turn
+
+
+def test_codebook_map_never_gives_a_lower_chance_for_a_better_record():
+    """Out-of-fold shifts that run against the labels (each fold's record the opposite of the other's) must not
+    turn the shift's weight negative: the map is then fitted without the shift."""
+    rng = np.random.default_rng(1)
+    n = 400
+    groups = np.repeat([0, 1], n // 2)
+    scores = np.clip(rng.uniform(0.55, 0.99, size=(n, 2)), 0, 1)
+    first = groups == 0
+    # code 0 coded wherever the codebook suggests it in the first interview, never in the second; code 1 the reverse
+    truth = np.column_stack([first, ~first]) & (rng.random((n, 2)) < scores)  # a higher score, more often
+    fires, best, known = np.ones((n, 2), bool), np.ones((n, 2)), np.ones((n, 2), bool)
+    folds = inner_folds(groups, n)
+    fitted = CodebookMap().fit(scores, truth, known, best, fires, folds)
+    # each pair's out-of-fold shift comes from the other interview, whose record is the opposite of its label
+    assert np.corrcoef(fitted.oof_shift_[:, 0], truth[:, 0])[0, 1] < -0.5
+    assert fitted.fitted_ and fitted.shift_weight_ == 0.0
+    unconstrained = LogisticRegression(C=1.0, max_iter=200).fit(
+        np.column_stack([np.log(scores / (1 - scores)).ravel(), best.ravel(), fitted.oof_shift_.ravel()]), truth.ravel()
+    )
+    assert unconstrained.coef_[0, 2] < 0  # what the constraint stops
