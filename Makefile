@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DB := demo/demo.sqlite
 # pytest-xdist: one worker per core, at most four (each worker loads its own models); PYTEST_WORKERS= runs in one
-# process. On two cores the suite took 471 s against 861 s in one process.
+# process. On two cores the suite took 471-528 s against 861 s in one process.
 PYTEST_WORKERS ?= -n auto --maxprocesses=4
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
