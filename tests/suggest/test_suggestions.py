@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from toolkit.cli.main import app
 from toolkit.coding.review import add_coder, decide
+from toolkit.errors import ToolkitError
 from toolkit.store.models import Coder, EmbeddingCache, Suggestion
 from toolkit.suggest.embed import HashingEmbedder
 from toolkit.suggest.estimator import UNLABELLED, CodeSuggester, SuggestConfig
@@ -160,6 +161,13 @@ def test_suggestions_review_queue_orders(study):
 def test_suggestions_evaluate_modes_on_hashing_model(study):
     report = evaluate(study, "alice", "cross-validated", embedder=HashingEmbedder(), lemmatizer=SimpleLemmatizer())
     assert report["documents"] == 4 and set(report) >= {"micro_f1", "macro_f1", "per_code"}
+    assert report["folds"] == 4  # one per interview
+    halves = evaluate(
+        study, "alice", "cross-validated", embedder=HashingEmbedder(), lemmatizer=SimpleLemmatizer(), folds=2
+    )
+    assert halves["folds"] == 2 and halves["n_segments"] == report["n_segments"]
+    with pytest.raises(ToolkitError, match="cross-validated"):
+        evaluate(study, "alice", "zero-shot", embedder=HashingEmbedder(), lemmatizer=SimpleLemmatizer(), folds=2)
     zero = evaluate(study, "alice", "zero-shot", embedder=HashingEmbedder(), lemmatizer=SimpleLemmatizer())
     assert zero["mode"] == "zero-shot" and zero["per_code"]
     seen = [m["f1"] for m in zero["per_code"].values() if m["support"] or m["predicted"]]  # codes never seen: no F1
@@ -188,6 +196,10 @@ def test_suggestions_cli_json_lines_and_evaluate_json(study, db_url):
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     assert {"micro_f1", "macro_f1", "per_code"} <= set(report)
+    command = ["--db", db_url, "evaluate", "--gold-coder", "alice", "--mode", "cross-validated", "--folds", "2"]
+    result = runner.invoke(app, command)
+    assert result.exit_code == 0, result.output
+    assert "cross-validated, 2 interview folds" in result.stdout
     with study.read() as session:
         assert session.scalar(select(Coder).where(Coder.name == "alice")) is not None
 

@@ -72,20 +72,31 @@ def evaluate_cmd(
     ] = "nested",
     codebook: Annotated[str | None, typer.Option(help="Only codes of this codebook id.")] = None,
     orders: Annotated[int, typer.Option(min=1, max=50, help="Learning curve: random orders per point.")] = 5,
+    folds: Annotated[
+        int | None,
+        typer.Option(
+            min=2,
+            help="Cross-validated mode: hold out this many groups of interviews in turn instead of one interview at "
+            "a time (one fit per group; for projects with many interviews).",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Compare suggestions with a coder's codings: per-code precision, recall, F1, support, kappa."""
     from toolkit.suggest.evaluate import evaluate
 
     with open_cli_store() as store:
-        report = evaluate(store, gold_coder, mode, codebook, orders=orders)
+        report = evaluate(store, gold_coder, mode, codebook, orders=orders, folds=folds)
     if as_json:
         typer.echo(json.dumps(report, indent=2))
         return
     if mode == "learning-curve":
         _show_learning_curve(report)
         return
-    typer.echo(f"mode {report['mode']}, gold coder {report['gold_coder']}: {report['n_segments']} respondent turns")
+    held_out = f", {report['folds']} interview folds" if "folds" in report else ""
+    typer.echo(
+        f"mode {report['mode']}{held_out}, gold coder {report['gold_coder']}: {report['n_segments']} respondent turns"
+    )
     typer.echo(f"{'code':30} {'prec':>6} {'rec':>6} {'F1':>6} {'kappa':>6} {'support':>8}")
     for code, m in report["per_code"].items():
         typer.echo(

@@ -91,14 +91,18 @@ def evaluate(
     grid: SelectionGrid | None = None,
     sizes: Sequence[int] = DEFAULT_SIZES,
     orders: int = 5,
+    folds: int | None = None,
 ) -> dict[str, Any]:
     """Compare suggestions with ``gold_coder``'s codings over the respondent turns of the documents they coded.
 
     ``nested`` (the default) chooses C, the codebook prior and the threshold inside each training fold
     (``grid``); ``learning-curve`` returns scores after ``sizes`` coded interviews instead of a report.
+    ``folds`` (``cross-validated`` only): that many groups of interviews instead of one per interview.
     """
     if mode not in MODES:
         raise ToolkitError(f"unknown mode {mode!r}; use one of {', '.join(MODES)}")
+    if folds is not None and (mode != "cross-validated" or folds < 2):
+        raise ToolkitError("folds needs the cross-validated mode and at least 2 (default: one per interview)")
     with store.read() as session:
         if session.scalar(select(Coder).where(Coder.name == gold_coder)) is None:
             known = ", ".join(session.scalars(select(Coder.name).order_by(Coder.name)))
@@ -128,7 +132,7 @@ def evaluate(
         pred = pred[rows]
     elif mode == "cross-validated":
         batch = corpus.batch.subset(rows)
-        probs, ranks = cross_validated_scores(model, batch, gold[rows], documents)
+        probs, ranks = cross_validated_scores(model, batch, gold[rows], documents, folds=folds)
         pred = model.decide(probs, model.passage_counts(batch), ranks)
     elif mode == "zero-shot":
         unlabelled = np.full(gold.shape, UNLABELLED, dtype=np.int8)
@@ -138,6 +142,8 @@ def evaluate(
         pred = _stored_predictions(store, [corpus.segment_ids[i] for i in rows], prototypes.code_ids)
     report = classification_report(truth, pred, prototypes.code_ids)
     report.update({"mode": mode, "gold_coder": gold_coder, "documents": len(set(documents))})
+    if mode == "cross-validated":
+        report["folds"] = min(folds, len(set(documents))) if folds else len(set(documents))
     if chosen is not None:
         report["chosen_settings"] = [
             {"C": c, "prior_strength": k, "threshold": t, "folds": n} for (c, k, t), n in chosen.most_common()
