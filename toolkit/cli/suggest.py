@@ -93,9 +93,9 @@ def evaluate_cmd(
     if mode == "learning-curve":
         _show_learning_curve(report)
         return
-    held_out = f", {report['folds']} interview folds" if "folds" in report else ""
+    split = f", {report['folds']} interview folds" if "folds" in report else ""
     typer.echo(
-        f"mode {report['mode']}{held_out}, gold coder {report['gold_coder']}: {report['n_segments']} respondent turns"
+        f"mode {report['mode']}{split}, gold coder {report['gold_coder']}: {report['n_segments']} respondent turns"
     )
     typer.echo(f"{'code':30} {'prec':>6} {'rec':>6} {'F1':>6} {'kappa':>6} {'support':>8}")
     for code, m in report["per_code"].items():

@@ -141,9 +141,10 @@ def evaluate(
     else:
         pred = _stored_predictions(store, [corpus.segment_ids[i] for i in rows], prototypes.code_ids)
     report = classification_report(truth, pred, prototypes.code_ids)
-    report.update({"mode": mode, "gold_coder": gold_coder, "documents": len(set(documents))})
+    interviews = len(set(documents))
+    report.update({"mode": mode, "gold_coder": gold_coder, "documents": interviews})
     if mode == "cross-validated":
-        report["folds"] = min(folds, len(set(documents))) if folds else len(set(documents))
+        report["folds"] = min(folds or interviews, interviews)
     if chosen is not None:
         report["chosen_settings"] = [
             {"C": c, "prior_strength": k, "threshold": t, "folds": n} for (c, k, t), n in chosen.most_common()
