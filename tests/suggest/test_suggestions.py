@@ -168,6 +168,19 @@ def test_suggestions_evaluate_modes_on_hashing_model(study):
     assert halves["folds"] == 2 and halves["n_segments"] == report["n_segments"]
     with pytest.raises(ToolkitError, match="cross-validated"):
         evaluate(study, "alice", "zero-shot", embedder=HashingEmbedder(), lemmatizer=SimpleLemmatizer(), folds=2)
+
+
+def test_evaluate_reports_each_fit_as_it_ends(study):
+    """``on_progress(done, total)`` feeds the CLI's bar: one report per fit, ending at the total."""
+    tools = {"embedder": HashingEmbedder(), "lemmatizer": SimpleLemmatizer()}
+    folds: list[tuple[int, int]] = []
+    evaluate(study, "alice", "cross-validated", **tools, on_progress=lambda done, total: folds.append((done, total)))
+    assert folds == [(i, 4) for i in range(1, 5)]  # one per held-out interview
+    points: list[tuple[int, int]] = []
+    evaluate(
+        study, "alice", "learning-curve", **tools, sizes=(0, 1, 2), orders=2, on_progress=lambda *p: points.append(p)
+    )
+    assert points == [(i, 6) for i in range(1, 7)]  # three sizes x two orders
     zero = evaluate(study, "alice", "zero-shot", embedder=HashingEmbedder(), lemmatizer=SimpleLemmatizer())
     assert zero["mode"] == "zero-shot" and zero["per_code"]
     seen = [m["f1"] for m in zero["per_code"].values() if m["support"] or m["predicted"]]  # codes never seen: no F1
@@ -200,6 +213,7 @@ def test_suggestions_cli_json_lines_and_evaluate_json(study, db_url):
     result = runner.invoke(app, command)
     assert result.exit_code == 0, result.output
     assert "cross-validated, 2 interview folds" in result.stdout
+    assert "folds" in result.stderr and "folds" not in result.stdout.splitlines()[-1]  # the bar, on stderr
     with study.read() as session:
         assert session.scalar(select(Coder).where(Coder.name == "alice")) is not None
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import sys
+from collections.abc import Callable, Iterator
 from typing import Annotated, Any, Literal
 
 import typer
@@ -85,8 +88,11 @@ def evaluate_cmd(
     """Compare suggestions with a coder's codings: per-code precision, recall, F1, support, kappa."""
     from toolkit.suggest.evaluate import evaluate
 
-    with open_cli_store() as store:
-        report = evaluate(store, gold_coder, mode, codebook, orders=orders, folds=folds)
+    label = {"nested": "held-out interviews", "learning-curve": "coded-interview counts x orders"}
+    with open_cli_store() as store, fit_progress(label.get(mode, "folds"), shown=not as_json) as on_progress:
+        report = evaluate(
+            store, gold_coder, mode, codebook, orders=orders, folds=folds, on_progress=on_progress, progress=not as_json
+        )
     if as_json:
         typer.echo(json.dumps(report, indent=2))
         return
@@ -111,6 +117,26 @@ def evaluate_cmd(
             f"chosen inside the training folds: C {setting['C']}, codebook prior {setting['prior_strength']}, "
             f"threshold {setting['threshold']} ({setting['folds']} folds)"
         )
+
+
+@contextlib.contextmanager
+def fit_progress(label: str, shown: bool = True) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on stderr fed ``(done, total)`` as fits end; it starts at the first report.
+
+    Why: ``qda evaluate`` fits one model per held-out interview (per order and size for the learning curve), a
+    minute to several on a few dozen interviews; stdout stays the report (or the JSON) alone.
+    """
+    with contextlib.ExitStack() as stack:
+        bars: list[Any] = []
+
+        def report(done: int, total: int) -> None:
+            if not shown:
+                return
+            if not bars:
+                bars.append(stack.enter_context(typer.progressbar(length=total, label=label, file=sys.stderr)))
+            bars[0].update(done - bars[0].pos)
+
+        yield report
 
 
 def _show_learning_curve(curve: dict[str, Any]) -> None:

@@ -9,7 +9,7 @@ currently in the store, ``learning-curve`` scores after 1, 2, 4 ... coded interv
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from typing import Any
 
@@ -61,8 +61,12 @@ def cross_validated_scores(
     groups: Sequence[str],
     config: SuggestConfig | None = None,
     folds: int | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`cross_validated_probabilities` and the ranks decisions use (``CodeSuggester.decide``'s ``ranks``)."""
+    """:func:`cross_validated_probabilities` and the ranks decisions use (``CodeSuggester.decide``'s ``ranks``).
+
+    ``on_progress(done, total)`` after each fold's fit (a progress bar's feed).
+    """
     params = model.get_params(deep=False)
     if config is not None:
         params.update(asdict(config))
@@ -71,12 +75,15 @@ def cross_validated_scores(
     ranks = np.zeros(labels.shape, dtype=np.float64)
     interviews = np.asarray(groups)
     splitter = LeaveOneGroupOut() if folds is None else GroupKFold(n_splits=min(folds, len(np.unique(interviews))))
-    for train, held in splitter.split(np.zeros(len(labels)), groups=interviews):
+    splits = list(splitter.split(np.zeros(len(labels)), groups=interviews))
+    for done, (_, held) in enumerate(splits, start=1):
         train_labels = labels.copy()
         train_labels[held] = UNLABELLED
         fitted = type(model)(**params).fit(batch, train_labels, groups)
         fold_probs, fold_ranks = fitted.predict_proba_and_ranks(batch)  # the fitted batch: its features are reused
         probs[held], ranks[held] = fold_probs[held], fold_ranks[held]
+        if on_progress is not None:
+            on_progress(done, len(splits))
     return probs, ranks
 
 
@@ -92,12 +99,16 @@ def evaluate(
     sizes: Sequence[int] = DEFAULT_SIZES,
     orders: int = 5,
     folds: int | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
+    progress: bool = False,
 ) -> dict[str, Any]:
     """Compare suggestions with ``gold_coder``'s codings over the respondent turns of the documents they coded.
 
     ``nested`` (the default) chooses C, the codebook prior and the threshold inside each training fold
     (``grid``); ``learning-curve`` returns scores after ``sizes`` coded interviews instead of a report.
     ``folds`` (``cross-validated`` only): that many groups of interviews instead of one per interview.
+    ``on_progress(done, total)``: the fits of ``nested``, ``cross-validated`` and ``learning-curve`` as they end;
+    ``progress``: the embedding model's own bar while new text is embedded.
     """
     if mode not in MODES:
         raise ToolkitError(f"unknown mode {mode!r}; use one of {', '.join(MODES)}")
@@ -113,7 +124,7 @@ def evaluate(
     )
     lemmatizer = select_lemmatizer(lemmatizer if lemmatizer is not None else lemmatizer_for(store))
     config = config or SuggestConfig()
-    corpus = load_corpus(store, embedder, lemmatizer)
+    corpus = load_corpus(store, embedder, lemmatizer, progress=progress)
     prototypes, _ = build_prototypes(store, embedder, lemmatizer, codebook)
     gold = label_matrix(store, corpus, prototypes.code_ids, coders=[gold_coder])
     rows = np.where((gold != UNLABELLED).any(axis=1))[0]
@@ -123,16 +134,18 @@ def evaluate(
     model = CodeSuggester.from_config(prototypes, config)
     documents = [corpus.documents[i] for i in rows]
     if mode == "learning-curve":
-        curve = learning_curve(model, corpus.batch, gold, corpus.documents, sizes=sizes, orders=orders)
+        curve = learning_curve(
+            model, corpus.batch, gold, corpus.documents, sizes=sizes, orders=orders, on_progress=on_progress
+        )
         curve.update({"mode": mode, "gold_coder": gold_coder, "n_segments": len(rows), "reading": read_curve(curve)})
         return curve
     chosen = None
     if mode == "nested":
-        pred, _, chosen = nested_predictions(model, corpus.batch, gold, corpus.documents, grid)
+        pred, _, chosen = nested_predictions(model, corpus.batch, gold, corpus.documents, grid, on_progress)
         pred = pred[rows]
     elif mode == "cross-validated":
         batch = corpus.batch.subset(rows)
-        probs, ranks = cross_validated_scores(model, batch, gold[rows], documents, folds=folds)
+        probs, ranks = cross_validated_scores(model, batch, gold[rows], documents, folds=folds, on_progress=on_progress)
         pred = model.decide(probs, model.passage_counts(batch), ranks)
     elif mode == "zero-shot":
         unlabelled = np.full(gold.shape, UNLABELLED, dtype=np.int8)

@@ -11,7 +11,7 @@ codebook alone (``bench/README.md``), so :func:`read_curve` says where that happ
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -40,10 +40,11 @@ def learning_curve(
     sizes: Sequence[int] = DEFAULT_SIZES,
     orders: int = 5,
     seed: int = 0,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
     """Scores on the uncoded interviews after n coded ones, over ``orders`` random orders: mean, min, max.
 
-    n = 0 is the codebook alone (zero-shot).
+    n = 0 is the codebook alone (zero-shot). ``on_progress(done, total)`` after each (n, order) scored.
     ``labels`` is the reference coder's matrix over every row of ``batch``; rows of interviews outside the
     first n of an order are hidden from the model (it still sees their text, as it would in a project).
     """
@@ -57,6 +58,7 @@ def learning_curve(
     # the codebook alone, scored on the same uncoded turns as each few-shot run (a fair per-code comparison)
     zero_pred = clone(model).fit(batch, np.full(labels.shape, UNLABELLED, dtype=labels.dtype)).predict(batch)
     points = []
+    done, total = 0, len(usable) * len(permutations)
     for n in usable:
         runs, per_code, per_code_zero, codebook_micro = [], [], [], []
         for order in permutations:
@@ -75,6 +77,9 @@ def learning_curve(
             per_code.append(report["per_code"])
             per_code_zero.append(zero_report["per_code"])
             codebook_micro.append(float(zero_report["micro_f1"]))
+            done += 1
+            if on_progress is not None:
+                on_progress(done, total)
         point: dict[str, Any] = {"coded_interviews": n, "orders": len(runs)}
         # the codebook alone on the same uncoded turns: the baseline this point must beat
         point["codebook_micro_f1"] = round(float(np.mean(codebook_micro)), 4)

@@ -10,7 +10,7 @@ cross-validated figure (fixed defaults, themselves chosen on the sample corpus) 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -88,11 +88,13 @@ def nested_predictions(
     labels: np.ndarray,
     groups: Sequence[str],
     grid: SelectionGrid | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, Counter]:
     """Outer leave-one-interview-out decisions and probabilities with settings chosen on inner folds.
 
     ``labels`` covers every row of ``batch`` (rows of the held-out interview are hidden in each fold).
-    Returns (decisions, probabilities, how often each setting was chosen).
+    Returns (decisions, probabilities, how often each setting was chosen). ``on_progress(done, total)``
+    after each held-out interview (minutes on a few dozen interviews: a progress bar's feed).
     """
     grid = grid or SelectionGrid()
     labels = np.asarray(labels)
@@ -101,7 +103,8 @@ def nested_predictions(
     pred = np.zeros(labels.shape, dtype=bool)
     chosen: Counter = Counter()
     labelled = np.where((labels != UNLABELLED).any(axis=1))[0]
-    for _, held in LeaveOneGroupOut().split(labelled, groups=groups_arr[labelled]):
+    splits = list(LeaveOneGroupOut().split(labelled, groups=groups_arr[labelled]))
+    for done, (_, held) in enumerate(splits, start=1):
         held_rows = labelled[held]
         train_rows = np.setdiff1d(labelled, held_rows)
         c, k, t = _inner_choice(model, batch, labels, train_rows, groups_arr, grid)
@@ -112,4 +115,6 @@ def nested_predictions(
         fold_probs, fold_ranks = (scores[held_rows] for scores in fitted.predict_proba_and_ranks(batch))
         probs[held_rows] = fold_probs
         pred[held_rows] = fitted.decide(fold_probs, fitted.passage_counts(batch)[held_rows], fold_ranks)
+        if on_progress is not None:
+            on_progress(done, len(splits))
     return pred, probs, chosen
