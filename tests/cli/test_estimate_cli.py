@@ -22,6 +22,7 @@ def test_estimate_cli_text_and_json(store, db_url, blank_nlp, tmp_path):
     assert text.exit_code == 0, text.output
     assert "coded so far: 3 of 5 interviews; 2 uncoded" in text.output
     assert "ESTIMATES" in text.output and "code next: S0" in text.output
+    assert "coded interviews" in text.stderr  # the bar of the recalibration's fits, on stderr
     result = runner.invoke(app, ["--db", db_url, "estimate", "--json"])
     assert result.exit_code == 0, result.output
     document = json.loads(result.output)

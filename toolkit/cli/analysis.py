@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 import typer
 
 from toolkit.cli.access import sign_in
-from toolkit.cli.app import app, consensus_app, open_cli_store, split_list
+from toolkit.cli.app import app, consensus_app, fit_progress, open_cli_store, split_list
 from toolkit.errors import ToolkitError
 from toolkit.io.private import write_private_text
 
@@ -185,9 +185,14 @@ def estimate_cmd(
     from toolkit.analysis.estimates_store import estimate_lines, estimates_document, store_estimates
     from toolkit.analysis.frames import DEFAULT_CODER
 
-    with open_cli_store() as store:
+    with open_cli_store() as store, fit_progress("coded interviews", shown=not as_json) as on_progress:
         result = store_estimates(
-            store, split_list(code), coder=coder or DEFAULT_CODER, level=level, recalibrated=recalibrate
+            store,
+            split_list(code),
+            coder=coder or DEFAULT_CODER,
+            level=level,
+            recalibrated=recalibrate,
+            on_progress=on_progress,
         )
     if as_json:
         typer.echo(json.dumps(estimates_document(result), indent=2))

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -201,3 +201,23 @@ def split_list(values: list[str] | None) -> list[str] | None:
     if not values:
         return None
     return [v.strip() for value in values for v in value.split(",") if v.strip()]
+
+
+@contextmanager
+def fit_progress(label: str, shown: bool = True) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on stderr fed ``(done, total)`` as fits end; it starts at the first report.
+
+    Why: ``qda evaluate`` and ``qda estimate`` fit one model per held-out interview (per order and size for the
+    learning curve), a minute to several on a few dozen interviews; stdout stays the report (or the JSON) alone.
+    """
+    with ExitStack() as stack:
+        bars: list[Any] = []
+
+        def report(done: int, total: int) -> None:
+            if not shown:
+                return
+            if not bars:
+                bars.append(stack.enter_context(typer.progressbar(length=total, label=label, file=sys.stderr)))
+            bars[0].update(done - bars[0].pos)
+
+        yield report

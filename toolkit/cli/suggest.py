@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
-import sys
-from collections.abc import Callable, Iterator
 from typing import Annotated, Any, Literal
 
 import typer
 
 from toolkit.cli.access import act_as, sign_in
-from toolkit.cli.app import app, open_cli_store, split_list
+from toolkit.cli.app import app, fit_progress, open_cli_store, split_list
 from toolkit.errors import ToolkitError
 
 
@@ -117,26 +114,6 @@ def evaluate_cmd(
             f"chosen inside the training folds: C {setting['C']}, codebook prior {setting['prior_strength']}, "
             f"threshold {setting['threshold']} ({setting['folds']} folds)"
         )
-
-
-@contextlib.contextmanager
-def fit_progress(label: str, shown: bool = True) -> Iterator[Callable[[int, int], None]]:
-    """A progress bar on stderr fed ``(done, total)`` as fits end; it starts at the first report.
-
-    Why: ``qda evaluate`` fits one model per held-out interview (per order and size for the learning curve), a
-    minute to several on a few dozen interviews; stdout stays the report (or the JSON) alone.
-    """
-    with contextlib.ExitStack() as stack:
-        bars: list[Any] = []
-
-        def report(done: int, total: int) -> None:
-            if not shown:
-                return
-            if not bars:
-                bars.append(stack.enter_context(typer.progressbar(length=total, label=label, file=sys.stderr)))
-            bars[0].update(done - bars[0].pos)
-
-        yield report
 
 
 def _show_learning_curve(curve: dict[str, Any]) -> None:

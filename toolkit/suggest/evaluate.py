@@ -41,6 +41,7 @@ def cross_validated_probabilities(
     groups: Sequence[str],
     config: SuggestConfig | None = None,
     folds: int | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> np.ndarray:
     """Leave-one-group-out probabilities: each interview scored by a model fitted without it.
 
@@ -51,7 +52,7 @@ def cross_validated_probabilities(
     (``GroupKFold``), one fit per group rather than one per interview, for projects with many interviews.
     To decide from them, use :func:`cross_validated_scores`.
     """
-    return cross_validated_scores(model, batch, labels, groups, config, folds)[0]
+    return cross_validated_scores(model, batch, labels, groups, config, folds, on_progress)[0]
 
 
 def cross_validated_scores(
