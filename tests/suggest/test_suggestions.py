@@ -171,16 +171,16 @@ def test_suggestions_evaluate_modes_on_hashing_model(study):
 
 
 def test_evaluate_reports_each_fit_as_it_ends(study):
-    """``on_progress(done, total)`` feeds the CLI's bar: one report per fit, ending at the total."""
+    """``on_progress(done, total)`` feeds the CLI's bar: one report at the start and one per fit, to the total."""
     tools = {"embedder": HashingEmbedder(), "lemmatizer": SimpleLemmatizer()}
     folds: list[tuple[int, int]] = []
     evaluate(study, "alice", "cross-validated", **tools, on_progress=lambda done, total: folds.append((done, total)))
-    assert folds == [(i, 4) for i in range(1, 5)]  # one per held-out interview
+    assert folds == [(i, 4) for i in range(5)]  # at the start, then one per held-out interview
     points: list[tuple[int, int]] = []
     evaluate(
         study, "alice", "learning-curve", **tools, sizes=(0, 1, 2), orders=2, on_progress=lambda *p: points.append(p)
     )
-    assert points == [(i, 6) for i in range(1, 7)]  # three sizes x two orders
+    assert points == [(i, 6) for i in range(7)]  # three sizes x two orders
     zero = evaluate(study, "alice", "zero-shot", embedder=HashingEmbedder(), lemmatizer=SimpleLemmatizer())
     assert zero["mode"] == "zero-shot" and zero["per_code"]
     seen = [m["f1"] for m in zero["per_code"].values() if m["support"] or m["predicted"]]  # codes never seen: no F1

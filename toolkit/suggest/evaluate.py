@@ -66,7 +66,7 @@ def cross_validated_scores(
 ) -> tuple[np.ndarray, np.ndarray]:
     """:func:`cross_validated_probabilities` and the ranks decisions use (``CodeSuggester.decide``'s ``ranks``).
 
-    ``on_progress(done, total)`` after each fold's fit (a progress bar's feed).
+    ``on_progress(done, total)`` before the first fit and after each (a progress bar's feed).
     """
     params = model.get_params(deep=False)
     if config is not None:
@@ -77,6 +77,8 @@ def cross_validated_scores(
     interviews = np.asarray(groups)
     splitter = LeaveOneGroupOut() if folds is None else GroupKFold(n_splits=min(folds, len(np.unique(interviews))))
     splits = list(splitter.split(np.zeros(len(labels)), groups=interviews))
+    if on_progress is not None:
+        on_progress(0, len(splits))  # the bar shows before the first fit ends
     for done, (_, held) in enumerate(splits, start=1):
         train_labels = labels.copy()
         train_labels[held] = UNLABELLED

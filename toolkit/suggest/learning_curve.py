@@ -44,7 +44,7 @@ def learning_curve(
 ) -> dict[str, Any]:
     """Scores on the uncoded interviews after n coded ones, over ``orders`` random orders: mean, min, max.
 
-    n = 0 is the codebook alone (zero-shot). ``on_progress(done, total)`` after each (n, order) scored.
+    n = 0 is the codebook alone (zero-shot). ``on_progress(done, total)`` at the start and after each (n, order).
     ``labels`` is the reference coder's matrix over every row of ``batch``; rows of interviews outside the
     first n of an order are hidden from the model (it still sees their text, as it would in a project).
     """
@@ -59,6 +59,8 @@ def learning_curve(
     zero_pred = clone(model).fit(batch, np.full(labels.shape, UNLABELLED, dtype=labels.dtype)).predict(batch)
     points = []
     done, total = 0, len(usable) * len(permutations)
+    if on_progress is not None:
+        on_progress(done, total)
     for n in usable:
         runs, per_code, per_code_zero, codebook_micro = [], [], [], []
         for order in permutations:

@@ -94,7 +94,7 @@ def nested_predictions(
 
     ``labels`` covers every row of ``batch`` (rows of the held-out interview are hidden in each fold).
     Returns (decisions, probabilities, how often each setting was chosen). ``on_progress(done, total)``
-    after each held-out interview (minutes on a few dozen interviews: a progress bar's feed).
+    before the first held-out interview and after each (minutes on a few dozen interviews: a progress bar's feed).
     """
     grid = grid or SelectionGrid()
     labels = np.asarray(labels)
@@ -104,6 +104,8 @@ def nested_predictions(
     chosen: Counter = Counter()
     labelled = np.where((labels != UNLABELLED).any(axis=1))[0]
     splits = list(LeaveOneGroupOut().split(labelled, groups=groups_arr[labelled]))
+    if on_progress is not None:
+        on_progress(0, len(splits))  # the bar shows before the first interview's inner choice ends
     for done, (_, held) in enumerate(splits, start=1):
         held_rows = labelled[held]
         train_rows = np.setdiff1d(labelled, held_rows)
