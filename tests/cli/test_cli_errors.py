@@ -162,4 +162,5 @@ def test_cli_demo_builds_the_sample_project(tmp_path):
     result = qda(url, "demo", "--no-suggestions")
     assert result.exit_code == 0, result.output
     assert "documents  26" in result.output and "gold" in result.output
+    assert "importing 26 transcripts" in result.stderr and "suggesting" not in result.stderr  # steps, on stderr
     assert "counting gold (the project's reference coder" in qda(url, "reference").output

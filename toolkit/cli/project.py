@@ -57,7 +57,9 @@ def demo_cmd(
     from toolkit.analysis.status import format_status
     from toolkit.studies.demo import build_demo
 
-    info = build_demo(db_url(), data=data, with_suggestions=suggestions)
+    info = build_demo(
+        db_url(), data=data, with_suggestions=suggestions, on_step=lambda what: typer.echo(f"{what} ...", err=True)
+    )
     typer.echo(format_status(info))
 
 
