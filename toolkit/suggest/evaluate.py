@@ -77,16 +77,15 @@ def cross_validated_scores(
     interviews = np.asarray(groups)
     splitter = LeaveOneGroupOut() if folds is None else GroupKFold(n_splits=min(folds, len(np.unique(interviews))))
     splits = list(splitter.split(np.zeros(len(labels)), groups=interviews))
-    if on_progress is not None:
-        on_progress(0, len(splits))  # the bar shows before the first fit ends
+    report = on_progress or (lambda done, total: None)
+    report(0, len(splits))  # the bar shows before the first fit ends
     for done, (_, held) in enumerate(splits, start=1):
         train_labels = labels.copy()
         train_labels[held] = UNLABELLED
         fitted = type(model)(**params).fit(batch, train_labels, groups)
         fold_probs, fold_ranks = fitted.predict_proba_and_ranks(batch)  # the fitted batch: its features are reused
         probs[held], ranks[held] = fold_probs[held], fold_ranks[held]
-        if on_progress is not None:
-            on_progress(done, len(splits))
+        report(done, len(splits))
     return probs, ranks
 
 

@@ -59,8 +59,8 @@ def learning_curve(
     zero_pred = clone(model).fit(batch, np.full(labels.shape, UNLABELLED, dtype=labels.dtype)).predict(batch)
     points = []
     done, total = 0, len(usable) * len(permutations)
-    if on_progress is not None:
-        on_progress(done, total)
+    report_progress = on_progress or (lambda done, total: None)
+    report_progress(done, total)
     for n in usable:
         runs, per_code, per_code_zero, codebook_micro = [], [], [], []
         for order in permutations:
@@ -80,8 +80,7 @@ def learning_curve(
             per_code_zero.append(zero_report["per_code"])
             codebook_micro.append(float(zero_report["micro_f1"]))
             done += 1
-            if on_progress is not None:
-                on_progress(done, total)
+            report_progress(done, total)
         point: dict[str, Any] = {"coded_interviews": n, "orders": len(runs)}
         # the codebook alone on the same uncoded turns: the baseline this point must beat
         point["codebook_micro_f1"] = round(float(np.mean(codebook_micro)), 4)

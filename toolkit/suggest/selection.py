@@ -104,8 +104,8 @@ def nested_predictions(
     chosen: Counter = Counter()
     labelled = np.where((labels != UNLABELLED).any(axis=1))[0]
     splits = list(LeaveOneGroupOut().split(labelled, groups=groups_arr[labelled]))
-    if on_progress is not None:
-        on_progress(0, len(splits))  # the bar shows before the first interview's inner choice ends
+    report = on_progress or (lambda done, total: None)
+    report(0, len(splits))  # the bar shows before the first interview's inner choice ends
     for done, (_, held) in enumerate(splits, start=1):
         held_rows = labelled[held]
         train_rows = np.setdiff1d(labelled, held_rows)
@@ -117,6 +117,5 @@ def nested_predictions(
         fold_probs, fold_ranks = (scores[held_rows] for scores in fitted.predict_proba_and_ranks(batch))
         probs[held_rows] = fold_probs
         pred[held_rows] = fitted.decide(fold_probs, fitted.passage_counts(batch)[held_rows], fold_ranks)
-        if on_progress is not None:
-            on_progress(done, len(splits))
+        report(done, len(splits))
     return pred, probs, chosen
