@@ -3,6 +3,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+import sys
 from pathlib import Path
 
 import pytest
@@ -82,6 +83,35 @@ def test_cli_reimport_says_nothing_to_do(small_study):
     url, _ = small_study
     result = qda(url, "import", SAMPLE / "transcripts" / "S01.txt")
     assert result.exit_code == 0 and "already imported, identical" in result.output
+
+
+@pytest.mark.model
+def test_cli_import_shows_a_bar_per_step_on_stderr_only(tmp_path):
+    url = f"sqlite:///{tmp_path / 'study.sqlite'}"
+    assert qda(url, "init").exit_code == 0
+    result = qda(url, "import", *(SAMPLE / "transcripts" / f"{n}.txt" for n in ("S01", "S02")))
+    assert result.exit_code == 0, result.output
+    assert result.stderr.index("reading and segmenting") < result.stderr.index("finding identifiers")
+    assert "reading" not in result.stdout and result.stdout.startswith("imported 2 document(s)")
+    again = qda(url, "import", SAMPLE / "transcripts" / "S01.txt", "--no-deid")
+    assert "reading and segmenting" in again.stderr and "finding identifiers" not in again.stderr
+
+
+def test_step_progress_one_bar_per_step_none_for_an_empty_step_or_a_repeated_end(capsys):
+    from toolkit.cli.app import step_progress
+
+    with step_progress() as report:
+        report("reading", 0, 2)
+        report("reading", 2, 2)
+        report("reading", 2, 2)  # a step's last report, repeated, opens no second bar
+        report("nothing to scan", 0, 0)
+        print("a line between steps", file=sys.stderr)
+        report("finding", 0, 1)
+        report("finding", 1, 1)
+    with step_progress(shown=False) as report:
+        report("hidden", 0, 1)
+    lines = [line.strip() for line in capsys.readouterr().err.splitlines() if line.strip()]
+    assert lines == ["reading", "a line between steps", "finding"]
 
 
 def _bad_inputs(tmp_path: Path) -> dict[str, list[str]]:

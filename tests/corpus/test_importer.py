@@ -5,7 +5,8 @@ from sqlalchemy import select
 
 from toolkit.coding.codebook import load_codebook
 from toolkit.coding.codings import import_codings
-from toolkit.corpus.importer import import_files
+from toolkit.corpus.deid import Detector
+from toolkit.corpus.importer import FINDING_IDENTIFIERS, READING, import_files
 from toolkit.errors import InputFileError
 from toolkit.store.models import Coding, Document, Segment
 
@@ -168,3 +169,30 @@ def test_importer_sentence_pipeline_without_tok2vec_splits_as_with_it():
     texts = [(SAMPLE / "transcripts" / f"S0{i}.txt").read_text(errors="replace") for i in (1, 2, 3)]
     for fast_doc, full_doc in zip(fast.pipe(texts), full.pipe(texts), strict=True):
         assert [s.start_char for s in fast_doc.sents] == [s.start_char for s in full_doc.sents]
+
+
+def test_importer_reports_each_document_of_both_steps_in_order(store, blank_nlp, tmp_path):
+    """The CLI's bars are fed per document: reading first, then identifiers, English and Russian alike."""
+    texts = {
+        "A01": "Q: Where did you work?\nA: On a farm near the river.",
+        "A02": "Q: Who offered it?\nA: A man at the market.",
+        "R01": "В: Кто вам предложил работу?\nО: Знакомая соседка, она сказала, что платят хорошо.",
+    }
+    paths = []
+    for name, text in texts.items():
+        paths.append(tmp_path / f"{name}.txt")
+        paths[-1].write_text(text, encoding="utf-8")
+    calls: list[tuple[str, int, int]] = []
+    detector = Detector(nlp=blank_nlp)
+    import_files(store, paths, nlp=blank_nlp, detector=detector, on_progress=lambda *call: calls.append(call))
+    reading = [call for call in calls if call[0] == READING]
+    finding = [call for call in calls if call[0] == FINDING_IDENTIFIERS]
+    assert reading == [(READING, done, 3) for done in range(4)]
+    assert finding[0] == (FINDING_IDENTIFIERS, 0, 3) and finding[-1] == (FINDING_IDENTIFIERS, 3, 3)
+    assert {done for _, done, _ in finding} == {0, 1, 2, 3}  # one report per document, the Russian one too
+    assert [done for _, done, _ in finding] == sorted(done for _, done, _ in finding)
+    assert calls.index(finding[0]) > calls.index(reading[-1])
+
+    calls.clear()
+    import_files(store, paths, nlp=blank_nlp, detector=detector, on_progress=lambda *call: calls.append(call))
+    assert {call for call in calls if call[0] == FINDING_IDENTIFIERS} == {(FINDING_IDENTIFIERS, 0, 0)}  # unchanged

@@ -204,20 +204,47 @@ def split_list(values: list[str] | None) -> list[str] | None:
 
 
 @contextmanager
+def step_progress(shown: bool = True) -> Iterator[Callable[[str, int, int], None]]:
+    """Progress bars on stderr fed ``(step, done, total)``: one bar per step, closed when it is full.
+
+    Why: stdout stays the command's report (or its JSON) alone, a step that ends in under a second still shows
+    where the time went, and a line printed between steps does not land inside a bar. A repeated report of a
+    step already full is ignored; an empty step (total 0) shows nothing.
+    """
+    current: list[tuple[str, ExitStack, Any]] = []
+    finished: set[str] = set()
+
+    def close() -> None:
+        if current:
+            current.pop()[1].close()
+
+    def report(step: str, done: int, total: int) -> None:
+        if not shown or total <= 0 or (step in finished and done >= total):
+            return
+        if not current or current[0][0] != step:
+            close()
+            finished.discard(step)
+            bar_stack = ExitStack()
+            bar = bar_stack.enter_context(typer.progressbar(length=total, label=step, file=sys.stderr))
+            current.append((step, bar_stack, bar))
+        bar = current[0][2]
+        bar.update(done - bar.pos)
+        if done >= total:
+            finished.add(step)
+            close()
+
+    try:
+        yield report
+    finally:
+        close()
+
+
+@contextmanager
 def fit_progress(label: str, shown: bool = True) -> Iterator[Callable[[int, int], None]]:
     """A progress bar on stderr fed ``(done, total)`` as fits end; it starts at the first report.
 
     Why: ``qda evaluate`` and ``qda estimate`` fit one model per held-out interview (per order and size for the
     learning curve), a minute to several on a few dozen interviews; stdout stays the report (or the JSON) alone.
     """
-    with ExitStack() as stack:
-        bars: list[Any] = []
-
-        def report(done: int, total: int) -> None:
-            if not shown:
-                return
-            if not bars:
-                bars.append(stack.enter_context(typer.progressbar(length=total, label=label, file=sys.stderr)))
-            bars[0].update(done - bars[0].pos)
-
-        yield report
+    with step_progress(shown) as report:
+        yield lambda done, total: report(label, done, total)

@@ -9,7 +9,15 @@ from typing import Annotated
 import typer
 
 from toolkit.cli.access import act_as, actor_for, sign_in
-from toolkit.cli.app import app, attributes_app, deid_app, open_cli_store, participant_app, split_list
+from toolkit.cli.app import (
+    app,
+    attributes_app,
+    deid_app,
+    open_cli_store,
+    participant_app,
+    split_list,
+    step_progress,
+)
 
 
 @app.command("import")
@@ -45,7 +53,7 @@ def import_cmd(
         language = normalise_language(language) if language else None
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--language") from exc
-    with open_cli_store() as store:
+    with open_cli_store() as store, step_progress() as on_progress:
         sign_in(store, "project")
         report = import_files(
             store,
@@ -56,6 +64,7 @@ def import_cmd(
             attributes=attributes,
             language=language,
             deid=deid,
+            on_progress=on_progress,
         )
     for warning in report.warnings:
         typer.echo(f"warning: {warning}", err=True)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from toolkit.cli.app import app, db_app, db_url, open_cli_store
+from toolkit.cli.app import app, db_app, db_url, open_cli_store, step_progress
 
 
 @app.command()
@@ -57,9 +57,14 @@ def demo_cmd(
     from toolkit.analysis.status import format_status
     from toolkit.studies.demo import build_demo
 
-    info = build_demo(
-        db_url(), data=data, with_suggestions=suggestions, on_step=lambda what: typer.echo(f"{what} ...", err=True)
-    )
+    with step_progress() as on_progress:
+        info = build_demo(
+            db_url(),
+            data=data,
+            with_suggestions=suggestions,
+            on_step=lambda what: typer.echo(f"{what} ...", err=True),
+            on_progress=on_progress,
+        )
     typer.echo(format_status(info))
 
 

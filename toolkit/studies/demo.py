@@ -23,6 +23,7 @@ from toolkit.suggest.suggestions import suggest
 __all__ = ["build_demo", "sample_data_dir"]
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+SUGGESTING = "suggesting codes (per cent)"
 GOLD_CODER = "gold"
 REVIEWER = "reviewer"
 
@@ -38,12 +39,15 @@ def build_demo(
     codebook: Path | None = None,
     with_suggestions: bool = False,
     on_step: Callable[[str], None] | None = None,
+    on_progress: Callable[[str, int, int], None] | None = None,
 ) -> dict[str, object]:
     """Create a store with the 26 synthetic interviews, their attributes, the codebook and gold codings.
 
     ``with_suggestions`` also registers a reviewer and runs the suggestion model (embedding the corpus
     once, about half a minute on 2 cores), so that the review queue has work in it. ``on_step(what)`` names
-    each step as it starts (the whole build takes about 35 s on 2 cores; the CLI prints them).
+    each step as it starts (the whole build takes about 35 s on 2 cores; the CLI prints them);
+    ``on_progress(step, done, total)`` reports the import's documents (:func:`~toolkit.corpus.importer.import_files`)
+    and the suggestion step's per cent.
     """
 
     def step(what: str) -> None:
@@ -63,7 +67,7 @@ def build_demo(
     try:
         transcripts = sorted(p for p in (data / "transcripts").iterdir() if p.suffix in {".txt", ".docx", ".md"})
         step(f"importing {len(transcripts)} transcripts (segmenting, de-identifying)")
-        import_files(store, transcripts, attributes=data / "cases.csv", actor="demo")
+        import_files(store, transcripts, attributes=data / "cases.csv", actor="demo", on_progress=on_progress)
         step("loading the codebook and the gold codings")
         load_codebook(store, codebook, actor="demo")
         import_codings(store, data / "gold_codings.jsonl", coder=GOLD_CODER, actor="demo", new_coder=True)
@@ -71,7 +75,8 @@ def build_demo(
         if with_suggestions:
             step("suggesting codes (the corpus is embedded once)")
             add_coder(store, REVIEWER, actor="demo")
-            suggest(store, actor="demo")
+            percent = on_progress or (lambda step, done, total: None)
+            suggest(store, actor="demo", on_progress=lambda share, _: percent(SUGGESTING, round(100 * share), 100))
         return project_status(store)
     finally:
         store.close()
