@@ -400,7 +400,7 @@ def import_files(
     the document is never shown, exported or embedded with them; ``deid=False`` stores it "not scanned"
     (then run :func:`toolkit.corpus.identifiers.apply`). ``on_progress(step, done, total)`` reports each of
     the two per-document steps (:data:`READING`, then :data:`FINDING_IDENTIFIERS`) at its start and after each
-    document: together about 0.2 s per interview on two cores, so a minute for a few hundred.
+    document: about 0.1 s per interview on two cores after the models' load, so a minute for several hundred.
 
     Example:
         >>> report = import_files(store, ["S01.txt", "S02.docx"])  # doctest: +SKIP
