@@ -44,9 +44,9 @@ class PlantedDetector(Detector):
     def __init__(self) -> None:
         super().__init__(use_ner=False)
 
-    def detect_many(self, texts, languages=None):
+    def detect_many(self, texts, languages=None, on_progress=None):
         out = []
-        for text, found in zip(texts, super().detect_many(texts, languages), strict=True):
+        for text, found in zip(texts, super().detect_many(texts, languages, on_progress), strict=True):
             for string, type_ in planted():
                 for m in re.finditer(re.escape(string), text):
                     found = [d for d in found if not (d.start < m.end() and m.start() < d.end)]

@@ -48,9 +48,9 @@ class NamesDetector(Detector):
     def __init__(self) -> None:
         super().__init__(use_ner=False)
 
-    def detect_many(self, texts, languages=None):
+    def detect_many(self, texts, languages=None, on_progress=None):
         out = []
-        for text, found in zip(texts, super().detect_many(texts, languages), strict=True):
+        for text, found in zip(texts, super().detect_many(texts, languages, on_progress), strict=True):
             for name in NAMES:
                 type_ = "place" if name == "Kobryn" else "person"
                 for m in re.finditer(rf"\b{name}\b", text):
@@ -139,8 +139,10 @@ def test_identifiers_review_reject_confirm_add_and_the_reviewed_flag(deid_store)
 
 def test_identifiers_scan_stores_nothing_and_names_future_pseudonyms(deid_store):
     before = identifier_rows(deid_store)
-    rows = scan(deid_store, ["B02"], detector=NamesDetector())
+    calls: list[tuple[int, int]] = []
+    rows = scan(deid_store, ["B02"], detector=NamesDetector(), on_progress=lambda *call: calls.append(call))
     assert {r["pseudonym"] for r in rows} == {"[PERSON_1]", "[EMAIL_1]"}
+    assert calls[0] == (0, 1) and calls[-1] == (1, 1)
     assert set(rows[0]) >= {"document", "start", "end", "text", "type", "pseudonym"}
     assert identifier_rows(deid_store) == before
 
@@ -170,8 +172,11 @@ def test_identifiers_cli_scan_apply_list_review(deid_store, db_url):
     runner = CliRunner()
     scanned = runner.invoke(app, ["--db", db_url, "deid", "scan", "--documents", "B02"])
     assert scanned.exit_code == 0, scanned.output
-    lines = [json.loads(line) for line in scanned.output.splitlines()]
+    lines = [json.loads(line) for line in scanned.stdout.splitlines()]
     assert {line["type"] for line in lines} >= {"email"}
+    assert "finding identifiers" in scanned.stderr  # the bar over documents; stdout stays JSON lines
+    applied = runner.invoke(app, ["--db", db_url, "deid", "apply", "--documents", "B02"])
+    assert applied.exit_code == 0 and "finding identifiers" in applied.stderr and "B02:" in applied.stdout
     listed = runner.invoke(app, ["--db", db_url, "deid", "list", "--documents", "A01", "--json"])
     first = json.loads(listed.output.splitlines()[0])
     rejected = runner.invoke(app, ["--db", db_url, "deid", "reject", str(first["id"]), "--reviewer", "rita"])

@@ -13,6 +13,7 @@ from toolkit.cli.app import (
     app,
     attributes_app,
     deid_app,
+    fit_progress,
     open_cli_store,
     participant_app,
     split_list,
@@ -161,9 +162,10 @@ def deid_scan(
     Each line: document, start, end, text, type, pseudonym (the one it has or would get), source, score.
     """
     from toolkit.corpus.identifiers import scan
+    from toolkit.corpus.importer import FINDING_IDENTIFIERS
 
-    with open_cli_store() as store:
-        rows = scan(store, split_list(documents))
+    with open_cli_store() as store, fit_progress(FINDING_IDENTIFIERS) as on_progress:
+        rows = scan(store, split_list(documents), on_progress=on_progress)
     for row in rows:
         typer.echo(json.dumps(row, ensure_ascii=False))
 
@@ -175,10 +177,11 @@ def deid_apply(
 ) -> None:
     """Detect identifiers and store them: from now on every view shows pseudonyms. Reviewers' decisions stay."""
     from toolkit.corpus.identifiers import apply
+    from toolkit.corpus.importer import FINDING_IDENTIFIERS
 
-    with open_cli_store() as store:
+    with open_cli_store() as store, fit_progress(FINDING_IDENTIFIERS) as on_progress:
         actor = actor_for(store, "identifiers", actor)
-        result = apply(store, split_list(documents), actor=actor)
+        result = apply(store, split_list(documents), actor=actor, on_progress=on_progress)
     for name, counts in result.items():
         shown = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()) if k != "new")
         typer.echo(f"{name}: {counts.get('new', 0)} new; {shown or 'none'}")

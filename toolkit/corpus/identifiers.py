@@ -28,7 +28,7 @@ import hashlib
 import json
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import Any
@@ -458,25 +458,32 @@ class _Pseudonyms:
 
 
 def _detect(
-    detector: Detector | None, texts: Sequence[str], languages: Sequence[str | None] | None = None
+    detector: Detector | None,
+    texts: Sequence[str],
+    languages: Sequence[str | None] | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> list[list[Detection]]:
     """Each text's detections, by the recogniser of its language (Russian and Belarusian: natasha + cues)."""
-    return (detector or Detector()).detect_many(texts, languages)
+    return (detector or Detector()).detect_many(texts, languages, on_progress=on_progress)
 
 
 def scan(
-    store: Store, documents: Sequence[str] | None = None, detector: Detector | None = None
+    store: Store,
+    documents: Sequence[str] | None = None,
+    detector: Detector | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> list[dict[str, Any]]:
     """Run the detector over documents and return its detections; nothing is stored.
 
     Each row: document, start, end, text, type, source, score and the pseudonym it has (or would get).
+    ``on_progress(done, total)``: at the start and after each document (:meth:`Detector.detect_many`).
     """
     with store.read() as session:
         project = _project(session)
         docs = _documents(session, documents)
         names_texts = [(d.name, d.text) for d in docs]
         pseudonyms = _Pseudonyms(session, project, dry_run=True)
-        found = _detect(detector, [text for _, text in names_texts], [d.language for d in docs])
+        found = _detect(detector, [text for _, text in names_texts], [d.language for d in docs], on_progress)
         rows = []
         for (name, _text), detections in zip(names_texts, found, strict=True):
             for detection, key in zip(detections, _entity_keys(detections), strict=True):
@@ -549,16 +556,18 @@ def apply(
     documents: Sequence[str] | None = None,
     detector: Detector | None = None,
     actor: str = "system",
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, dict[str, int]]:
     """Detect and store identifiers of documents (all by default) in one transaction; audited (counts only).
 
-    Returns document -> counts by status. Running it again keeps reviewers' decisions.
+    Returns document -> counts by status. Running it again keeps reviewers' decisions. ``on_progress(done,
+    total)``: at the start and after each document's detection (before anything is stored).
     """
     with store.read() as session:
         docs = _documents(session, documents)
         texts = [(d.name, d.text) for d in docs]
         languages = [d.language for d in docs]
-    found = _detect(detector, [t for _, t in texts], languages)
+    found = _detect(detector, [t for _, t in texts], languages, on_progress)
     out: dict[str, dict[str, int]] = {}
     with store.transaction(actor=actor) as tx:
         for (name, _text), detections in zip(texts, found, strict=True):
