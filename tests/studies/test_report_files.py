@@ -52,7 +52,15 @@ def test_docx_has_every_section_a_picture_per_chart_and_the_view_first(study):
 
     codings, cases = view(study, gender=["female"])
     report = build_report(study, codings, cases, "gold (test)", {"gender": ["female"]})
-    document = Document(io.BytesIO(report_bytes(study, codings, cases, "gold (test)", "docx", {"gender": ["female"]})))
+    calls: list[tuple[int, int]] = []
+    document = Document(
+        io.BytesIO(
+            report_bytes(
+                study, codings, cases, "gold (test)", "docx", {"gender": ["female"]},
+                on_progress=lambda *call: calls.append(call),
+            )
+        )
+    )  # fmt: skip
     headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
     for section in report.sections:
         assert section.heading in headings
@@ -61,6 +69,7 @@ def test_docx_has_every_section_a_picture_per_chart_and_the_view_first(study):
     assert {"Codebook", "Method", "Who was interviewed", "What this report counts"} <= set(headings)
     charts = sum(len(s.charts) for s in report.sections)
     assert charts >= 5 and len(document.inline_shapes) == charts
+    assert calls == [(done, charts) for done in range(charts + 1)]  # one report per chart drawn
     first_page = [p.text for p in document.paragraphs[:10]]
     assert any(t.startswith("Filters: gender: female") for t in first_page)
     assert any(t.startswith("Whose codings count: gold") for t in first_page)
@@ -153,6 +162,7 @@ def test_cli_report_html_docx_and_json_still_work(study, tmp_path, db_url):
                                  "--coder", "gold", "--filter", "gender=male"])  # fmt: skip
     assert result.exit_code == 0, result.output
     assert (tmp_path / "r.docx").stat().st_size > 10_000
+    assert "drawing charts" in result.stderr and "drawing" not in result.stdout
     result = runner.invoke(app, ["--db", db_url, "report", "--format", "html"])
     assert result.exit_code == 2 and "name the file" in result.output
     result = runner.invoke(app, ["--db", db_url, "report", "--json", "--coder", "gold"])

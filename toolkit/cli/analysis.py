@@ -126,8 +126,10 @@ def report_cmd(
 
         if output is None:
             raise ToolkitError(f"name the file to write: qda report --format {fmt} report.{fmt}")
-        with open_cli_store() as store:
-            written = write_report(store, output, fmt, coder, filters or [], split_list(compare), min_group, min_cell)
+        with open_cli_store() as store, fit_progress("drawing charts") as on_progress:
+            written = write_report(
+                store, output, fmt, coder, filters or [], split_list(compare), min_group, min_cell, on_progress
+            )
         typer.echo(f"wrote {output}: {written}")
         return
     from toolkit.analysis.frames import DEFAULT_CODER, CoderChoice, choose_coder, load_frames

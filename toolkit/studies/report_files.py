@@ -6,6 +6,7 @@ here, so the two give the same report for the same view.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -45,12 +46,16 @@ def report_bytes(
     compare: list[str] | None = None,
     min_group: int = MIN_GROUP,
     min_cell: int | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> bytes:
-    """The report of an already selected view (frames filtered, ``coder_text`` whose codings) as file bytes."""
+    """The report of an already selected view (frames filtered, ``coder_text`` whose codings) as file bytes.
+
+    ``on_progress(done, total)``: the Word file's charts as they are drawn (:func:`render_docx`).
+    """
     if fmt not in FORMATS:
         raise ToolkitError(f"unknown report format {fmt!r}; use html or docx")
     report = build_report(store, codings, cases, coder_text, filters, compare, min_group, min_cell=min_cell)
-    return render_html(report).encode("utf-8") if fmt == "html" else render_docx(report)
+    return render_html(report).encode("utf-8") if fmt == "html" else render_docx(report, on_progress)
 
 
 def write_report(
@@ -62,6 +67,7 @@ def write_report(
     compare: list[str] | None = None,
     min_group: int = MIN_GROUP,
     min_cell: int | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> str:
     """Select the view as ``qda report`` does (reference coder by default), write the file; say what it counts."""
     chosen = parse_filters(filters or [])
@@ -74,6 +80,6 @@ def write_report(
         label = f"{choice.label} ({choice.reason})"
     cases = filter_cases(cases, **chosen)
     codings = filter_codings(codings, cases)
-    data = report_bytes(store, codings, cases, label, fmt, chosen, compare, min_group, min_cell)
+    data = report_bytes(store, codings, cases, label, fmt, chosen, compare, min_group, min_cell, on_progress)
     Path(output).write_bytes(data)
     return f"{len(cases)} interviews, counting {label}"
