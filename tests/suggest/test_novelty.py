@@ -201,7 +201,8 @@ def test_qda_suggest_names_the_unfamiliar_interviews(store, db_url, blank_nlp, t
     )
     result = CliRunner().invoke(app, ["--db", db_url, "suggest", "--model", "hashing", "--documents", "S06,S08"])
     assert result.exit_code == 0, result.output
-    assert "1 interview is unlike the coded ones (S08)" in result.output
+    assert "1 interview is unlike the coded ones (S08)" in result.stdout
+    assert "suggesting codes (per cent)" in result.stderr  # the bar; without --json too
 
 
 def test_kept_suggestions_show_the_share_people_applied_but_rank_at_the_threshold():

@@ -205,6 +205,7 @@ def test_suggestions_cli_json_lines_and_evaluate_json(study, db_url):
     lines = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
     assert lines and set(lines[0]) == {"document", "position", "start", "end", "quote", "code", "probability"}
     assert {line["document"] for line in lines} <= {"S06", "S08"}
+    assert "per cent" not in result.stderr  # --json: no bar
     result = runner.invoke(app, ["--db", db_url, "evaluate", "--gold-coder", "alice", "--json"])
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)

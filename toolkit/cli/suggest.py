@@ -31,10 +31,10 @@ def suggest_cmd(
 ) -> None:
     """Suggest codes for every respondent turn, learning from the codings and reviews so far."""
     from toolkit.suggest.estimator import SuggestConfig
-    from toolkit.suggest.suggestions import suggest, suggestion_rows
+    from toolkit.suggest.suggestions import SUGGESTING, suggest, suggestion_rows
 
     names = split_list(documents)
-    with open_cli_store() as store:
+    with open_cli_store() as store, fit_progress(SUGGESTING, shown=not as_json) as percent:
         sign_in(store, "review")
         report = suggest(
             store,
@@ -43,7 +43,7 @@ def suggest_cmd(
             split_list(coder),
             embedder=model,
             config=SuggestConfig(threshold=threshold),
-            progress=not as_json,
+            on_progress=lambda share, _step: percent(round(100 * share), 100),
         )
         rows = suggestion_rows(store, names) if as_json else []
     summary = (

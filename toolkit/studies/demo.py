@@ -18,12 +18,11 @@ from toolkit.coding.review import add_coder
 from toolkit.corpus.importer import import_files
 from toolkit.errors import InputFileError
 from toolkit.store.engine import create_store
-from toolkit.suggest.suggestions import suggest
+from toolkit.suggest.suggestions import SUGGESTING, suggest
 
 __all__ = ["build_demo", "sample_data_dir"]
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-SUGGESTING = "suggesting codes (per cent)"
 GOLD_CODER = "gold"
 REVIEWER = "reviewer"
 

@@ -42,6 +42,7 @@ from toolkit.suggest.lemmas import Lemmatizer, select_lemmatizer
 from toolkit.suggest.model_choice import lemmatizer_for, project_embedding_model, project_languages
 
 __all__ = [
+    "SUGGESTING",
     "Corpus",
     "SuggestReport",
     "build_prototypes",
@@ -52,6 +53,9 @@ __all__ = [
     "suggest",
     "suggestion_rows",
 ]
+
+SUGGESTING = "suggesting codes (per cent)"
+"""The label of a per-cent bar fed by :func:`suggest`'s ``on_progress`` (the CLI's and the demo's)."""
 
 
 @dataclass
