@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from toolkit.cli.main import app
 
-from ..conftest import CODEBOOK, SAMPLE
+from ..conftest import CODEBOOK, FIXTURES, SAMPLE
 
 runner = CliRunner()
 
@@ -86,9 +86,10 @@ def test_cli_reimport_says_nothing_to_do(small_study):
 
 
 @pytest.mark.model
-def test_cli_import_shows_a_bar_per_step_on_stderr_only(tmp_path):
+def test_cli_import_shows_a_bar_per_step_on_stderr_only(tmp_path, monkeypatch):
     url = f"sqlite:///{tmp_path / 'study.sqlite'}"
     assert qda(url, "init").exit_code == 0
+    monkeypatch.setenv("QDA_PROGRESS", "1")  # bars drawn though stderr is no terminal here
     result = qda(url, "import", *(SAMPLE / "transcripts" / f"{n}.txt" for n in ("S01", "S02")))
     assert result.exit_code == 0, result.output
     assert result.stderr.index("reading and segmenting") < result.stderr.index("finding identifiers")
@@ -97,8 +98,23 @@ def test_cli_import_shows_a_bar_per_step_on_stderr_only(tmp_path):
     assert "reading and segmenting" in again.stderr and "finding identifiers" not in again.stderr
 
 
-def test_step_progress_one_bar_per_step_none_for_an_empty_step_or_a_repeated_end(capsys):
+def test_cli_no_bars_when_stderr_is_not_a_terminal_so_a_refusal_stays_one_line(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'study.sqlite'}"
+    assert qda(url, "init").exit_code == 0
+    bad = tmp_path / "bad.docx"
+    bad.write_bytes(b"not a zip at all")
+    monkeypatch.delenv("QDA_PROGRESS", raising=False)
+    result = qda(url, "import", FIXTURES / "interview_basic.txt", bad, "--no-deid")
+    assert result.exit_code == 2 and len(result.stderr.splitlines()) == 1 and result.stderr.startswith("error:")
+    monkeypatch.setenv("QDA_PROGRESS", "1")
+    drawn = qda(url, "import", FIXTURES / "interview_basic.txt", bad, "--no-deid")
+    assert drawn.exit_code == 2 and "reading and segmenting" in drawn.stderr  # the same command, bars asked for
+
+
+def test_step_progress_one_bar_per_step_none_for_an_empty_step_or_a_repeated_end(capsys, monkeypatch):
     from toolkit.cli.app import step_progress
+
+    monkeypatch.setenv("QDA_PROGRESS", "1")
 
     with step_progress() as report:
         report("reading", 0, 2)

@@ -15,7 +15,8 @@ runner = CliRunner()
 DOCUMENTS = ["S01", "S02", "S03", "S04", "S06"]
 
 
-def test_estimate_cli_text_and_json(store, db_url, blank_nlp, tmp_path):
+def test_estimate_cli_text_and_json(store, db_url, blank_nlp, tmp_path, monkeypatch):
+    monkeypatch.setenv("QDA_PROGRESS", "1")  # bars drawn though stderr is no terminal here
     sample_study(store, blank_nlp, tmp_path, DOCUMENTS, DOCUMENTS[:3])
     set_project_model(store, "hashing")
     text = runner.invoke(app, ["--db", db_url, "estimate", "--code", "root_cause.family,root_cause.economic"])

@@ -168,7 +168,8 @@ def test_identifiers_replace_purges_caches_and_carries_decisions(deid_store, bla
     assert "Kobryn" not in after and after["Dmitry Savchuk"]["pseudonym"] == "[PERSON_1]"
 
 
-def test_identifiers_cli_scan_apply_list_review(deid_store, db_url):
+def test_identifiers_cli_scan_apply_list_review(deid_store, db_url, monkeypatch):
+    monkeypatch.setenv("QDA_PROGRESS", "1")  # bars drawn though stderr is no terminal here
     runner = CliRunner()
     scanned = runner.invoke(app, ["--db", db_url, "deid", "scan", "--documents", "B02"])
     assert scanned.exit_code == 0, scanned.output

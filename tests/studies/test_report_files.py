@@ -156,7 +156,8 @@ def test_html_renders_every_chart_offline_and_escapes_transcript_text(study, tmp
     assert "&lt;script&gt;window.__xss" in html
 
 
-def test_cli_report_html_docx_and_json_still_work(study, tmp_path, db_url):
+def test_cli_report_html_docx_and_json_still_work(study, tmp_path, db_url, monkeypatch):
+    monkeypatch.setenv("QDA_PROGRESS", "1")  # bars drawn though stderr is no terminal here
     runner = CliRunner()
     result = runner.invoke(app, ["--db", db_url, "report", "--format", "docx", str(tmp_path / "r.docx"),
                                  "--coder", "gold", "--filter", "gender=male"])  # fmt: skip

@@ -188,6 +188,7 @@ def test_suggesting_for_some_documents_applies_the_rule_as_suggesting_for_all(st
 
 
 def test_qda_suggest_names_the_unfamiliar_interviews(store, db_url, blank_nlp, tmp_path, monkeypatch):
+    monkeypatch.setenv("QDA_PROGRESS", "1")  # bars drawn though stderr is no terminal here
     from typer.testing import CliRunner
 
     from tests.conftest import sample_study

@@ -197,7 +197,8 @@ def test_suggestions_unknown_document_or_coder_is_a_clear_error(study):
 
 
 @pytest.mark.model
-def test_suggestions_cli_json_lines_and_evaluate_json(study, db_url):
+def test_suggestions_cli_json_lines_and_evaluate_json(study, db_url, monkeypatch):
+    monkeypatch.setenv("QDA_PROGRESS", "1")  # bars drawn though stderr is no terminal here
     study.close()
     runner = CliRunner()
     result = runner.invoke(app, ["--db", db_url, "suggest", "--documents", "S06,S08", "--json"])

@@ -203,14 +203,31 @@ def split_list(values: list[str] | None) -> list[str] | None:
     return [v.strip() for value in values for v in value.split(",") if v.strip()]
 
 
+def progress_wanted() -> bool:
+    """Whether to draw progress bars: when stderr is a terminal, unless ``QDA_PROGRESS`` says otherwise.
+
+    Why: a bar is for a person watching. In a pipe or a log file it would only add label lines, and a refused
+    input would no longer answer with the one ``error:`` line scripts rely on. ``QDA_PROGRESS=1`` draws them
+    anyway (tests, ``script`` logs), ``QDA_PROGRESS=0`` never.
+    """
+    setting = os.environ.get("QDA_PROGRESS", "").strip().lower()
+    if setting in ("1", "true", "yes", "on"):
+        return True
+    if setting in ("0", "false", "no", "off"):
+        return False
+    return sys.stderr.isatty()
+
+
 @contextmanager
 def step_progress(shown: bool = True) -> Iterator[Callable[[str, int, int], None]]:
     """Progress bars on stderr fed ``(step, done, total)``: one bar per step, closed when it is full.
 
     Why: stdout stays the command's report (or its JSON) alone, a step that ends in under a second still shows
     where the time went, and a line printed between steps does not land inside a bar. A repeated report of a
-    step already full is ignored; an empty step (total 0) shows nothing.
+    step already full is ignored; an empty step (total 0) shows nothing; nothing at all unless
+    :func:`progress_wanted`.
     """
+    shown = shown and progress_wanted()
     current: list[tuple[str, ExitStack, Any]] = []
     finished: set[str] = set()
 
