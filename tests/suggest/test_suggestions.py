@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -10,7 +11,7 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from toolkit.cli.main import app
-from toolkit.coding.review import add_coder, decide
+from toolkit.coding.review import add_coder, decide, explanation_lines
 from toolkit.errors import ToolkitError
 from toolkit.store.models import Coder, EmbeddingCache, Suggestion
 from toolkit.suggest.embed import HashingEmbedder
@@ -116,7 +117,16 @@ def test_suggestions_stored_with_model_versions_and_explanations(study):
     row = rows[0]
     assert row["model_version"] and row["codebook_version"] == "tip_root_causes@1.0"
     assert {"method", "sentence", "example", "keywords", "neighbours"} <= set(row["explanation"])
-    assert min(r["probability"] for r in rows) >= SuggestConfig().threshold  # nothing below it is stored
+    config = SuggestConfig()
+    picks = [r for r in rows if r["probability"] < config.threshold]
+    assert picks, "the study has codebook picks under the threshold (the assertions below would hold vacuously)"
+    for pick in picks:  # under the threshold only as the codebook's own pick, and never under its floor
+        assert pick["explanation"].get("codebook_pick") and pick["probability"] >= config.codebook_pick_floor
+        assert any("the codebook's own pick" in line for line in explanation_lines(pick["explanation"]))
+    assert not any(r["explanation"].get("codebook_pick") for r in rows if r["probability"] >= config.threshold)
+    off = replace(config, codebook_pick_floor=0.0)
+    suggest(study, embedder=HashingEmbedder(), lemmatizer=SimpleLemmatizer(), config=off)
+    assert min(r["probability"] for r in suggestion_rows(study)) >= config.threshold  # off: nothing below it
     codebook_codes = {c for c in build_prototypes(study, HashingEmbedder(), SimpleLemmatizer())[0].code_ids}
     assert {r["code"] for r in rows} <= codebook_codes
 

@@ -508,6 +508,11 @@ def explanation_lines(explanation: dict[str, Any] | None) -> list[str]:
             " unless the trained model rejects them, with at least the probability that such suggestions"
             " were applied on the coded turns"
         )
+    if why.get("codebook_pick"):
+        lines.append(
+            "the codebook's own pick for this turn: suggested below the usual threshold while few turns are"
+            " coded with this code (the probability shown is the model's)"
+        )
     if why.get("next_code"):  # explanations stored before the tenth session have none
         lines.append(f"most likely code not suggested here: {why['next_code']} (probability {why['next_probability']})")
     for n in why.get("neighbours", []):

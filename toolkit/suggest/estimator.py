@@ -31,6 +31,11 @@ How a suggestion is made, and why (numbers in ``bench/README.md``); each part ha
   the coded ones than any coded interview is like the others, the codebook's own suggestion of a code stands
   unless the code's classifier scores the turn below ``unfamiliar_veto`` (the maps, fitted on the coded
   interviews, are too cautious on another author's wording).
+* **The codebook's pick** (``codebook_pick_floor``): where the codebook alone would suggest a code for a turn
+  (its best code, raw score >= 0.5), the suggestion is made from a lower probability, ``codebook_pick_floor``,
+  rising to ``threshold`` as the code's coded turns n accumulate, with the codebook prior's weight:
+  ``(n * threshold + k * floor) / (n + k)``. Why: with few coded turns the codebook-score map, pooled over
+  codes, sends the codebook's confident picks to 0.25-0.4, just under the threshold.
 * **Decisions** (``suggest_policy``): probability >= ``threshold``; at most ``max_per_group`` codes of one
   group (from the codebook) and ``max_codes`` per turn, once per ``passage_sentences`` sentences of a long
   turn; turns under two words get no confident suggestion.
@@ -102,6 +107,7 @@ class SuggestConfig:
     passage_sentences: int = 4
     ignore_content_free_questions: bool = True
     unfamiliar_veto: float = 0.2
+    codebook_pick_floor: float = 0.3
 
     def __post_init__(self) -> None:
         if not 0.0 < self.threshold < 1.0:
@@ -118,6 +124,10 @@ class SuggestConfig:
             raise ConfigError(f"passage_sentences is a number of sentences >= 0 (0: off), not {self.passage_sentences}")
         if not 0.0 <= self.unfamiliar_veto < 1.0:
             raise ConfigError(f"unfamiliar_veto is a classifier score in [0, 1) (0: off), not {self.unfamiliar_veto}")
+        if not 0.0 <= self.codebook_pick_floor < 1.0:
+            raise ConfigError(
+                f"codebook_pick_floor is a probability in [0, 1) (0: off), not {self.codebook_pick_floor}"
+            )
 
 
 def _rate(counts: np.ndarray) -> float | None:
@@ -174,6 +184,7 @@ class CodeSuggester(BaseEstimator):
         passage_sentences: int = 4,
         ignore_content_free_questions: bool = True,
         unfamiliar_veto: float = 0.2,
+        codebook_pick_floor: float = 0.3,
     ) -> None:
         self.prototypes = prototypes
         self.C = C
@@ -198,6 +209,7 @@ class CodeSuggester(BaseEstimator):
         self.passage_sentences = passage_sentences
         self.ignore_content_free_questions = ignore_content_free_questions
         self.unfamiliar_veto = unfamiliar_veto
+        self.codebook_pick_floor = codebook_pick_floor
 
     @classmethod
     def from_config(cls, prototypes: CodebookPrototypes, config: SuggestConfig | None = None) -> CodeSuggester:
@@ -520,12 +532,14 @@ class CodeSuggester(BaseEstimator):
 
         Where nothing is kept, both are the same array (read-only use: copy before changing it).
 
-        They differ only where an unfamiliar interview keeps the codebook's suggestion: its probability is the
+        They differ where an unfamiliar interview keeps the codebook's suggestion: its probability is the
         share of such suggestions coded on the coded turns, its rank the threshold (unless the model scores it
         higher). Why two: shown at that share (0.78 on the sample corpus), the kept suggestions were calibrated
         on the development corpus (trained on the sample: 0.78 shown, 0.74 coded, against 0.41 and 0.60 at the
         threshold), but ranked at it they outranked the model's own suggestions within a turn's limits and
-        micro-F1 fell from 0.714 to 0.700 (``bench/README.md``, sixteenth session).
+        micro-F1 fell from 0.714 to 0.700 (``bench/README.md``, sixteenth session). And where the codebook's
+        pick is at or above its code's floor (:meth:`codebook_pick_floors`): ranked at the threshold, shown at
+        its own probability.
         """
         batch = self._read_questions(batch)
         found = passages(batch, int(self.passage_sentences))
@@ -564,6 +578,11 @@ class CodeSuggester(BaseEstimator):
             probs = keep_codebook_suggestions(probs, fires, learnt_raw, rows, self.unfamiliar_veto, level)
         else:
             ranks = None  # nothing kept: decisions rank by the probabilities themselves
+        floors = self.codebook_pick_floors() if zmap is not None else None
+        if floors is not None:
+            picked = self._codebook_fires(raw_codebook) & (probs >= floors[None, :])
+            ranks = (probs if ranks is None else ranks).copy()
+            ranks[picked] = np.maximum(ranks[picked], self.threshold)
         short = np.array([len(t.split()) < _MIN_WORDS for t in batch.texts], dtype=bool)
 
         def finished(values: np.ndarray) -> np.ndarray:
@@ -572,6 +591,23 @@ class CodeSuggester(BaseEstimator):
 
         probs = finished(probs)
         return probs, (probs if ranks is None else finished(ranks))
+
+    def codebook_pick_floors(self) -> np.ndarray | None:
+        """Per code: the probability from which the codebook's own pick for a turn is suggested; None if off.
+
+        ``(n * threshold + k * codebook_pick_floor) / (n + k)`` for the code's n coded turns and the codebook
+        prior's k (``prior_strength``) pseudo-turns: the codebook's pick keeps the say the prior gives it. Why:
+        with two to eight coded interviews the codebook-score map, pooled over codes and fitted on a few dozen
+        turns, sends the codebook's confident picks to 0.25-0.4; on the development corpus the learning curve
+        after 2 / 4 coded interviews rose 0.644 -> 0.654 / 0.682 -> 0.690, on the sample corpus it moved by
+        -0.008 / -0.002 and +0.008 after 8, leave-one-interview-out unchanged on both (``bench/README.md``,
+        eighteenth session).
+        """
+        floor, k = float(self.codebook_pick_floor), float(self.prior_strength)
+        if floor <= 0 or k <= 0 or floor >= self.threshold:
+            return None
+        n = np.asarray(self.positives_, dtype=np.float64)
+        return (n * self.threshold + k * floor) / (n + k)
 
     def _codebook_fires(self, raw: np.ndarray) -> np.ndarray:
         """What the codebook alone would suggest from its raw scores: the turn's best code, at ``zero_shot_cut``."""
@@ -686,6 +722,11 @@ class CodeSuggester(BaseEstimator):
             unfamiliar = None  # the rule did not apply, so no explanation may say it did
         elif unfamiliar is None and batch is self.batch_:
             unfamiliar = self.unfamiliar_turns()
+        picks = None
+        if ranks is not None:  # ranked above their probability: the codebook's pick (or an unfamiliar interview's)
+            picks = (ranks > probs) & (probs < self.threshold)
+            if unfamiliar is not None:
+                picks &= ~np.asarray(unfamiliar, dtype=bool)[:, None]
         return explainer.explain(
             batch,
             self.decide(probs, self.passage_counts(batch), ranks),
@@ -697,4 +738,5 @@ class CodeSuggester(BaseEstimator):
             probs=probs,
             codebook_record=getattr(self, "codebook_record_", None),
             unfamiliar=unfamiliar,
+            codebook_picks=picks,
         )

@@ -43,6 +43,7 @@ class Explainer:
         probs: np.ndarray | None = None,
         codebook_record: np.ndarray | None = None,
         unfamiliar: np.ndarray | None = None,
+        codebook_picks: np.ndarray | None = None,
     ) -> list[dict[int, dict[str, object]]]:
         """For each turn, for each suggested code index: a one-glance reason.
 
@@ -52,7 +53,9 @@ class Explainer:
         ``probs`` (turns x codes), each reason names the most likely code not suggested for its turn. With
         ``codebook_record`` (codes x 2: coded turns on which the codebook alone suggests the code, and how many
         of those were coded with it), each reason says so. ``unfamiliar`` (bool per turn) marks the turns of an
-        interview unlike the coded ones, where the codebook's own suggestions were kept (:mod:`.novelty`).
+        interview unlike the coded ones, where the codebook's own suggestions were kept (:mod:`.novelty`);
+        ``codebook_picks`` (turns x codes) the pairs suggested below the threshold as the codebook's own pick
+        (``CodeSuggester.codebook_pick_floors``).
         """
         calibrated = few_shot if calibrated is None else calibrated
         near = self._neighbours(batch, chosen, coded_vecs, labels)
@@ -79,6 +82,7 @@ class Explainer:
                     **self._next_code(chosen[i], None if probs is None else probs[i]),
                     **self._record(codebook_record, j),
                     **({"unfamiliar_interview": True} if unfamiliar is not None and unfamiliar[i] else {}),
+                    **({"codebook_pick": True} if codebook_picks is not None and codebook_picks[i, j] else {}),
                 }
             out.append(reasons)
         return out
