@@ -18,7 +18,13 @@ def suggest_cmd(
     codebook: Annotated[str | None, typer.Option(help="Only codes of this codebook id.")] = None,
     coder: Annotated[list[str] | None, typer.Option(help="Learn only from these coders (default: all people).")] = None,
     threshold: Annotated[
-        float, typer.Option(min=0.0, max=1.0, help="Suggest codes at or above this probability.")
+        float,
+        typer.Option(
+            min=0.0,
+            max=1.0,
+            help="Suggest codes at or above this probability (the codebook's own pick for a turn from 0.3 up to it "
+            "while its code has few coded turns).",
+        ),
     ] = 0.4,  # SuggestConfig().threshold (not imported here: the CLI starts without scikit-learn)
     as_json: Annotated[bool, typer.Option("--json", help="Also print the stored suggestions as JSON lines.")] = False,
     model: Annotated[
