@@ -74,7 +74,7 @@ def build_demo(
         if with_suggestions:
             step("suggesting codes (the corpus is embedded once)")
             add_coder(store, REVIEWER, actor="demo")
-            percent = on_progress or (lambda step, done, total: None)
+            percent = on_progress or (lambda _name, _done, _total: None)
             suggest(store, actor="demo", on_progress=lambda share, _: percent(SUGGESTING, round(100 * share), 100))
         return project_status(store)
     finally:
