@@ -15,7 +15,7 @@ from toolkit.errors import ConflictError
 from toolkit.store.engine import open_store
 from toolkit.store.models import AuditEvent, Coder, Document
 
-from ..conftest import FIXTURES
+from ..conftest import CODEBOOK, FIXTURES
 
 runner = CliRunner()
 
@@ -66,8 +66,6 @@ def test_store_database_errors_hide_the_statements_parameters(store):
 
 def test_cli_unknown_coder_needs_registering_for_code_and_codings_import(store, db_url, blank_nlp, tmp_path):
     from toolkit.coding.codebook import load_codebook
-
-    from ..conftest import CODEBOOK
 
     import_files(store, [FIXTURES / "interview_basic.txt"], nlp=blank_nlp)
     load_codebook(store, CODEBOOK)
@@ -164,3 +162,13 @@ def test_cli_demo_builds_the_sample_project(tmp_path):
     assert "documents  26" in result.output and "gold" in result.output
     assert "importing 26 transcripts" in result.stderr and "suggesting" not in result.stderr  # steps, on stderr
     assert "counting gold (the project's reference coder" in qda(url, "reference").output
+
+
+def test_cli_suggest_with_no_respondent_turns_says_to_import_first(tmp_path):
+    """A new store with a codebook but no transcripts: one clear line, not an internal error."""
+    url = f"sqlite:///{tmp_path / 'empty.sqlite'}"
+    assert qda(url, "init").exit_code == 0
+    assert qda(url, "codebook", "load", CODEBOOK).exit_code == 0
+    result = qda(url, "suggest", "--model", "hashing")
+    assert result.exit_code == 2, result.output
+    assert error_lines(result) == [error_lines(result)[0]] and "import transcripts first" in result.output

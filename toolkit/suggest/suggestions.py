@@ -350,6 +350,11 @@ def suggest(
     config = config or SuggestConfig()
     report_step(0.02, "reading the corpus")
     corpus = load_corpus(store, embedder, lemmatizer, progress=progress, on_progress=embedding)
+    if not corpus.segment_ids:  # nothing to score: say what to do instead of failing inside the model
+        raise NotFoundError(
+            "no respondent turns to suggest codes for: import transcripts first (`qda import`); a transcript whose "
+            "speakers were not recognised has none (`qda show DOC` shows each turn's role)"
+        )
     report_step(0.8, "fitting the model")
     prototypes, codebook_version = build_prototypes(store, embedder, lemmatizer, codebook)
     labels = label_matrix(store, corpus, prototypes.code_ids, coders)
