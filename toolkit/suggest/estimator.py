@@ -570,8 +570,8 @@ class CodeSuggester(BaseEstimator):
                     learnt = fmap.transform(learnt)
                 n = float(self.positives_[j])
                 probs[:, j] = learnt if k == 0 else (n * learnt + k * probs[:, j]) / (n + k)
+        fires = self._codebook_fires(raw_codebook)  # what the codebook alone would suggest: kept, or picked
         if fitted and self.unfamiliar_rule_applies():
-            fires = self._codebook_fires(raw_codebook)
             rows = self.unfamiliar_turns()
             level = max(self.threshold, getattr(self, "kept_precision_", None) or 0.0)
             ranks = keep_codebook_suggestions(probs, fires, learnt_raw, rows, self.unfamiliar_veto, self.threshold)
@@ -580,7 +580,7 @@ class CodeSuggester(BaseEstimator):
             ranks = None  # nothing kept: decisions rank by the probabilities themselves
         floors = self.codebook_pick_floors() if zmap is not None else None
         if floors is not None:
-            picked = self._codebook_fires(raw_codebook) & (probs >= floors[None, :])
+            picked = fires & (probs >= floors[None, :])
             ranks = (probs if ranks is None else ranks).copy()
             ranks[picked] = np.maximum(ranks[picked], self.threshold)
         short = np.array([len(t.split()) < _MIN_WORDS for t in batch.texts], dtype=bool)
