@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 import typer
 
 from toolkit.cli.access import act_as, sign_in
-from toolkit.cli.app import app, fit_progress, open_cli_store, split_list
+from toolkit.cli.app import app, fit_progress, open_cli_store, progress_wanted, split_list
 from toolkit.errors import ToolkitError
 
 
@@ -94,7 +94,14 @@ def evaluate_cmd(
     label = {"nested": "held-out interviews", "learning-curve": "coded-interview counts x orders"}
     with open_cli_store() as store, fit_progress(label.get(mode, "folds"), shown=not as_json) as on_progress:
         report = evaluate(
-            store, gold_coder, mode, codebook, orders=orders, folds=folds, on_progress=on_progress, progress=not as_json
+            store,
+            gold_coder,
+            mode,
+            codebook,
+            orders=orders,
+            folds=folds,
+            on_progress=on_progress,
+            progress=not as_json and progress_wanted(),  # the embedding model's own bar: the same rule as ours
         )
     if as_json:
         typer.echo(json.dumps(report, indent=2))
