@@ -9,7 +9,8 @@ import pytest
 
 from toolkit.errors import ConfigError
 from toolkit.suggest.estimator import CodeSuggester, SuggestConfig
-from toolkit.suggest.passages import passage_counts, passage_spans, passages
+from toolkit.suggest.evaluate import cross_validated_decision_inputs, cross_validated_scores
+from toolkit.suggest.passages import MIN_PASSAGE_SENTENCES, passage_counts, passage_size, passage_spans, passages
 from toolkit.suggest.policy import DecisionPolicy
 
 from .test_suggest import LEM, TURNS, labels_for, make_batch, make_prototypes
@@ -103,3 +104,46 @@ def test_a_long_turn_carries_each_limit_once_per_passage():
     assert decided[1].tolist() == [True, True, True, True]  # two passages: twice each limit
     zero_shot = policy.decide(probs, few_shot=np.zeros(4, dtype=bool), passages=np.array([1, 2]))
     assert zero_shot.sum(axis=1).tolist() == [1, 2]  # one codebook-only code per passage
+
+
+def test_a_passage_is_as_long_as_the_median_coded_turn_and_at_least_three_sentences():
+    assert passage_size([4, 5, 6, 2], fallback=4) == 4  # median 4.5, whole sentences
+    assert passage_size([7, 7, 8], fallback=4) == 7
+    assert passage_size([2, 2, 3], fallback=4) == MIN_PASSAGE_SENTENCES == 3  # two-sentence windows cost turns
+    assert passage_size([], fallback=4) == 4  # nothing coded: the setting
+    assert passage_size([5, 5], fallback=0) == 0  # passages off stay off
+
+
+def test_a_fitted_model_reads_passages_as_long_as_its_coded_turns():
+    batch = long_answer_batch()  # coded turns of 1-2 sentences, then an uncoded answer of six
+    protos = make_prototypes()
+    labels = labels_for(TURNS, protos.code_ids)
+    labels = np.vstack([labels, np.full((1, labels.shape[1]), -1, dtype=labels.dtype)])
+    model = CodeSuggester(protos, min_positives=2, passage_sentences=4)
+    assert model.passage_sentences_now() == 4  # before fit: the setting
+    model.fit(batch, labels)
+    assert model.passage_sentences_now() == 3
+    assert model.passage_counts(batch)[-1] == 2  # six sentences: two passages of three, where four made one
+    same = CodeSuggester(protos, min_positives=2, passage_sentences=3, passages_follow_coded_turns=False)
+    np.testing.assert_allclose(model.predict_proba(batch), same.fit(batch, labels).predict_proba(batch))
+    one_interview = CodeSuggester(protos, min_positives=2, passage_sentences=4).fit(batch, labels, ["a"] * len(batch))
+    assert one_interview.passage_sentences_now() == 4  # coded turns from one interview: nothing drawn from them
+    fixed = CodeSuggester(protos, min_positives=2, passage_sentences=4, passages_follow_coded_turns=False)
+    assert fixed.fit(batch, labels).passage_sentences_now() == 4
+    zero = CodeSuggester(protos, passage_sentences=4).fit(batch, np.full(labels.shape, -1, dtype=labels.dtype))
+    assert zero.passage_sentences_now() == 4  # nothing coded: the setting
+
+
+def test_cross_validated_decisions_count_passages_as_each_fold_read_them():
+    batch = long_answer_batch()
+    protos = make_prototypes()
+    labels = labels_for(TURNS, protos.code_ids)
+    labels = np.vstack([labels, np.zeros((1, labels.shape[1]), dtype=labels.dtype)])
+    groups = [f"interview {i % 3}" for i in range(len(batch))]
+    model = CodeSuggester(protos, min_positives=2, passage_sentences=4)
+    probs, ranks, counts = cross_validated_decision_inputs(model, batch, labels, groups)
+    assert model.passage_counts(batch)[-1] == 1  # the unfitted model's setting: one passage of four
+    assert counts[-1] == 2  # its fold read passages of three
+    scores = cross_validated_scores(model, batch, labels, groups)
+    np.testing.assert_array_equal(scores[0], probs)
+    np.testing.assert_array_equal(scores[1], ranks)

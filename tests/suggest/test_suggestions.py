@@ -18,6 +18,7 @@ from toolkit.suggest.embed import HashingEmbedder
 from toolkit.suggest.estimator import UNLABELLED, CodeSuggester, SuggestConfig
 from toolkit.suggest.evaluate import evaluate
 from toolkit.suggest.lemmas import SimpleLemmatizer
+from toolkit.suggest.passages import passage_spans
 from toolkit.suggest.suggestions import (
     build_prototypes,
     label_matrix,
@@ -91,9 +92,10 @@ def test_suggestions_for_a_statement_read_passage_by_passage(study, blank_nlp, t
     protos, _ = build_prototypes(study, HashingEmbedder(), SimpleLemmatizer())
     labels = label_matrix(study, corpus, protos.code_ids)
     model = CodeSuggester(protos).fit(corpus.batch, labels, corpus.documents)
-    assert model.passage_counts(corpus.batch)[row] == len(corpus.batch.sentence_texts[row]) // 4 > 1
+    size, sentences = model.passage_sentences_now(), len(corpus.batch.sentence_texts[row])
+    assert model.passage_counts(corpus.batch)[row] == sentences // size
     found = model.passages_
-    assert found is not None and (found.owner == row).sum() == 2  # eight sentences: two windows of four
+    assert found is not None and (found.owner == row).sum() == len(passage_spans(sentences, size)) > 1
     report = suggest(study, embedder=HashingEmbedder(), lemmatizer=SimpleLemmatizer(), documents=["statement"])
     assert report.segments_scored == 1
     assert suggestion_rows(study, documents=["statement"])  # stored, for a reviewer to decide

@@ -22,9 +22,11 @@ How a suggestion is made, and why (numbers in ``bench/README.md``); each part ha
   the combination is calibrated too; the codebook keeps a say at any n where those scores show it adds to the
   learnt one. Before anything is coded, zero-shot scores stay uncalibrated and are cut
   at 0.5.
-* **Long answers** (``suggest_passages``): a turn of more than ``passage_sentences`` sentences is also read
-  in windows of that many sentences; each code's scores are the best of the turn's and its windows', before
-  the calibration maps (fitted on scores taken the same way).
+* **Long answers** (``suggest_passages``): a turn longer than a passage is also read in windows of a
+  passage's sentences; each code's scores are the best of the turn's and its windows', before the calibration
+  maps (fitted on scores taken the same way). A passage is as long as the median coded turn, at least three
+  sentences (``passages_follow_coded_turns``), once the coded turns span ``min_interviews`` interviews;
+  ``passage_sentences`` before.
 * **Questions** (``suggest_questions``, ``ignore_content_free_questions``): a question that names no topic
   ("Can you tell me about it?") is read as no question, so that the answer alone carries its codes.
 * **Unfamiliar interviews** (``suggest_novelty``, ``unfamiliar_veto``): in an uncoded interview less like
@@ -37,8 +39,8 @@ How a suggestion is made, and why (numbers in ``bench/README.md``); each part ha
   ``(n * threshold + k * floor) / (n + k)``. Why: with few coded turns the codebook-score map, pooled over
   codes, sends many of the codebook's right picks just under the threshold.
 * **Decisions** (``suggest_policy``): probability >= ``threshold``; at most ``max_per_group`` codes of one
-  group (from the codebook) and ``max_codes`` per turn, once per ``passage_sentences`` sentences of a long
-  turn; turns under two words get no confident suggestion.
+  group (from the codebook) and ``max_codes`` per turn, once per passage of a long turn; turns under two
+  words get no confident suggestion.
 * **Explanations** (``suggest_explain``): sentence, closest codebook example, keywords, nearest coded turns.
 
 Use :class:`CodeSuggester` with a :class:`SegmentBatch` and :class:`CodebookPrototypes`;
@@ -62,7 +64,7 @@ from toolkit.suggest.evidence import code_evidence
 from toolkit.suggest.explain import Explainer
 from toolkit.suggest.features import make_features, row_space
 from toolkit.suggest.novelty import keep_codebook_suggestions, unfamiliar_rows
-from toolkit.suggest.passages import Passages, passage_counts, passages
+from toolkit.suggest.passages import Passages, passage_counts, passage_size, passages
 from toolkit.suggest.policy import DecisionPolicy
 from toolkit.suggest.questions import without_content_free_questions
 from toolkit.suggest.threads import one_blas_thread
@@ -105,6 +107,7 @@ class SuggestConfig:
     min_interviews: int = 2
     answer_only_weight: float = 1.0
     passage_sentences: int = 4
+    passages_follow_coded_turns: bool = True
     ignore_content_free_questions: bool = True
     unfamiliar_veto: float = 0.2
     codebook_pick_floor: float = 0.3
@@ -182,6 +185,7 @@ class CodeSuggester(BaseEstimator):
         min_interviews: int = 2,
         answer_only_weight: float = 1.0,
         passage_sentences: int = 4,
+        passages_follow_coded_turns: bool = True,
         ignore_content_free_questions: bool = True,
         unfamiliar_veto: float = 0.2,
         codebook_pick_floor: float = 0.3,
@@ -207,6 +211,7 @@ class CodeSuggester(BaseEstimator):
         self.min_interviews = min_interviews
         self.answer_only_weight = answer_only_weight
         self.passage_sentences = passage_sentences
+        self.passages_follow_coded_turns = passages_follow_coded_turns
         self.ignore_content_free_questions = ignore_content_free_questions
         self.unfamiliar_veto = unfamiliar_veto
         self.codebook_pick_floor = codebook_pick_floor
@@ -254,16 +259,24 @@ class CodeSuggester(BaseEstimator):
         if self.row_space_ is not None:
             self.row_space_.fit(views[fit_rows].toarray())  # dense: the Gram product is BLAS, not sparse x sparse
         self.X_ = views if self.row_space_ is None else self.row_space_.transform(views)
-        # the fitted turns' passages, transformed once: scoring and the maps' out-of-fold scores use them
-        self.passages_ = passages(batch, int(self.passage_sentences))
-        self.XP_ = None if self.passages_ is None else self._transform(self.passages_.batch)
         self.labels_ = labels.copy()
+        self.groups_ = None if groups is None else np.asarray(groups)
+        # the fitted turns' passages, transformed once: scoring and the maps' out-of-fold scores use them; sized
+        # by the coded turns once they span min_interviews interviews (as anything learnt from them)
+        coded = np.where((labels[: len(batch)] != UNLABELLED).any(axis=1))[0]
+        sized = self.passages_follow_coded_turns and len(coded) > 0 and self._validated()
+        self.passage_size_ = (
+            passage_size([len(batch.sentence_vecs[i]) for i in coded], int(self.passage_sentences))
+            if sized
+            else int(self.passage_sentences)
+        )
+        self.passages_ = passages(batch, self.passage_size_)
+        self.XP_ = None if self.passages_ is None else self._transform(self.passages_.batch)
         self.unfamiliar_cache_: tuple[bytes, np.ndarray] | None = None  # a new fit measures familiarity again
         self.batch_ = batch
         self.estimators_: list[LogisticRegression | None] = [None] * n_codes
         self.trained_ = np.zeros(n_codes, dtype=bool)
         self.positives_ = np.zeros(n_codes, dtype=np.int64)
-        self.groups_ = None if groups is None else np.asarray(groups)
         self._fit_codes(range(n_codes))
         self._fit_maps()
         return self
@@ -514,8 +527,8 @@ class CodeSuggester(BaseEstimator):
         combined by the blend map fitted on out-of-fold scores; without that map (``calibrate=False``, or
         coded turns from one interview) the probability is ``(n * p_learnt + k * p_codebook) / (n + k)``.
 
-        A turn longer than ``passage_sentences`` sentences is also scored passage by passage (windows of that
-        many sentences, :mod:`toolkit.suggest.passages`), as a coder finds a code in one paragraph of a long
+        A turn longer than a passage (:meth:`passage_sentences_now`) is also scored passage by passage (windows
+        of that many sentences, :mod:`toolkit.suggest.passages`), as a coder finds a code in one paragraph of a long
         answer: each code's codebook and learnt scores are the highest of the turn's and its passages', taken
         before the calibration maps, which are fitted on scores taken the same way (so the best of several
         passages is calibrated as such, not read as one turn's score).
@@ -542,7 +555,7 @@ class CodeSuggester(BaseEstimator):
         its own probability.
         """
         batch = self._read_questions(batch)
-        found = passages(batch, int(self.passage_sentences))
+        found = passages(batch, self.passage_sentences_now())
         fitted = batch is self.batch_
         kept = getattr(self, "zero_raw_", None)  # the fitted batch's, kept by the maps' fit
         probs = kept.copy() if fitted and kept is not None else self._zero_raw(batch, found)
@@ -657,12 +670,21 @@ class CodeSuggester(BaseEstimator):
         """The batch as the model reads it: content-free questions as absent (:mod:`toolkit.suggest.questions`)."""
         return without_content_free_questions(batch) if self.ignore_content_free_questions else batch
 
-    def passage_counts(self, batch: SegmentBatch) -> np.ndarray:
-        """Per turn, how many turn-sized passages it holds (1 unless longer than ``passage_sentences``).
+    def passage_sentences_now(self) -> int:
+        """Sentences per passage: the fitted size (the median coded turn's, at least 3), or ``passage_sentences``.
 
-        Pass it to :meth:`decide` with the batch's probabilities (``predict`` does).
+        Before ``fit``, before the coded turns span ``min_interviews`` interviews, and with
+        ``passages_follow_coded_turns`` off: the setting. 0 means no passages.
         """
-        return passage_counts(batch, int(self.passage_sentences))
+        return int(getattr(self, "passage_size_", self.passage_sentences))
+
+    def passage_counts(self, batch: SegmentBatch) -> np.ndarray:
+        """Per turn, how many passages it holds (1 unless longer than :meth:`passage_sentences_now`).
+
+        Pass it to :meth:`decide` with the batch's probabilities (``predict`` does); a fitted model's count
+        follows its fitted passage size, so decide with the model that scored the turns.
+        """
+        return passage_counts(batch, self.passage_sentences_now())
 
     def decide(
         self, probs: np.ndarray, passages: np.ndarray | None = None, ranks: np.ndarray | None = None

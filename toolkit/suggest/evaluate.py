@@ -29,7 +29,14 @@ from toolkit.suggest.report import classification_report
 from toolkit.suggest.selection import SelectionGrid, nested_predictions
 from toolkit.suggest.suggestions import build_prototypes, label_matrix, load_corpus
 
-__all__ = ["MODES", "classification_report", "cross_validated_probabilities", "cross_validated_scores", "evaluate"]
+__all__ = [
+    "MODES",
+    "classification_report",
+    "cross_validated_decision_inputs",
+    "cross_validated_probabilities",
+    "cross_validated_scores",
+    "evaluate",
+]
 
 MODES = ("nested", "cross-validated", "zero-shot", "stored", "learning-curve")
 
@@ -66,7 +73,25 @@ def cross_validated_scores(
 ) -> tuple[np.ndarray, np.ndarray]:
     """:func:`cross_validated_probabilities` and the ranks decisions use (``CodeSuggester.decide``'s ``ranks``).
 
-    ``on_progress(done, total)`` before the first fit and after each (a progress bar's feed).
+    ``on_progress(done, total)`` before the first fit and after each (a progress bar's feed). To decide from
+    them, pass each turn's passage count from the model that scored it (:func:`cross_validated_decision_inputs`).
+    """
+    return cross_validated_decision_inputs(model, batch, labels, groups, config, folds, on_progress)[:2]
+
+
+def cross_validated_decision_inputs(
+    model: CodeSuggester,
+    batch: SegmentBatch,
+    labels: np.ndarray,
+    groups: Sequence[str],
+    config: SuggestConfig | None = None,
+    folds: int | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`cross_validated_scores` and each turn's passage count from its fold's model (``decide``'s three).
+
+    Why the counts: a fitted model reads passages as long as its coded turns (``passage_sentences_now``), so
+    an unfitted model's counts (from the ``passage_sentences`` setting) may not be those it scored with.
     """
     params = model.get_params(deep=False)
     if config is not None:
@@ -74,6 +99,7 @@ def cross_validated_scores(
     labels = np.asarray(labels)
     probs = np.zeros(labels.shape, dtype=np.float64)
     ranks = np.zeros(labels.shape, dtype=np.float64)
+    counts = np.ones(len(labels), dtype=np.int64)
     interviews = np.asarray(groups)
     splitter = LeaveOneGroupOut() if folds is None else GroupKFold(n_splits=min(folds, len(np.unique(interviews))))
     splits = list(splitter.split(np.zeros(len(labels)), groups=interviews))
@@ -85,8 +111,9 @@ def cross_validated_scores(
         fitted = type(model)(**params).fit(batch, train_labels, groups)
         fold_probs, fold_ranks = fitted.predict_proba_and_ranks(batch)  # the fitted batch: its features are reused
         probs[held], ranks[held] = fold_probs[held], fold_ranks[held]
+        counts[held] = fitted.passage_counts(batch)[held]
         report(done, len(splits))
-    return probs, ranks
+    return probs, ranks, counts
 
 
 def evaluate(
@@ -147,8 +174,10 @@ def evaluate(
         pred = pred[rows]
     elif mode == "cross-validated":
         batch = corpus.batch.subset(rows)
-        probs, ranks = cross_validated_scores(model, batch, gold[rows], documents, folds=folds, on_progress=on_progress)
-        pred = model.decide(probs, model.passage_counts(batch), ranks)
+        probs, ranks, counts = cross_validated_decision_inputs(
+            model, batch, gold[rows], documents, folds=folds, on_progress=on_progress
+        )
+        pred = model.decide(probs, counts, ranks)
     elif mode == "zero-shot":
         unlabelled = np.full(gold.shape, UNLABELLED, dtype=np.int8)
         model.fit(corpus.batch, unlabelled)

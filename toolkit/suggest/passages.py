@@ -11,13 +11,16 @@ calibration maps (which are fitted on scores taken the same way).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from toolkit.suggest.data import SegmentBatch
 
-__all__ = ["Passages", "passage_counts", "passage_spans", "passages"]
+__all__ = ["MIN_PASSAGE_SENTENCES", "Passages", "passage_counts", "passage_size", "passage_spans", "passages"]
+
+MIN_PASSAGE_SENTENCES = 3
 
 
 @dataclass(frozen=True)
@@ -26,6 +29,21 @@ class Passages:
 
     batch: SegmentBatch
     owner: np.ndarray
+
+
+def passage_size(coded_turn_sentences: Sequence[int], fallback: int) -> int:
+    """How many sentences a passage holds: the median coded turn's, at least 3; ``fallback`` before coding.
+
+    Why: the model reads a passage well when it is as long as the turns it learnt from. With windows of four
+    sentences (the sample corpus' median turn) a corpus of two-sentence turns (the development corpus) read its
+    answers merged three or six at a time at micro-F1 0.648 / 0.567 when trained on the other interviews;
+    with windows of its own median, 0.712 / 0.709. Windows of two sentences cost its turns, read one by one,
+    0.026 leave-one-interview-out (0.768 -> 0.742; three: unchanged), hence the floor of three. ``fallback``
+    <= 0 (passages off) stays off. Measured in ``bench/README.md`` (nineteenth session).
+    """
+    if fallback < 1 or not len(coded_turn_sentences):
+        return max(int(fallback), 0)
+    return max(MIN_PASSAGE_SENTENCES, int(np.median(np.asarray(coded_turn_sentences))))
 
 
 def passage_spans(n_sentences: int, size: int) -> list[tuple[int, int]]:

@@ -54,28 +54,28 @@ def _inner_choice(
         return model.C, model.prior_strength, model.threshold
     splits = min(grid.inner_splits, n_groups)
     probs = {ck: np.zeros((len(rows), labels.shape[1])) for ck in candidates}
-    folds: list[tuple[np.ndarray, CodeSuggester]] = []  # (inner held-out positions, the fold's fitted model)
+    # (inner held-out positions, the fold's fitted model, its passage counts there: its passages' size)
+    folds: list[tuple[np.ndarray, CodeSuggester, np.ndarray]] = []
     for inner_train, inner_held in GroupKFold(n_splits=splits).split(rows, groups=groups[rows]):
         inner_labels = np.full(labels.shape, UNLABELLED, dtype=labels.dtype)
         inner_labels[rows[inner_train]] = labels[rows[inner_train]]
         fitted = clone(model).set_params(C=grid.C[0]).fit(batch, inner_labels, groups)
-        folds.append((inner_held, fitted))
+        folds.append((inner_held, fitted, fitted.passage_counts(batch)[rows[inner_held]]))
         for c in grid.C:
             if c != fitted.C:
                 fitted.set_params(C=c).refit_classifiers()
             for k in grid.prior_strength:
                 probs[(c, k)][inner_held] = _mix(fitted, batch, k)[rows[inner_held]]
     truth = labels[rows] == 1
-    counts = model.passage_counts(batch)[rows]
     best, best_f1 = (model.C, model.prior_strength, model.threshold), -1.0
     for c, k in candidates:
         for t in grid.threshold:
             chooser = clone(model).set_params(threshold=t)
             pred = np.zeros_like(truth)
-            for held, fitted in folds:  # the fold's trained codes and maps decide, as when suggesting
+            for held, fitted, counts in folds:  # the fold's trained codes and maps decide, as when suggesting
                 chooser.trained_ = fitted.trained_
                 chooser.zero_shot_map_ = fitted.zero_shot_map_
-                pred[held] = chooser.decide(probs[(c, k)][held], counts[held])
+                pred[held] = chooser.decide(probs[(c, k)][held], counts)
             score = f1_score(truth, pred, average="micro", zero_division=0)
             if score > best_f1 + 1e-9:
                 best, best_f1 = (c, k, t), score
