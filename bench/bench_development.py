@@ -24,7 +24,7 @@ from sklearn.base import clone
 
 from toolkit.suggest.embed import select_embedder
 from toolkit.suggest.estimator import UNLABELLED, CodeSuggester
-from toolkit.suggest.evaluate import classification_report, cross_validated_scores
+from toolkit.suggest.evaluate import classification_report, cross_validated_decision_inputs
 from toolkit.suggest.lemmas import select_lemmatizer
 
 
@@ -67,10 +67,10 @@ def main() -> None:
     print("\n".join(reliability(transfer_probs.ravel(), (d_gold == 1).ravel())))
 
     t0 = time.perf_counter()
-    probs, ranks = cross_validated_scores(base, d_batch, d_gold, d_docs)
+    probs, ranks, counts = cross_validated_decision_inputs(base, d_batch, d_gold, d_docs)
     every = clone(base)
     every.trained_ = np.ones(len(codes), dtype=bool)
-    decided = every.decide(probs, base.passage_counts(d_batch), ranks)
+    decided = every.decide(probs, counts, ranks)
     name = "leave-one-interview-out within the development corpus"
     reports[name] = classification_report(d_gold == 1, decided, codes)
     print(f"(leave-one-interview-out: {time.perf_counter() - t0:.0f} s)\n")

@@ -42,7 +42,7 @@ from toolkit.studies.demo import build_demo
 from toolkit.suggest.embed import HashingEmbedder, SentenceTransformerEmbedder
 from toolkit.suggest.embed_onnx import OnnxSentenceEncoder
 from toolkit.suggest.estimator import UNLABELLED, CodeSuggester
-from toolkit.suggest.evaluate import classification_report, cross_validated_probabilities
+from toolkit.suggest.evaluate import classification_report, cross_validated_decision_inputs
 from toolkit.suggest.lemmas import select_lemmatizer
 from toolkit.suggest.suggestions import build_prototypes, label_matrix, load_corpus
 
@@ -131,10 +131,10 @@ def loio_f1(url: str, embedder) -> float:
     rows = np.where((gold != UNLABELLED).any(axis=1))[0]
     batch, labels, docs = corpus.batch.subset(rows), gold[rows], [corpus.documents[i] for i in rows]
     base = CodeSuggester(protos)
-    probs = cross_validated_probabilities(base, batch, labels, docs)
+    probs, _, counts = cross_validated_decision_inputs(base, batch, labels, docs)
     fixed = CodeSuggester(protos)
     fixed.trained_ = np.ones(len(protos.code_ids), dtype=bool)
-    decided = fixed.decide(probs, fixed.passage_counts(batch))
+    decided = fixed.decide(probs, counts)
     return float(classification_report(labels == 1, decided, protos.code_ids)["micro_f1"])
 
 

@@ -27,7 +27,7 @@ from toolkit.studies.demo import build_demo
 from toolkit.suggest.data import SegmentBatch
 from toolkit.suggest.embed import select_embedder
 from toolkit.suggest.estimator import UNLABELLED, CodeSuggester
-from toolkit.suggest.evaluate import classification_report, cross_validated_scores
+from toolkit.suggest.evaluate import classification_report, cross_validated_decision_inputs, cross_validated_scores
 from toolkit.suggest.learning_curve import DEFAULT_SIZES, learning_curve, read_curve
 from toolkit.suggest.lemmas import select_lemmatizer
 from toolkit.suggest.selection import nested_predictions
@@ -240,10 +240,10 @@ def main() -> None:
     zero = clone(base).fit(s_batch, unl)
     zero_sample = classification_report(s_gold == 1, zero.predict(s_batch), codes)
     print(line("zero-shot (codebook only)", zero_sample))
-    probs, ranks = cross_validated_scores(base, s_batch, s_gold, s_docs)
+    # a long turn carries each limit once per passage, as long as each fold's coded turns
+    probs, ranks, s_counts = cross_validated_decision_inputs(base, s_batch, s_gold, s_docs)
     fixed = clone(base)
     fixed.trained_ = np.ones(len(codes), dtype=bool)
-    s_counts = base.passage_counts(s_batch)  # a long turn carries each limit once per passage
     print(
         line(
             "few-shot, default settings (chosen on this corpus earlier)",
