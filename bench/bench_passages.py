@@ -2,14 +2,16 @@
 
 Usage:
     python bench/bench_passages.py                 # builds both stores in a temporary folder
-    python bench/bench_passages.py --sample-db URL --heldout-db URL
+    python bench/bench_passages.py --sample-db URL --heldout-db URL [--development-db URL]
+    python bench/bench_passages.py --only development        # one corpus
 
 A proxy for statement-like material, made from coded interviews: every ``W`` consecutive answers of an
 interview (W = 3 and 6) become one answer after "Can you tell me about it?", coded with every code of its
 parts. Scored zero-shot (a project of such answers only) and by a model trained on the other interviews'
 turns with their questions (leave one interview out), with ``passage_sentences`` 0 (each answer as one
 whole) and the default (4). The original turns, scored one by one with the generic question, are the
-ceiling. The held-out corpus is measured once, after the default was fixed on the sample corpus.
+ceiling. The held-out corpus is measured once, after each choice was made on the sample and development corpora
+(the development corpus' turns are shorter: two sentences at the median, against four in the sample).
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from toolkit.suggest.embed import select_embedder
 from toolkit.suggest.estimator import UNLABELLED, CodeSuggester
 from toolkit.suggest.evaluate import classification_report
 from toolkit.suggest.lemmas import select_lemmatizer
+
+CORPORA = {"sample": "sample corpus", "heldout": "held-out corpus", "development": "development corpus"}
 
 
 def merged_answers(batch: SegmentBatch, gold: np.ndarray, docs: list[str], size: int, embedder, lemmatizer):
@@ -89,14 +93,28 @@ def run(name: str, batch, gold, docs, protos, embedder, lemmatizer) -> None:
         print(line("ceiling: the original turns one by one", classification_report(labels == 1, ceiling, codes)))
 
 
+def store_url(corpus: str, given: str | None) -> str:
+    """The store given for a corpus, or a demo store built from ``sample_data/`` in a temporary folder."""
+    if given:
+        return given
+    if corpus == "sample":
+        return demo_stores(None, None, "bench_passages_", heldout=False)[0]
+    return demo_stores("not built", None, "bench_passages_", second=corpus)[1]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sample-db")
     parser.add_argument("--heldout-db")
+    parser.add_argument("--development-db")
+    parser.add_argument("--only", choices=CORPORA, action="append", help="these corpora only (default: all three)")
     args = parser.parse_args()
-    sample_url, held_url = demo_stores(args.sample_db, args.heldout_db, "bench_passages_")
+    wanted = args.only or list(CORPORA)
+    given = {"sample": args.sample_db, "heldout": args.heldout_db, "development": args.development_db}
+    urls = {corpus: store_url(corpus, given[corpus]) for corpus in wanted}
     embedder, lemmatizer = select_embedder(), select_lemmatizer()
-    for name, url in (("sample corpus", sample_url), ("held-out corpus", held_url)):
+    for corpus in wanted:
+        name, url = CORPORA[corpus], urls[corpus]
         batch, gold, docs, protos = load(url, embedder, lemmatizer)
         run(name, batch, gold, docs, protos, embedder, lemmatizer)
 
