@@ -147,3 +147,22 @@ def test_cross_validated_decisions_count_passages_as_each_fold_read_them():
     scores = cross_validated_scores(model, batch, labels, groups)
     np.testing.assert_array_equal(scores[0], probs)
     np.testing.assert_array_equal(scores[1], ranks)
+
+
+def test_a_long_turn_after_no_question_is_also_read_sentence_by_sentence():
+    batch = long_answer_batch()  # the long answer follows "Can you tell me about it?"
+    long_row = len(batch) - 1
+    asked = passages(batch, 4, statement_sentences=True)
+    assert asked is not None and (asked.owner == long_row).sum() == 2  # a question: windows only
+    questions = [*batch.questions[:-1], ""]
+    statement = replace(batch, questions=questions, cache={})  # as `qda import --statement` leaves it
+    found = passages(statement, 4, statement_sentences=True)
+    assert found is not None and (found.owner == long_row).sum() == 2 + 6
+    assert found.batch.sentence_texts[2:] == [[s] for s in statement.sentence_texts[long_row]]
+    assert (passages(statement, 4).owner == long_row).sum() == 2  # off: windows only
+    assert passage_counts(statement, 4).tolist() == passage_counts(batch, 4).tolist()  # limits as before
+    protos = make_prototypes()
+    unlabelled = np.full((len(batch), len(protos.code_ids)), -1, dtype=np.int8)
+    read = CodeSuggester(protos, passage_sentences=4).fit(statement, unlabelled).predict_proba(statement)
+    off = CodeSuggester(protos, passage_sentences=4, statement_sentences=False).fit(statement, unlabelled)
+    assert (read[long_row] >= off.predict_proba(statement)[long_row] - 1e-9).all()  # the best of more readings

@@ -26,7 +26,8 @@ How a suggestion is made, and why (numbers in ``bench/README.md``); each part ha
   passage's sentences; each code's scores are the best of the turn's and its windows', before the calibration
   maps (fitted on scores taken the same way). A passage is as long as the median coded turn, at least three
   sentences (``passages_follow_coded_turns``), once the coded turns span ``min_interviews`` interviews;
-  ``passage_sentences`` before.
+  ``passage_sentences`` before. A long turn after no question at all (a statement) is also read sentence by
+  sentence (``statement_sentences``).
 * **Questions** (``suggest_questions``, ``ignore_content_free_questions``): a question that names no topic
   ("Can you tell me about it?") is read as no question, so that the answer alone carries its codes.
 * **Unfamiliar interviews** (``suggest_novelty``, ``unfamiliar_veto``): in an uncoded interview less like
@@ -108,6 +109,7 @@ class SuggestConfig:
     answer_only_weight: float = 1.0
     passage_sentences: int = 4
     passages_follow_coded_turns: bool = True
+    statement_sentences: bool = True
     ignore_content_free_questions: bool = True
     unfamiliar_veto: float = 0.2
     codebook_pick_floor: float = 0.3
@@ -186,6 +188,7 @@ class CodeSuggester(BaseEstimator):
         answer_only_weight: float = 1.0,
         passage_sentences: int = 4,
         passages_follow_coded_turns: bool = True,
+        statement_sentences: bool = True,
         ignore_content_free_questions: bool = True,
         unfamiliar_veto: float = 0.2,
         codebook_pick_floor: float = 0.3,
@@ -212,6 +215,7 @@ class CodeSuggester(BaseEstimator):
         self.answer_only_weight = answer_only_weight
         self.passage_sentences = passage_sentences
         self.passages_follow_coded_turns = passages_follow_coded_turns
+        self.statement_sentences = statement_sentences
         self.ignore_content_free_questions = ignore_content_free_questions
         self.unfamiliar_veto = unfamiliar_veto
         self.codebook_pick_floor = codebook_pick_floor
@@ -270,7 +274,7 @@ class CodeSuggester(BaseEstimator):
             if sized
             else int(self.passage_sentences)
         )
-        self.passages_ = passages(batch, self.passage_size_)
+        self.passages_ = passages(batch, self.passage_size_, self.statement_sentences)
         self.XP_ = None if self.passages_ is None else self._transform(self.passages_.batch)
         self.unfamiliar_cache_: tuple[bytes, np.ndarray] | None = None  # a new fit measures familiarity again
         self.batch_ = batch
@@ -555,7 +559,7 @@ class CodeSuggester(BaseEstimator):
         its own probability.
         """
         batch = self._read_questions(batch)
-        found = passages(batch, self.passage_sentences_now())
+        found = passages(batch, self.passage_sentences_now(), self.statement_sentences)
         fitted = batch is self.batch_
         kept = getattr(self, "zero_raw_", None)  # the fitted batch's, kept by the maps' fit
         probs = kept.copy() if fitted and kept is not None else self._zero_raw(batch, found)
