@@ -37,8 +37,9 @@ def passage_size(coded_turn_sentences: Sequence[int], fallback: int) -> int:
     Why: the model reads a passage well when it is as long as the turns it learnt from. With windows of four
     sentences (the sample corpus' median turn) a corpus of two-sentence turns (the development corpus) read its
     answers merged three or six at a time at micro-F1 0.648 / 0.567 when trained on the other interviews;
-    with windows of its own median, 0.712 / 0.709. Windows of two sentences cost its turns, read one by one,
-    0.026 leave-one-interview-out (0.768 -> 0.742; three: unchanged), hence the floor of three. ``fallback``
+    with windows of two (its median) 0.712 / 0.709, of three 0.708 / 0.705. But windows of two cost its turns,
+    read one by one, 0.026 leave-one-interview-out (0.768 -> 0.742; three: unchanged), hence the floor of three.
+    ``fallback``
     <= 0 (passages off) stays off. Measured in ``bench/README.md`` (nineteenth session).
     """
     if fallback < 1 or not len(coded_turn_sentences):
