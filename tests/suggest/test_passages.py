@@ -160,7 +160,9 @@ def test_a_long_turn_after_no_question_is_also_read_sentence_by_sentence():
     assert found is not None and (found.owner == long_row).sum() == 2 + 6
     assert found.batch.sentence_texts[2:] == [[s] for s in statement.sentence_texts[long_row]]
     assert (passages(statement, 4).owner == long_row).sum() == 2  # off: windows only
-    assert passage_counts(statement, 4).tolist() == passage_counts(batch, 4).tolist()  # limits as before
+    assert passage_counts(statement, 4).tolist() == passage_counts(batch, 4).tolist()  # off: limits as before
+    assert passage_counts(statement, 4, statement_sentences=True)[long_row] == 6  # read, and limited, per sentence
+    assert passage_counts(batch, 4, statement_sentences=True)[long_row] == 1  # a question: per passage
     protos = make_prototypes()
     unlabelled = np.full((len(batch), len(protos.code_ids)), -1, dtype=np.int8)
     read = CodeSuggester(protos, passage_sentences=4).fit(statement, unlabelled).predict_proba(statement)

@@ -93,7 +93,7 @@ def test_suggestions_for_a_statement_read_passage_by_passage(study, blank_nlp, t
     labels = label_matrix(study, corpus, protos.code_ids)
     model = CodeSuggester(protos).fit(corpus.batch, labels, corpus.documents)
     size, sentences = model.passage_sentences_now(), len(corpus.batch.sentence_texts[row])
-    assert model.passage_counts(corpus.batch)[row] == sentences // size
+    assert model.passage_counts(corpus.batch)[row] == sentences  # a statement: read, and limited, per sentence
     found = model.passages_
     # windows of the passage size, and (a statement follows no question) each sentence on its own
     assert found is not None and (found.owner == row).sum() == len(passage_spans(sentences, size)) + sentences

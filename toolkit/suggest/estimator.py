@@ -688,7 +688,7 @@ class CodeSuggester(BaseEstimator):
         Pass it to :meth:`decide` with the batch's probabilities (``predict`` does); a fitted model's count
         follows its fitted passage size, so decide with the model that scored the turns.
         """
-        return passage_counts(batch, self.passage_sentences_now())
+        return passage_counts(batch, self.passage_sentences_now(), self.statement_sentences)
 
     def decide(
         self, probs: np.ndarray, passages: np.ndarray | None = None, ranks: np.ndarray | None = None
