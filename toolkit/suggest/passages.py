@@ -85,6 +85,11 @@ def passages(batch: SegmentBatch, size: int, statement_sentences: bool = False) 
     return batch.cache[key]
 
 
+def _is_statement(batch: SegmentBatch, row: int, size: int) -> bool:
+    """Whether a long turn is read, and limited, sentence by sentence: it follows no question at all."""
+    return size > 1 and not batch.questions[row].strip()
+
+
 def _passages(batch: SegmentBatch, size: int, statement_sentences: bool) -> Passages | None:
     assert batch.sentence_lemmas is not None
     rows: list[tuple[int, int, int]] = []
@@ -92,7 +97,7 @@ def _passages(batch: SegmentBatch, size: int, statement_sentences: bool) -> Pass
         n = len(vecs)
         if n > size and len(batch.sentence_texts[i]) == n and len(batch.sentence_lemmas[i]) == n:
             rows.extend((i, start, end) for start, end in passage_spans(n, size))
-            if statement_sentences and size > 1 and not batch.questions[i].strip():
+            if statement_sentences and _is_statement(batch, i, size):
                 rows.extend((i, start, start + 1) for start in range(n))
     if not rows:
         return None
@@ -135,6 +140,5 @@ def passage_counts(batch: SegmentBatch, size: int, statement_sentences: bool = F
     if found is not None:
         for row in np.unique(found.owner):
             n = len(batch.sentence_vecs[row])
-            statement = statement_sentences and size > 1 and not batch.questions[row].strip()
-            counts[row] = n if statement else max(1, n // size)
+            counts[row] = n if statement_sentences and _is_statement(batch, row, size) else max(1, n // size)
     return counts
