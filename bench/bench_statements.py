@@ -50,6 +50,12 @@ def sqlite_copy(url: str, folder: Path) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sample-db", help="a built sample store (sqlite:///...); copied, never changed")
+    parser.add_argument(
+        "--question",
+        default="",
+        help="import each statement as a transcript, one answer after this interviewer question "
+        "(as the issue's published statements came), instead of as a statement (no question)",
+    )
     args = parser.parse_args()
     sample_url = args.sample_db or demo_stores(None, None, "bench_statements_", heldout=False)[0]
     folder = Path(tempfile.mkdtemp(prefix="bench_statements_"))
@@ -58,11 +64,12 @@ def main() -> None:
     files = []
     for row in rows:
         path = folder / f"{row['id']}.txt"
-        path.write_text(row["text"] + "\n", encoding="utf-8")
+        text = f"Interviewer: {args.question}\n\nRespondent: {row['text']}" if args.question else row["text"]
+        path.write_text(text + "\n", encoding="utf-8")
         files.append(path)
     store = open_store(url)
     t0 = time.perf_counter()
-    import_files(store, files, overrides=RoleOverrides(statement=True), deid=False)
+    import_files(store, files, overrides=RoleOverrides(statement=not args.question), deid=False)
     embedder, lemmatizer = select_embedder(), select_lemmatizer()
     corpus = load_corpus(store, embedder, lemmatizer)
     protos, _ = build_prototypes(store, embedder, lemmatizer)
@@ -79,6 +86,7 @@ def main() -> None:
         f"{len(rows)} statements ({', '.join(f'{d} {int((density == d).sum())}' for d in dict.fromkeys(density))}),"
         f" {np.median(sentences):.0f} sentences and {truth.sum(axis=1).mean():.1f} codes each at the median / mean;"
         f" imported and embedded in {time.perf_counter() - t0:.0f} s"
+        + (f"; each after the question {args.question!r}" if args.question else "")
     )
 
     def report(name: str, pred: np.ndarray) -> None:

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from toolkit.suggest.estimator import CodeSuggester, SuggestConfig
-from toolkit.suggest.questions import content_free, without_content_free_questions
+from toolkit.suggest.questions import content_free, unguided_rows, without_content_free_questions
 
 from .test_selection import GROUPS, TWICE
 from .test_suggest import TURNS, labels_for, make_batch, make_prototypes
@@ -103,3 +103,11 @@ def test_the_installed_lemmatizers_make_prompts_content_free_and_topics_not():
         ["Расскажите, пожалуйста, об этом.", "Что было дальше?", "Вы подписывали договор?", "Расскажите о семье."]
     )
     assert [content_free(lemmas) for lemmas in russian] == [True, True, False, False]
+
+
+def test_a_document_that_asks_nothing_topical_is_an_account():
+    """Every question content-free or absent: the document's turns are read as following no question."""
+    documents = ["interview", "interview", "interview", "account", "account", "statement"]
+    lemmas = ["what work do you do", "go on", "", "can you tell i your story", "go on", ""]
+    assert unguided_rows(documents, lemmas) == [3, 4, 5]  # the interview's "go on" stays an interview turn
+    assert unguided_rows(["a"], ["what do your family say"]) == []

@@ -19,6 +19,7 @@ from toolkit.suggest.estimator import UNLABELLED, CodeSuggester, SuggestConfig
 from toolkit.suggest.evaluate import evaluate
 from toolkit.suggest.lemmas import SimpleLemmatizer
 from toolkit.suggest.passages import passage_spans
+from toolkit.suggest.questions import content_free
 from toolkit.suggest.suggestions import (
     build_prototypes,
     label_matrix,
@@ -100,6 +101,31 @@ def test_suggestions_for_a_statement_read_passage_by_passage(study, blank_nlp, t
     report = suggest(study, embedder=HashingEmbedder(), lemmatizer=SimpleLemmatizer(), documents=["statement"])
     assert report.segments_scored == 1
     assert suggestion_rows(study, documents=["statement"])  # stored, for a reviewer to decide
+
+
+def test_a_statement_after_a_generic_prompt_is_read_as_a_statement(study, blank_nlp, tmp_path):
+    """The same account after "Can you tell me about it?" is read as with no question; interviews keep theirs."""
+    from toolkit.corpus.importer import import_files
+    from toolkit.io.transcripts import RoleOverrides
+
+    (tmp_path / "statement.txt").write_text(STATEMENT, encoding="utf-8")
+    (tmp_path / "prompted.txt").write_text(
+        f"Interviewer: Can you tell me about it?\n\nRespondent: {STATEMENT}\n", encoding="utf-8"
+    )
+    import_files(study, [tmp_path / "statement.txt"], nlp=blank_nlp, overrides=RoleOverrides(statement=True))
+    import_files(study, [tmp_path / "prompted.txt"], nlp=blank_nlp)
+    corpus = load_corpus(study, HashingEmbedder(), SimpleLemmatizer())
+    statement, prompted = corpus.documents.index("statement"), corpus.documents.index("prompted")
+    assert corpus.batch.questions[prompted] == "" and not corpus.batch.question_vecs[prompted].any()
+    protos, _ = build_prototypes(study, HashingEmbedder(), SimpleLemmatizer())
+    model = CodeSuggester(protos).fit(corpus.batch, label_matrix(study, corpus, protos.code_ids), corpus.documents)
+    counts = model.passage_counts(corpus.batch)
+    assert counts[prompted] == counts[statement] == len(corpus.batch.sentence_texts[statement])
+    probs = model.predict_proba(corpus.batch)
+    np.testing.assert_allclose(probs[prompted], probs[statement])
+    interviews = [i for i, doc in enumerate(corpus.documents) if doc in DOCS]
+    assert any(content_free(corpus.batch.question_lemmas[i]) for i in interviews)  # follow-ups such as "Go on."
+    assert all(corpus.batch.questions[i] for i in interviews)  # keep their question, content-free or not
 
 
 def test_suggestions_labels_from_coded_documents_only(study):

@@ -70,7 +70,8 @@ def passages(batch: SegmentBatch, size: int, statement_sentences: bool = False) 
     lemmas are its sentences' lemmas (the turn's lemmas instead cost 0.03-0.05 micro-F1 on that proxy).
 
     ``statement_sentences``: a long turn that follows no question at all (a statement, ``qda import
-    --statement``) is also read sentence by sentence. Why: a written account moves between topics from one
+    --statement``, or an account whose document asks nothing topical: ``questions.unguided_rows``) is also
+    read sentence by sentence. Why: a written account moves between topics from one
     sentence to the next (one sentence may hold three codes), where an interview answer follows its question.
     On 40 statements written for testing (``bench/bench_statements.py``), trained on the sample interviews:
     micro-F1 0.527 -> 0.745 (recall 0.37 -> 0.64, precision 0.94 -> 0.89). Interview turns, which all follow a
@@ -86,7 +87,10 @@ def passages(batch: SegmentBatch, size: int, statement_sentences: bool = False) 
 
 
 def _is_statement(batch: SegmentBatch, row: int, size: int) -> bool:
-    """Whether a long turn is read, and limited, sentence by sentence: it follows no question at all."""
+    """Whether a long turn is read, and limited, sentence by sentence: it follows no question at all.
+
+    ``load_corpus`` gives no question to the turns of a document that asks only content-free ones.
+    """
     return size > 1 and not batch.questions[row].strip()
 
 
