@@ -3,6 +3,8 @@
 Usage:
     python bench/bench_statements.py                 # builds the sample store in a temporary folder
     python bench/bench_statements.py --sample-db URL # a built sample store (it is copied, not changed)
+    python bench/bench_statements.py --question "Can you tell me about it?"  # each after a generic prompt
+    python bench/bench_statements.py --statements sample_data/statements_dev/sparse.jsonl  # the sparse set
 
 The first model, trained on coded interviews and applied to 150 real published survivor statements (one
 answer each, no interviewer), reached precision 0.83 and recall 0.14. ``bench_passages.py`` approximates such
@@ -51,6 +53,12 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sample-db", help="a built sample store (sqlite:///...); copied, never changed")
     parser.add_argument(
+        "--statements",
+        type=Path,
+        default=STATEMENTS,
+        help="a JSONL file of statements (id, density, text, codes); default: the 40 of statements.jsonl",
+    )
+    parser.add_argument(
         "--question",
         default="",
         help="import each statement as a transcript, one answer after this interviewer question "
@@ -60,7 +68,7 @@ def main() -> None:
     sample_url = args.sample_db or demo_stores(None, None, "bench_statements_", heldout=False)[0]
     folder = Path(tempfile.mkdtemp(prefix="bench_statements_"))
     url = sqlite_copy(sample_url, folder)
-    rows = [json.loads(text) for text in STATEMENTS.read_text(encoding="utf-8").splitlines() if text.strip()]
+    rows = [json.loads(text) for text in args.statements.read_text(encoding="utf-8").splitlines() if text.strip()]
     files = []
     for row in rows:
         path = folder / f"{row['id']}.txt"
