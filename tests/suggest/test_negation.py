@@ -51,3 +51,20 @@ def test_negated_sentence_does_not_match_affirmative_examples_but_matches_negate
     assert evidence.proto_sent_polar[0, received] == -1.0  # no affirmative sentence to compare: no evidence
     assert evidence.proto_sent_polar[0, not_received] > 0
     assert evidence.proto_sent_polar[1, received] > 0  # the affirmative turn keeps its evidence
+
+
+
+@pytest.mark.parametrize(
+    ("lemmas", "marked"),
+    [
+        ("i sign nothing .", "i NOT_sign nothing"),  # the verb before an object negation is negated
+        ("we check nothing , we trust he .", "we NOT_check nothing we trust he"),
+        ("i sign the contract .", "i sign the contract"),
+        ("nobody check it .", "nobody NOT_check NOT_it"),
+        ("not a single paper , nothing .", "not NOT_a NOT_single NOT_paper nothing"),  # no word just before
+    ],
+)
+def test_negation_marks_the_verb_before_nothing(lemmas, marked):
+    from toolkit.suggest.lemmas import _mark_negation
+
+    assert _mark_negation([(lemma, lemma in {".", ","}) for lemma in lemmas.split()]) == marked
