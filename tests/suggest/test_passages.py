@@ -149,13 +149,15 @@ def test_cross_validated_decisions_count_passages_as_each_fold_read_them():
     np.testing.assert_array_equal(scores[1], ranks)
 
 
-def test_a_long_turn_after_no_question_is_also_read_sentence_by_sentence():
-    batch = long_answer_batch()  # the long answer follows "Can you tell me about it?"
+def test_a_long_turn_that_is_a_whole_account_is_also_read_sentence_by_sentence():
+    batch = long_answer_batch()  # the long answer follows "Can you tell me about it?" in an interview
     long_row = len(batch) - 1
     asked = passages(batch, 4, statement_sentences=True)
-    assert asked is not None and (asked.owner == long_row).sum() == 2  # a question: windows only
-    questions = [*batch.questions[:-1], ""]
-    statement = replace(batch, questions=questions, cache={})  # as `qda import --statement` leaves it
+    assert asked is not None and (asked.owner == long_row).sum() == 2  # an interview answer: windows only
+    removed = batch.without_questions()
+    assert (passages(removed, 4, statement_sentences=True).owner == long_row).sum() == 2  # still an interview
+    accounts = [False] * (len(batch) - 1) + [True]
+    statement = replace(batch, accounts=accounts, cache={})  # as `load_corpus` marks a statement
     found = passages(statement, 4, statement_sentences=True)
     assert found is not None and (found.owner == long_row).sum() == 2 + 6
     assert found.batch.sentence_texts[2:] == [[s] for s in statement.sentence_texts[long_row]]

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from toolkit.suggest.estimator import CodeSuggester, SuggestConfig
-from toolkit.suggest.questions import content_free, unguided_rows, without_content_free_questions
+from toolkit.suggest.questions import account_rows, content_free, without_content_free_questions
 
 from .test_selection import GROUPS, TWICE
 from .test_suggest import TURNS, labels_for, make_batch, make_prototypes
@@ -105,9 +105,8 @@ def test_the_installed_lemmatizers_make_prompts_content_free_and_topics_not():
     assert [content_free(lemmas) for lemmas in russian] == [True, True, False, False]
 
 
-def test_a_document_that_asks_nothing_topical_is_an_account():
-    """Every question content-free or absent: the document's turns are read as following no question."""
-    documents = ["interview", "interview", "interview", "account", "account", "statement"]
-    lemmas = ["what work do you do", "go on", "", "can you tell i your story", "go on", ""]
-    assert unguided_rows(documents, lemmas) == [3, 4, 5]  # the interview's "go on" stays an interview turn
-    assert unguided_rows(["a"], ["what do your family say"]) == []
+def test_a_whole_account_is_a_documents_only_turn_after_no_topical_question():
+    """A statement, with or without a generic prompt; never a turn of an interview, with or without questions."""
+    documents = ["interview", "interview", "interview", "prompted", "statement", "asked", "removed", "removed"]
+    lemmas = ["what work do you do", "go on", "", "can you tell i your story", "", "what do your family say", "", ""]
+    assert account_rows(documents, lemmas) == [3, 4]

@@ -104,7 +104,7 @@ def test_suggestions_for_a_statement_read_passage_by_passage(study, blank_nlp, t
 
 
 def test_a_statement_after_a_generic_prompt_is_read_as_a_statement(study, blank_nlp, tmp_path):
-    """The same account after "Can you tell me about it?" is read as with no question; interviews keep theirs."""
+    """The same account after "Can you tell me about it?" is read as with no question; interviews are not accounts."""
     from toolkit.corpus.importer import import_files
     from toolkit.io.transcripts import RoleOverrides
 
@@ -116,7 +116,7 @@ def test_a_statement_after_a_generic_prompt_is_read_as_a_statement(study, blank_
     import_files(study, [tmp_path / "prompted.txt"], nlp=blank_nlp)
     corpus = load_corpus(study, HashingEmbedder(), SimpleLemmatizer())
     statement, prompted = corpus.documents.index("statement"), corpus.documents.index("prompted")
-    assert corpus.batch.questions[prompted] == "" and not corpus.batch.question_vecs[prompted].any()
+    assert corpus.batch.accounts is not None and corpus.batch.accounts[statement] and corpus.batch.accounts[prompted]
     protos, _ = build_prototypes(study, HashingEmbedder(), SimpleLemmatizer())
     model = CodeSuggester(protos).fit(corpus.batch, label_matrix(study, corpus, protos.code_ids), corpus.documents)
     counts = model.passage_counts(corpus.batch)
@@ -125,7 +125,7 @@ def test_a_statement_after_a_generic_prompt_is_read_as_a_statement(study, blank_
     np.testing.assert_allclose(probs[prompted], probs[statement])
     interviews = [i for i, doc in enumerate(corpus.documents) if doc in DOCS]
     assert any(content_free(corpus.batch.question_lemmas[i]) for i in interviews)  # follow-ups such as "Go on."
-    assert all(corpus.batch.questions[i] for i in interviews)  # keep their question, content-free or not
+    assert not any(corpus.batch.accounts[i] for i in interviews)  # an interview's turns are not accounts
 
 
 def test_suggestions_labels_from_coded_documents_only(study):

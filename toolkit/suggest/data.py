@@ -22,6 +22,8 @@ class SegmentBatch:
     ``sentence_vecs[i]`` holds the embeddings of turn i's sentences (may be empty: the turn vector is used).
     ``sentence_lemmas[i]``, when known, the lemma string of each of them: a long turn is also scored passage by
     passage (:mod:`toolkit.suggest.passages`), and a passage's TF-IDF needs its own lemmas.
+    ``accounts[i]``, when known: turn i is a whole account, its document's only respondent turn after no topical
+    question (a published statement): read and limited sentence by sentence (:mod:`toolkit.suggest.passages`).
     ``cache`` memoises label-independent features (codebook evidence, pooled vectors) so that the folds of
     a cross-validation, which all transform the same batch, compute them once.
     """
@@ -35,6 +37,7 @@ class SegmentBatch:
     lemmas: list[str]
     question_lemmas: list[str]
     sentence_lemmas: list[list[str]] | None = None
+    accounts: list[bool] | None = None
     cache: dict[Any, Any] = field(default_factory=dict, repr=False)
 
     def __len__(self) -> int:
@@ -68,6 +71,7 @@ class SegmentBatch:
             lemmas=list(self.lemmas),
             question_lemmas=[""] * len(self),
             sentence_lemmas=self.sentence_lemmas,
+            accounts=self.accounts,
         )
 
     def concat(self, other: SegmentBatch) -> SegmentBatch:
@@ -82,6 +86,7 @@ class SegmentBatch:
             lemmas=self.lemmas + other.lemmas,
             question_lemmas=self.question_lemmas + other.question_lemmas,
             sentence_lemmas=_joined(self, other),
+            accounts=None if self.accounts is None and other.accounts is None else _flags(self) + _flags(other),
         )
 
     def subset(self, rows: Sequence[int] | np.ndarray) -> SegmentBatch:
@@ -97,7 +102,13 @@ class SegmentBatch:
             lemmas=[self.lemmas[i] for i in idx],
             question_lemmas=[self.question_lemmas[i] for i in idx],
             sentence_lemmas=None if self.sentence_lemmas is None else [self.sentence_lemmas[i] for i in idx],
+            accounts=None if self.accounts is None else [self.accounts[i] for i in idx],
         )
+
+
+def _flags(batch: SegmentBatch) -> list[bool]:
+    """A batch's account flags, all False where unknown."""
+    return list(batch.accounts) if batch.accounts is not None else [False] * len(batch)
 
 
 def _joined(first: SegmentBatch, second: SegmentBatch) -> list[list[str]] | None:

@@ -69,14 +69,15 @@ def passages(batch: SegmentBatch, size: int, statement_sentences: bool = False) 
     merged-answer proxy as good as embedding the passage's text, with no model call at scoring time) and its
     lemmas are its sentences' lemmas (the turn's lemmas instead cost 0.03-0.05 micro-F1 on that proxy).
 
-    ``statement_sentences``: a long turn that follows no question at all (a statement, ``qda import
-    --statement``, or an account whose document asks nothing topical: ``questions.unguided_rows``) is also
-    read sentence by sentence. Why: a written account moves between topics from one
+    ``statement_sentences``: a long turn that is a whole account (``batch.accounts``: its document's only
+    respondent turn, after no topical question; a statement, ``qda import --statement``) is also read sentence
+    by sentence. Why: a written account moves between topics from one
     sentence to the next (one sentence may hold three codes), where an interview answer follows its question.
     On 40 statements written for testing (``bench/bench_statements.py``), trained on the sample interviews:
     micro-F1 0.527 -> 0.745 (recall 0.37 -> 0.64, precision 0.94 -> 0.89). Interview turns, which all follow a
     question, are read as before; every long answer read this way cost the sample's and the development
-    corpus' interviews 0.018 and 0.033 (``bench/README.md``, nineteenth session).
+    corpus' interviews 0.018 and 0.033 (``bench/README.md``, nineteenth session), and interviews with their
+    questions removed, read this way, 0.049 (scored without questions, trained with them; twentieth session).
     """
     if size < 1 or batch.sentence_lemmas is None:
         return None
@@ -87,11 +88,8 @@ def passages(batch: SegmentBatch, size: int, statement_sentences: bool = False) 
 
 
 def _is_statement(batch: SegmentBatch, row: int, size: int) -> bool:
-    """Whether a long turn is read, and limited, sentence by sentence: it follows no question at all.
-
-    ``load_corpus`` gives no question to the turns of a document that asks only content-free ones.
-    """
-    return size > 1 and not batch.questions[row].strip()
+    """Whether a long turn is read, and limited, sentence by sentence: it is a whole account (``accounts``)."""
+    return size > 1 and batch.accounts is not None and bool(batch.accounts[row])
 
 
 def _passages(batch: SegmentBatch, size: int, statement_sentences: bool) -> Passages | None:

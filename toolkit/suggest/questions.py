@@ -13,6 +13,7 @@ eliciting verb below; negation marks are ignored. Its text is kept, for the revi
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
 from functools import lru_cache
@@ -20,7 +21,7 @@ from functools import lru_cache
 from toolkit.suggest.data import SegmentBatch
 from toolkit.suggest.lemmas import stop_words
 
-__all__ = ["ELICITING_LEMMAS", "content_free", "unguided_rows", "without_content_free_questions"]
+__all__ = ["ELICITING_LEMMAS", "account_rows", "content_free", "without_content_free_questions"]
 
 ELICITING_LEMMAS = frozenset(
     {
@@ -55,25 +56,28 @@ def content_free(question_lemmas: str) -> bool:
     return all(lemma.removeprefix("NOT_") in words for lemma in question_lemmas.split())
 
 
-def unguided_rows(documents: Sequence[str], question_lemmas: Sequence[str]) -> list[int]:
-    """The turns of every document whose questions are all content-free or absent: an account, not an interview.
+def account_rows(documents: Sequence[str], question_lemmas: Sequence[str]) -> list[int]:
+    """The turns that are whole accounts: a document's only respondent turn, after no question or a content-free one.
 
     Why: a published statement often comes after one generic prompt ("Can you tell me about it?"), and the
-    model reads a long turn after no question as a statement, sentence by sentence
-    (:mod:`toolkit.suggest.passages`). Keyed on the turn alone, the same statement was read one way with no
-    question and another behind a generic prompt (40 test statements, trained on the sample interviews:
-    micro-F1 0.791 against 0.527; ``bench/bench_statements.py --question``), while a content-free question
-    should never decide. Keyed on the document, an interview's content-free follow-ups ("Go on.") stay
-    interview turns (read as statements they cost the development corpus 0.028 leave-one-interview-out). One
-    held-out interview asks only "Can you tell me about it?"; its answers are no longer than a passage, so
-    they are read as before. Measured in ``bench/README.md`` (twentieth session).
+    model reads a whole account sentence by sentence (:mod:`toolkit.suggest.passages`). Keyed on the question
+    being absent, the same statement was read one way with no question and another behind a generic prompt (40
+    test statements, trained on the sample interviews: micro-F1 0.791 against 0.527;
+    ``bench/bench_statements.py --question``), while a content-free question should never decide. Keyed on the
+    document's only turn, an interview stays an interview: its content-free follow-ups ("Go on.") and its turns
+    when the questions are removed are read as interview answers (read as statements, they cost the development
+    corpus 0.028 and the sample interviews without their questions 0.049; ``bench/README.md``, twentieth session).
 
     Example:
-        >>> unguided_rows(["a", "a", "b"], ["can you tell i about it", "", "what be your job"])
-        [0, 1]
+        >>> account_rows(["a", "b", "b", "c"], ["can you tell i about it", "", "", "what be your job"])
+        [0]
     """
-    topical = {doc for doc, lemmas in zip(documents, question_lemmas, strict=True) if not content_free(lemmas)}
-    return [row for row, doc in enumerate(documents) if doc not in topical]
+    turns = Counter(documents)
+    return [
+        row
+        for row, (doc, lemmas) in enumerate(zip(documents, question_lemmas, strict=True))
+        if turns[doc] == 1 and content_free(lemmas)
+    ]
 
 
 def without_content_free_questions(batch: SegmentBatch) -> SegmentBatch:

@@ -40,7 +40,7 @@ from toolkit.suggest.embed import Embedder, default_model_cache, select_embedder
 from toolkit.suggest.estimator import UNLABELLED, CodebookPrototypes, CodeSuggester, SegmentBatch, SuggestConfig
 from toolkit.suggest.lemmas import Lemmatizer, select_lemmatizer
 from toolkit.suggest.model_choice import lemmatizer_for, project_embedding_model, project_languages
-from toolkit.suggest.questions import unguided_rows
+from toolkit.suggest.questions import account_rows
 
 __all__ = [
     "SUGGESTING",
@@ -160,12 +160,7 @@ def load_corpus(
         sentence_lemmas.append(lemmas[offset : offset + len(group)])
         offset += len(group)
     question_lemmas = lemmas[len(texts) : 2 * len(texts)]
-    unguided = unguided_rows(names, question_lemmas)  # an account behind generic prompts: read as a statement
-    if unguided:
-        question_vecs = question_vecs.copy()
-        question_vecs[unguided] = 0
-        for row in unguided:
-            questions[row], question_lemmas[row] = "", ""
+    accounts = set(account_rows(names, question_lemmas))  # a statement, behind a generic prompt or none
     batch = SegmentBatch(
         texts=texts,
         questions=questions,
@@ -176,6 +171,7 @@ def load_corpus(
         lemmas=lemmas[: len(texts)],
         question_lemmas=question_lemmas,
         sentence_lemmas=sentence_lemmas,
+        accounts=[row in accounts for row in range(len(texts))],
     )
     return Corpus(seg_ids, names, positions, starts, ends, batch, embedded)
 
