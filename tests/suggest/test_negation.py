@@ -53,7 +53,6 @@ def test_negated_sentence_does_not_match_affirmative_examples_but_matches_negate
     assert evidence.proto_sent_polar[1, received] > 0  # the affirmative turn keeps its evidence
 
 
-
 @pytest.mark.parametrize(
     ("lemmas", "marked"),
     [

@@ -26,8 +26,8 @@ How a suggestion is made, and why (numbers in ``bench/README.md``); each part ha
   passage's sentences; each code's scores are the best of the turn's and its windows', before the calibration
   maps (fitted on scores taken the same way). A passage is as long as the median coded turn, at least three
   sentences (``passages_follow_coded_turns``), once the coded turns span ``min_interviews`` interviews;
-  ``passage_sentences`` before. A long turn after no question at all (a statement) is also read sentence by
-  sentence (``statement_sentences``).
+  ``passage_sentences`` before. A long turn that is a whole account (a statement: its document's only turn,
+  after no topical question; ``SegmentBatch.accounts``) is also read sentence by sentence (``statement_sentences``).
 * **Questions** (``suggest_questions``, ``ignore_content_free_questions``): a question that names no topic
   ("Can you tell me about it?") is read as no question, so that the answer alone carries its codes.
 * **Unfamiliar interviews** (``suggest_novelty``, ``unfamiliar_veto``): in an uncoded interview less like
