@@ -81,7 +81,7 @@ def with_unfamiliar_interview():
     batch = make_batch(turns)
     vecs = batch.turn_vecs.copy()
     basis, _ = np.linalg.qr(vecs[: len(TWICE)].T)  # the span of the coded turns
-    elsewhere = RNG.normal(size=(len(TURNS), vecs.shape[1]))
+    elsewhere = np.random.default_rng(1).normal(size=(len(TURNS), vecs.shape[1]))  # its own: order-free
     elsewhere -= elsewhere @ basis @ basis.T  # orthogonal to every coded turn: cosine 0 with each
     vecs[len(TWICE) :] = elsewhere  # the same words, but as a whole unlike every coded turn
     batch = replace(batch, turn_vecs=vecs)
