@@ -39,8 +39,7 @@ def passage_size(coded_turn_sentences: Sequence[int], fallback: int) -> int:
     answers merged three or six at a time at micro-F1 0.648 / 0.567 when trained on the other interviews;
     with windows of two (its median) 0.712 / 0.709, of three 0.708 / 0.705. But windows of two cost its turns,
     read one by one, 0.026 leave-one-interview-out (0.768 -> 0.742; three: unchanged), hence the floor of three.
-    ``fallback``
-    <= 0 (passages off) stays off. Measured in ``bench/README.md`` (nineteenth session).
+    ``fallback`` <= 0 (passages off) stays off. Measured in ``bench/README.md`` (nineteenth session).
     """
     if fallback < 1 or not len(coded_turn_sentences):
         return max(int(fallback), 0)
@@ -71,8 +70,8 @@ def passages(batch: SegmentBatch, size: int, statement_sentences: bool = False) 
 
     ``statement_sentences``: a long turn that is a whole account (``batch.accounts``: its document's only
     respondent turn, after no topical question; a statement, ``qda import --statement``) is also read sentence
-    by sentence. Why: a written account moves between topics from one
-    sentence to the next (one sentence may hold three codes), where an interview answer follows its question.
+    by sentence. Why: a written account moves between topics from one sentence to the next (one sentence may
+    hold three codes), where an interview answer follows its question.
     On 40 statements written for testing (``bench/bench_statements.py``), trained on the sample interviews:
     micro-F1 0.527 -> 0.745 (recall 0.37 -> 0.64, precision 0.94 -> 0.89). Interview turns, which all follow a
     question, are read as before; every long answer read this way cost the sample's and the development
