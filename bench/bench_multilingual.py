@@ -65,21 +65,28 @@ def english_subset(target: Path, names: set[str], src: Path = ROOT / "sample_dat
     return target
 
 
-def mixed_store(url: str, en_data: Path, ru_data: Path) -> None:
-    """One project holding both languages: the Russian interviews renamed ``S01_ru`` ..., gold codings for all."""
+def mixed_store(url: str, en_data: Path, ru_data: Path, *others: Path) -> None:
+    """One project holding both languages: the Russian interviews renamed ``S01_ru`` ..., gold codings for all.
+
+    ``others``: more corpus folders (transcripts and gold codings) imported under their own names.
+    """
     build_demo(url, data=en_data)
     store = open_store(url)
     try:
-        sources = [
-            replace(t, name=f"{t.name}_ru")
-            for t in (read_transcript(p) for p in sorted((ru_data / "transcripts").glob("*.txt")))
-        ]
-        import_files(store, sources, actor="bench")
-        rows = [json.loads(line) for line in (ru_data / "gold_codings.jsonl").read_text(encoding="utf-8").splitlines()]
-        gold = Path(url.removeprefix("sqlite:///")).with_suffix(".ru-gold.jsonl")
-        text = "".join(json.dumps({**r, "document": f"{r['document']}_ru"}, ensure_ascii=False) + "\n" for r in rows)
-        gold.write_text(text, encoding="utf-8")
-        import_codings(store, gold, coder="gold", actor="bench")
+        for folder, suffix in ((ru_data, "_ru"), *((other, "") for other in others)):
+            sources = [
+                replace(t, name=f"{t.name}{suffix}")
+                for t in (read_transcript(p) for p in sorted((folder / "transcripts").glob("*.txt")))
+            ]
+            import_files(store, sources, actor="bench")
+            lines = (folder / "gold_codings.jsonl").read_text(encoding="utf-8").splitlines()
+            rows = [json.loads(line) for line in lines if line.strip()]
+            gold = Path(url.removeprefix("sqlite:///")).with_suffix(f".{folder.name}-gold.jsonl")
+            text = "".join(
+                json.dumps({**r, "document": f"{r['document']}{suffix}"}, ensure_ascii=False) + "\n" for r in rows
+            )
+            gold.write_text(text, encoding="utf-8")
+            import_codings(store, gold, coder="gold", actor="bench")
     finally:
         store.close()
 
@@ -148,6 +155,37 @@ def cross(url: str, model: str, whole: bool = False, config: SuggestConfig | Non
     return out
 
 
+def heldout_lines(url: str, model: str, heldout: set[str], config: SuggestConfig | None = None) -> dict[str, dict]:
+    """Interviews written in Russian apart from every other corpus, scored by models that never saw them.
+
+    In one project with the English sample, its Russian translation (``_ru``) and the held-out interviews:
+    the codebook alone; models trained on the sample's gold codings in English, in Russian, or both, applied to
+    the held-out interviews (their codings hidden). Each fit is told each turn's interview, as ``qda suggest``
+    is.
+    """
+    store = open_store(url)
+    try:
+        embedder = select_embedder(model)
+        lemmatizer = select_lemmatizer("multilingual")
+        corpus = load_corpus(store, embedder, lemmatizer)
+        protos, _ = build_prototypes(store, embedder, lemmatizer)
+        gold = label_matrix(store, corpus, protos.code_ids, coders=["gold"])
+    finally:
+        store.close()
+    documents = list(corpus.documents)
+    held = np.isin(documents, list(heldout))
+    language = np.array(["ru" if d.endswith("_ru") else "en" for d in documents])
+    base = CodeSuggester.from_config(protos, config or SuggestConfig())
+    plans = {"codebook alone": set(), "EN sample ->": {"en"}, "RU sample ->": {"ru"}, "EN+RU sample ->": {"en", "ru"}}
+    out = {}
+    for name, train_languages in plans.items():
+        labels = gold.copy()
+        labels[held | ~np.isin(language, list(train_languages))] = UNLABELLED
+        fitted = clone(base).fit(corpus.batch, labels, documents)
+        out[name] = classification_report(gold[held] == 1, fitted.predict(corpus.batch)[held], protos.code_ids)
+    return out
+
+
 def throughput(model: str, texts: list[str]) -> float:
     """Segments per second of a fresh embedder (load excluded: one warm-up text)."""
     embedder = select_embedder(model)
@@ -176,7 +214,15 @@ def main() -> int:
         action="store_true",
         help="Also the cross lines with the unfamiliar-interview rule off (unfamiliar_veto=0), for comparison.",
     )
+    parser.add_argument(
+        "--heldout-ru",
+        action="store_true",
+        help="Only the Russian held-out interviews (sample_data/ru_heldout): the codebook alone, leave-one-"
+        "interview-out within them, and models trained on the 26 sample interviews in English, Russian or both.",
+    )
     args = parser.parse_args()
+    if args.heldout_ru:
+        return heldout_main(args.models)
     ru_data = ROOT / "sample_data" / "ru"
     names = {p.stem for p in (ru_data / "transcripts").iterdir() if p.suffix == ".txt"}
     if args.interviews:
@@ -219,6 +265,39 @@ def main() -> int:
                     print(f"  {name + ', rule off':24} {fmt(report)}", flush=True)
             if not args.cross:
                 print(f"  {'throughput (RU turns)':24} {throughput(model, turns):.1f} segments/s")
+    return 0
+
+
+def heldout_main(models: list[str]) -> int:
+    """``--heldout-ru``: scored once per change, never tuned on (see ``sample_data/ru_heldout/README.md``)."""
+    folder = ROOT / "sample_data" / "ru_heldout"
+    names = {p.stem for p in (folder / "transcripts").glob("*.txt")}
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp_path = Path(tmp)
+        build_demo(f"sqlite:///{tmp_path / 'heldout.db'}", data=folder)
+        mixed = f"sqlite:///{tmp_path / 'mixed.db'}"
+        mixed_store(mixed, ROOT / "sample_data", ROOT / "sample_data" / "ru", folder)
+        store = open_store(f"sqlite:///{tmp_path / 'heldout.db'}")
+        turns = [t for row in label_matrix_texts(store) for t in row]
+        store.close()
+        print(f"Russian held-out: {len(names)} interviews, {len(turns)} respondent turns, gold coder")
+        for model in models:
+            print(f"\n== {model}")
+            store = open_store(f"sqlite:///{tmp_path / 'heldout.db'}")
+            try:
+                loio = evaluate(store, "gold", "cross-validated", embedder=model)
+            finally:
+                store.close()
+            share_caches(tmp_path / "mixed.db", [tmp_path / "heldout.db"])
+            results = heldout_lines(mixed, model, names)
+            for name, report in results.items():
+                print(f"  {name:34} {fmt(report)}  (P {report['micro_precision']:.2f} R {report['micro_recall']:.2f})")
+            print(f"  {'leave-one-interview-out within':34} {fmt(loio)}", flush=True)
+            codes = sorted(results["codebook alone"]["per_code"])
+            print("  per code: F1 (codebook alone / EN sample / RU sample / EN+RU sample), support")
+            for code in codes:
+                cells = " / ".join(f"{r['per_code'][code]['f1']:.2f}" for r in results.values())
+                print(f"    {code:28} {cells}   {results['codebook alone']['per_code'][code]['support']}")
     return 0
 
 
