@@ -128,6 +128,35 @@ def test_a_statement_after_a_generic_prompt_is_read_as_a_statement(study, blank_
     assert not any(corpus.batch.accounts[i] for i in interviews)  # an interview's turns are not accounts
 
 
+CASE_STORY = (  # synthetic: the same kind of account, told about the person as an NGO case study tells it
+    "Larisa, 43, has been hard of hearing since birth, and the employment centre had nothing to offer her. "
+    "A woman approached her at the market and offered her a job in Poland. "
+    "'I thought nobody else would take me,' she says."
+)
+
+
+def test_a_story_told_about_the_person_is_read_in_the_first_person(study, blank_nlp, tmp_path):
+    """The model reads a third-person account's first-person retelling; people still see the text as written."""
+    from toolkit.corpus.importer import import_files
+    from toolkit.io.transcripts import RoleOverrides
+    from toolkit.suggest.perspective import in_first_person
+
+    (tmp_path / "case.txt").write_text(CASE_STORY, encoding="utf-8")
+    import_files(study, [tmp_path / "case.txt"], nlp=blank_nlp, overrides=RoleOverrides(statement=True), deid=False)
+    embedder, lemmatizer = HashingEmbedder(), SimpleLemmatizer()
+    batch = load_corpus(study, embedder, lemmatizer).batch
+    row = batch.texts.index(CASE_STORY)  # shown as written
+    retold = in_first_person(CASE_STORY, batch.sentence_texts[row])
+    assert retold is not None and retold[0].startswith("I have been hard of hearing")
+    np.testing.assert_allclose(batch.turn_vecs[row], embedder.encode([retold[0]])[0], rtol=1e-6)
+    np.testing.assert_allclose(batch.sentence_vecs[row], embedder.encode(retold[1]), rtol=1e-6)
+    assert batch.lemmas[row] == lemmatizer.lemmatize([retold[0]])[0]
+    assert batch.sentence_lemmas is not None and batch.sentence_lemmas[row] == lemmatizer.lemmatize(retold[1])
+    # an interview answer about someone else is not an account: read as it is
+    other = next(i for i, text in enumerate(batch.texts) if i != row)
+    np.testing.assert_allclose(batch.turn_vecs[other], embedder.encode([batch.texts[other]])[0], rtol=1e-6)
+
+
 def test_suggestions_labels_from_coded_documents_only(study):
     corpus = load_corpus(study, HashingEmbedder(), SimpleLemmatizer())
     protos, _ = build_prototypes(study, HashingEmbedder(), SimpleLemmatizer())

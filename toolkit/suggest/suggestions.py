@@ -40,6 +40,7 @@ from toolkit.suggest.embed import Embedder, default_model_cache, select_embedder
 from toolkit.suggest.estimator import UNLABELLED, CodebookPrototypes, CodeSuggester, SegmentBatch, SuggestConfig
 from toolkit.suggest.lemmas import Lemmatizer, select_lemmatizer
 from toolkit.suggest.model_choice import lemmatizer_for, project_embedding_model, project_languages
+from toolkit.suggest.perspective import in_first_person
 from toolkit.suggest.questions import account_rows
 
 __all__ = [
@@ -161,6 +162,9 @@ def load_corpus(
         offset += len(group)
     question_lemmas = lemmas[len(texts) : 2 * len(texts)]
     accounts = set(account_rows(names, question_lemmas))  # a statement, behind a generic prompt or none
+    retold, embedded_retold = _retold_in_first_person(store, embedder, lemmatizer, texts, sentences, sorted(accounts))
+    for row, (vec, vecs, lemma, parts) in retold.items():  # a story told about the person, read as their own
+        turn_vecs[row], sentence_vecs[row], lemmas[row], sentence_lemmas[row] = vec, vecs, lemma, parts
     batch = SegmentBatch(
         texts=texts,
         questions=questions,
@@ -173,7 +177,34 @@ def load_corpus(
         sentence_lemmas=sentence_lemmas,
         accounts=[row in accounts for row in range(len(texts))],
     )
-    return Corpus(seg_ids, names, positions, starts, ends, batch, embedded)
+    return Corpus(seg_ids, names, positions, starts, ends, batch, embedded + embedded_retold)
+
+
+def _retold_in_first_person(
+    store: Store,
+    embedder: Embedder,
+    lemmatizer: Lemmatizer,
+    texts: Sequence[str],
+    sentences: Sequence[Sequence[str]],
+    rows: Sequence[int],
+) -> tuple[dict[int, tuple[np.ndarray, np.ndarray, str, list[str]]], int]:
+    """Accounts told in the third person: the vectors and lemmas of their first-person retelling.
+
+    Also how many texts were embedded for it (:mod:`toolkit.suggest.perspective`; the text people see is not
+    changed).
+    """
+    retold = {row: told for row in rows if (told := in_first_person(texts[row], sentences[row])) is not None}
+    if not retold:
+        return {}, 0
+    flat = [t for text, parts in retold.values() for t in (text, *parts)]
+    vecs, embedded = cached_embeddings(store, embedder, flat)
+    lemmas = cached_lemmas(store, lemmatizer, flat)
+    out, offset = {}, 0
+    for row, (_, parts) in retold.items():
+        end = offset + 1 + len(parts)
+        out[row] = (vecs[offset], vecs[offset + 1 : end], lemmas[offset], list(lemmas[offset + 1 : end]))
+        offset = end
+    return out, embedded
 
 
 def _translated(code: Code, field: str, languages: Sequence[str]) -> list[str]:
