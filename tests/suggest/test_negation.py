@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from toolkit.suggest.data import CodebookPrototypes
@@ -67,3 +68,58 @@ def test_negation_marks_the_verb_before_nothing(lemmas, marked):
     from toolkit.suggest.lemmas import _mark_negation
 
     assert _mark_negation([(lemma, lemma in {".", ","}) for lemma in lemmas.split()]) == marked
+
+
+@pytest.mark.parametrize(
+    ("answer", "refusal"),
+    [
+        ("No. I did not check anything.", True),
+        ("Nope, never.", True),
+        ("Not really. I trusted him.", True),
+        ("Нет, ничего я не проверял.", True),
+        ("Now I know how to check a firm.", False),
+        ("I did, in my own way: I called two men who had worked there.", False),
+    ],
+)
+def test_an_answer_that_opens_with_no(answer, refusal):
+    from toolkit.suggest.evidence import opens_with_refusal
+
+    assert opens_with_refusal(answer) is refusal
+
+
+VETTED = ["I checked the firm in the register before leaving.", "I called the hotline about the company."]
+
+
+def test_a_no_to_the_question_about_a_code_holds_its_codebook_score_under_the_cut():
+    """ "Did you check the employer?" "No. I did not check, I did not call the hotline." is not a check."""
+    from dataclasses import replace
+
+    from toolkit.suggest.zero_shot import ZeroShotScorer
+
+    ids = ["contract.vetted", "contract.not_received"]
+    protos = CodebookPrototypes(
+        code_ids=ids,
+        groups=["contract", "contract"],
+        example_texts=[VETTED, NOT_RECEIVED],
+        example_vecs=[EMB.encode(VETTED), EMB.encode(NOT_RECEIVED)],
+        definition_vecs=EMB.encode(["Checked the employer or the firm before leaving.", "Copy never received."]),
+        keyword_lemmas=[["check", "hotline"], ["copy"]],
+    )
+    asked = "Did you check the firm or the employer before leaving?"
+    turns = [
+        (asked, "No. I did not check the firm, I did not call the hotline.", set()),
+        (asked, "I checked the firm in the register and called the hotline.", set()),
+        ("Did you get your copy?", "No. The foreman never gave the copy back.", set()),
+        *[("How was the work?", f"Long days on the site, week {n}, and the food was poor.", set()) for n in range(8)],
+    ]
+    evidence = code_evidence(make_batch(turns), protos)
+    vetted, not_received = 0, 1
+    assert list(evidence.affirmative) == [True, False]  # checking affirms; a copy not received is said with a "no"
+    assert list(evidence.denied[:3]) == [True, False, True]
+    scorer = ZeroShotScorer().fit(evidence)
+    held = scorer.predict_proba(evidence)
+    unheld = scorer.predict_proba(replace(evidence, denied=np.zeros_like(evidence.denied)))
+    cap = 1.0 / (1.0 + np.exp(scorer.slope))  # z - 1: at most 0.12
+    assert unheld[0, vetted] > 0.5 >= cap >= held[0, vetted]  # the question, "check" and "hotline" would suggest it
+    assert held[1, vetted] == unheld[1, vetted]  # a check that happened is untouched
+    assert held[2, not_received] == unheld[2, not_received]  # a "no" is this code's own answer

@@ -5,6 +5,11 @@ examples and definition, the keywords found, the question's similarity to the de
 both the few-shot features and the zero-shot score. It does not depend on labels, so it is computed once
 per (batch, codebook) and memoised on the batch.
 
+A plain "no" counts against a code the question asks about: ``denied`` marks the turns that answer with a
+refusal word ("No. I did not check anything", "Нет, не проверял") and ``affirmative`` the codes whose examples
+mostly affirm (checking the employer, receiving a copy, answering an advertisement); the zero-shot score holds
+such a turn under its cut for such a code when the question is about it (:mod:`toolkit.suggest.zero_shot`).
+
 Negation and contrast can count against a code: ``proto_sent_polar`` (a few-shot feature) compares a
 sentence only with the code's examples of the same polarity (a negated sentence with negated examples,
 an affirmative one with affirmative ones), so "The copy, we never saw it" no longer looks like "I kept my
@@ -23,7 +28,7 @@ from toolkit.suggest.data import CodebookPrototypes, SegmentBatch
 from toolkit.suggest.example_classifier import example_classifier_scores
 from toolkit.suggest.lemmas import NEGATIONS, keyword_hits
 
-__all__ = ["ZERO_SHOT_SOURCES", "CodeEvidence", "code_evidence", "is_negated"]
+__all__ = ["REFUSALS", "ZERO_SHOT_SOURCES", "CodeEvidence", "code_evidence", "is_negated", "opens_with_refusal"]
 
 ZERO_SHOT_SOURCES = 4  # column blocks of CodeEvidence.zero_shot_raw
 
@@ -35,6 +40,25 @@ _NEGATION = re.compile(
 def is_negated(text: str) -> bool:
     """Whether a sentence holds a negation ("never", "not", "nothing", "didn't" ...)."""
     return bool(_NEGATION.search(text.replace("\u2019", "'")))
+
+
+REFUSALS = frozenset({"no", "nope", "never", "not", "нет", "не", "никогда", "ні", "не-а"})
+_FIRST_WORD = re.compile(r"[\w-]+")
+_RUSSIAN_NEGATION = re.compile(r"(?<!\w)(?:не|нет|ни|никогда|ничего|никто|без)(?!\w)", re.IGNORECASE)
+
+
+def opens_with_refusal(text: str) -> bool:
+    """Whether an answer begins with a refusal word ("No.", "Never.", "Not really", "Нет, ..."): a no."""
+    first = _FIRST_WORD.search(text)
+    return first is not None and first.group(0).lower() in REFUSALS
+
+
+def _mostly_affirmative(examples: list[str]) -> bool:
+    """Whether fewer than a third of a code's examples hold a negation (English or Russian)."""
+    if not examples:
+        return False
+    negated = [is_negated(e) or bool(_RUSSIAN_NEGATION.search(e)) for e in examples]
+    return sum(negated) < len(negated) / 3
 
 
 @dataclass
@@ -51,6 +75,8 @@ class CodeEvidence:
     kw_turn: np.ndarray
     kw_question: np.ndarray
     example_classifier: np.ndarray
+    denied: np.ndarray
+    affirmative: np.ndarray
 
     def dense(self) -> np.ndarray:
         """All evidence side by side: the few-shot model's codebook features."""
@@ -114,6 +140,8 @@ def _compute(batch: SegmentBatch, protos: CodebookPrototypes) -> CodeEvidence:
         kw_turn=_keyword_counts(batch.lemmas, protos.keyword_lemmas),
         kw_question=_keyword_counts(batch.question_lemmas, protos.keyword_lemmas),
         example_classifier=example_classifier_scores(batch, protos),
+        denied=np.array([opens_with_refusal(t) for t in batch.texts], dtype=bool),
+        affirmative=np.array([_mostly_affirmative(texts) for texts in protos.example_texts], dtype=bool),
     )
 
 
