@@ -220,9 +220,15 @@ def main() -> int:
         help="Only the Russian held-out interviews (sample_data/ru_heldout): the codebook alone, leave-one-"
         "interview-out within them, and models trained on the 26 sample interviews in English, Russian or both.",
     )
+    parser.add_argument(
+        "--development-ru",
+        action="store_true",
+        help="The same lines for the Russian development interviews (sample_data/ru_development; choices may be "
+        "made on them).",
+    )
     args = parser.parse_args()
-    if args.heldout_ru:
-        return heldout_main(args.models)
+    if args.heldout_ru or args.development_ru:
+        return heldout_main(args.models, "ru_heldout" if args.heldout_ru else "ru_development")
     ru_data = ROOT / "sample_data" / "ru"
     names = {p.stem for p in (ru_data / "transcripts").iterdir() if p.suffix == ".txt"}
     if args.interviews:
@@ -268,9 +274,12 @@ def main() -> int:
     return 0
 
 
-def heldout_main(models: list[str]) -> int:
-    """``--heldout-ru``: scored once per change, never tuned on (see ``sample_data/ru_heldout/README.md``)."""
-    folder = ROOT / "sample_data" / "ru_heldout"
+def heldout_main(models: list[str], corpus: str = "ru_heldout") -> int:
+    """``--heldout-ru`` (scored once per change, never tuned on) or ``--development-ru`` (choices may be made on it).
+
+    ``corpus``: the folder under ``sample_data/`` (see its README).
+    """
+    folder = ROOT / "sample_data" / corpus
     names = {p.stem for p in (folder / "transcripts").glob("*.txt")}
     with tempfile.TemporaryDirectory() as tmp:
         tmp_path = Path(tmp)
@@ -280,7 +289,7 @@ def heldout_main(models: list[str]) -> int:
         store = open_store(f"sqlite:///{tmp_path / 'heldout.db'}")
         turns = [t for row in label_matrix_texts(store) for t in row]
         store.close()
-        print(f"Russian held-out: {len(names)} interviews, {len(turns)} respondent turns, gold coder")
+        print(f"{corpus}: {len(names)} interviews, {len(turns)} respondent turns, gold coder")
         for model in models:
             print(f"\n== {model}")
             store = open_store(f"sqlite:///{tmp_path / 'heldout.db'}")
