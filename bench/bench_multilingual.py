@@ -102,6 +102,19 @@ def share_caches(target: Path, sources: list[Path]) -> None:
             conn.execute(f"DETACH DATABASE src{index}")
 
 
+def gold_corpus(url: str, model: str):
+    """A mixed store's respondent turns (embedded with ``model``), its codebook and the gold coder's labels."""
+    store = open_store(url)
+    try:
+        embedder = select_embedder(model)
+        lemmatizer = select_lemmatizer("multilingual")
+        corpus = load_corpus(store, embedder, lemmatizer)
+        protos, _ = build_prototypes(store, embedder, lemmatizer)
+        return corpus, protos, label_matrix(store, corpus, protos.code_ids, coders=["gold"])
+    finally:
+        store.close()
+
+
 def cross(url: str, model: str, whole: bool = False, config: SuggestConfig | None = None) -> dict[str, dict]:
     """Train on one language, score the other, in one mixed project, holding out each interview in both.
 
@@ -113,15 +126,7 @@ def cross(url: str, model: str, whole: bool = False, config: SuggestConfig | Non
     every interview it scores, in the other language: an upper bound, unlike the held-out lines. Each fit is
     told each turn's interview (document), as ``qda suggest`` is; ``config`` defaults to the default settings.
     """
-    store = open_store(url)
-    try:
-        embedder = select_embedder(model)
-        lemmatizer = select_lemmatizer("multilingual")
-        corpus = load_corpus(store, embedder, lemmatizer)
-        protos, _ = build_prototypes(store, embedder, lemmatizer)
-        gold = label_matrix(store, corpus, protos.code_ids, coders=["gold"])
-    finally:
-        store.close()
+    corpus, protos, gold = gold_corpus(url, model)
     language = np.array(["ru" if d.endswith("_ru") else "en" for d in corpus.documents])
     interview = np.array([d.removesuffix("_ru") for d in corpus.documents])
     plans = {"EN -> RU": ({"en"}, "ru"), "RU -> EN": ({"ru"}, "en"), "EN+RU -> RU": ({"en", "ru"}, "ru")}
@@ -163,15 +168,7 @@ def heldout_lines(url: str, model: str, heldout: set[str], config: SuggestConfig
     the held-out interviews (their codings hidden). Each fit is told each turn's interview, as ``qda suggest``
     is.
     """
-    store = open_store(url)
-    try:
-        embedder = select_embedder(model)
-        lemmatizer = select_lemmatizer("multilingual")
-        corpus = load_corpus(store, embedder, lemmatizer)
-        protos, _ = build_prototypes(store, embedder, lemmatizer)
-        gold = label_matrix(store, corpus, protos.code_ids, coders=["gold"])
-    finally:
-        store.close()
+    corpus, protos, gold = gold_corpus(url, model)
     documents = list(corpus.documents)
     held = np.isin(documents, list(heldout))
     language = np.array(["ru" if d.endswith("_ru") else "en" for d in documents])
