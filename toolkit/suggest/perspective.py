@@ -74,9 +74,8 @@ def _rewrite(span: str, names: set[str], pronouns: set[str]) -> str:
     last, previous_was_i = 0, False
     for k, (token, start, end) in enumerate(tokens):
         lower, replacement = token.lower(), None
-        if token in names:
-            following = tokens[k + 1][0] if k + 1 < len(tokens) else ""
-            replacement = "my" if following == "'s" or span[end : end + 2] == "'s" else "I"
+        if token in names:  # "Larisa's" is one token, not a name: left as it is
+            replacement = "I"
         elif previous_was_i and lower in _VERB_AFTER_I:
             replacement = _VERB_AFTER_I[lower]
         elif lower not in pronouns:
@@ -86,8 +85,6 @@ def _rewrite(span: str, names: set[str], pronouns: set[str]) -> str:
         elif lower == "her":
             following = tokens[k + 1][0].lower() if k + 1 < len(tokens) else "."
             replacement = "me" if (following in _AFTER_OBJECT or not following[0].isalpha()) else "my"
-        elif lower == "'s" and out and out[-1] == "my":
-            replacement = ""
         if replacement is not None:
             if replacement and token[0].isupper() and replacement != "I":
                 replacement = replacement[0].upper() + replacement[1:]
@@ -96,7 +93,7 @@ def _rewrite(span: str, names: set[str], pronouns: set[str]) -> str:
             last = end
         previous_was_i = replacement == "I"
     out.append(span[last:])
-    return "".join(out).replace("my's", "my")
+    return "".join(out)
 
 
 def _narrator_pronouns(text: str) -> set[str]:
