@@ -168,14 +168,14 @@ def test_suggestions_labels_from_coded_documents_only(study):
 
 
 def test_suggestions_stored_with_model_versions_and_explanations(study):
-    report = suggest(study, embedder=HashingEmbedder(), lemmatizer=SimpleLemmatizer())
+    config = SuggestConfig(threshold=0.5)  # over some of the codebook's own picks in this small study
+    report = suggest(study, embedder=HashingEmbedder(), lemmatizer=SimpleLemmatizer(), config=config)
     assert report.suggestions > 0 and report.few_shot_codes
     rows = suggestion_rows(study)
     assert len(rows) == report.suggestions
     row = rows[0]
     assert row["model_version"] and row["codebook_version"] == "tip_root_causes@1.0"
     assert {"method", "sentence", "example", "keywords", "neighbours"} <= set(row["explanation"])
-    config = SuggestConfig()
     picks = [r for r in rows if r["probability"] < config.threshold]
     assert picks, "the study has codebook picks under the threshold (the assertions below would hold vacuously)"
     for pick in picks:  # under the threshold only as the codebook's own pick, and never under its floor
