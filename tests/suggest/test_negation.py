@@ -14,15 +14,20 @@ RECEIVED = ["I signed and they gave me my copy; I still have it.", "I kept my co
 NOT_RECEIVED = ["We signed the contracts. They wouldn't give them to us.", "The foreman never gave the copy back."]
 
 
-def prototypes() -> CodebookPrototypes:
-    ids = ["contract.received", "contract.not_received"]
+def prototypes(
+    code: str = "contract.received",
+    examples: list[str] = RECEIVED,
+    definition: str = "Signed and received own copy.",
+    keywords: tuple[str, ...] = ("copy",),
+) -> CodebookPrototypes:
+    """``code`` beside ``contract.not_received``, whose examples are said with a negation."""
     return CodebookPrototypes(
-        code_ids=ids,
+        code_ids=[code, "contract.not_received"],
         groups=["contract", "contract"],
-        example_texts=[RECEIVED, NOT_RECEIVED],
-        example_vecs=[EMB.encode(RECEIVED), EMB.encode(NOT_RECEIVED)],
-        definition_vecs=EMB.encode(["Signed and received own copy.", "Signed, copy never received."]),
-        keyword_lemmas=[["copy"], ["copy"]],
+        example_texts=[examples, NOT_RECEIVED],
+        example_vecs=[EMB.encode(examples), EMB.encode(NOT_RECEIVED)],
+        definition_vecs=EMB.encode([definition, "Signed, copy never received."]),
+        keyword_lemmas=[list(keywords), ["copy"]],
     )
 
 
@@ -96,14 +101,8 @@ def test_a_no_to_the_question_about_a_code_holds_its_codebook_score_under_the_cu
 
     from toolkit.suggest.zero_shot import ZeroShotScorer
 
-    ids = ["contract.vetted", "contract.not_received"]
-    protos = CodebookPrototypes(
-        code_ids=ids,
-        groups=["contract", "contract"],
-        example_texts=[VETTED, NOT_RECEIVED],
-        example_vecs=[EMB.encode(VETTED), EMB.encode(NOT_RECEIVED)],
-        definition_vecs=EMB.encode(["Checked the employer or the firm before leaving.", "Copy never received."]),
-        keyword_lemmas=[["check", "hotline"], ["copy"]],
+    protos = prototypes(
+        "contract.vetted", VETTED, "Checked the employer or the firm before leaving.", ("check", "hotline")
     )
     asked = "Did you check the firm or the employer before leaving?"
     turns = [

@@ -28,9 +28,18 @@ from toolkit.suggest.data import CodebookPrototypes, SegmentBatch
 from toolkit.suggest.example_classifier import example_classifier_scores
 from toolkit.suggest.lemmas import NEGATIONS, keyword_hits
 
-__all__ = ["REFUSALS", "ZERO_SHOT_SOURCES", "CodeEvidence", "code_evidence", "is_negated", "opens_with_refusal"]
+__all__ = [
+    "QUESTION_SOURCE",
+    "REFUSALS",
+    "ZERO_SHOT_SOURCES",
+    "CodeEvidence",
+    "code_evidence",
+    "is_negated",
+    "opens_with_refusal",
+]
 
 ZERO_SHOT_SOURCES = 4  # column blocks of CodeEvidence.zero_shot_raw
+QUESTION_SOURCE = 2  # the block of the question's similarity to each code's definition
 
 _NEGATION = re.compile(
     r"\b(?:" + "|".join(sorted(w for w in NEGATIONS if w.isalpha())) + r"|cannot)\b|n't\b|\bnot\b", re.IGNORECASE

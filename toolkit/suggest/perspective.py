@@ -51,15 +51,19 @@ _VERB_AFTER_I = {
 _DIRECT = {"she": "I", "he": "I", "him": "me", "his": "my", "hers": "mine", "herself": "myself", "himself": "myself"}
 
 
-def _outside_quotes(text: str) -> str:
-    return _QUOTED.sub(" ", text)
+def _narration_words(text: str) -> list[str]:
+    """The words outside quotes, lower-cased: the narrator's, not the person's own."""
+    return [w.lower() for w in _WORD.findall(_QUOTED.sub(" ", text))]
+
+
+def _is_narrative(words: list[str]) -> bool:
+    third = sum(w in _THIRD for w in words)
+    return third >= MIN_THIRD_PERSON and third > sum(w in _FIRST for w in words)
 
 
 def third_person_narrative(text: str) -> bool:
     """Whether ``text`` tells someone's story in the third person (pronouns outside quotes; English only)."""
-    words = [w.lower() for w in _WORD.findall(_outside_quotes(text))]
-    third = sum(w in _THIRD for w in words)
-    return third >= MIN_THIRD_PERSON and third > sum(w in _FIRST for w in words)
+    return _is_narrative(_narration_words(text))
 
 
 def protagonists(text: str) -> set[str]:
@@ -96,9 +100,8 @@ def _rewrite(span: str, names: set[str], pronouns: set[str]) -> str:
     return "".join(out)
 
 
-def _narrator_pronouns(text: str) -> set[str]:
+def _narrator_pronouns(words: list[str]) -> set[str]:
     """The protagonist's pronouns: the gender named more often outside quotes (the other one is other people)."""
-    words = [w.lower() for w in _WORD.findall(_outside_quotes(text))]
     return _FEMALE if sum(w in _FEMALE for w in words) >= sum(w in _MALE for w in words) else _MALE
 
 
@@ -113,7 +116,7 @@ def first_person(text: str, names: Sequence[str] | set[str] = (), pronouns: set[
         "I have lost my job, and a man offered me a job. 'I trusted him,' I say."
     """
     names = set(names)
-    pronouns = _narrator_pronouns(text) if pronouns is None else pronouns
+    pronouns = _narrator_pronouns(_narration_words(text)) if pronouns is None else pronouns
     pieces, last = [], 0
     for match in _QUOTED.finditer(text):
         pieces.append(_rewrite(text[last : match.start()], names, pronouns))
@@ -129,7 +132,8 @@ def in_first_person(text: str, sentences: Sequence[str]) -> tuple[str, list[str]
     The protagonist (names introduced with an age, and the gender's pronouns) is read from the whole text, so
     that every sentence is rewritten alike.
     """
-    if not third_person_narrative(text):
+    words = _narration_words(text)
+    if not _is_narrative(words):
         return None
-    names, pronouns = protagonists(text), _narrator_pronouns(text)
+    names, pronouns = protagonists(text), _narrator_pronouns(words)
     return first_person(text, names, pronouns), [first_person(s, names, pronouns) for s in sentences]

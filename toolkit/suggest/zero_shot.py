@@ -16,7 +16,7 @@ import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.preprocessing import StandardScaler
 
-from toolkit.suggest.evidence import ZERO_SHOT_SOURCES, CodeEvidence
+from toolkit.suggest.evidence import QUESTION_SOURCE, ZERO_SHOT_SOURCES, CodeEvidence
 
 __all__ = ["QUESTION_ABOUT_CODE_Z", "ZeroShotScorer"]
 
@@ -53,7 +53,7 @@ class ZeroShotScorer(BaseEstimator):
         z = self.scaler_.transform(evidence.zero_shot_raw())
         sources = z.reshape(len(z), ZERO_SHOT_SOURCES, self.n_codes_)
         combined = sources.sum(axis=1) / np.sqrt(ZERO_SHOT_SOURCES)
-        asked = sources[:, 2, :] >= QUESTION_ABOUT_CODE_Z  # the question-to-definition source
+        asked = sources[:, QUESTION_SOURCE, :] >= QUESTION_ABOUT_CODE_Z
         denied = evidence.denied[:, None] & evidence.affirmative[None, :] & asked
         combined = np.where(denied, np.minimum(combined, self.z - 1.0), combined)  # at most 0.12 with slope 2
         return 1.0 / (1.0 + np.exp(-self.slope * (combined - self.z)))
