@@ -230,6 +230,13 @@ def test_suggestions_evaluate_modes_on_hashing_model(study):
     report = evaluate(study, "alice", "cross-validated", embedder=HashingEmbedder(), lemmatizer=SimpleLemmatizer())
     assert report["documents"] == 4 and set(report) >= {"micro_f1", "macro_f1", "per_code"}
     assert report["folds"] == 4  # one per interview
+    # each F1 with its interval over resampled interviews (undefined only for a code nobody coded or was suggested)
+    assert report["interval"]["interviews"] == 4
+    low, high = report["micro_f1_interval"]
+    assert low <= report["micro_f1"] <= high
+    for m in report["per_code"].values():
+        assert (m["f1_interval"] is None) == (m["support"] == 0 and m["predicted"] == 0)
+        assert m["f1_interval"] is None or m["f1_interval"][0] <= m["f1"] <= m["f1_interval"][1]
     halves = evaluate(
         study, "alice", "cross-validated", embedder=HashingEmbedder(), lemmatizer=SimpleLemmatizer(), folds=2
     )
@@ -283,6 +290,7 @@ def test_suggestions_cli_json_lines_and_evaluate_json(study, db_url, monkeypatch
     result = runner.invoke(app, command)
     assert result.exit_code == 0, result.output
     assert "cross-validated, 2 interview folds" in result.stdout
+    assert "F1 95% interval" in result.stdout and "resampling the 4 interviews" in result.stdout
     assert "folds" in result.stderr and "folds" not in result.stdout.splitlines()[-1]  # the bar, on stderr
     with study.read() as session:
         assert session.scalar(select(Coder).where(Coder.name == "alice")) is not None

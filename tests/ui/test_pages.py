@@ -459,6 +459,13 @@ def test_pages_agreement_learning_curve(demo_url, monkeypatch):
     baseline = f"codebook alone: micro-F1 {frame['micro-F1'].iloc[0]:.3f}"
     shown = [c.value for c in at.caption] + [w.value for w in at.warning]
     assert any(baseline in text for text in shown), shown
+    # each code scored on interviews the model did not learn from, weakest first, with its interval
+    at.button(key="per_code_compute").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    codes = at.dataframe[1].value
+    assert len(codes) == 16 and list(codes["F1"]) == sorted(codes["F1"])
+    assert codes["F1 interval"].str.fullmatch(r"\d\.\d\d-\d\.\d\d|n/a").all()
+    assert any("All codes: micro-F1" in c.value for c in at.caption)
 
 
 def test_pages_review_suggest_codes_and_live_reorder(demo_url, monkeypatch):

@@ -113,20 +113,32 @@ def evaluate_cmd(
     typer.echo(
         f"mode {report['mode']}{split}, gold coder {report['gold_coder']}: {report['n_segments']} respondent turns"
     )
-    typer.echo(f"{'code':30} {'prec':>6} {'rec':>6} {'F1':>6} {'kappa':>6} {'support':>8}")
+    confidence = f"{report['interval']['confidence']:.0%}"
+    interval_head = f"F1 {confidence} interval"
+    typer.echo(f"{'code':30} {'prec':>6} {'rec':>6} {'F1':>6} {interval_head:>16} {'kappa':>6} {'support':>8}")
     for code, m in report["per_code"].items():
         typer.echo(
-            f"{code:30} {m['precision']:6.3f} {m['recall']:6.3f} {m['f1']:6.3f} {m['kappa']:6.3f} {m['support']:8d}"
+            f"{code:30} {m['precision']:6.3f} {m['recall']:6.3f} {m['f1']:6.3f} {_interval(m['f1_interval']):>16} "
+            f"{m['kappa']:6.3f} {m['support']:8d}"
         )
     typer.echo(
-        f"micro P {report['micro_precision']:.3f} R {report['micro_recall']:.3f} F1 {report['micro_f1']:.3f}; "
+        f"micro P {report['micro_precision']:.3f} R {report['micro_recall']:.3f} F1 {report['micro_f1']:.3f} "
+        f"{_interval(report['micro_f1_interval'])}; "
         f"macro P {report['macro_precision']:.3f} R {report['macro_recall']:.3f} F1 {report['macro_f1']:.3f}"
+    )
+    typer.echo(
+        f"intervals: {confidence}, resampling the {report['interval']['interviews']} interviews "
+        f"({report['interval']['resamples']} resamples); a code with few coded turns has a wide one"
     )
     for setting in report.get("chosen_settings", []):
         typer.echo(
             f"chosen inside the training folds: C {setting['C']}, codebook prior {setting['prior_strength']}, "
             f"threshold {setting['threshold']} ({setting['folds']} folds)"
         )
+
+
+def _interval(bounds: list[float] | None) -> str:
+    return "n/a" if bounds is None else f"[{bounds[0]:.2f}-{bounds[1]:.2f}]"
 
 
 def _show_learning_curve(curve: dict[str, Any]) -> None:

@@ -22,6 +22,7 @@ from toolkit.store.engine import Store
 from toolkit.store.models import Coder, Suggestion
 from toolkit.suggest.embed import Embedder, default_model_cache, select_embedder
 from toolkit.suggest.estimator import UNLABELLED, CodeSuggester, SegmentBatch, SuggestConfig
+from toolkit.suggest.intervals import f1_intervals
 from toolkit.suggest.learning_curve import DEFAULT_SIZES, learning_curve, read_curve
 from toolkit.suggest.lemmas import Lemmatizer, select_lemmatizer
 from toolkit.suggest.model_choice import lemmatizer_for, project_embedding_model
@@ -187,6 +188,12 @@ def evaluate(
     report = classification_report(truth, pred, prototypes.code_ids)
     interviews = len(set(documents))
     report.update({"mode": mode, "gold_coder": gold_coder, "documents": interviews})
+    # how far each F1 would move with other interviews of the same kind (resampling whole interviews)
+    spread = f1_intervals(truth, pred, documents, prototypes.code_ids)
+    report["micro_f1_interval"] = spread["micro_f1"]
+    for code, interval in spread["per_code"].items():
+        report["per_code"][code]["f1_interval"] = interval
+    report["interval"] = {k: spread[k] for k in ("confidence", "resamples", "interviews")}
     if mode == "cross-validated":
         report["folds"] = min(folds or interviews, interviews)
     if chosen is not None:

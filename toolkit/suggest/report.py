@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 from sklearn.metrics import cohen_kappa_score, precision_recall_fscore_support
 
-__all__ = ["classification_report"]
+__all__ = ["classification_report", "per_code_rows"]
 
 
 def classification_report(truth: np.ndarray, pred: np.ndarray, code_ids: Sequence[str]) -> dict[str, Any]:
@@ -51,6 +51,29 @@ def classification_report(truth: np.ndarray, pred: np.ndarray, code_ids: Sequenc
         "macro_f1": round(float(macro[2]), 4),
         "per_code": per_code,
     }
+
+
+def per_code_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per code of an ``evaluate`` report, weakest first.
+
+    What a reviewer reads to know which codes' suggestions to check closely: a low F1, or a wide interval (too
+    few coded turns to tell).
+    """
+    rows = []
+    for code, m in report["per_code"].items():
+        interval = m.get("f1_interval")
+        rows.append(
+            {
+                "code": code,
+                "F1": m["f1"],
+                "F1 interval": "n/a" if interval is None else f"{interval[0]:.2f}-{interval[1]:.2f}",
+                "precision": m["precision"],
+                "recall": m["recall"],
+                "coded turns": m["support"],
+                "suggested": m["predicted"],
+            }
+        )
+    return sorted(rows, key=lambda row: (row["F1"], row["code"]))
 
 
 def _kappa(truth: np.ndarray, pred: np.ndarray) -> float:

@@ -18,6 +18,7 @@ def agreement_page() -> None:
     ctx = context()
     st.title("Agreement")
     _learning_curve_section(ctx)
+    _per_code_section(ctx)
     st.header("Coder against coder")
     options = [*ctx.coders, *([MODEL_CODER] if MODEL_CODER not in ctx.coders else [])]
     chosen = st.multiselect("Coders", options, default=options[:2], key="agreement_coders")
@@ -89,3 +90,32 @@ def _learning_curve_section(ctx) -> None:
     if reading:
         sentence = "0 coded interviews is the codebook alone. " + reading_sentence(reading) + "."
         (st.warning if reading["below_codebook"] else st.caption)(sentence)
+
+
+def _per_code_section(ctx) -> None:
+    """Which codes' suggestions to trust: each code scored on interviews the model did not learn from."""
+    from toolkit.suggest.evaluate import evaluate
+    from toolkit.suggest.report import per_code_rows
+
+    coder = st.session_state.get("curve_coder")
+    if not coder:
+        return
+    st.subheader("Suggestions per code")
+    st.caption(
+        "Each interview is scored by a model that learnt from the others (leave one interview out), against "
+        "the reference coder above. The interval (95 %, resampling whole interviews) shows how much each F1 "
+        "could move with other interviews: a code with few coded turns has a wide one, and its F1 says little."
+    )
+    if st.button("Score each code", key="per_code_compute"):
+        with st.spinner("Fitting one model per interview..."):
+            st.session_state["per_code_report"] = evaluate(ctx.store, coder, "cross-validated")
+    report = st.session_state.get("per_code_report")
+    if not report:
+        return
+    interval = report["micro_f1_interval"]
+    st.caption(
+        f"All codes: micro-F1 {report['micro_f1']:.3f}"
+        + ("" if interval is None else f" ({interval[0]:.2f}-{interval[1]:.2f})")
+        + f", {report['documents']} interviews coded by {md_escape(report['gold_coder'])}; weakest codes first."
+    )
+    st.dataframe(pd.DataFrame(per_code_rows(report)), hide_index=True, width="stretch")
