@@ -65,10 +65,10 @@ def per_code_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
         rows.append(
             {
                 "code": code,
-                "F1": m["f1"],
+                "F1": round(m["f1"], 2),
                 "F1 interval": "n/a" if interval is None else f"{interval[0]:.2f}-{interval[1]:.2f}",
-                "precision": m["precision"],
-                "recall": m["recall"],
+                "precision": round(m["precision"], 2),
+                "recall": round(m["recall"], 2),
                 "coded turns": m["support"],
                 "suggested": m["predicted"],
             }
