@@ -43,6 +43,16 @@ def test_a_dip_after_two_interviews_is_named_and_the_curve_beats_the_codebook_fr
     assert "from 4 coded interviews on" in sentence and "after 2 coded" in sentence
 
 
+def test_a_code_below_the_codebook_in_most_orders_is_told_from_one_bad_order():
+    """Below on average in both cases; only the code below in 4 of 5 orders is below 'in most orders'."""
+    two = point(2, 0.6, own={"a": 0.5, "b": 0.7}, codebook={"a": 0.8, "b": 0.8})
+    two["per_code_orders_below"], two["per_code_orders_held"] = {"a": 4, "b": 1}, {"a": 5, "b": 5}
+    reading = read_curve({"points": [point(0, 0.6), two]})
+    assert reading["codes_below_codebook"] == {"2": ["a", "b"]}
+    assert reading["codes_below_in_most_orders"] == {"2": ["a"]}
+    assert "codes worse than the codebook alone in most orders (after 2: a)" in reading_sentence(reading)
+
+
 def test_each_point_is_compared_with_the_codebook_on_its_own_uncoded_turns():
     """After one interview the suggestions are the codebook's: equal on the same turns, whatever the 0 point says."""
     one = point(1, 0.66)
@@ -66,6 +76,7 @@ def test_without_the_codebook_point_nothing_is_claimed():
         "below_codebook": [],
         "beats_codebook_from": None,
         "codes_below_codebook": {},
+        "codes_below_in_most_orders": {},
     }
     assert reading_sentence(reading).startswith("no codebook-alone point")
 

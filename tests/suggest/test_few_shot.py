@@ -63,8 +63,15 @@ def test_learning_curve_compares_each_code_with_the_codebook_on_the_same_turns()
     curve = learning_curve(never, batch, labels, GROUPS, sizes=(0, 1, 2), orders=3)
     for point in curve["points"]:
         assert point["per_code_zero_shot_f1"] == point["per_code_f1"]
+        assert set(point["per_code_orders_below"].values()) == {0}  # the same model is never below itself
+        assert all(0 <= held <= 3 for held in point["per_code_orders_held"].values())
     learner = CodeSuggester(protos, min_positives=1)
     curve = learning_curve(learner, batch, labels, GROUPS, sizes=(1, 2), orders=3)
     one, two = curve["points"]
     assert one["per_code_f1"] == one["per_code_zero_shot_f1"]  # one interview: the codebook alone
     assert set(two["per_code_zero_shot_f1"]) == set(protos.code_ids)
+    for code in protos.code_ids:  # a code below on average is below in at least one order, and only then
+        below, held = two["per_code_orders_below"][code], two["per_code_orders_held"][code]
+        assert 0 <= below <= held
+        mean_below = (two["per_code_f1"][code] or 0) < (two["per_code_zero_shot_f1"][code] or 0)
+        assert not mean_below or below >= 1

@@ -94,11 +94,18 @@ def learning_curve(
         # mean over the orders whose uncoded interviews hold the code (None if none do); the codebook alone on
         # the same turns and orders beside it
         point["per_code_f1"], point["per_code_zero_shot_f1"] = {}, {}
+        # and in how many of those orders the code did worse than the codebook alone: one order of five is
+        # noise of which interviews came first, five of five is not
+        point["per_code_orders_below"], point["per_code_orders_held"] = {}, {}
         for code in code_ids:
             held = [i for i, r in enumerate(per_code) if r[code]["support"]]
             for key, reports in (("per_code_f1", per_code), ("per_code_zero_shot_f1", per_code_zero)):
                 scores = [reports[i][code]["f1"] for i in held]
                 point[key][code] = round(float(np.mean(scores)), 4) if scores else None
+            point["per_code_orders_below"][code] = sum(
+                per_code[i][code]["f1"] < per_code_zero[i][code]["f1"] for i in held
+            )
+            point["per_code_orders_held"][code] = len(held)
         points.append(point)
     return {"documents": len(documents), "orders": orders, "seed": seed, "points": points}
 
@@ -111,7 +118,8 @@ def read_curve(curve: dict[str, Any]) -> dict[str, Any]:
     ``below_codebook``: the numbers of coded interviews whose mean micro-F1 is below it; ``beats_codebook_from``:
     the smallest n from which every later point is above it (None if the last one is not);
     ``codes_below_codebook``: per n, the codes whose F1 is below the codebook's on the same turns. Small
-    differences are noise: see each point's range.
+    differences are noise: see each point's range, and ``codes_below_in_most_orders``: per n, those of them
+    below the codebook in more than half of the orders that hold the code.
     """
     points = sorted(curve.get("points", []), key=lambda p: p["coded_interviews"])
     base = next((p for p in points if p["coded_interviews"] == 0), None)
@@ -121,6 +129,7 @@ def read_curve(curve: dict[str, Any]) -> dict[str, Any]:
         "below_codebook": [],
         "beats_codebook_from": None,
         "codes_below_codebook": {},
+        "codes_below_in_most_orders": {},
     }
     if base is None:
         return reading
@@ -138,6 +147,10 @@ def read_curve(curve: dict[str, Any]) -> dict[str, Any]:
         worse = sorted(c for c, f1 in own.items() if f1 is not None and (codebook.get(c) or 0.0) > f1)
         if worse:
             reading["codes_below_codebook"][str(p["coded_interviews"])] = worse
+        below, held = p.get("per_code_orders_below", {}), p.get("per_code_orders_held", {})
+        mostly = [c for c in worse if below.get(c, 0) * 2 > held.get(c, 0) > 0]
+        if mostly:
+            reading["codes_below_in_most_orders"][str(p["coded_interviews"])] = mostly
     return reading
 
 
@@ -153,4 +166,8 @@ def reading_sentence(reading: dict[str, Any]) -> str:
     if reading["below_codebook"]:
         below = ", ".join(str(n) for n in reading["below_codebook"])
         parts.append(f"below it on the same turns after {below} coded (learnt from too little, suggestions were worse)")
+    mostly = reading.get("codes_below_in_most_orders") or {}
+    if mostly:
+        listed = "; ".join(f"after {n}: {', '.join(codes)}" for n, codes in mostly.items())
+        parts.append(f"codes worse than the codebook alone in most orders ({listed})")
     return "; ".join(parts)
