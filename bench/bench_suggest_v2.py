@@ -189,7 +189,8 @@ def curve_part(models, s_batch, s_gold, s_docs, orders: int, corpus: str = "samp
         )
         for w in worse:
             print(f"      {w}")
-        below = read_curve(curve)["codes_below_codebook"]  # the product's reading: one definition of "below"
+        reading = read_curve(curve)  # the product's reading: one definition of "below"
+        below = reading["codes_below_codebook"]
         same = [
             f"{code} n={p['coded_interviews']}: {p['per_code_f1'][code]:.2f} < {p['per_code_zero_shot_f1'][code]:.2f}"
             f" (below in {p['per_code_orders_below'][code]} of {p['per_code_orders_held'][code]} orders)"
@@ -197,7 +198,7 @@ def curve_part(models, s_batch, s_gold, s_docs, orders: int, corpus: str = "samp
             for code in codes
             if code in below.get(str(p["coded_interviews"]), [])
         ]
-        mostly = sum(len(v) for v in read_curve(curve)["codes_below_in_most_orders"].values())
+        mostly = sum(len(v) for v in reading["codes_below_in_most_orders"].values())
         print(
             f"    codes whose few-shot F1 falls below zero-shot on the same uncoded interviews and orders: {len(same)}"
             f" ({mostly} of them in most orders)"

@@ -2,8 +2,9 @@
 
 Why: a code's F1 over a few coded turns is a guess. On the sample corpus `contract.vetted` has 4 coded turns in
 430, and its leave-one-interview-out F1 (0.40) turns on one turn; a researcher deciding whether to trust the
-model's suggestions of a code needs to see that, next to a code with 90 turns whose F1 barely moves. Turns of
-one interview are not independent (one person, one interviewer), so whole interviews are resampled.
+model's suggestions of a code needs to see that, next to `root_cause.awareness`, whose 52 coded turns hold its
+F1 within 0.05. Turns of one interview are not independent (one person, one interviewer), so whole interviews
+are resampled.
 
 Written with numpy rather than ``scipy.stats.bootstrap``: a resample may hold no turn of a rare code and no
 suggestion of it, where F1 is undefined; scipy then returns NaN for the whole interval, while here such resamples
