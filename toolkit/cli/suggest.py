@@ -138,7 +138,9 @@ def evaluate_cmd(
 
 
 def _interval(bounds: list[float] | None) -> str:
-    return "n/a" if bounds is None else f"[{bounds[0]:.2f}-{bounds[1]:.2f}]"
+    from toolkit.suggest.report import interval_text
+
+    return "n/a" if bounds is None else f"[{interval_text(bounds)}]"
 
 
 def _show_learning_curve(curve: dict[str, Any]) -> None:

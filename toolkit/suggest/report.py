@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 from sklearn.metrics import cohen_kappa_score, precision_recall_fscore_support
 
-__all__ = ["classification_report", "per_code_rows"]
+__all__ = ["classification_report", "interval_text", "per_code_rows"]
 
 
 def classification_report(truth: np.ndarray, pred: np.ndarray, code_ids: Sequence[str]) -> dict[str, Any]:
@@ -61,12 +61,11 @@ def per_code_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
     """
     rows = []
     for code, m in report["per_code"].items():
-        interval = m.get("f1_interval")
         rows.append(
             {
                 "code": code,
                 "F1": round(m["f1"], 2),
-                "F1 interval": "n/a" if interval is None else f"{interval[0]:.2f}-{interval[1]:.2f}",
+                "F1 interval": interval_text(m.get("f1_interval")),
                 "precision": round(m["precision"], 2),
                 "recall": round(m["recall"], 2),
                 "coded turns": m["support"],
@@ -74,6 +73,11 @@ def per_code_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
             }
         )
     return sorted(rows, key=lambda row: (row["F1"], row["code"]))
+
+
+def interval_text(bounds: Sequence[float] | None) -> str:
+    """An F1 interval as people read it ("0.81-0.87"); "n/a" where no resample defined it."""
+    return "n/a" if bounds is None else f"{bounds[0]:.2f}-{bounds[1]:.2f}"
 
 
 def _kappa(truth: np.ndarray, pred: np.ndarray) -> float:

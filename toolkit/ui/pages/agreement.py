@@ -95,7 +95,7 @@ def _learning_curve_section(ctx) -> None:
 def _per_code_section(ctx) -> None:
     """Which codes' suggestions to trust: each code scored on interviews the model did not learn from."""
     from toolkit.suggest.evaluate import evaluate
-    from toolkit.suggest.report import per_code_rows
+    from toolkit.suggest.report import interval_text, per_code_rows
 
     coder = st.session_state.get("curve_coder")
     if not coder:
@@ -115,7 +115,7 @@ def _per_code_section(ctx) -> None:
     interval = report["micro_f1_interval"]
     st.caption(
         f"All codes: micro-F1 {report['micro_f1']:.3f}"
-        + ("" if interval is None else f" ({interval[0]:.2f}-{interval[1]:.2f})")
+        + ("" if interval is None else f" ({interval_text(interval)})")
         + f", {report['documents']} interviews coded by {md_escape(report['gold_coder'])}; weakest codes first."
     )
     st.dataframe(pd.DataFrame(per_code_rows(report)), hide_index=True, width="stretch")
