@@ -56,14 +56,16 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator
+from sklearn.decomposition import KernelPCA
 from sklearn.linear_model import LogisticRegression
 
 from toolkit.errors import ConfigError
 from toolkit.suggest.calibration import BlendMap, CodebookMap, SigmoidMap, inner_folds
 from toolkit.suggest.data import CodebookPrototypes, SegmentBatch
 from toolkit.suggest.evidence import code_evidence
+from toolkit.suggest.evidence_weight import EVIDENCE_WEIGHTS, blended_log_loss
 from toolkit.suggest.explain import Explainer
-from toolkit.suggest.features import make_features, row_space
+from toolkit.suggest.features import evidence_weights, make_features, row_space
 from toolkit.suggest.novelty import keep_codebook_suggestions, unfamiliar_rows
 from toolkit.suggest.passages import Passages, passage_counts, passage_size, passages
 from toolkit.suggest.policy import DecisionPolicy
@@ -113,6 +115,8 @@ class SuggestConfig:
     ignore_content_free_questions: bool = True
     unfamiliar_veto: float = 0.2
     codebook_pick_floor: float = 0.3
+    evidence_weight: float = 0.0
+    account_evidence_weight: float = 1.0
 
     def __post_init__(self) -> None:
         if not 0.0 < self.threshold < 1.0:
@@ -132,6 +136,11 @@ class SuggestConfig:
         if not 0.0 <= self.codebook_pick_floor < 1.0:
             raise ConfigError(
                 f"codebook_pick_floor is a probability in [0, 1) (0: off), not {self.codebook_pick_floor}"
+            )
+        if self.evidence_weight < 0 or self.account_evidence_weight <= 0:
+            raise ConfigError(
+                "evidence_weight (0: chosen in the inner folds) and account_evidence_weight scale a block of "
+                f"features: >= 0 and > 0, not {self.evidence_weight} and {self.account_evidence_weight}"
             )
 
 
@@ -192,6 +201,8 @@ class CodeSuggester(BaseEstimator):
         ignore_content_free_questions: bool = True,
         unfamiliar_veto: float = 0.2,
         codebook_pick_floor: float = 0.3,
+        evidence_weight: float = 0.0,
+        account_evidence_weight: float = 1.0,
     ) -> None:
         self.prototypes = prototypes
         self.C = C
@@ -219,6 +230,8 @@ class CodeSuggester(BaseEstimator):
         self.ignore_content_free_questions = ignore_content_free_questions
         self.unfamiliar_veto = unfamiliar_veto
         self.codebook_pick_floor = codebook_pick_floor
+        self.evidence_weight = evidence_weight
+        self.account_evidence_weight = account_evidence_weight
 
     @classmethod
     def from_config(cls, prototypes: CodebookPrototypes, config: SuggestConfig | None = None) -> CodeSuggester:
@@ -256,15 +269,10 @@ class CodeSuggester(BaseEstimator):
         work, labels = self._with_examples(batch, labels)
         labelled = np.where((labels != UNLABELLED).any(axis=1))[0]
         fit_rows = labelled if len(labelled) else np.arange(len(work))
-        # the vocabularies from each labelled turn once (its answer-only copy would double its counts)
-        self.features_ = make_features(prototypes).fit(work.subset(fit_rows[fit_rows < self.copies_start_]))
-        views = sp.csr_matrix(self.features_.transform(work))
-        self.row_space_ = row_space(views.shape[1], len(fit_rows))
-        if self.row_space_ is not None:
-            self.row_space_.fit(views[fit_rows].toarray())  # dense: the Gram product is BLAS, not sparse x sparse
-        self.X_ = views if self.row_space_ is None else self.row_space_.transform(views)
         self.labels_ = labels.copy()
         self.groups_ = None if groups is None else np.asarray(groups)
+        # the vocabularies from each labelled turn once (its answer-only copy would double its counts)
+        self.features_ = make_features(prototypes).fit(work.subset(fit_rows[fit_rows < self.copies_start_]))
         # the fitted turns' passages, transformed once: scoring and the maps' out-of-fold scores use them; sized
         # by the coded turns once they span min_interviews interviews (as anything learnt from them)
         coded = np.where((labels[: len(batch)] != UNLABELLED).any(axis=1))[0]
@@ -275,15 +283,49 @@ class CodeSuggester(BaseEstimator):
             else int(self.passage_sentences)
         )
         self.passages_ = passages(batch, self.passage_size_, self.statement_sentences)
-        self.XP_ = None if self.passages_ is None else self._transform(self.passages_.batch)
         self.unfamiliar_cache_: tuple[bytes, np.ndarray] | None = None  # a new fit measures familiarity again
         self.batch_ = batch
+        self.account_twin_: CodeSuggester | None = None  # fitted when accounts are first scored
+        weights = (float(self.evidence_weight),) if self.evidence_weight > 0 else EVIDENCE_WEIGHTS
+        fits = []  # (out-of-fold loss, weight, fitted state), the full weight first: it stands where none is scored
+        for weight in sorted(weights, reverse=True):
+            self._fit_at_weight(work, fit_rows, weight)
+            loss = blended_log_loss(self._blend_map(float(self.prior_strength)), getattr(self, "oof_", None))
+            fits.append((loss, weight, {name: value for name, value in vars(self).items() if name.endswith("_")}))
+        scored = [fit for fit in fits if fit[0] is not None]
+        _, self.evidence_weight_, state = min(scored, key=lambda fit: fit[0]) if len(scored) == len(fits) else fits[0]
+        if state is not fits[-1][2]:  # the last fit left its own state behind
+            vars(self).update(state)
+        self.features_.set_params(transformer_weights=evidence_weights(self.evidence_weight_))
+        return self
+
+    def _fit_at_weight(self, work: SegmentBatch, fit_rows: np.ndarray, weight: float) -> None:
+        """Everything learnt from the labels, with the codebook-evidence features scaled by ``weight``.
+
+        Why a weight: see :mod:`.evidence_weight`; ``fit`` tries each candidate and keeps the one whose
+        calibrated probabilities had the lowest out-of-fold log-loss on the coded interviews.
+        """
+        n_codes = len(self._prototypes().code_ids)
+        self.row_space_, self.X_ = self._classifier_input(work, fit_rows, weight)
+        self.evidence_weight_ = weight
+        self.XP_ = None if self.passages_ is None else self._transform(self.passages_.batch)
         self.estimators_: list[LogisticRegression | None] = [None] * n_codes
         self.trained_ = np.zeros(n_codes, dtype=bool)
         self.positives_ = np.zeros(n_codes, dtype=np.int64)
         self._fit_codes(range(n_codes))
         self._fit_maps()
-        return self
+
+    def _classifier_input(
+        self, work: SegmentBatch, fit_rows: np.ndarray, weight: float
+    ) -> tuple[KernelPCA | None, np.ndarray | sp.csr_matrix]:
+        """The row-space rotation (or None) and the classifiers' input for every row, at one evidence weight."""
+        self.features_.set_params(transformer_weights=evidence_weights(weight))
+        views = sp.csr_matrix(self.features_.transform(work))
+        rotation = row_space(views.shape[1], len(fit_rows))
+        if rotation is None:
+            return None, views
+        rotation.fit(views[fit_rows].toarray())  # dense: the Gram product is BLAS, not sparse x sparse
+        return rotation, rotation.transform(views)
 
     def _fit_maps(self) -> None:
         """With ``calibrate``, the two probability maps, from the coded turns only (see ``calibration``).
@@ -412,6 +454,7 @@ class CodeSuggester(BaseEstimator):
         """
         self._fit_codes(range(len(self._prototypes().code_ids)))
         self._fit_maps()
+        self.account_twin_ = None  # fitted again, with these settings, when accounts are next scored
         return self
 
     def _transform(self, batch: SegmentBatch) -> np.ndarray | sp.csr_matrix:
@@ -442,17 +485,8 @@ class CodeSuggester(BaseEstimator):
         """Fit the listed codes; codes with too few positives (or no negatives) stay zero-shot."""
         validated = self._validated()
         for j in columns:
-            column = self.labels_[:, j]
-            rows = np.where(column != UNLABELLED)[0]
-            y = column[rows] == 1
-            real = rows < self.n_rows_
-            coded = int(y[real].sum())
-            # Trained once people coded it often enough, or (when the codebook's examples are training rows)
-            # once enough turns are coded for the examples to be contrasted with real negatives.
-            examples_suffice = self.example_weight > 0 and int(real.sum()) >= self.min_labelled_turns
-            enough = (
-                validated and (coded >= self.min_positives or examples_suffice) and (~y).sum() >= 1 and y.sum() >= 1
-            )
+            rows, y, enough = self._trainable(j, validated)
+            coded = int(y[rows < self.n_rows_].sum())
             self.trained_[j] = bool(enough)
             self.positives_[j] = coded
             self.estimators_[j] = (
@@ -462,6 +496,25 @@ class CodeSuggester(BaseEstimator):
                 if enough
                 else None
             )
+
+    def _trainable(self, j: int, validated: bool | None = None) -> tuple[np.ndarray, np.ndarray, bool]:
+        """Code j's training rows, their labels, and whether it gets a classifier.
+
+        Trained once people coded it often enough, or (when the codebook's examples are training rows) once
+        enough turns are coded for the examples to be contrasted with real negatives.
+        """
+        column = self.labels_[:, j]
+        rows = np.where(column != UNLABELLED)[0]
+        y = column[rows] == 1
+        real = rows < self.n_rows_
+        examples_suffice = self.example_weight > 0 and int(real.sum()) >= self.min_labelled_turns
+        enough = (
+            (self._validated() if validated is None else validated)
+            and (int(y[real].sum()) >= self.min_positives or examples_suffice)
+            and bool((~y).any())
+            and bool(y.any())
+        )
+        return rows, y, bool(enough)
 
     def _fit_zero_map(self) -> None:
         """The codebook-score map, on every (coded turn, code) pair with a known label: cheap, so refit live.
@@ -500,6 +553,9 @@ class CodeSuggester(BaseEstimator):
         self._fit_codes(sorted(touched))
         if getattr(self, "zero_raw_", None) is not None:
             self._fit_zero_map()
+        twin = getattr(self, "account_twin_", None)
+        if twin is not None:
+            twin.refit_codes(updates)
         return self
 
     @property
@@ -607,7 +663,38 @@ class CodeSuggester(BaseEstimator):
             return np.clip(values, 0.0, 1.0)
 
         probs = finished(probs)
-        return probs, (probs if ranks is None else finished(ranks))
+        ranks = probs if ranks is None else finished(ranks)
+        twin = self._account_twin(batch)
+        if twin is not None:  # whole accounts: scored by the model that leans on the codebook as much as ever
+            accounts = np.asarray(batch.accounts, dtype=bool)
+            twin_probs, twin_ranks = twin.predict_proba_and_ranks(batch)
+            probs, ranks = probs.copy(), ranks.copy()
+            probs[accounts], ranks[accounts] = twin_probs[accounts], twin_ranks[accounts]
+        return probs, ranks
+
+    def _account_twin(self, batch: SegmentBatch) -> CodeSuggester | None:
+        """The model refitted with ``account_evidence_weight``, for the batch's whole accounts (None: not needed).
+
+        Why two: the coded turns are interview turns. Leaning less on the codebook's evidence
+        (``evidence_weight`` 0.5) fits interviews better (leave-one-interview-out, sample corpus 0.841 -> 0.852,
+        development corpus 0.768 -> 0.796), but a single published statement is not like a coded turn, and
+        there the codebook's evidence carries most codes (published statements 0.794 -> 0.746 at 0.5;
+        ``bench/README.md``, twenty-second and twenty-third sessions). Fitted on the same turns and labels, the
+        first time a batch with accounts is scored; a review decision refits both.
+        """
+        if (
+            batch.accounts is None
+            or not any(batch.accounts)
+            or self.account_evidence_weight == getattr(self, "evidence_weight_", self.account_evidence_weight)
+            or not self.trained_.any()
+        ):
+            return None
+        twin = getattr(self, "account_twin_", None)
+        if twin is None:
+            params = {**self.get_params(deep=False), "evidence_weight": self.account_evidence_weight}
+            twin = type(self)(**params).fit(self.batch_, self.labels_[: self.n_rows_], self.groups_)
+            self.account_twin_ = twin
+        return twin
 
     def codebook_pick_floors(self) -> np.ndarray | None:
         """Per code: the probability from which the codebook's own pick for a turn is suggested; None if off.

@@ -27,6 +27,7 @@ __all__ = [
     "CodebookEvidence",
     "OptionalTfidf",
     "SentenceMaxPool",
+    "evidence_weights",
     "make_features",
     "make_tfidf",
     "row_space",
@@ -134,8 +135,13 @@ def make_tfidf() -> TfidfVectorizer:
     return TfidfVectorizer(token_pattern=r"\S+", ngram_range=(1, 2), min_df=2, sublinear_tf=True)
 
 
-def make_features(prototypes: CodebookPrototypes) -> FeatureUnion:
-    """The feature steps of the few-shot model; fit on labelled turns, transform any batch."""
+def make_features(prototypes: CodebookPrototypes, evidence_weight: float = 1.0) -> FeatureUnion:
+    """The feature steps of the few-shot model; fit on labelled turns, transform any batch.
+
+    ``evidence_weight`` scales the codebook-evidence block (``transformer_weights``): under the classifiers'
+    L2 penalty a smaller weight makes the learnt model lean less on the codebook's features and more on the
+    coded turns' own words (see ``CodeSuggester``'s ``evidence_weight`` for when that pays).
+    """
 
     def text(field: str) -> Pipeline:
         return Pipeline([("select", BatchField(field)), ("tfidf", OptionalTfidf(make_tfidf()))])
@@ -151,8 +157,14 @@ def make_features(prototypes: CodebookPrototypes) -> FeatureUnion:
             ("question_embedding", dense("question_vecs")),
             ("codebook_evidence", CodebookEvidence(prototypes)),
             ("sentence_max", SentenceMaxPool()),
-        ]
+        ],
+        transformer_weights=evidence_weights(evidence_weight),
     )
+
+
+def evidence_weights(weight: float) -> dict[str, float] | None:
+    """The feature union's ``transformer_weights`` that scale the codebook-evidence block by ``weight``."""
+    return None if weight == 1.0 else {"codebook_evidence": weight}
 
 
 MAX_ROW_SPACE_ROWS = 3000
