@@ -287,15 +287,18 @@ class CodeSuggester(BaseEstimator):
         self.batch_ = batch
         self.account_twin_: CodeSuggester | None = None  # fitted when accounts are first scored
         weights = (float(self.evidence_weight),) if self.evidence_weight > 0 else EVIDENCE_WEIGHTS
-        fits = []  # (out-of-fold loss, weight, fitted state), the full weight first: it stands where none is scored
+        # (out-of-fold loss, weight, fitted state), the full weight first: it wins ties and stands where none is scored
+        fits: list[tuple[float, float, dict[str, object]]] = []
+        unscored = False
         for weight in sorted(weights, reverse=True):
             self._fit_at_weight(work, fit_rows, weight)
             loss = blended_log_loss(self._blend_map(float(self.prior_strength)), getattr(self, "oof_", None))
-            fits.append((loss, weight, {name: value for name, value in vars(self).items() if name.endswith("_")}))
-        scored = [fit for fit in fits if fit[0] is not None]
-        _, self.evidence_weight_, state = min(scored, key=lambda fit: fit[0]) if len(scored) == len(fits) else fits[0]
+            unscored = unscored or loss is None
+            state = {name: value for name, value in self.__dict__.items() if name.endswith("_")}
+            fits.append((0.0 if loss is None else loss, weight, state))
+        _, self.evidence_weight_, state = fits[0] if unscored else min(fits, key=lambda fit: fit[0])
         if state is not fits[-1][2]:  # the last fit left its own state behind
-            vars(self).update(state)
+            self.__dict__.update(state)
         self.features_.set_params(transformer_weights=evidence_weights(self.evidence_weight_))
         return self
 
@@ -692,7 +695,8 @@ class CodeSuggester(BaseEstimator):
         twin = getattr(self, "account_twin_", None)
         if twin is None:
             params = {**self.get_params(deep=False), "evidence_weight": self.account_evidence_weight}
-            twin = type(self)(**params).fit(self.batch_, self.labels_[: self.n_rows_], self.groups_)
+            groups = None if self.groups_ is None else list(self.groups_)
+            twin = type(self)(**params).fit(self.batch_, self.labels_[: self.n_rows_], groups)
             self.account_twin_ = twin
         return twin
 
