@@ -64,6 +64,8 @@ def test_the_full_weight_stands_where_nothing_can_be_scored():
     assert CodeSuggester(protos).fit(batch, one_interview, GROUPS).evidence_weight_ == 1.0
     nothing = np.full(labels.shape, UNLABELLED, dtype=np.int8)
     assert CodeSuggester(protos).fit(batch, nothing).evidence_weight_ == 1.0
+    no_blend = CodeSuggester(protos, prior_strength=0.0).fit(batch, labels, GROUPS)  # no blend map to score
+    assert no_blend.trained_.any() and no_blend.evidence_weight_ == 1.0
 
 
 def test_a_lower_weight_changes_what_the_classifiers_learn():

@@ -287,6 +287,8 @@ class CodeSuggester(BaseEstimator):
         self.batch_ = batch
         self.account_twin_: CodeSuggester | None = None  # fitted when accounts are first scored
         weights = (float(self.evidence_weight),) if self.evidence_weight > 0 else EVIDENCE_WEIGHTS
+        if len(weights) > 1 and not (len(coded) and self._validated()):
+            weights = (max(weights),)  # nothing learnt can be scored out of fold: one fit, at the full weight
         # (out-of-fold loss, weight, fitted state), the full weight first: it wins ties and stands where none is scored
         fits: list[tuple[float, float, dict[str, object]]] = []
         unscored = False
