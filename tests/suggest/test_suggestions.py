@@ -168,7 +168,8 @@ def test_suggestions_labels_from_coded_documents_only(study):
 
 
 def test_suggestions_stored_with_model_versions_and_explanations(study):
-    config = SuggestConfig(threshold=0.5)  # over some of the codebook's own picks in this small study
+    # over some of the codebook's own picks in this small study (the learnt model at full evidence weight)
+    config = SuggestConfig(threshold=0.5, evidence_weight=1.0)
     report = suggest(study, embedder=HashingEmbedder(), lemmatizer=SimpleLemmatizer(), config=config)
     assert report.suggestions > 0 and report.few_shot_codes
     rows = suggestion_rows(study)

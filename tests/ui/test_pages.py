@@ -19,7 +19,7 @@ PAGES = sorted(PAGE_FUNCTIONS)
 
 
 def render(page: str, url: str) -> AppTest:
-    return AppTest.from_function(page_script, args=(page, url), default_timeout=60).run()
+    return AppTest.from_function(page_script, args=(page, url), default_timeout=180).run()
 
 
 def metrics(at: AppTest) -> dict[str, str]:
