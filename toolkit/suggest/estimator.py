@@ -12,6 +12,10 @@ How a suggestion is made, and why (numbers in ``bench/README.md``); each part ha
   ``LogisticRegression(class_weight="balanced")`` on the turns whose label for that code is known. Not a
   ``OneVsRestClassifier``: which turns are known differs by code (a rejected suggestion is a negative for
   its code only), and one decision must refit one code.
+* **How far the classifiers lean on the codebook** (``suggest_evidence_weight``, ``evidence_weight``): each fit
+  tries the codebook-evidence block of the features at weight 1.0 and 0.5 and keeps the fit whose blended,
+  calibrated probabilities have the lower out-of-fold log-loss; a whole account is scored by a second fit at
+  ``account_evidence_weight`` (1.0), since a statement is unlike the coded turns.
 * **Zero-shot** (``suggest_zero_shot``, a code nobody has applied yet): how far the turn stands out for
   the code among all turns, squashed to (0, 1) around ``zero_shot_z``. *Not* calibrated by itself.
 * **Calibration** (``suggest_calibration``, ``calibrate=True``): both scores pass through a logistic map
