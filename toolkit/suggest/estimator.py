@@ -684,12 +684,13 @@ class CodeSuggester(BaseEstimator):
     def _account_twin(self, batch: SegmentBatch) -> CodeSuggester | None:
         """The model refitted with ``account_evidence_weight``, for the batch's whole accounts (None: not needed).
 
-        Why two: the coded turns are interview turns. Leaning less on the codebook's evidence
-        (``evidence_weight`` 0.5) fits interviews better (leave-one-interview-out, sample corpus 0.841 -> 0.852,
+        Why two: the coded turns are interview turns. Where a fit chooses to lean less on the codebook's evidence
+        (weight 0.5), it fits interviews better (leave-one-interview-out, sample corpus 0.841 -> 0.852,
         development corpus 0.768 -> 0.796), but a single published statement is not like a coded turn, and
         there the codebook's evidence carries most codes (published statements 0.794 -> 0.746 at 0.5;
         ``bench/README.md``, twenty-second and twenty-third sessions). Fitted on the same turns and labels, the
-        first time a batch with accounts is scored; a review decision refits both.
+        first time a batch with accounts is scored (a full fit again: the selection's own fit at that weight is
+        not kept, which keeps the two models' state apart); a review decision refits both.
         """
         if (
             batch.accounts is None

@@ -135,12 +135,11 @@ def make_tfidf() -> TfidfVectorizer:
     return TfidfVectorizer(token_pattern=r"\S+", ngram_range=(1, 2), min_df=2, sublinear_tf=True)
 
 
-def make_features(prototypes: CodebookPrototypes, evidence_weight: float = 1.0) -> FeatureUnion:
+def make_features(prototypes: CodebookPrototypes) -> FeatureUnion:
     """The feature steps of the few-shot model; fit on labelled turns, transform any batch.
 
-    ``evidence_weight`` scales the codebook-evidence block (``transformer_weights``): under the classifiers'
-    L2 penalty a smaller weight makes the learnt model lean less on the codebook's features and more on the
-    coded turns' own words (see ``CodeSuggester``'s ``evidence_weight`` for when that pays).
+    The codebook-evidence block can be scaled afterwards (``set_params(transformer_weights=evidence_weights(w))``):
+    the model chooses how far its classifiers lean on it (:mod:`toolkit.suggest.evidence_weight`).
     """
 
     def text(field: str) -> Pipeline:
@@ -157,8 +156,7 @@ def make_features(prototypes: CodebookPrototypes, evidence_weight: float = 1.0) 
             ("question_embedding", dense("question_vecs")),
             ("codebook_evidence", CodebookEvidence(prototypes)),
             ("sentence_max", SentenceMaxPool()),
-        ],
-        transformer_weights=evidence_weights(evidence_weight),
+        ]
     )
 
 
