@@ -190,6 +190,24 @@ def test_suggestions_stored_with_model_versions_and_explanations(study):
     assert {r["code"] for r in rows} <= codebook_codes
 
 
+def test_suggest_reports_and_audits_the_evidence_weight_its_fit_chose(study):
+    from toolkit.store.models import AuditEvent
+    from toolkit.suggest.evidence_weight import EVIDENCE_WEIGHTS
+
+    chosen = suggest(study, embedder=HashingEmbedder(), lemmatizer=SimpleLemmatizer())
+    assert chosen.few_shot_codes and chosen.evidence_weight in EVIDENCE_WEIGHTS
+    fixed = suggest(
+        study, embedder=HashingEmbedder(), lemmatizer=SimpleLemmatizer(), config=SuggestConfig(evidence_weight=0.7)
+    )
+    assert fixed.evidence_weight == 0.7  # a weight the selection never offers: the setting reached the fit
+    with study.read() as session:
+        audited = [
+            e.after["evidence_weight"]
+            for e in session.scalars(select(AuditEvent).where(AuditEvent.action == "suggest"))
+        ]
+    assert audited[-2:] == [chosen.evidence_weight, 0.7]
+
+
 def test_suggestions_rerun_replaces_open_and_keeps_decided(study):
     suggest(study, documents=["S06", "S08"], embedder=HashingEmbedder(), lemmatizer=SimpleLemmatizer())
     with study.read() as session:
@@ -283,6 +301,7 @@ def test_suggestions_cli_json_lines_and_evaluate_json(study, db_url, monkeypatch
     assert lines and set(lines[0]) == {"document", "position", "start", "end", "quote", "code", "probability"}
     assert {line["document"] for line in lines} <= {"S06", "S08"}
     assert "per cent" not in result.stderr  # --json: no bar
+    assert "codebook evidence weighted 0.5 " in result.stderr or "codebook evidence weighted 1 " in result.stderr
     result = runner.invoke(app, ["--db", db_url, "evaluate", "--gold-coder", "alice", "--json"])
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)

@@ -57,6 +57,8 @@ def suggest_cmd(
         f"few-shot codes {len(report.few_shot_codes)}, zero-shot codes {len(report.zero_shot_codes)} "
         f"(learned from {report.labelled_segments} labelled turns; {report.newly_embedded} texts embedded)"
     )
+    if report.evidence_weight is not None:  # how far the classifiers lean on the codebook, as this fit chose
+        summary += f"; codebook evidence weighted {report.evidence_weight:g} in the learnt features"
     typer.echo(summary, err=as_json)
     if report.unfamiliar_note():
         typer.echo(report.unfamiliar_note(), err=as_json)

@@ -93,6 +93,9 @@ class SuggestReport:
     model_version: str = ""
     # scored interviews unlike every coded one: their suggestions are the codebook's unless the model rejects them
     unfamiliar_documents: list[str] = field(default_factory=list)
+    # the weight of the codebook's evidence in the learnt classifiers' features, chosen on the coded interviews
+    # (toolkit.suggest.evidence_weight); None when no code has a classifier
+    evidence_weight: float | None = None
 
     def unfamiliar_note(self) -> str:
         """One sentence for the reviewer about the unfamiliar interviews ("" when there are none)."""
@@ -414,6 +417,7 @@ def suggest(
         unfamiliar_documents=sorted({corpus.documents[i] for i in target[np.asarray(unfamiliar, dtype=bool)]})
         if model.unfamiliar_rule_applies()
         else [],
+        evidence_weight=float(model.evidence_weight_) if model.trained_.any() else None,
     )
     target_segments = [corpus.segment_ids[i] for i in target]
     with store.read() as session:
@@ -450,6 +454,7 @@ def suggest(
                 "already_coded": report.already_coded,
                 "few_shot_codes": len(report.few_shot_codes),
                 "unfamiliar_documents": len(report.unfamiliar_documents),
+                "evidence_weight": report.evidence_weight,
                 "model": report.model_name,
                 "model_version": report.model_version,
             },
