@@ -110,3 +110,42 @@ def test_weights_are_checked():
         SuggestConfig(evidence_weight=-0.5)
     with pytest.raises(ConfigError, match="account_evidence_weight"):
         SuggestConfig(account_evidence_weight=0.0)
+
+
+def test_the_selections_own_full_weight_fit_becomes_the_accounts_model_without_a_refit(monkeypatch):
+    batch, protos, labels = _coded()
+    with_accounts = replace(batch, accounts=[i % 5 == 0 for i in range(len(batch))], cache={})
+    current: list[CodeSuggester] = []
+    monkeypatch.setattr(  # the half weight wins the selection, so the accounts need the full-weight fit
+        estimator_module, "blended_log_loss", lambda blend, oof: 0.1 if current[0].evidence_weight_ == 0.5 else 0.2
+    )
+    current.append(CodeSuggester(protos))
+    model = current[0].fit(with_accounts, labels, GROUPS)
+    assert model.evidence_weight_ == 0.5 and model.account_state_ is not None
+    fits = []
+    real_fit = CodeSuggester.fit
+    monkeypatch.setattr(CodeSuggester, "fit", lambda self, *a, **k: fits.append(1) or real_fit(self, *a, **k))
+    probs = model.predict_proba(with_accounts)
+    assert not fits and model.account_twin_ is not None and model.account_state_ is None  # no second fit
+    statements = real_fit(CodeSuggester(protos, evidence_weight=1.0), with_accounts, labels, GROUPS)
+    rows = np.array(with_accounts.accounts)
+    np.testing.assert_allclose(probs[rows], statements.predict_proba(with_accounts)[rows])
+    # the twin's labels are its own: a decision reaches both models once, and both learn it
+    model.refit_codes([(1, 0, 1)])
+    assert model.labels_[1, 0] == 1 and model.account_twin_.labels_[1, 0] == 1
+    assert model.account_twin_.labels_ is not model.labels_
+
+
+def test_a_decision_before_accounts_are_scored_drops_the_stale_full_weight_fit(monkeypatch):
+    batch, protos, labels = _coded()
+    with_accounts = replace(batch, accounts=[i % 5 == 0 for i in range(len(batch))], cache={})
+    current: list[CodeSuggester] = []
+    monkeypatch.setattr(
+        estimator_module, "blended_log_loss", lambda blend, oof: 0.1 if current[0].evidence_weight_ == 0.5 else 0.2
+    )
+    current.append(CodeSuggester(protos))
+    model = current[0].fit(with_accounts, labels, GROUPS)
+    model.refit_codes([(1, 0, 1)])
+    assert model.account_state_ is None  # learnt before the decision
+    model.predict_proba(with_accounts)
+    assert model.account_twin_ is not None and model.account_twin_.labels_[1, 0] == 1

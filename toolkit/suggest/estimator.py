@@ -54,6 +54,7 @@ Use :class:`CodeSuggester` with a :class:`SegmentBatch` and :class:`CodebookProt
 
 from __future__ import annotations
 
+import copy as copying
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
@@ -289,7 +290,8 @@ class CodeSuggester(BaseEstimator):
         self.passages_ = passages(batch, self.passage_size_, self.statement_sentences)
         self.unfamiliar_cache_: tuple[bytes, np.ndarray] | None = None  # a new fit measures familiarity again
         self.batch_ = batch
-        self.account_twin_: CodeSuggester | None = None  # fitted when accounts are first scored
+        self.account_twin_: CodeSuggester | None = None  # made when accounts are first scored
+        self.account_state_: dict[str, object] | None = None
         weights = (float(self.evidence_weight),) if self.evidence_weight > 0 else EVIDENCE_WEIGHTS
         if len(weights) > 1 and not (len(coded) and self._validated()):
             weights = (max(weights),)  # nothing learnt can be scored out of fold: one fit, at the full weight
@@ -306,6 +308,9 @@ class CodeSuggester(BaseEstimator):
         if state is not fits[-1][2]:  # the last fit left its own state behind
             self.__dict__.update(state)
         self.features_.set_params(transformer_weights=evidence_weights(self.evidence_weight_))
+        if batch.accounts is not None and any(batch.accounts) and self.evidence_weight_ != self.account_evidence_weight:
+            # the fit at the accounts' weight, if the selection made one, becomes their model without a refit
+            self.account_state_ = next((st for _, w, st in fits if w == self.account_evidence_weight), None)
         return self
 
     def _fit_at_weight(self, work: SegmentBatch, fit_rows: np.ndarray, weight: float) -> None:
@@ -463,7 +468,7 @@ class CodeSuggester(BaseEstimator):
         """
         self._fit_codes(range(len(self._prototypes().code_ids)))
         self._fit_maps()
-        self.account_twin_ = None  # fitted again, with these settings, when accounts are next scored
+        self.account_twin_ = self.account_state_ = None  # fitted again, with these settings, when accounts are scored
         return self
 
     def _transform(self, batch: SegmentBatch) -> np.ndarray | sp.csr_matrix:
@@ -565,6 +570,7 @@ class CodeSuggester(BaseEstimator):
         twin = getattr(self, "account_twin_", None)
         if twin is not None:
             twin.refit_codes(updates)
+        self.account_state_ = None  # learnt before these decisions: the twin, if needed, is fitted afresh
         return self
 
     @property
@@ -689,8 +695,8 @@ class CodeSuggester(BaseEstimator):
         development corpus 0.768 -> 0.796), but a single published statement is not like a coded turn, and
         there the codebook's evidence carries most codes (published statements 0.794 -> 0.746 at 0.5;
         ``bench/README.md``, twenty-second and twenty-third sessions). Fitted on the same turns and labels, the
-        first time a batch with accounts is scored (a full fit again: the selection's own fit at that weight is
-        not kept, which keeps the two models' state apart); a review decision refits both.
+        first time a batch with accounts is scored: from the selection's own fit at that weight where ``fit`` saw
+        accounts (no second fit), otherwise fitted then; a review decision refits both.
         """
         if (
             batch.accounts is None
@@ -702,9 +708,18 @@ class CodeSuggester(BaseEstimator):
         twin = getattr(self, "account_twin_", None)
         if twin is None:
             params = {**self.get_params(deep=False), "evidence_weight": self.account_evidence_weight}
-            groups = None if self.groups_ is None else list(self.groups_)
-            twin = type(self)(**params).fit(self.batch_, self.labels_[: self.n_rows_], groups)
-            self.account_twin_ = twin
+            state = getattr(self, "account_state_", None)
+            twin = type(self)(**params)
+            if state is None:
+                groups = None if self.groups_ is None else list(self.groups_)
+                twin.fit(self.batch_, self.labels_[: self.n_rows_], groups)
+            else:  # the selection's own fit at this weight: its state, with labels and feature weights of its own
+                twin.__dict__.update(state)
+                twin.labels_ = self.labels_.copy()
+                twin.features_ = copying.copy(self.features_).set_params(
+                    transformer_weights=evidence_weights(self.account_evidence_weight)
+                )
+            self.account_twin_, self.account_state_ = twin, None
         return twin
 
     def codebook_pick_floors(self) -> np.ndarray | None:
