@@ -59,6 +59,8 @@ def suggest_cmd(
     )
     if report.evidence_weight is not None:  # how far the classifiers lean on the codebook, as this fit chose
         summary += f"; codebook evidence weighted {report.evidence_weight:g} in the learnt features"
+    if report.carry_weight is not None:  # follow-up answers keep their topic, as far as the coded ones showed
+        summary += f"; a follow-up answer carries the topic before it (weight {report.carry_weight:.2g})"
     typer.echo(summary, err=as_json)
     if report.unfamiliar_note():
         typer.echo(report.unfamiliar_note(), err=as_json)

@@ -513,6 +513,11 @@ def explanation_lines(explanation: dict[str, Any] | None) -> list[str]:
             "the codebook's own pick for this turn: suggested below the usual threshold while few turns are"
             " coded with this code (the probability shown is the model's)"
         )
+    if why.get("previous_answer_probability") is not None:
+        lines.append(
+            f"the answer before it was about this code too (probability {why['previous_answer_probability']}),"
+            " and a follow-up answer often keeps its topic"
+        )
     if why.get("next_code"):  # explanations stored before the tenth session have none
         lines.append(f"most likely code not suggested here: {why['next_code']} (probability {why['next_probability']})")
     for n in why.get("neighbours", []):

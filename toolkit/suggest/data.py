@@ -24,6 +24,8 @@ class SegmentBatch:
     passage (:mod:`toolkit.suggest.passages`), and a passage's TF-IDF needs its own lemmas.
     ``accounts[i]``, when known: turn i is a whole account, its document's only respondent turn after no topical
     question (a published statement): read and limited sentence by sentence (:mod:`toolkit.suggest.passages`).
+    ``documents[i]``, when known: the document turn i belongs to. A document's rows are in reading order, so the
+    row before a turn in its document holds the answer before it (:meth:`previous_rows`).
     ``cache`` memoises label-independent features (codebook evidence, pooled vectors) so that the folds of
     a cross-validation, which all transform the same batch, compute them once.
     """
@@ -38,6 +40,7 @@ class SegmentBatch:
     question_lemmas: list[str]
     sentence_lemmas: list[list[str]] | None = None
     accounts: list[bool] | None = None
+    documents: list[str] | None = None
     cache: dict[Any, Any] = field(default_factory=dict, repr=False)
 
     def __len__(self) -> int:
@@ -59,6 +62,14 @@ class SegmentBatch:
             cached = self.cache["sentence_rows"] = (stacked, starts)
         return cached
 
+    def previous_rows(self) -> np.ndarray:
+        """Each row's previous row in the same document (the answer before it), or -1: the first, or unknown."""
+        previous = np.full(len(self), -1, dtype=np.int64)
+        if self.documents is not None and len(self) > 1:
+            same = np.array([a == b for a, b in zip(self.documents[1:], self.documents[:-1], strict=True)])
+            previous[1:] = np.where(same, np.arange(len(self) - 1), -1)
+        return previous
+
     def without_questions(self) -> SegmentBatch:
         """The same answers with no interviewer question before them (empty text and lemmas, a zero vector)."""
         return SegmentBatch(
@@ -72,6 +83,7 @@ class SegmentBatch:
             question_lemmas=[""] * len(self),
             sentence_lemmas=self.sentence_lemmas,
             accounts=self.accounts,
+            documents=self.documents,
         )
 
     def concat(self, other: SegmentBatch) -> SegmentBatch:
@@ -87,6 +99,7 @@ class SegmentBatch:
             question_lemmas=self.question_lemmas + other.question_lemmas,
             sentence_lemmas=_joined(self, other),
             accounts=None if self.accounts is None and other.accounts is None else _flags(self) + _flags(other),
+            documents=_joined_documents(self, other),
         )
 
     def subset(self, rows: Sequence[int] | np.ndarray) -> SegmentBatch:
@@ -103,12 +116,20 @@ class SegmentBatch:
             question_lemmas=[self.question_lemmas[i] for i in idx],
             sentence_lemmas=None if self.sentence_lemmas is None else [self.sentence_lemmas[i] for i in idx],
             accounts=None if self.accounts is None else [self.accounts[i] for i in idx],
+            documents=None if self.documents is None else [self.documents[i] for i in idx],
         )
 
 
 def _flags(batch: SegmentBatch) -> list[bool]:
     """A batch's account flags, all False where unknown."""
     return list(batch.accounts) if batch.accounts is not None else [False] * len(batch)
+
+
+def _joined_documents(first: SegmentBatch, second: SegmentBatch) -> list[str] | None:
+    """Both batches' document keys, or None unless both know them; the same key in both is still two documents."""
+    if first.documents is None or second.documents is None:
+        return None
+    return [f"0:{d}" for d in first.documents] + [f"1:{d}" for d in second.documents]
 
 
 def _joined(first: SegmentBatch, second: SegmentBatch) -> list[list[str]] | None:

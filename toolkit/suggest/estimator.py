@@ -66,6 +66,7 @@ from sklearn.linear_model import LogisticRegression
 
 from toolkit.errors import ConfigError
 from toolkit.suggest.calibration import BlendMap, CodebookMap, SigmoidMap, inner_folds
+from toolkit.suggest.carry import CarryMap, previous_probabilities
 from toolkit.suggest.data import CodebookPrototypes, SegmentBatch
 from toolkit.suggest.evidence import code_evidence
 from toolkit.suggest.evidence_weight import EVIDENCE_WEIGHTS, blended_log_loss
@@ -89,6 +90,7 @@ __all__ = [
 UNLABELLED = -1
 _MIN_WORDS = 2
 _SHORT_CAP = 0.2
+_CARRY_SHOWN = 0.5  # log-odds the answer before adds to a suggestion before its explanation says so
 
 
 @dataclass(frozen=True)
@@ -122,6 +124,7 @@ class SuggestConfig:
     codebook_pick_floor: float = 0.3
     evidence_weight: float = 0.0
     account_evidence_weight: float = 1.0
+    carry_over: bool = True
 
     def __post_init__(self) -> None:
         if not 0.0 < self.threshold < 1.0:
@@ -208,6 +211,7 @@ class CodeSuggester(BaseEstimator):
         codebook_pick_floor: float = 0.3,
         evidence_weight: float = 0.0,
         account_evidence_weight: float = 1.0,
+        carry_over: bool = True,
     ) -> None:
         self.prototypes = prototypes
         self.C = C
@@ -237,6 +241,7 @@ class CodeSuggester(BaseEstimator):
         self.codebook_pick_floor = codebook_pick_floor
         self.evidence_weight = evidence_weight
         self.account_evidence_weight = account_evidence_weight
+        self.carry_over = carry_over
 
     @classmethod
     def from_config(cls, prototypes: CodebookPrototypes, config: SuggestConfig | None = None) -> CodeSuggester:
@@ -356,6 +361,8 @@ class CodeSuggester(BaseEstimator):
         self.zero_raw_: np.ndarray | None = None
         self.oof_: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
         self.blend_maps_: dict[float, BlendMap | None] = {}
+        self.carry_maps_: dict[float, CarryMap | None] = {}
+        self.oof_cells_: tuple[np.ndarray, np.ndarray] | None = None
         self.kept_precision_: float | None = None
         if not self.calibrate:
             return
@@ -372,7 +379,7 @@ class CodeSuggester(BaseEstimator):
         if not len(trained) or not folds:
             return
         examples = np.arange(self.n_rows_, self.copies_start_)
-        scores, truth, zero_mapped, counts = [], [], [], []
+        scores, truth, zero_mapped, counts, cells, cell_codes = [], [], [], [], [], []
         zmap = self.zero_shot_map_
         best = _turn_best(self.zero_raw_)
         fires = self._codebook_fires(self.zero_raw_)
@@ -400,12 +407,15 @@ class CodeSuggester(BaseEstimator):
                     zt if zmap is None else zmap.transform(zt, best[test, j], shift=zmap.oof_shift_[held_known, j])
                 )
                 counts.append(np.full(len(test), float((y & (rows < self.n_rows_)).sum())))
+                cells.append(held_known)  # where these pairs sit among the coded turns (for the carry map)
+                cell_codes.append(np.full(len(test), j, dtype=np.int64))
         self.kept_precision_ = _rate(kept)
         if scores:
             fmap = SigmoidMap().fit(np.concatenate(scores), np.concatenate(truth))
             self.few_shot_map_ = fmap if fmap.fitted_ else None
             pairs = [np.concatenate(a) for a in (scores, zero_mapped, counts, truth)]
             self.oof_ = (pairs[0], pairs[1], pairs[2], pairs[3])
+            self.oof_cells_ = (np.concatenate(cells), np.concatenate(cell_codes))
 
     def _blend_map(self, k: float) -> BlendMap | None:
         """The learnt-plus-codebook map for prior strength ``k``, fitted once per k on the out-of-fold pairs."""
@@ -417,6 +427,37 @@ class CodeSuggester(BaseEstimator):
             bmap = BlendMap(k).fit(scores, zero, counts, truth)
             self.blend_maps_[k] = bmap if bmap.fitted_ else None
         return self.blend_maps_[k]
+
+    def _carry_map(self, k: float) -> CarryMap | None:
+        """How far a code carries from the answer before (:mod:`.carry`), fitted once per k on the coded turns.
+
+        Fitted on what the model said of each coded turn out of fold: the blend map's probabilities of the
+        inner folds' learnt scores where a code is trained, the codebook-score map's (with its out-of-fold
+        shift) elsewhere. None without ``carry_over``, without a codebook-score map, or where a trained code
+        has no blend map (its probability is then not the one the carry map would be fitted on).
+        """
+        maps = getattr(self, "carry_maps_", None)
+        zmap = getattr(self, "zero_shot_map_", None)
+        if not self.carry_over or maps is None or zmap is None or self.zero_raw_ is None:
+            return None
+        if k not in maps:
+            maps[k] = None
+            real = np.where((self.labels_[: self.n_rows_] != UNLABELLED).any(axis=1))[0]
+            zero = self.zero_raw_[real]
+            probs = zmap.transform(zero, _turn_best(zero), shift=zmap.oof_shift_)
+            bmap, oof, cells = self._blend_map(k), getattr(self, "oof_", None), getattr(self, "oof_cells_", None)
+            if self.trained_.any() and (bmap is None or oof is None or cells is None):
+                return None
+            if bmap is not None and oof is not None and cells is not None:
+                probs[cells[0], cells[1]] = bmap.transform(oof[0], oof[1], oof[2])
+            position = np.full(self.n_rows_, -1, dtype=np.int64)
+            position[real] = np.arange(len(real))
+            before = self.batch_.previous_rows()[real]
+            previous = np.where(before >= 0, position[np.maximum(before, 0)], -1)
+            labels = self.labels_[real]
+            carry = CarryMap().fit(probs, previous, labels == 1, labels != UNLABELLED)
+            maps[k] = carry if carry.fitted_ else None
+        return maps[k]
 
     def _with_examples(self, batch: SegmentBatch, labels: np.ndarray) -> tuple[SegmentBatch, np.ndarray]:
         """The training rows: the turns, then the codebook's examples, then the answers without their questions.
@@ -574,6 +615,12 @@ class CodeSuggester(BaseEstimator):
         return self
 
     @property
+    def carry_weight_(self) -> float | None:
+        """How far a code carries into a follow-up answer (:mod:`.carry`); None where nothing carries."""
+        carry = self._carry_map(float(self.prior_strength))
+        return None if carry is None else carry.weight_
+
+    @property
     def few_shot_codes_(self) -> list[str]:
         """Codes scored by a trained classifier (the others are zero-shot)."""
         return [c for c, trained in zip(self._prototypes().code_ids, self.trained_, strict=True) if trained]
@@ -658,6 +705,9 @@ class CodeSuggester(BaseEstimator):
                     learnt = fmap.transform(learnt)
                 n = float(self.positives_[j])
                 probs[:, j] = learnt if k == 0 else (n * learnt + k * probs[:, j]) / (n + k)
+        carry = self._carry_map(float(self.prior_strength))
+        if carry is not None:  # a follow-up answer keeps the topic of the answer before it
+            probs = carry.transform(probs, batch.previous_rows())
         fires = self._codebook_fires(raw_codebook)  # what the codebook alone would suggest: kept, or picked
         if fitted and self.unfamiliar_rule_applies():
             rows = self.unfamiliar_turns()
@@ -840,6 +890,19 @@ class CodeSuggester(BaseEstimator):
         return self.decide(probs, self.passage_counts(batch), ranks)
 
     # ------------------------------------------------------------------ explanation
+    def _after_topic(self, batch: SegmentBatch, probs: np.ndarray) -> np.ndarray | None:
+        """Per (turn, code): the answer before's probability where carrying it raised this one's (else NaN).
+
+        Read from the probabilities shown (the answer before's card), as the reviewer sees them; a lift of at
+        least ``_CARRY_SHOWN`` log-odds is named in the explanation.
+        """
+        carry = self._carry_map(float(self.prior_strength))
+        if carry is None:
+            return None
+        previous = batch.previous_rows()
+        raised = carry.lift(probs, previous) >= _CARRY_SHOWN
+        return np.where(raised, previous_probabilities(probs, previous), np.nan)
+
     @one_blas_thread
     def explain(
         self,
@@ -879,4 +942,5 @@ class CodeSuggester(BaseEstimator):
             codebook_record=getattr(self, "codebook_record_", None),
             unfamiliar=unfamiliar,
             codebook_picks=picks,
+            after_topic=self._after_topic(batch, probs),
         )

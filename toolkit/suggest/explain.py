@@ -3,7 +3,8 @@
 The sentence, the closest codebook example, the keywords found, the nearest turns already coded with it,
 whether the probability is calibrated, how often the codebook's own suggestion of the code was applied on
 coded turns (how far its codebook score is trusted), the most likely code not suggested for the turn (what
-a reviewer would change the suggestion to, if not this one), and whether the interview is unlike the coded ones.
+a reviewer would change the suggestion to, if not this one), whether the interview is unlike the coded ones,
+and whether the answer before was about the same code (a follow-up keeps its topic, :mod:`.carry`).
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ class Explainer:
         codebook_record: np.ndarray | None = None,
         unfamiliar: np.ndarray | None = None,
         codebook_picks: np.ndarray | None = None,
+        after_topic: np.ndarray | None = None,
     ) -> list[dict[int, dict[str, object]]]:
         """For each turn, for each suggested code index: a one-glance reason.
 
@@ -55,7 +57,8 @@ class Explainer:
         of those were coded with it), each reason says so. ``unfamiliar`` (bool per turn) marks the turns of an
         interview unlike the coded ones, where the codebook's own suggestions were kept (:mod:`.novelty`);
         ``codebook_picks`` (turns x codes) the pairs suggested below the threshold as the codebook's own pick
-        (``CodeSuggester.codebook_pick_floors``).
+        (``CodeSuggester.codebook_pick_floors``). ``after_topic`` (turns x codes): the answer before's probability of
+        the code where carrying it over raised this turn's (NaN elsewhere; :mod:`.carry`).
         """
         calibrated = few_shot if calibrated is None else calibrated
         near = self._neighbours(batch, chosen, coded_vecs, labels)
@@ -83,6 +86,7 @@ class Explainer:
                     **self._record(codebook_record, j),
                     **({"unfamiliar_interview": True} if unfamiliar is not None and unfamiliar[i] else {}),
                     **({"codebook_pick": True} if codebook_picks is not None and codebook_picks[i, j] else {}),
+                    **self._after_topic(after_topic, i, j),
                 }
             out.append(reasons)
         return out
@@ -94,6 +98,13 @@ class Explainer:
             return {}
         best = int(others[np.argmax(probs[others])])
         return {"next_code": self.prototypes.code_ids[best], "next_probability": round(float(probs[best]), 3)}
+
+    @staticmethod
+    def _after_topic(after_topic: np.ndarray | None, i: int, j: int) -> dict[str, object]:
+        """The answer before's probability of the code, where it raised this one's (nothing otherwise)."""
+        if after_topic is None or np.isnan(after_topic[i, j]):
+            return {}
+        return {"previous_answer_probability": round(float(after_topic[i, j]), 3)}
 
     @staticmethod
     def _record(codebook_record: np.ndarray | None, j: int) -> dict[str, object]:

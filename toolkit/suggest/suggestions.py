@@ -96,6 +96,9 @@ class SuggestReport:
     # the weight of the codebook's evidence in the learnt classifiers' features, chosen on the coded interviews
     # (toolkit.suggest.evidence_weight); None when no code has a classifier
     evidence_weight: float | None = None
+    # how far a code's probability on one answer raises it on the next, where that one names no code of its own
+    # (toolkit.suggest.carry); None when the coded interviews did not show that topics carry
+    carry_weight: float | None = None
 
     def unfamiliar_note(self) -> str:
         """One sentence for the reviewer about the unfamiliar interviews ("" when there are none)."""
@@ -179,6 +182,7 @@ def load_corpus(
         question_lemmas=question_lemmas,
         sentence_lemmas=sentence_lemmas,
         accounts=[row in accounts for row in range(len(texts))],
+        documents=list(names),
     )
     return Corpus(seg_ids, names, positions, starts, ends, batch, embedded + embedded_retold)
 
@@ -418,6 +422,7 @@ def suggest(
         if model.unfamiliar_rule_applies()
         else [],
         evidence_weight=float(model.evidence_weight_) if model.trained_.any() else None,
+        carry_weight=model.carry_weight_,
     )
     target_segments = [corpus.segment_ids[i] for i in target]
     with store.read() as session:
@@ -455,6 +460,7 @@ def suggest(
                 "few_shot_codes": len(report.few_shot_codes),
                 "unfamiliar_documents": len(report.unfamiliar_documents),
                 "evidence_weight": report.evidence_weight,
+                "carry_weight": report.carry_weight,
                 "model": report.model_name,
                 "model_version": report.model_version,
             },
