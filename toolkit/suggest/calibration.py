@@ -31,6 +31,7 @@ __all__ = [
     "codebook_record",
     "inner_folds",
     "logit",
+    "squash",
 ]
 
 _EPS = 1e-6
@@ -38,7 +39,7 @@ _MIN_SLOPE = 1e-3
 PRECISION_PRIOR_TURNS = 2.0  # pseudo-turns of the pooled precision in each code's shrunk precision (not tuned)
 
 
-def _squash(z: np.ndarray) -> np.ndarray:
+def squash(z: np.ndarray) -> np.ndarray:
     """The logistic function, kept strictly inside (0, 1)."""
     return np.clip(1.0 / (1.0 + np.exp(-z)), _EPS, 1.0 - _EPS)
 
@@ -94,7 +95,7 @@ class SigmoidMap(_Curve):
         z = self.slope_ * logit(scores) + self.intercept_
         if flag is not None:
             z = z + self.flag_shift_ * np.asarray(flag, dtype=np.float64)
-        return _squash(z)
+        return squash(z)
 
 
 def codebook_record(fires: np.ndarray, truth: np.ndarray, known: np.ndarray) -> np.ndarray:
@@ -205,7 +206,7 @@ class CodebookMap(_Curve):
                 shift = None  # one column without its code: the pooled curve
         if shift is not None:
             z = z + self.shift_weight_ * np.asarray(shift, dtype=np.float64)
-        return _squash(z)
+        return squash(z)
 
 
 class BlendMap:
@@ -259,7 +260,7 @@ class BlendMap:
     def transform(self, learnt: np.ndarray, codebook: np.ndarray, counts: np.ndarray | float) -> np.ndarray:
         """Combined probabilities, strictly inside (0, 1); ``counts`` may be one number for a whole column."""
         z = self._design(learnt, codebook, counts) @ self.coef_ + self.intercept_
-        return _squash(z)
+        return squash(z)
 
 
 def inner_folds(

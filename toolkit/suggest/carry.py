@@ -24,11 +24,9 @@ from __future__ import annotations
 import numpy as np
 from scipy.optimize import minimize
 
-from toolkit.suggest.calibration import logit
+from toolkit.suggest.calibration import logit, squash
 
 __all__ = ["CarryMap", "previous_probabilities"]
-
-_EPS = 1e-6
 
 
 def previous_probabilities(probs: np.ndarray, previous: np.ndarray) -> np.ndarray:
@@ -70,7 +68,7 @@ class CarryMap:
         x = self._unnamed(probs, previous)[known]
 
         def loss_and_grad(w: np.ndarray) -> tuple[float, np.ndarray]:
-            p = np.clip(1.0 / (1.0 + np.exp(-(offset + w[0] * x))), _EPS, 1.0 - _EPS)
+            p = squash(offset + w[0] * x)
             loss = -float(np.mean(y * np.log(p) + (1.0 - y) * np.log1p(-p)))
             return loss, np.array([x @ (p - y) / len(y)])
 
@@ -91,5 +89,5 @@ class CarryMap:
         lift = self.lift(probs, previous)
         raised = lift > 0  # only these change: elsewhere the blend map's probability stands exactly
         z = logit(probs[raised]) + lift[raised]
-        carried[raised] = np.clip(1.0 / (1.0 + np.exp(-z)), _EPS, 1.0 - _EPS)
+        carried[raised] = squash(z)
         return carried
