@@ -201,3 +201,37 @@ def test_estimates_recalibrated_store_estimate_runs(store, blank_nlp, tmp_path):
     fixed = store_estimates(store, coder="alice", recalibrated=True, **kwargs)["interviews"]
     assert list(raw["document"]) == list(fixed["document"]) and fixed["probability"].between(0, 1).all()
     assert not np.allclose(raw["probability"], fixed["probability"])
+
+
+def test_estimates_recalibration_fits_one_model_per_group_at_the_full_fits_evidence_weight(
+    store, blank_nlp, tmp_path, monkeypatch
+):
+    """Groups of coded interviews, not one fit each: the dashboard's estimate took 2 minutes with 24 coded."""
+    from tests.conftest import sample_study
+    from toolkit.analysis import estimates_store
+    from toolkit.suggest.embed import HashingEmbedder
+    from toolkit.suggest.estimator import CodeSuggester
+    from toolkit.suggest.lemmas import SimpleLemmatizer
+
+    documents = ["S01", "S02", "S03", "S04", "S06", "S08"]
+    sample_study(store, blank_nlp, tmp_path, documents, documents[:4])
+    kwargs = {"embedder": HashingEmbedder(), "lemmatizer": SimpleLemmatizer(), "coder": "alice"}
+    full_weights: list[tuple[float, float]] = []  # (the weight asked for, 0 = choose; the weight fitted)
+    real_fit = CodeSuggester.fit
+
+    def recording_fit(model, *args, **kw):
+        asked = float(model.evidence_weight)
+        fitted = real_fit(model, *args, **kw)
+        full_weights.append((asked, fitted.evidence_weight_))
+        return fitted
+
+    monkeypatch.setattr(CodeSuggester, "fit", recording_fit)
+    for folds, fits in ((2, 2), (None, 4), (9, 4)):  # more groups than coded interviews: one each
+        full_weights.clear()
+        totals: set[int] = set()
+        estimates_store.store_estimates(
+            store, recalibration_folds=folds, on_progress=lambda done, total: totals.add(total), **kwargs
+        )
+        assert totals == {fits}
+        (asked, chosen), *held = full_weights
+        assert asked == 0 and held == [(chosen, chosen)] * fits  # the full fit chooses; the held-out fits reuse it

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.model
 def test_overview_estimates_uncoded_interviews_labelled_as_estimate_and_names_those_unlike_the_coded(
     demo_url, monkeypatch
 ):
-    """One estimate run (about 2 min on two cores) serves both checks: the labelled estimate, and those named."""
+    """One estimate run (about 10 s on two cores) serves both checks: the labelled estimate, and those named."""
     import numpy as np
 
     from toolkit.suggest.estimator import CodeSuggester
@@ -25,7 +25,7 @@ def test_overview_estimates_uncoded_interviews_labelled_as_estimate_and_names_th
     monkeypatch.setattr(
         CodeSuggester, "unfamiliar_turns", lambda model: np.array([d == unlike for d in model.groups_[: model.n_rows_]])
     )
-    at = AppTest.from_function(page_script, args=("overview_page", demo_url), default_timeout=240).run()
+    at = AppTest.from_function(page_script, args=("overview_page", demo_url), default_timeout=120).run()
     assert not at.exception, [e.value for e in at.exception]
     assert any("estimate before coding is finished" in h.value for h in at.subheader)
     assert not [m for m in at.markdown if "Code next" in m.value]  # nothing computed before the click

@@ -28,7 +28,13 @@ from toolkit.suggest.lemmas import Lemmatizer, select_lemmatizer
 from toolkit.suggest.model_choice import lemmatizer_for, project_embedding_model
 from toolkit.suggest.suggestions import build_prototypes, label_matrix, load_corpus
 
-__all__ = ["coded_documents", "estimate_lines", "estimates_document", "store_estimates", "unfamiliar_lines"]
+__all__ = [
+    "RECALIBRATION_FOLDS",
+    "coded_documents", "estimate_lines", "estimates_document", "store_estimates",
+    "unfamiliar_lines",
+]
+
+RECALIBRATION_FOLDS = 5  # groups of coded interviews the recalibration's held-out scores come from (store_estimates)
 
 
 def coded_documents(store: Store, coder: str | None) -> list[str]:
@@ -60,16 +66,20 @@ def store_estimates(
     embedder: Embedder | str | None = None,
     lemmatizer: Lemmatizer | str | None = None,
     recalibrated: bool = True,
+    recalibration_folds: int | None = RECALIBRATION_FOLDS,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
     """The share of interviews with each code: counted where coded, estimated with an interval elsewhere.
 
     ``recalibrated`` (the default) maps each uncoded interview's ``1 - prod(1 - p)`` through a logistic curve
-    fitted on the coded interviews' leave-one-interview-out scores against what the coder found
+    fitted on the coded interviews' held-out scores against what the coder found
     (:func:`toolkit.analysis.estimates.recalibrate`): on the sample (bench/bench_estimates.py) the raw
-    score ran high by 0.8 interviews of 13 on average and its 90 % interval held the truth 93 % of the time;
-    recalibrated, -0.2 and 93 %. It costs one model fit per coded interview (``on_progress(done, total)`` after
-    each, for a progress bar).
+    score ran high by 0.7 interviews of 13 on average and its 90 % interval held the truth 93 % of the time;
+    recalibrated, 0.0 and 93 %. The held-out scores come from ``recalibration_folds`` groups of coded interviews
+    (one model fit per group, at the evidence weight the full fit chose; None: one fit per interview, each
+    choosing its weight, as before): on the same splits 5 groups held the truth as often (28 of 30) with a mean
+    error of 0.67 interviews against 0.66, and the estimate took 5 s instead of 17 (``on_progress(done,
+    total)`` after each fit, for a progress bar).
 
     Returns:
         ``coder`` (whose codings count, and why), ``level``, ``recalibrated``, ``coded`` and ``uncoded``
@@ -116,7 +126,11 @@ def store_estimates(
                 chances: list[float] = probs[turns, column].tolist() if probs is not None and turns else []
                 rows.append({"document": document, "code": code, "probability": interview_probability(chances)})
         if recalibrated and rows:
-            scores, truth = _held_out_interview_scores(corpus, labels, prototypes, set(done), on_progress)
+            # the held-out fits use the evidence weight the full fit chose: one fit each instead of one per weight
+            template = CodeSuggester(prototypes).set_params(evidence_weight=model.evidence_weight_)
+            scores, truth = _held_out_interview_scores(
+                corpus, labels, template, set(done), recalibration_folds, on_progress
+            )
             mapped = recalibrate(scores, truth, [r["probability"] for r in rows])
             for row, value in zip(rows, mapped, strict=True):
                 row["probability"] = float(value)
@@ -142,17 +156,22 @@ def store_estimates(
 def _held_out_interview_scores(
     corpus: Any,
     labels: np.ndarray,
-    prototypes: Any,
+    template: CodeSuggester,
     coded: set[str],
+    folds: int | None,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> tuple[list[float], list[int]]:
-    """Coded interviews scored by models fitted without them (leave-one-interview-out), with the truth."""
+    """Coded interviews scored by models fitted without them, with the truth.
+
+    ``folds`` groups of interviews (one fit per group), or one fit per interview (None, or as many as there are).
+    """
     rows = np.asarray([i for i, d in enumerate(corpus.documents) if d in coded], dtype=int)
     if len(set(corpus.documents[i] for i in rows)) < 3:
         return [], []
     documents = [corpus.documents[i] for i in rows]
+    folds = folds if folds and folds < len(set(documents)) else None
     held = cross_validated_probabilities(
-        CodeSuggester(prototypes), corpus.batch.subset(rows), labels[rows], documents, on_progress=on_progress
+        template, corpus.batch.subset(rows), labels[rows], documents, folds=folds, on_progress=on_progress
     )
     scores, truth = [], []
     for document in sorted(set(documents)):
