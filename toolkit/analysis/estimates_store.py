@@ -30,7 +30,10 @@ from toolkit.suggest.suggestions import build_prototypes, label_matrix, load_cor
 
 __all__ = [
     "RECALIBRATION_FOLDS",
-    "coded_documents", "estimate_lines", "estimates_document", "store_estimates",
+    "coded_documents",
+    "estimate_lines",
+    "estimates_document",
+    "store_estimates",
     "unfamiliar_lines",
 ]
 
@@ -76,10 +79,10 @@ def store_estimates(
     (:func:`toolkit.analysis.estimates.recalibrate`): on the sample (bench/bench_estimates.py) the raw
     score ran high by 0.7 interviews of 13 on average and its 90 % interval held the truth 93 % of the time;
     recalibrated, 0.0 and 93 %. The held-out scores come from ``recalibration_folds`` groups of coded interviews
-    (one model fit per group, at the evidence weight the full fit chose; None: one fit per interview, each
-    choosing its weight, as before): on the same splits 5 groups held the truth as often (28 of 30) with a mean
-    error of 0.67 interviews against 0.66, and the estimate took 5 s instead of 17 (``on_progress(done,
-    total)`` after each fit, for a progress bar).
+    (one model fit per group, at the evidence weight the full fit chose; None: one fit per interview): on the
+    same splits 5 groups held the truth as often (28 of 30) with a mean error of 0.67 interviews against 0.66
+    for one fit per interview, each choosing its own weight as before, and the estimate took 5 s instead of 17
+    (``on_progress(done, total)`` after each fit, for a progress bar).
 
     Returns:
         ``coder`` (whose codings count, and why), ``level``, ``recalibrated``, ``coded`` and ``uncoded``
