@@ -274,20 +274,20 @@ class CodeSuggester(BaseEstimator):
         turns it is sure of as coded for the codes with fewer than ``SELF_TRAINING_BELOW`` coded turns (1 where
         a code's probability is at least ``self_training``, 0 under ``SELF_TRAINING_NEGATIVE``; only turns whose
         best code reaches ``self_training``) and is fitted again on the coded and those turns, which then count
-        as coded everywhere but in the unfamiliar-interview rule (``coded_labels_`` keeps the people's labels).
-        Why, and why not on by default: on the development corpus after two coded interviews it lifted micro-F1
-        from under the codebook's (0.667 against 0.677) to 0.712, and the Russian development corpus trained on
-        the English sample 0.667 -> 0.705, but the sample's leave-one-interview-out fell 0.850 -> 0.847 and the
-        dense statements 0.805 -> 0.794, which the keep rule refuses (``bench/README.md``, twenty-fifth session).
-        Every fit is then made twice.
+        as coded everywhere but in the unfamiliar-interview rule and the statements' model (``coded_labels_``
+        keeps the people's labels). Why, and why not on by default: on the development corpus after two coded
+        interviews it lifted micro-F1 from under the codebook's (0.667 against 0.677) to 0.712, and the Russian
+        development corpus trained on the English sample 0.667 -> 0.705, but the sample's leave-one-interview-out
+        fell 0.850 -> 0.847, which the keep rule refuses (``bench/README.md``, twenty-fifth session). Every fit is
+        then made twice.
         """
         labels = np.asarray(labels)
+        self.coded_labels_: np.ndarray | None = None  # set below only where turns were borrowed
         self._fit_labels(batch, labels, groups)
-        self.coded_labels_: np.ndarray | None = None
         pseudo = self._self_training_labels(batch, labels)
         if pseudo is not None:
+            self.coded_labels_ = labels.copy()  # before the second fit, so that the state it keeps holds it
             self._fit_labels(batch, pseudo, groups)
-            self.coded_labels_ = labels.copy()
         return self
 
     def _self_training_labels(self, batch: SegmentBatch, labels: np.ndarray) -> np.ndarray | None:
