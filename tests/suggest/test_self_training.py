@@ -1,4 +1,5 @@
-"""Self-training (off by default): uncoded turns the model is sure of train the codes with few coded turns."""
+"""Self-training: while few interviews are coded, uncoded turns the model is sure of train the codes with few coded
+turns."""
 
 from __future__ import annotations
 
@@ -25,12 +26,29 @@ def half_coded():
     return batch, protos, labels, uncoded
 
 
-def test_self_training_is_off_by_default(half_coded):
+def test_self_training_is_on_by_default_and_off_at_zero(half_coded):
     batch, protos, labels, _ = half_coded
-    model = CodeSuggester(protos).fit(batch, labels, GROUPS)
-    assert SuggestConfig().self_training == 0.0 and model.self_training == 0.0
+    assert SuggestConfig().self_training == CodeSuggester(protos).self_training == 0.9
+    model = CodeSuggester(protos, self_training=0.0).fit(batch, labels, GROUPS)
     assert model.self_trained_turns_ == 0 and model.coded_labels_ is None
     np.testing.assert_array_equal(model.labels_[: len(batch)], labels)
+
+
+def test_self_training_stops_once_enough_interviews_are_coded(half_coded, monkeypatch):
+    """Two interviews are coded here: at a limit of two the model fits once, as without self-training."""
+    batch, protos, labels, _ = half_coded
+    assert CodeSuggester(protos, self_training=LEVEL).fit(batch, labels, GROUPS).self_trained_turns_ > 0
+    monkeypatch.setattr(estimator, "SELF_TRAINING_INTERVIEWS", 2)
+    model = CodeSuggester(protos, self_training=LEVEL).fit(batch, labels, GROUPS)
+    assert model.self_trained_turns_ == 0 and model.coded_labels_ is None
+    np.testing.assert_array_equal(model.labels_[: len(batch)], labels)
+
+
+def test_without_interviews_nothing_is_borrowed(half_coded):
+    """Without groups the coded interviews cannot be counted, so the model does not self-train."""
+    batch, protos, labels, _ = half_coded
+    model = CodeSuggester(protos, self_training=LEVEL).fit(batch, labels)
+    assert model.self_trained_turns_ == 0 and model.coded_labels_ is None
 
 
 def test_self_training_borrows_only_uncoded_turns_the_fitted_model_is_sure_of(half_coded):

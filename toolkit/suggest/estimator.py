@@ -96,6 +96,9 @@ _CARRY_SHOWN = 0.5  # log-odds the answer before adds to a suggestion before its
 # bench/README.md, twenty-fifth session)
 SELF_TRAINING_BELOW = 10
 SELF_TRAINING_NEGATIVE = 0.05
+# ... and only while fewer interviews than this are coded: the start of a project, where it helped (after 2 / 4 / 8
+# coded interviews); with 25 coded it cost the sample's leave-one-interview-out (twenty-sixth session)
+SELF_TRAINING_INTERVIEWS = 10
 
 
 @dataclass(frozen=True)
@@ -130,7 +133,7 @@ class SuggestConfig:
     evidence_weight: float = 0.0
     account_evidence_weight: float = 1.0
     carry_over: bool = True
-    self_training: float = 0.0
+    self_training: float = 0.9
 
     def __post_init__(self) -> None:
         if not 0.0 < self.threshold < 1.0:
@@ -220,7 +223,7 @@ class CodeSuggester(BaseEstimator):
         evidence_weight: float = 0.0,
         account_evidence_weight: float = 1.0,
         carry_over: bool = True,
-        self_training: float = 0.0,
+        self_training: float = 0.9,
     ) -> None:
         self.prototypes = prototypes
         self.C = C
@@ -270,16 +273,16 @@ class CodeSuggester(BaseEstimator):
     def fit(self, batch: SegmentBatch, labels: np.ndarray, groups: Sequence[object] | None = None) -> CodeSuggester:
         """Learn from labelled rows; all rows (labelled or not) set the zero-shot reference statistics.
 
-        With ``self_training`` (a probability; 0, the default, is off) the fitted model then takes the uncoded
-        turns it is sure of as coded for the codes with fewer than ``SELF_TRAINING_BELOW`` coded turns (1 where
-        a code's probability is at least ``self_training``, 0 under ``SELF_TRAINING_NEGATIVE``; only turns whose
-        best code reaches ``self_training``) and is fitted again on the coded and those turns, which then count
-        as coded everywhere but in the unfamiliar-interview rule and the statements' model (``coded_labels_``
-        keeps the people's labels). Why, and why not on by default: on the development corpus after two coded
-        interviews it lifted micro-F1 from under the codebook's (0.667 against 0.677) to 0.712, and the Russian
-        development corpus trained on the English sample 0.667 -> 0.705, but the sample's leave-one-interview-out
-        fell 0.850 -> 0.847, which the keep rule refuses (``bench/README.md``, twenty-fifth session). Every fit is
-        then made twice.
+        With ``self_training`` (a probability; 0 is off) and fewer than ``SELF_TRAINING_INTERVIEWS`` coded
+        interviews (``groups`` needed), the fitted model then takes the uncoded turns it is sure of as coded for
+        the codes with fewer than ``SELF_TRAINING_BELOW`` coded turns (1 where a code's probability is at least
+        ``self_training``, 0 under ``SELF_TRAINING_NEGATIVE``; only turns whose best code reaches
+        ``self_training``) and is fitted again on the coded and those turns, which then count as coded everywhere
+        but in the unfamiliar-interview rule and the statements' model (``coded_labels_`` keeps the people's
+        labels). Why: after two coded interviews few-shot fell under the codebook alone (development corpus
+        0.667 against 0.677); with it, 0.712. It is for the start of a project: with 25 coded interviews it cost
+        the sample's leave-one-interview-out 0.850 -> 0.847, so from 10 coded interviews on the model fits once,
+        as without it (``bench/README.md``, twenty-fifth and twenty-sixth sessions).
         """
         labels = np.asarray(labels)
         self.coded_labels_: np.ndarray | None = None  # set below only where turns were borrowed
@@ -295,7 +298,10 @@ class CodeSuggester(BaseEstimator):
         level = float(self.self_training)
         self.self_trained_turns_ = 0
         uncoded = ~(labels != UNLABELLED).any(axis=1)
-        if level <= 0 or not self.trained_.any() or not uncoded.any():
+        groups = getattr(self, "groups_", None)
+        if level <= 0 or groups is None or not self.trained_.any() or not uncoded.any():
+            return None  # without groups the coded interviews cannot be counted
+        if len(np.unique(groups[: len(labels)][~uncoded])) >= SELF_TRAINING_INTERVIEWS:
             return None
         probs = self.predict_proba(batch)
         sure = np.where(uncoded & (probs.max(axis=1) >= level))[0]
