@@ -156,6 +156,27 @@ def live_part(url: str) -> None:
     print(f"  refit + rescore after one decision: median {np.median(ms):.0f} ms, max {ms.max():.0f} ms (target < 1 s)")
 
 
+def fit_cost_part(url: str, sizes: tuple[int, ...] = (2, 4, 8), repeats: int = 3) -> None:
+    """Fit + score seconds with and without self-training after the first n interviews (by name) are coded."""
+    embedder, lemmatizer = select_embedder(), select_lemmatizer()
+    batch, gold, docs, protos = load(url, embedder, lemmatizer)
+    groups = np.asarray(docs)
+    names = sorted(set(docs))
+    print("\n== cost of self-training: fit + score of the whole sample, best of", repeats)
+    for n in sizes:
+        labels = np.where(np.isin(groups, names[:n])[:, None], gold, UNLABELLED).astype(gold.dtype)
+        cells = []
+        for level in (0.0, CodeSuggester(protos).self_training):
+            times = []
+            for _ in range(repeats):
+                t0 = time.perf_counter()
+                model = CodeSuggester(protos, self_training=level).fit(batch, labels, docs)
+                model.predict_proba(batch)
+                times.append(time.perf_counter() - t0)
+            cells.append(f"self_training {level}: {min(times):.2f} s ({model.self_trained_turns_} turns borrowed)")
+        print(f"  {n} coded interviews: " + "; ".join(cells))
+
+
 def curve_part(models, s_batch, s_gold, s_docs, orders: int, corpus: str = "sample") -> None:
     """Learning curves on one corpus, and the codes whose few-shot F1 falls below the codebook's."""
     codes = models[0][1].prototypes.code_ids
@@ -214,11 +235,17 @@ def main() -> None:
     parser.add_argument("--orders", type=int, default=5)
     parser.add_argument("--live-only", action="store_true", help="only the live-refit timing on --sample-db")
     parser.add_argument(
+        "--fit-cost-only", action="store_true", help="only the fit time with and without self-training on --sample-db"
+    )
+    parser.add_argument(
         "--curve-only", action="store_true", help="only the sample learning curves (default settings), no held-out"
     )
     args = parser.parse_args()
     if args.live_only:
         live_part(args.sample_db)
+        return
+    if args.fit_cost_only:
+        fit_cost_part(args.sample_db)
         return
     sample_url, held_url = demo_stores(args.sample_db, args.heldout_db, "bench_v2_", heldout=not args.curve_only)
     embedder, lemmatizer = select_embedder(), select_lemmatizer()
