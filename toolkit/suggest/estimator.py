@@ -65,7 +65,7 @@ from sklearn.decomposition import KernelPCA
 from sklearn.linear_model import LogisticRegression
 
 from toolkit.errors import ConfigError
-from toolkit.suggest.calibration import BlendMap, CodebookMap, SigmoidMap, inner_folds
+from toolkit.suggest.calibration import BlendMap, CodebookMap, SigmoidMap, codebook_record, inner_folds
 from toolkit.suggest.carry import CarryMap, previous_probabilities
 from toolkit.suggest.data import CodebookPrototypes, SegmentBatch
 from toolkit.suggest.evidence import code_evidence
@@ -278,11 +278,12 @@ class CodeSuggester(BaseEstimator):
         the codes with fewer than ``SELF_TRAINING_BELOW`` coded turns (1 where a code's probability is at least
         ``self_training``, 0 under ``SELF_TRAINING_NEGATIVE``; only turns whose best code reaches
         ``self_training``) and is fitted again on the coded and those turns, which then count as coded everywhere
-        but in the unfamiliar-interview rule and the statements' model (``coded_labels_`` keeps the people's
-        labels). Why: after two coded interviews few-shot fell under the codebook alone (development corpus
-        0.667 against 0.677); with it, 0.712. It is for the start of a project: with 25 coded interviews it cost
-        the sample's leave-one-interview-out 0.850 -> 0.847, so from 10 coded interviews on the model fits once,
-        as without it (``bench/README.md``, twenty-fifth and twenty-sixth sessions).
+        but in the unfamiliar-interview rule, the statements' model and the review card (``coded_labels_`` keeps
+        the people's labels, :meth:`people_labels`). Why: after two coded interviews few-shot fell under the
+        codebook alone (development corpus 0.667 against 0.677); with it, 0.712. It is for the start of a project:
+        with 25 coded interviews it cost the sample's leave-one-interview-out 0.850 -> 0.847, so from 10 coded
+        interviews on the model fits once, as without it (``bench/README.md``, twenty-fifth and twenty-sixth
+        sessions).
         """
         labels = np.asarray(labels)
         self.coded_labels_: np.ndarray | None = None  # set below only where turns were borrowed
@@ -821,15 +822,16 @@ class CodeSuggester(BaseEstimator):
             return None
         twin = getattr(self, "account_twin_", None)
         if twin is None:
+            # statements are scored from the people's codings alone: no self-training, and not the state of a
+            # self-trained fit
             params = {**self.get_params(deep=False), "evidence_weight": self.account_evidence_weight}
-            state = getattr(self, "account_state_", None)
-            people = getattr(self, "coded_labels_", None)
-            if people is not None:  # self-trained: statements are scored from the people's codings alone
-                params["self_training"], state = 0.0, None
+            params["self_training"] = 0.0
+            self_trained = getattr(self, "coded_labels_", None) is not None
+            state = None if self_trained else getattr(self, "account_state_", None)
             twin = type(self)(**params)
             if state is None:
                 groups = None if self.groups_ is None else list(self.groups_)
-                twin.fit(self.batch_, self.labels_[: self.n_rows_] if people is None else people, groups)
+                twin.fit(self.batch_, self.people_labels(), groups)
             else:  # the selection's own fit at this weight: its state, with labels and feature weights of its own
                 twin.__dict__.update(state)
                 twin.labels_ = self.labels_.copy()
@@ -870,14 +872,28 @@ class CodeSuggester(BaseEstimator):
         groups = getattr(self, "groups_", None)
         if groups is None:
             return np.zeros(self.n_rows_, dtype=bool)
-        people = getattr(self, "coded_labels_", None)  # self-training's turns are not coded for this rule
-        coded = ((self.labels_[: self.n_rows_] if people is None else people) != UNLABELLED).any(axis=1)
+        coded = (self.people_labels() != UNLABELLED).any(axis=1)  # self-training's turns are not coded for this rule
         key = np.packbits(coded).tobytes()  # scoring and explaining the same state measure it once
         cached = getattr(self, "unfamiliar_cache_", None)
         if cached is None or cached[0] != key:
             cached = (key, unfamiliar_rows(self.batch_.turn_vecs, groups[: self.n_rows_], coded))
             self.unfamiliar_cache_ = cached
         return cached[1]
+
+    def people_labels(self) -> np.ndarray:
+        """The fitted turns' labels as people coded them: self-training's borrowed turns are the model's guesses."""
+        people = getattr(self, "coded_labels_", None)
+        return self.labels_[: self.n_rows_] if people is None else people
+
+    def people_codebook_record(self) -> np.ndarray | None:
+        """``codebook_record_`` counted on the people's codings only: what the review card says people applied."""
+        record = getattr(self, "codebook_record_", None)
+        people = getattr(self, "coded_labels_", None)
+        if record is None or people is None or self.zero_raw_ is None:
+            return record
+        rows = np.where((people != UNLABELLED).any(axis=1))[0]
+        fires = self._codebook_fires(self.zero_raw_[rows])
+        return codebook_record(fires, people[rows] == 1, people[rows] != UNLABELLED)
 
     def _zero_raw(self, batch: SegmentBatch, found: Passages | None) -> np.ndarray:
         """Codebook-only scores (uncalibrated), each code's best of the turn and its passages."""
@@ -1005,9 +1021,9 @@ class CodeSuggester(BaseEstimator):
             self.trained_,
             coded_vecs=self.batch_.turn_vecs,
             calibrated=self.calibrated_,
-            labels=self.labels_[: self.n_rows_],
+            labels=self.people_labels(),
             probs=probs,
-            codebook_record=getattr(self, "codebook_record_", None),
+            codebook_record=self.people_codebook_record(),
             unfamiliar=unfamiliar,
             codebook_picks=picks,
             after_topic=self._after_topic(batch, probs),
