@@ -229,6 +229,19 @@ def test_suggest_codebook_examples_are_training_rows_once_enough_turns_are_coded
     assert enough.explain(batch, probs) is not None
 
 
+def test_a_code_no_coded_turn_holds_stays_with_the_codebook():
+    """Enough coded turns for the examples, but none holds the code: its examples against those turns would learn
+    the codebook's wording against the interviews' talk, so it keeps no classifier."""
+    batch, protos = make_batch(TURNS), make_prototypes()
+    labels = labels_for(TURNS, protos.code_ids)
+    j = protos.code_ids.index("contract.none")
+    labels[labels[:, j] == 1, j] = 0  # nobody applied it anywhere: every coded turn says "not this code"
+    model = CodeSuggester(protos, example_weight=1.0, min_positives=3, min_labelled_turns=len(TURNS)).fit(batch, labels)
+    assert model.positives_[j] == 0 and not model.trained_[j] and model.estimators_[j] is None
+    assert model.trained_[[i for i in range(len(protos.code_ids)) if i != j]].all()  # the others still learn
+    assert j not in [protos.code_ids.index(c) for c in model.few_shot_codes_]
+
+
 def test_clone_shares_the_codebook_so_every_fold_reuses_the_batch_features():
     from sklearn.base import clone
 

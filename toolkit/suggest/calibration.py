@@ -160,14 +160,23 @@ class CodebookMap(_Curve):
         best: np.ndarray,
         fires: np.ndarray,
         folds: Sequence[tuple[np.ndarray, np.ndarray]] = (),
+        decided: np.ndarray | None = None,
     ) -> CodebookMap:
-        """Fit on the coded turns' codebook scores (turns x codes) where ``known``; rows are what ``folds`` split."""
+        """Fit on the coded turns' codebook scores (turns x codes) where ``known``; rows are what ``folds`` split.
+
+        ``decided`` (default ``known``): the pairs a person decided, the only ones the record and the shift count.
+        Why: self-training's borrowed turns are those the model was sure of, so counting them raised the pooled
+        precision, and against it one codebook suggestion that was not coded became a large negative shift (sample
+        corpus after two coded interviews: in-person recruitment F1 0.00 against the codebook's 0.93 in one order;
+        ``bench/README.md``, twenty-seventh session).
+        """
         truth, known, fires = truth.astype(bool), known.astype(bool), fires.astype(bool)
-        self.record_ = codebook_record(fires, truth, known)
+        decided = known if decided is None else decided.astype(bool)
+        self.record_ = codebook_record(fires, truth, decided)
         self.shift_ = _shift_from_record(self.record_)
         self.oof_shift_ = np.zeros(scores.shape)
         for train, held in folds:
-            self.oof_shift_[held] = codebook_precision_shift(fires[train], truth[train], known[train])[None, :]
+            self.oof_shift_[held] = codebook_precision_shift(fires[train], truth[train], decided[train])[None, :]
         y = truth[known]
         if y.sum() < max(self.min_positives, 1) or y.all():
             return self

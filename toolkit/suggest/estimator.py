@@ -65,7 +65,7 @@ from sklearn.decomposition import KernelPCA
 from sklearn.linear_model import LogisticRegression
 
 from toolkit.errors import ConfigError
-from toolkit.suggest.calibration import BlendMap, CodebookMap, SigmoidMap, codebook_record, inner_folds
+from toolkit.suggest.calibration import BlendMap, CodebookMap, SigmoidMap, inner_folds
 from toolkit.suggest.carry import CarryMap, previous_probabilities
 from toolkit.suggest.data import CodebookPrototypes, SegmentBatch
 from toolkit.suggest.evidence import code_evidence
@@ -278,12 +278,12 @@ class CodeSuggester(BaseEstimator):
         the codes with fewer than ``SELF_TRAINING_BELOW`` coded turns (1 where a code's probability is at least
         ``self_training``, 0 under ``SELF_TRAINING_NEGATIVE``; only turns whose best code reaches
         ``self_training``) and is fitted again on the coded and those turns, which then count as coded everywhere
-        but in the unfamiliar-interview rule, the statements' model and the review card (``coded_labels_`` keeps
-        the people's labels, :meth:`people_labels`). Why: after two coded interviews few-shot fell under the
-        codebook alone (development corpus 0.667 against 0.677); with it, 0.712. It is for the start of a project:
-        with 25 coded interviews it cost the sample's leave-one-interview-out 0.850 -> 0.847, so from 10 coded
-        interviews on the model fits once, as without it (``bench/README.md``, twenty-fifth and twenty-sixth
-        sessions).
+        but in the unfamiliar-interview rule, the statements' model, the codebook's record and the review card
+        (``coded_labels_`` keeps the people's labels, :meth:`people_labels`). Why: after two coded interviews
+        few-shot fell under the codebook alone (development corpus 0.667 against 0.677); with it, 0.712. It is for
+        the start of a project: with 25 coded interviews it cost the sample's leave-one-interview-out 0.850 ->
+        0.847, so from 10 coded interviews on the model fits once, as without it (``bench/README.md``,
+        twenty-fifth and twenty-sixth sessions).
         """
         labels = np.asarray(labels)
         self.coded_labels_: np.ndarray | None = None  # set below only where turns were borrowed
@@ -432,7 +432,9 @@ class CodeSuggester(BaseEstimator):
         trained = np.where(self.trained_)[0]
         record = getattr(self, "codebook_record_", None)
         # (suggested, coded) of the codebook's suggestions an unfamiliar interview keeps: a code without a
-        # classifier keeps every one (its record); a trained code those its out-of-fold score does not veto
+        # classifier keeps every one (its record); a trained code those its out-of-fold score does not veto. On the
+        # people's decisions only, as the record (self-training's borrowed turns are the model's own guesses)
+        decided = self.people_labels() != UNLABELLED
         kept = np.zeros(2, dtype=np.int64) if record is None else record[~self.trained_].sum(axis=0)
         self.kept_precision_ = _rate(kept)
         folds = self.inner_folds_  # the codebook map's folds: its out-of-fold shift is indexed by them
@@ -458,7 +460,7 @@ class CodeSuggester(BaseEstimator):
                 model.fit(self.X_[rows], y, sample_weight=self.sample_weight_[rows])
                 scores.append(self._best_of_passages(model, test))
                 truth.append(column[test] == 1)
-                standing = fires[test, j] & (scores[-1] >= self.unfamiliar_veto)  # kept where unfamiliar
+                standing = fires[test, j] & (scores[-1] >= self.unfamiliar_veto) & decided[test, j]  # kept
                 kept += (int(standing.sum()), int((standing & truth[-1]).sum()))
                 zt = self.zero_raw_[test, j]
                 # the codebook map's per-code shift as it was out of fold (the same inner folds)
@@ -616,13 +618,17 @@ class CodeSuggester(BaseEstimator):
         """Code j's training rows, their labels, and whether it gets a classifier.
 
         Trained once people coded it often enough, or (when the codebook's examples are training rows) once
-        enough turns are coded for the examples to be contrasted with real negatives.
+        enough turns are coded for the examples to be contrasted with real negatives and at least one of them
+        holds the code. Why that one: with none, the classifier learns the codebook's examples against the coded
+        interviews' talk, not the code, and marks the code absent from interviews where it is not (sample
+        corpus after two coded interviews without in-person recruitment: F1 0.00 against the codebook's 0.93 in
+        one order; ``bench/README.md``, twenty-seventh session).
         """
         column = self.labels_[:, j]
         rows = np.where(column != UNLABELLED)[0]
         y = column[rows] == 1
         real = rows < self.n_rows_
-        examples_suffice = self.example_weight > 0 and int(real.sum()) >= self.min_labelled_turns
+        examples_suffice = self.example_weight > 0 and int(real.sum()) >= self.min_labelled_turns and y[real].any()
         enough = (
             (self._validated() if validated is None else validated)
             and (int(y[real].sum()) >= self.min_positives or examples_suffice)
@@ -636,7 +642,7 @@ class CodeSuggester(BaseEstimator):
 
         Also ``codebook_record_`` (codes x 2): on how many coded turns the codebook alone would suggest each
         code, and on how many of those people applied it (what the map's per-code shift is made of; the
-        review card shows it).
+        review card shows it). Both count the people's decisions only, never self-training's borrowed turns.
         """
         self.zero_shot_map_ = None
         self.codebook_record_: np.ndarray | None = None
@@ -649,7 +655,8 @@ class CodeSuggester(BaseEstimator):
         groups = getattr(self, "groups_", None)
         self.inner_folds_ = inner_folds(None if groups is None else groups[real], len(real), self.calibration_folds)
         fires = self._codebook_fires(zero)
-        zmap = CodebookMap().fit(zero, labels == 1, labels != UNLABELLED, best, fires, self.inner_folds_)
+        decided = self.people_labels()[real] != UNLABELLED
+        zmap = CodebookMap().fit(zero, labels == 1, labels != UNLABELLED, best, fires, self.inner_folds_, decided)
         self.zero_shot_map_ = zmap if zmap.fitted_ else None
         self.codebook_record_ = zmap.record_
 
@@ -885,16 +892,6 @@ class CodeSuggester(BaseEstimator):
         people = getattr(self, "coded_labels_", None)
         return self.labels_[: self.n_rows_] if people is None else people
 
-    def people_codebook_record(self) -> np.ndarray | None:
-        """``codebook_record_`` counted on the people's codings only: what the review card says people applied."""
-        record = getattr(self, "codebook_record_", None)
-        people = getattr(self, "coded_labels_", None)
-        if record is None or people is None or self.zero_raw_ is None:
-            return record
-        rows = np.where((people != UNLABELLED).any(axis=1))[0]
-        fires = self._codebook_fires(self.zero_raw_[rows])
-        return codebook_record(fires, people[rows] == 1, people[rows] != UNLABELLED)
-
     def _zero_raw(self, batch: SegmentBatch, found: Passages | None) -> np.ndarray:
         """Codebook-only scores (uncalibrated), each code's best of the turn and its passages."""
         raw = self.zero_shot_.predict_proba(code_evidence(batch, self._prototypes()))
@@ -1023,7 +1020,7 @@ class CodeSuggester(BaseEstimator):
             calibrated=self.calibrated_,
             labels=self.people_labels(),
             probs=probs,
-            codebook_record=self.people_codebook_record(),
+            codebook_record=self.codebook_record_,
             unfamiliar=unfamiliar,
             codebook_picks=picks,
             after_topic=self._after_topic(batch, probs),
