@@ -302,7 +302,7 @@ class CodeSuggester(BaseEstimator):
         groups = getattr(self, "groups_", None)
         if level <= 0 or groups is None or not self.trained_.any() or not uncoded.any():
             return None  # without groups the coded interviews cannot be counted
-        if len(np.unique(groups[: len(labels)][~uncoded])) >= SELF_TRAINING_INTERVIEWS:
+        if len(np.unique(groups[~uncoded])) >= SELF_TRAINING_INTERVIEWS:
             return None
         probs = self.predict_proba(batch)
         sure = np.where(uncoded & (probs.max(axis=1) >= level))[0]
@@ -816,9 +816,9 @@ class CodeSuggester(BaseEstimator):
         there the codebook's evidence carries most codes (published statements 0.794 -> 0.746 at 0.5;
         ``bench/README.md``, twenty-second and twenty-third sessions). Fitted on the same turns and labels, the
         first time a batch with accounts is scored: from the selection's own fit at that weight where ``fit`` saw
-        accounts (no second fit), otherwise fitted then; a review decision refits both. A self-trained model's
-        twin is fitted on the people's codings without self-training: the dense statements fell 0.805 -> 0.794
-        when it self-trained too, and stay at 0.805 so (``bench/README.md``, twenty-fifth session).
+        accounts (no second fit), otherwise fitted then; a review decision refits both. The twin never
+        self-trains and, where the model did, is fitted on the people's codings: the dense statements fell 0.805
+        -> 0.794 when it self-trained too, and stay at 0.805 so (``bench/README.md``, twenty-fifth session).
         """
         if (
             batch.accounts is None
