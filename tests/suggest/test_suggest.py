@@ -242,6 +242,15 @@ def test_a_code_no_coded_turn_holds_stays_with_the_codebook():
     assert j not in [protos.code_ids.index(c) for c in model.few_shot_codes_]
 
 
+def test_an_uncalibrated_model_explains_its_suggestions_without_a_codebook_record():
+    """``calibrate=False`` fits no codebook-score map, so there is no record for the card to show."""
+    batch, protos = make_batch(TURNS), make_prototypes()
+    model = CodeSuggester(protos, calibrate=False, **PLAIN).fit(batch, labels_for(TURNS, protos.code_ids))
+    assert getattr(model, "codebook_record_", None) is None
+    reasons = model.explain(batch)
+    assert len(reasons) == len(TURNS) and any(reasons)
+
+
 def test_clone_shares_the_codebook_so_every_fold_reuses_the_batch_features():
     from sklearn.base import clone
 

@@ -1020,7 +1020,7 @@ class CodeSuggester(BaseEstimator):
             calibrated=self.calibrated_,
             labels=self.people_labels(),
             probs=probs,
-            codebook_record=self.codebook_record_,
+            codebook_record=getattr(self, "codebook_record_", None),  # none without the calibration maps
             unfamiliar=unfamiliar,
             codebook_picks=picks,
             after_topic=self._after_topic(batch, probs),
