@@ -434,13 +434,13 @@ class CodeSuggester(BaseEstimator):
         # (suggested, coded) of the codebook's suggestions an unfamiliar interview keeps: a code without a
         # classifier keeps every one (its record); a trained code those its out-of-fold score does not veto. On the
         # people's decisions only, as the record (self-training's borrowed turns are the model's own guesses)
-        decided = self.people_labels() != UNLABELLED
         kept = np.zeros(2, dtype=np.int64) if record is None else record[~self.trained_].sum(axis=0)
         self.kept_precision_ = _rate(kept)
         folds = self.inner_folds_  # the codebook map's folds: its out-of-fold shift is indexed by them
         if not len(trained) or not folds:
             return
         examples = np.arange(self.n_rows_, self.copies_start_)
+        decided = self.people_labels() != UNLABELLED
         scores, truth, zero_mapped, counts, cells, cell_codes = [], [], [], [], [], []
         zmap = self.zero_shot_map_
         best = _turn_best(self.zero_raw_)
