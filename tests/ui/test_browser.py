@@ -385,7 +385,9 @@ def test_browser_every_page_verbatim_no_outside_request_no_script(server, browse
     group.locator('[aria-checked="true"]').filter(has_text=name).wait_for(state="attached", timeout=30_000)
     settle(page)
     page.keyboard.press("e")
-    if decided(demo_url, fourth, timeout=15)[0] == "open" and card_id(page) == fourth:
+    for _attempt in range(2):
+        if decided(demo_url, fourth, timeout=15)[0] != "open" or card_id(page) != fourth:
+            break
         # On a loaded machine the key can land while the page is redrawn; the card is still the fourth,
         # undecided, so pressing again cannot decide another card.
         settle(page)
