@@ -15,11 +15,10 @@ same turns.
 
 from __future__ import annotations
 
-import argparse
 import time
 
 import numpy as np
-from bench_suggest_v2 import curve_part, demo_stores, line, load, reliability
+from bench_suggest_v2 import curve_part, development_stores_from_args, line, load, reliability
 from sklearn.base import clone
 
 from toolkit.suggest.embed import select_embedder
@@ -29,12 +28,7 @@ from toolkit.suggest.lemmas import select_lemmatizer
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--sample-db")
-    parser.add_argument("--development-db")
-    parser.add_argument("--orders", type=int, default=5)
-    args = parser.parse_args()
-    sample_url, dev_url = demo_stores(args.sample_db, args.development_db, "bench_dev_", second="development")
+    sample_url, dev_url, orders = development_stores_from_args("bench_dev_")
     embedder, lemmatizer = select_embedder(), select_lemmatizer()
     s_batch, s_gold, s_docs, protos = load(sample_url, embedder, lemmatizer)
     d_batch, d_gold, d_docs, d_protos = load(dev_url, embedder, lemmatizer)
@@ -81,7 +75,7 @@ def main() -> None:
     for code in codes:
         cells = " / ".join(f"{r['per_code'][code]['f1']:.2f}" for r in reports.values())
         print(f"    {code:28} {cells}   {reports['codebook alone']['per_code'][code]['support']}")
-    curve_part((("default settings", base),), d_batch, d_gold, d_docs, args.orders, corpus="development")
+    curve_part((("default settings", base),), d_batch, d_gold, d_docs, orders, corpus="development")
 
 
 if __name__ == "__main__":

@@ -15,10 +15,8 @@ sets only: never run on the held-out corpora.
 
 from __future__ import annotations
 
-import argparse
-
 import numpy as np
-from bench_suggest_v2 import demo_stores, load
+from bench_suggest_v2 import development_stores_from_args, load
 from sklearn.base import clone
 from sklearn.metrics import average_precision_score, f1_score, roc_auc_score
 
@@ -82,15 +80,10 @@ def corpus_cases(url: str, embedder, lemmatizer, orders: int) -> dict[str, list[
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--sample-db")
-    parser.add_argument("--development-db")
-    parser.add_argument("--orders", type=int, default=5)
-    args = parser.parse_args()
-    sample_url, dev_url = demo_stores(args.sample_db, args.development_db, "bench_rank_", second="development")
+    sample_url, dev_url, orders = development_stores_from_args("bench_rank_")
     embedder, lemmatizer = select_embedder(), select_lemmatizer()
     for corpus, url in (("sample", sample_url), ("development", dev_url)):
-        cases = corpus_cases(url, embedder, lemmatizer, args.orders)
+        cases = corpus_cases(url, embedder, lemmatizer, orders)
         names = [name for name in cases if not name.endswith("|below")]
         below = len(cases.get(f"{names[0]}|below", []))
         total = len(cases[names[0]])

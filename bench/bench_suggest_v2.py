@@ -71,6 +71,21 @@ def demo_stores(
     return sample_url, held_url
 
 
+def development_stores_from_args(prefix: str) -> tuple[str, str, int]:
+    """The sample and development stores' URLs and the number of random orders, from the command line.
+
+    ``--sample-db`` and ``--development-db`` name built stores; where one is not given, a demo store is built in a
+    temporary folder (``demo_stores``); ``--orders`` defaults to 5.
+    """
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sample-db")
+    parser.add_argument("--development-db")
+    parser.add_argument("--orders", type=int, default=5)
+    args = parser.parse_args()
+    sample_url, dev_url = demo_stores(args.sample_db, args.development_db, prefix, second="development")
+    return sample_url, dev_url, args.orders
+
+
 def with_question(batch: SegmentBatch, question: str, embedder, lemmatizer) -> SegmentBatch:
     """The same turns with every interviewer question replaced (``""`` = questions removed)."""
     vec = embedder.encode([question])[0] if question else np.zeros(batch.question_vecs.shape[1], dtype=np.float32)
