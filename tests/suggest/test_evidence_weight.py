@@ -13,6 +13,7 @@ from toolkit.errors import ConfigError
 from toolkit.suggest.calibration import BlendMap
 from toolkit.suggest.estimator import UNLABELLED, CodeSuggester, SuggestConfig
 from toolkit.suggest.evidence_weight import EVIDENCE_WEIGHTS, blended_log_loss
+from toolkit.suggest.features import TURN_WORDS_WEIGHT
 
 from .test_selection import GROUPS, TWICE
 from .test_suggest import labels_for, make_batch, make_prototypes
@@ -149,3 +150,18 @@ def test_a_decision_before_accounts_are_scored_drops_the_stale_full_weight_fit(m
     assert model.account_state_ is None  # learnt before the decision
     model.predict_proba(with_accounts)
     assert model.account_twin_ is not None and model.account_twin_.labels_[1, 0] == 1
+
+
+@pytest.mark.parametrize("evidence_weight", EVIDENCE_WEIGHTS)
+def test_the_classifiers_read_the_turns_words_at_their_weight_whatever_the_evidence_weight(evidence_weight):
+    batch, protos, labels = _coded()
+    model = CodeSuggester(protos, evidence_weight=evidence_weight).fit(batch, labels, GROUPS)
+    union = model.features_
+    words = dict(union.transformer_list)["turn_tfidf"]
+    n_words = len(words.named_steps["tfidf"].vectorizer_.vocabulary_)
+    block = union.transform(batch)[:, :n_words].toarray()  # the union's first block: the turn's TF-IDF
+    norms = np.linalg.norm(block, axis=1)
+    with_words = norms > 0
+    assert with_words.any()
+    np.testing.assert_allclose(norms[with_words], TURN_WORDS_WEIGHT)  # unit TF-IDF rows, scaled by the weight
+    assert union.get_params()["transformer_weights"].get("codebook_evidence", 1.0) == evidence_weight

@@ -6,7 +6,8 @@ How a suggestion is made, and why (numbers in ``bench/README.md``); each part ha
   ``FeatureUnion`` of scikit-learn transformers over a :class:`SegmentBatch`: ``TfidfVectorizer`` over
   the turn's and the question's lemmas (negation marked, "NOT_check"), the turn and question embeddings,
   the element-wise max of sentence embeddings, and codebook evidence (each sentence's best match to a
-  code's examples and definition, keywords found, the question's similarity to each definition).
+  code's examples and definition, keywords found, the question's similarity to each definition). The turn's
+  own TF-IDF block counts twice (``TURN_WORDS_WEIGHT``): the answer's words carry a code.
 * **Few-shot** (a code with at least ``min_positives`` labelled turns, once the coded turns span
   ``min_interviews`` interviews; with one coded interview the codebook alone decides): per code, a
   ``LogisticRegression(class_weight="balanced")`` on the turns whose label for that code is known. Not a
@@ -71,7 +72,7 @@ from toolkit.suggest.data import CodebookPrototypes, SegmentBatch
 from toolkit.suggest.evidence import code_evidence
 from toolkit.suggest.evidence_weight import EVIDENCE_WEIGHTS, blended_log_loss
 from toolkit.suggest.explain import Explainer
-from toolkit.suggest.features import evidence_weights, make_features, row_space
+from toolkit.suggest.features import feature_weights, make_features, row_space
 from toolkit.suggest.novelty import keep_codebook_suggestions, unfamiliar_rows
 from toolkit.suggest.passages import Passages, passage_counts, passage_size, passages
 from toolkit.suggest.policy import DecisionPolicy
@@ -373,7 +374,7 @@ class CodeSuggester(BaseEstimator):
         _, self.evidence_weight_, state = fits[0] if unscored else min(fits, key=lambda fit: fit[0])
         if state is not fits[-1][2]:  # the last fit left its own state behind
             self.__dict__.update(state)
-        self.features_.set_params(transformer_weights=evidence_weights(self.evidence_weight_))
+        self.features_.set_params(transformer_weights=feature_weights(self.evidence_weight_))
         if batch.accounts is not None and any(batch.accounts) and self.evidence_weight_ != self.account_evidence_weight:
             # the fit at the accounts' weight, if the selection made one, becomes their model without a refit
             self.account_state_ = next((st for _, w, st in fits if w == self.account_evidence_weight), None)
@@ -398,7 +399,7 @@ class CodeSuggester(BaseEstimator):
         self, work: SegmentBatch, fit_rows: np.ndarray, weight: float
     ) -> tuple[KernelPCA | None, np.ndarray | sp.csr_matrix]:
         """The row-space rotation (or None) and the classifiers' input for every row, at one evidence weight."""
-        self.features_.set_params(transformer_weights=evidence_weights(weight))
+        self.features_.set_params(transformer_weights=feature_weights(weight))
         views = sp.csr_matrix(self.features_.transform(work))
         rotation = row_space(views.shape[1], len(fit_rows))
         if rotation is None:
@@ -843,7 +844,7 @@ class CodeSuggester(BaseEstimator):
                 twin.__dict__.update(state)
                 twin.labels_ = self.labels_.copy()
                 twin.features_ = copying.copy(self.features_).set_params(
-                    transformer_weights=evidence_weights(self.account_evidence_weight)
+                    transformer_weights=feature_weights(self.account_evidence_weight)
                 )
             self.account_twin_, self.account_state_ = twin, None
         return twin
