@@ -50,7 +50,8 @@ def corpus_cases(url: str, embedder, lemmatizer, orders: int) -> dict[str, list[
             labels = gold.copy()
             labels[~train] = UNLABELLED
             model = clone(base).fit(batch, labels, docs)
-            probs, pred = model.predict_proba(batch), model.predict(batch)
+            probs, ranks = model.predict_proba_and_ranks(batch)
+            pred = model.decide(probs, model.passage_counts(batch), ranks)  # predict(), without scoring twice
             for j in range(len(protos.code_ids)):
                 coded = np.where(train & (gold[:, j] == 1))[0]
                 truth = gold[test, j] == 1
