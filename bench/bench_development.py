@@ -9,8 +9,9 @@ On the sample and held-out corpora the rarest codes (``contract.vetted``, ``cont
 The development corpus was written apart from both, with 10 or more turns of each rare code and near misses;
 choices *may* be made on it (unlike ``heldout/``). Prints, per code, the codebook alone, the model trained on
 the 26 sample interviews (and its reliability bins there), and leave-one-interview-out within the development
-corpus; then the learning curve within it, with the codes whose few-shot F1 falls below the codebook's on the
-same turns.
+corpus, plain and nested (every setting chosen in the training folds; with its reliability bins, to see whether
+the held-out corpus' nested miscalibration shows here); then the learning curve within it, with the codes whose
+few-shot F1 falls below the codebook's on the same turns.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from toolkit.suggest.embed import select_embedder
 from toolkit.suggest.estimator import UNLABELLED, CodeSuggester
 from toolkit.suggest.evaluate import classification_report, cross_validated_decision_inputs
 from toolkit.suggest.lemmas import select_lemmatizer
+from toolkit.suggest.selection import nested_predictions
 
 
 def main() -> None:
@@ -54,11 +56,18 @@ def main() -> None:
         reports[name] = classification_report(d_gold == 1, decided, codes)
         if model is base:
             unfamiliar = fitted.unfamiliar_turns()[rows]
-            transfer_probs = probs
+            transfer_probs, kept_level = probs, fitted.kept_precision_
+        else:
+            rule_off_probs = probs
     found = len(set(np.asarray(d_docs)[unfamiliar]))
     print(f"development interviews found unlike the coded sample ones: {found} of {len(set(d_docs))}")
     print("reliability of the model trained on the sample, on the development corpus (another author's interviews):")
     print("\n".join(reliability(transfer_probs.ravel(), (d_gold == 1).ravel())))
+    raised = transfer_probs > rule_off_probs + 1e-9  # the codebook's suggestions the unfamiliar-interview rule kept
+    print(
+        f"  of which the rule kept the codebook's suggestion: {int(raised.sum())} pairs, shown at the share applied on"
+        f" the coded turns ({kept_level or 0:.3f}), applied here {(d_gold == 1)[raised].mean():.3f}"
+    )
 
     t0 = time.perf_counter()
     probs, ranks, counts = cross_validated_decision_inputs(base, d_batch, d_gold, d_docs)
@@ -67,11 +76,19 @@ def main() -> None:
     decided = every.decide(probs, counts, ranks)
     name = "leave-one-interview-out within the development corpus"
     reports[name] = classification_report(d_gold == 1, decided, codes)
-    print(f"(leave-one-interview-out: {time.perf_counter() - t0:.0f} s)\n")
+    print(f"(leave-one-interview-out: {time.perf_counter() - t0:.0f} s)")
+    t0 = time.perf_counter()
+    nested_pred, nested_probs, _ = nested_predictions(base, d_batch, d_gold, d_docs)
+    reports["nested leave-one-interview-out within the development corpus"] = classification_report(
+        d_gold == 1, nested_pred, codes
+    )
+    print(f"reliability of the development corpus' own nested probabilities [{time.perf_counter() - t0:.0f} s]:")
+    print("\n".join(reliability(nested_probs.ravel(), (d_gold == 1).ravel())) + "\n")
 
     for label, report in reports.items():
         print(line(label, report))
-    print("\n  per code: F1 (codebook alone / trained on the sample / rule off / leave-one-interview-out), support")
+    columns = "codebook alone / trained on the sample / rule off / leave-one-interview-out / nested"
+    print(f"\n  per code: F1 ({columns}), support")
     for code in codes:
         cells = " / ".join(f"{r['per_code'][code]['f1']:.2f}" for r in reports.values())
         print(f"    {code:28} {cells}   {reports['codebook alone']['per_code'][code]['support']}")
