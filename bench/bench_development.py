@@ -64,10 +64,11 @@ def main() -> None:
     print("reliability of the model trained on the sample, on the development corpus (another author's interviews):")
     print("\n".join(reliability(transfer_probs.ravel(), (d_gold == 1).ravel())))
     raised = transfer_probs > rule_off_probs + 1e-9  # the codebook's suggestions the unfamiliar-interview rule kept
-    print(
-        f"  of which the rule kept the codebook's suggestion: {int(raised.sum())} pairs, shown at the share applied on"
-        f" the coded turns ({kept_level or 0:.3f}), applied here {(d_gold == 1)[raised].mean():.3f}"
-    )
+    if raised.any():
+        print(
+            f"  of which the rule kept the codebook's suggestion: {int(raised.sum())} pairs, shown at the share applied"
+            f" on the coded turns ({kept_level or 0:.3f}), applied here {(d_gold == 1)[raised].mean():.3f}"
+        )
 
     t0 = time.perf_counter()
     probs, ranks, counts = cross_validated_decision_inputs(base, d_batch, d_gold, d_docs)
