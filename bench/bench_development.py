@@ -56,7 +56,7 @@ def main() -> None:
         reports[name] = classification_report(d_gold == 1, decided, codes)
         if model is base:
             unfamiliar = fitted.unfamiliar_turns()[rows]
-            transfer_probs, kept_level = probs, fitted.kept_precision_
+            transfer_probs = probs
         else:
             rule_off_probs = probs
     found = len(set(np.asarray(d_docs)[unfamiliar]))
@@ -65,9 +65,10 @@ def main() -> None:
     print("\n".join(reliability(transfer_probs.ravel(), (d_gold == 1).ravel())))
     raised = transfer_probs > rule_off_probs + 1e-9  # the codebook's suggestions the unfamiliar-interview rule kept
     if raised.any():
+        shown, applied = transfer_probs[raised].mean(), (d_gold == 1)[raised].mean()
         print(
             f"  of which the rule kept the codebook's suggestion: {int(raised.sum())} pairs, shown at the share applied"
-            f" on the coded turns ({kept_level or 0:.3f}), applied here {(d_gold == 1)[raised].mean():.3f}"
+            f" on the coded turns ({shown:.3f}), applied here {applied:.3f}"
         )
 
     t0 = time.perf_counter()
