@@ -67,8 +67,8 @@ def main() -> None:
     if raised.any():
         shown, applied = transfer_probs[raised].mean(), (d_gold == 1)[raised].mean()
         print(
-            f"  of which the rule kept the codebook's suggestion: {int(raised.sum())} pairs, shown at the share applied"
-            f" on the coded turns ({shown:.3f}), applied here {applied:.3f}"
+            f"  of which the rule raised a kept codebook suggestion to the share measured on the coded turns:"
+            f" {int(raised.sum())} pairs, shown at {shown:.3f}, applied here {applied:.3f}"
         )
 
     t0 = time.perf_counter()

@@ -10,7 +10,7 @@ import pytest
 from toolkit.errors import ConfigError
 from toolkit.suggest import novelty
 from toolkit.suggest.estimator import UNLABELLED, CodeSuggester, SuggestConfig
-from toolkit.suggest.novelty import familiarity, keep_codebook_suggestions, unfamiliar_rows
+from toolkit.suggest.novelty import familiarity, keep_codebook_suggestions, kept_share, unfamiliar_rows
 
 from .test_selection import GROUPS, TWICE
 from .test_suggest import TURNS, labels_for, make_batch, make_prototypes
@@ -212,8 +212,9 @@ def test_kept_suggestions_show_the_share_people_applied_but_rank_at_the_threshol
     batch, protos, labels, groups = with_unfamiliar_interview()
     # the toy classifiers are confident (0.96-0.997 on the kept pairs): a threshold and share above them show it
     model = CodeSuggester(protos, min_positives=2, unfamiliar_veto=0.01, threshold=0.99).fit(batch, labels, groups)
-    assert model.kept_precision_ is not None
-    share = model.kept_precision_ = 0.9995
+    assert model.kept_share() is not None
+    share = 0.9995
+    model.kept_share = lambda: share  # type: ignore[method-assign]
     probs, ranks = model.predict_proba_and_ranks(batch)
     np.testing.assert_allclose(probs, model.predict_proba(batch))
     new = np.array([g == "new" for g in groups])
@@ -223,7 +224,7 @@ def test_kept_suggestions_show_the_share_people_applied_but_rank_at_the_threshol
     assert (ranks[shown] >= model.threshold - 1e-12).all() and (ranks[shown] < share).all()
     counts = model.passage_counts(batch)
     assert (model.predict(batch) == model.decide(probs, counts, ranks)).all()
-    model.kept_precision_ = None  # kept at the threshold, as before: the same decisions
+    model.kept_share = lambda: None  # type: ignore[method-assign]  # kept at the threshold: the same decisions
     assert (model.decide(*model.predict_proba_and_ranks(batch)[:1], counts) == model.predict(batch)).all()
 
 
@@ -234,8 +235,23 @@ def test_the_kept_share_counts_the_codebook_suggestions_the_classifiers_do_not_v
     # a veto nothing reaches keeps every codebook suggestion: the share is the codebook's record over all codes
     assert everything.kept_precision_ == pytest.approx((applied + 1) / (suggested + 2))
     # a veto above some out-of-fold scores (the toy codebook's suggestions are all right) leaves fewer of them
-    vetoing = CodeSuggester(protos, min_positives=2, unfamiliar_veto=0.999).fit(batch, labels, groups)
-    assert vetoing.kept_precision_ != pytest.approx(everything.kept_precision_)
+    vetoing = CodeSuggester(protos, min_positives=2, unfamiliar_veto=0.9).fit(batch, labels, groups)
+    assert vetoing.kept_precision_ is not None
+    assert vetoing.kept_precision_ < everything.kept_precision_
+
+
+def test_the_shown_share_carries_part_of_the_vetos_gain_over_the_codebooks_plain_record():
+    """Out of fold the veto knows the coded interviews' authors: in an unlike interview its gain shrinks."""
+    assert kept_share(0.5, 0.9, carried=0.25) == pytest.approx(0.6)
+    assert kept_share(0.6, 0.6) == pytest.approx(0.6)
+    assert kept_share(None, 0.8) == pytest.approx(0.8) and kept_share(0.55, None) == pytest.approx(0.55)
+    assert kept_share(None, None) is None
+    batch, protos, labels, groups = with_unfamiliar_interview()
+    model = CodeSuggester(protos, min_positives=2, unfamiliar_veto=0.9).fit(batch, labels, groups)
+    suggested, applied = model.codebook_record_.sum(axis=0)
+    plain, vetoed = (applied + 1) / (suggested + 2), model.kept_precision_
+    assert plain != pytest.approx(vetoed)  # the toy veto moves the share: the two ends differ
+    assert model.kept_share() == pytest.approx(plain + novelty.VETO_GAIN_CARRIED * (vetoed - plain))
 
 
 def test_leave_one_interview_out_decides_as_suggesting_does_where_suggestions_are_kept(monkeypatch):

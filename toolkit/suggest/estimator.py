@@ -73,7 +73,7 @@ from toolkit.suggest.evidence import code_evidence
 from toolkit.suggest.evidence_weight import EVIDENCE_WEIGHTS, blended_log_loss
 from toolkit.suggest.explain import Explainer
 from toolkit.suggest.features import feature_weights, make_features, row_space
-from toolkit.suggest.novelty import keep_codebook_suggestions, unfamiliar_rows
+from toolkit.suggest.novelty import keep_codebook_suggestions, kept_share, unfamiliar_rows
 from toolkit.suggest.passages import Passages, passage_counts, passage_size, passages
 from toolkit.suggest.policy import DecisionPolicy
 from toolkit.suggest.questions import without_content_free_questions
@@ -726,9 +726,9 @@ class CodeSuggester(BaseEstimator):
         before the calibration maps, which are fitted on scores taken the same way (so the best of several
         passages is calibrated as such, not read as one turn's score).
 
-        In an interview unlike the coded ones (:mod:`.novelty`) the codebook's kept suggestions are given the
-        share of such suggestions people applied on the coded turns (``kept_precision_``), not the threshold;
-        decisions still rank them at the threshold (:meth:`predict_proba_and_ranks`).
+        In an interview unlike the coded ones (:mod:`.novelty`) the codebook's kept suggestions are given at
+        least the share of such suggestions people applied on the coded turns (:meth:`kept_share`), not the
+        threshold; decisions still rank them at the threshold (:meth:`predict_proba_and_ranks`).
         """
         return self.predict_proba_and_ranks(batch)[0]
 
@@ -738,14 +738,14 @@ class CodeSuggester(BaseEstimator):
 
         Where nothing is kept, both are the same array (read-only use: copy before changing it).
 
-        They differ where an unfamiliar interview keeps the codebook's suggestion: its probability is the
-        share of such suggestions coded on the coded turns, its rank the threshold (unless the model scores it
-        higher). Why two: shown at that share (0.78 on the sample corpus), the kept suggestions were calibrated
-        on the development corpus (trained on the sample: 0.78 shown, 0.74 coded, against 0.41 and 0.60 at the
-        threshold), but ranked at it they outranked the model's own suggestions within a turn's limits and
-        micro-F1 fell from 0.714 to 0.700 (``bench/README.md``, sixteenth session). And where the codebook's
-        pick is at or above its code's floor (:meth:`codebook_pick_floors`): ranked at the threshold, shown at
-        its own probability.
+        They differ where an unfamiliar interview keeps the codebook's suggestion: its probability is at least
+        the share of such suggestions coded on the coded turns (:meth:`kept_share`), its rank the threshold
+        (unless the model scores it higher). Why two: shown at that share the kept suggestions are calibrated
+        where the threshold is not (development corpus trained on the sample, sixteenth session: 0.41 shown at
+        the threshold, 0.60 coded), but ranked at it they outranked the model's own suggestions within a turn's
+        limits and micro-F1 fell from 0.714 to 0.700 (``bench/README.md``). And where the codebook's pick is at
+        or above its code's floor (:meth:`codebook_pick_floors`): ranked at the threshold, shown at its own
+        probability.
         """
         batch = self._read_questions(batch)
         found = passages(batch, self.passage_sentences_now(), self.statement_sentences)
@@ -782,7 +782,7 @@ class CodeSuggester(BaseEstimator):
         fires = self._codebook_fires(raw_codebook)  # what the codebook alone would suggest: kept, or picked
         if fitted and self.unfamiliar_rule_applies():
             rows = self.unfamiliar_turns()
-            level = max(self.threshold, getattr(self, "kept_precision_", None) or 0.0)
+            level = max(self.threshold, self.kept_share() or 0.0)
             ranks = keep_codebook_suggestions(probs, fires, learnt_raw, rows, self.unfamiliar_veto, self.threshold)
             probs = keep_codebook_suggestions(probs, fires, learnt_raw, rows, self.unfamiliar_veto, level)
         else:
@@ -870,6 +870,16 @@ class CodeSuggester(BaseEstimator):
     def _codebook_fires(self, raw: np.ndarray) -> np.ndarray:
         """What the codebook alone would suggest from its raw scores: the turn's best code, at ``zero_shot_cut``."""
         return (raw >= self.zero_shot_cut) & (_turn_best(raw) > 0)
+
+    def kept_share(self) -> float | None:
+        """The probability a codebook suggestion kept in an unfamiliar interview is shown at (None: not measured).
+
+        Between the codebook's plain record on the coded turns (``codebook_record_``, every code) and the share of
+        those the out-of-fold veto keeps (``kept_precision_``): :func:`toolkit.suggest.novelty.kept_share`.
+        """
+        record = getattr(self, "codebook_record_", None)
+        plain = None if record is None else _rate(np.asarray(record).sum(axis=0))
+        return kept_share(plain, getattr(self, "kept_precision_", None))
 
     def unfamiliar_rule_applies(self) -> bool:
         """Whether unfamiliar interviews keep the codebook's suggestions: a veto is set and the maps are fitted."""
