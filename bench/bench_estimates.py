@@ -2,12 +2,18 @@
 
 Usage:
     python bench/bench_estimates.py [--splits 5] [--level 0.9]
+    python bench/bench_estimates.py --transfer development   # the sample coded, another author's corpus estimated
 
 The sample project is built once (gold coder = reference); for each random split, a copy keeps the gold
 codings of 13 interviews and loses those of the other 13, and ``store_estimates`` (the default embedder,
 the model fitted on the 13 coded interviews) estimates how many of the 13 uncoded interviews have each root
 cause. The truth is the gold file. The first split is printed code by code; then, over all splits, how often
 the interval held the true count, and the mean absolute error of the expected count.
+
+``--transfer FOLDER`` (a corpus under ``sample_data/`` on which choices may be made, e.g. ``development``):
+its transcripts are imported uncoded next to the 26 coded sample interviews, and every code's count among them
+is estimated once, as for a project that codes one team's interviews and estimates another's (most of them are
+unlike the coded ones, :mod:`toolkit.suggest.novelty`). Never run it on a held-out folder to choose anything.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ import numpy as np
 from sqlalchemy import delete, select
 
 from toolkit.analysis.estimates_store import RECALIBRATION_FOLDS, store_estimates
+from toolkit.corpus.importer import import_files
 from toolkit.store.engine import open_store
 from toolkit.store.models import Coding, Document
 from toolkit.studies.demo import build_demo
@@ -35,8 +42,8 @@ ROOT = Path(__file__).resolve().parent.parent
 PREFIX = "root_cause."
 
 
-def truth_counts(uncoded: list[str]) -> dict[str, int]:
-    gold = [json.loads(line) for line in (ROOT / "sample_data" / "gold_codings.jsonl").open(encoding="utf-8")]
+def truth_counts(uncoded: list[str], data: Path = ROOT / "sample_data") -> dict[str, int]:
+    gold = [json.loads(line) for line in (data / "gold_codings.jsonl").open(encoding="utf-8") if line.strip()]
     counts: dict[str, set[str]] = {}
     for row in gold:
         if row["document"] in uncoded:
@@ -52,10 +59,14 @@ def main() -> None:
     parser.add_argument(
         "--folds", type=int, default=RECALIBRATION_FOLDS, help="recalibration's groups of interviews (0: one each)"
     )
+    parser.add_argument("--transfer", help="a corpus folder under sample_data/ to estimate, the sample coded")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench_estimates_"))
     base = tmp / "sample.sqlite"
     build_demo(f"sqlite:///{base}")
+    if args.transfer:
+        transfer(base, ROOT / "sample_data" / args.transfer, args.level)
+        return
     documents = sorted(p.stem for p in (ROOT / "sample_data" / "transcripts").iterdir() if p.is_file())
     store = open_store(f"sqlite:///{base}")
     t0 = time.perf_counter()
@@ -121,6 +132,37 @@ def main() -> None:
             f"({np.mean(held):.0%}); mean |expected - truth| {np.abs(diffs).mean():.2f}, "
             f"mean expected - truth {diffs.mean():+.2f} interviews; {np.mean(seconds[recalibrated]):.0f} s per estimate"
         )
+
+
+def transfer(base: Path, data: Path, level: float) -> None:
+    """Every code's count among another corpus' interviews, imported uncoded next to the coded sample."""
+    store = open_store(f"sqlite:///{base}")
+    t0 = time.perf_counter()
+    import_files(store, sorted((data / "transcripts").glob("*.txt")), actor="bench")
+    print(f"{data.name}: imported uncoded next to the coded sample in {time.perf_counter() - t0:.0f} s")
+    for recalibrated in (False, True):
+        t0 = time.perf_counter()
+        result = store_estimates(store, level=level, recalibrated=recalibrated)
+        truth = truth_counts(result["uncoded"], data)
+        how = "recalibrated on the coded interviews" if recalibrated else "1 - prod(1 - p), as is"
+        print(
+            f"\n{how}: {len(result['uncoded'])} uncoded, {len(result['unfamiliar'])} of them unlike the coded ones;"
+            f" estimates in {time.perf_counter() - t0:.0f} s"
+        )
+        print(f"  {'code':28} {'ESTIMATE':>16} {'truth':>6} {'in':>4}")
+        held, diffs = [], []
+        for row in result["estimates"].itertuples(index=False):
+            true = truth.get(row.code, 0)
+            held.append(row.low <= true <= row.high)
+            diffs.append(row.expected - true)
+            estimate = f"{row.expected:5.1f} [{row.low}-{row.high}]"
+            print(f"  {row.code:28} {estimate:>16} {true:>6} {'yes' if held[-1] else 'NO':>4}")
+        diffs_arr = np.asarray(diffs)
+        print(
+            f"  the {level:.0%} interval held the true count {sum(held)} of {len(held)} times;"
+            f" mean |expected - truth| {np.abs(diffs_arr).mean():.2f}, mean expected - truth {diffs_arr.mean():+.2f}"
+        )
+    store.close()
 
 
 if __name__ == "__main__":

@@ -203,6 +203,27 @@ def test_estimates_recalibrated_store_estimate_runs(store, blank_nlp, tmp_path):
     assert not np.allclose(raw["probability"], fixed["probability"])
 
 
+def test_an_interview_unlike_the_coded_ones_is_not_recalibrated(store, blank_nlp, tmp_path, monkeypatch):
+    """The curve is fitted on familiar interviews; an unlike one's chances rest on the codebook's kept suggestions."""
+    from tests.conftest import sample_study
+    from toolkit.analysis.estimates_store import store_estimates
+    from toolkit.suggest.embed import HashingEmbedder
+    from toolkit.suggest.estimator import CodeSuggester
+    from toolkit.suggest.lemmas import SimpleLemmatizer
+
+    documents = ["S01", "S02", "S03", "S04", "S06", "S08"]
+    sample_study(store, blank_nlp, tmp_path, documents, documents[:4])
+    monkeypatch.setattr(
+        CodeSuggester, "unfamiliar_turns", lambda model: np.array([d == "S08" for d in model.groups_[: model.n_rows_]])
+    )
+    kwargs = {"embedder": HashingEmbedder(), "lemmatizer": SimpleLemmatizer()}
+    raw = store_estimates(store, coder="alice", recalibrated=False, **kwargs)["interviews"]
+    fixed = store_estimates(store, coder="alice", recalibrated=True, **kwargs)["interviews"]
+    unlike = (raw["document"] == "S08").to_numpy()
+    np.testing.assert_allclose(fixed["probability"][unlike], raw["probability"][unlike])
+    assert not np.allclose(fixed["probability"][~unlike], raw["probability"][~unlike])  # S06 is recalibrated
+
+
 def test_estimates_recalibration_fits_one_model_per_group_at_the_full_fits_evidence_weight(
     store, blank_nlp, tmp_path, monkeypatch
 ):
