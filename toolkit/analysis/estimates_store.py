@@ -92,7 +92,8 @@ def store_estimates(
         ``unfamiliar`` (uncoded interviews unlike every coded one, :mod:`toolkit.suggest.novelty`: their
         chances rest on the codebook's suggestions more than on the coding, and are less sure than shown; they are
         not recalibrated: on the development corpus, 19 of its 20 interviews unlike the coded sample, the
-        recalibrated estimates ran low by 1.7 interviews per code, as is by 0.3; ``bench/README.md``).
+        recalibrated estimates ran 1.7 interviews low per code on average, left as they are 0.3 high;
+        ``bench/README.md``).
 
     Raises:
         NotFoundError: a code not in the codebook.
