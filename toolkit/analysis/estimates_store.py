@@ -134,7 +134,8 @@ def store_estimates(
                 rows.append({"document": document, "code": code, "probability": interview_probability(chances)})
         # not an interview unlike the coded ones: the curve is fitted on coded interviews, each scored as a familiar
         # one is, while an unlike one's chances rest on the codebook's kept suggestions (toolkit.suggest.novelty)
-        familiar = [r for r in rows if r["document"] not in set(unfamiliar)]
+        unlike = set(unfamiliar)
+        familiar = [r for r in rows if r["document"] not in unlike]
         if recalibrated and familiar:
             # the held-out fits use the evidence weight the full fit chose: one fit each instead of one per weight
             template = CodeSuggester(prototypes).set_params(evidence_weight=model.evidence_weight_)
